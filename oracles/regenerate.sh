@@ -6,7 +6,8 @@
 #
 # Each oracle gets its own virtual environment under $ORACLE_ENVS (default
 # .oracle-envs/ in the repository, ignored by git), built on first use with the
-# pins of oracles/README.md.  Every script oracles/<oracle>_*.py then runs in it.
+# pins of oracles/README.md.  Every script oracles/<oracle>_*.py (but *_common.py)
+# then runs in it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 envs=${ORACLE_ENVS:-$root/.oracle-envs}
@@ -40,6 +41,7 @@ run() {  # run <name>: every oracles/<name>_*.py in that environment
   local name=$1 script
   for script in "$root"/oracles/"$name"_*.py; do
     [ -e "$script" ] || continue
+    case $script in *_common.py) continue ;; esac  # shared helpers, not generators
     echo "== $name: ${script#$root/}"
     (cd "$root" && "$envs/$name/bin/python" "oracles/$(basename "$script")")
   done

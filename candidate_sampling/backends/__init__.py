@@ -1,0 +1,50 @@
+"""Per-backend pieces: what the Array API does not say.
+
+A backend is a small class (see :mod:`._base`). :func:`backend_for` picks the one
+for an array namespace; a framework's backend is only ever looked at when that
+framework's namespace is in hand, so nothing here imports a framework that the
+caller has not imported already.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import array_api_compat
+
+from ._base import Backend
+from .cupy import CupyBackend
+from .jax import JaxBackend
+from .numpy import NumpyBackend
+from .torch import TorchBackend
+
+__all__ = ["Backend", "backend_for", "backend_name"]
+
+_BY_TEST = (
+    (array_api_compat.is_numpy_namespace, NumpyBackend),
+    (array_api_compat.is_torch_namespace, TorchBackend),
+    (array_api_compat.is_jax_namespace, JaxBackend),
+    (array_api_compat.is_cupy_namespace, CupyBackend),
+)
+_GENERIC = Backend()
+_cache: dict[int, Backend] = {}
+
+
+def backend_for(xp: Any) -> Backend:
+    """The backend for array namespace ``xp`` (a generic one for other array-API libraries)."""
+    found = _cache.get(id(xp))
+    if found is not None:
+        return found
+    for test, cls in _BY_TEST:
+        if test(xp):
+            found = cls()
+            break
+    else:
+        found = _GENERIC
+    _cache[id(xp)] = found
+    return found
+
+
+def backend_name(xp: Any) -> str:
+    """Short name of the backend of ``xp``: numpy, torch, jax, cupy or generic."""
+    return backend_for(xp).name

@@ -1,0 +1,10 @@
+"""TensorFlow front end: ``from candidate_sampling.compat import tf``.
+
+``tf.nn.*`` and ``tf.random.*`` follow TensorFlow 2, ``tf.v1.nn.*`` follows
+``tf.compat.v1.nn`` ('mod' partitioning by default), ``tf.contrib.*`` follows
+``tf.contrib.nn`` of TensorFlow 1.15.
+"""
+
+from . import contrib, nn, random, v1
+
+__all__ = ["nn", "random", "v1", "contrib"]

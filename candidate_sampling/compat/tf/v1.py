@@ -1,0 +1,46 @@
+"""``tf.compat.v1``: ``v1.nn.sampled_softmax_loss`` and ``v1.nn.nce_loss`` take
+``partition_strategy`` ('mod' by default)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from ...core import losses
+from . import random as _random
+from .nn import compute_accidental_hits
+
+__all__ = ["nn"]
+
+
+def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                         num_classes: int, num_true: int = 1, sampled_values: Any = None,
+                         remove_accidental_hits: bool = True, partition_strategy: str = "mod",
+                         name: str = "sampled_softmax_loss", seed: int | None = None) -> Any:
+    """``tf.compat.v1.nn.sampled_softmax_loss``."""
+    return losses.sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes,
+                                       num_true, sampled_values, remove_accidental_hits, seed,
+                                       partition_strategy=partition_strategy)
+
+
+def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+             num_classes: int, num_true: int = 1, sampled_values: Any = None,
+             remove_accidental_hits: bool = False, partition_strategy: str = "mod",
+             name: str = "nce_loss") -> Any:
+    """``tf.compat.v1.nn.nce_loss``."""
+    return losses.nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                           sampled_values, remove_accidental_hits,
+                           partition_strategy=partition_strategy)
+
+
+nn = SimpleNamespace(
+    sampled_softmax_loss=sampled_softmax_loss,
+    nce_loss=nce_loss,
+    compute_accidental_hits=compute_accidental_hits,
+    uniform_candidate_sampler=_random.uniform_candidate_sampler,
+    log_uniform_candidate_sampler=_random.log_uniform_candidate_sampler,
+    learned_unigram_candidate_sampler=_random.learned_unigram_candidate_sampler,
+    fixed_unigram_candidate_sampler=_random.fixed_unigram_candidate_sampler,
+    all_candidate_sampler=_random.all_candidate_sampler,
+)
+"""``tf.compat.v1.nn``."""

@@ -1,0 +1,230 @@
+"""Backend adapters: turn golden-case NumPy arrays into a backend's arrays, call an
+implementation, and bring values and gradients back as NumPy.
+
+An adapter is a small class; :func:`available_adapters` lists those whose library is
+installed (importing it only when asked for).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["Adapter", "ADAPTERS", "available_adapters", "get_adapter"]
+
+
+def _map(fn: Callable[[Any], Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map(fn, v) for v in value)
+    return fn(value)
+
+
+def _leaves(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+class Adapter:
+    """NumPy: values only."""
+
+    name = "numpy"
+    module = "numpy"
+    differentiable = False
+    traced = False  # True when the implementation runs under a tracer (jit): no data-dependent shapes
+
+    def available(self) -> bool:
+        return importlib.util.find_spec(self.module) is not None
+
+    def asarray(self, a: np.ndarray) -> Any:
+        return np.array(a)
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        return np.asarray(x)
+
+    def call(self, fn: Callable[..., Any], inputs: dict, kwargs: dict) -> Any:
+        """``fn(**inputs, **kwargs)`` with the inputs converted; outputs as NumPy."""
+        out = fn(**{k: self._convert(k, v) for k, v in inputs.items()}, **kwargs)
+        return _map(self.to_numpy, out)
+
+    def _convert(self, name: str, value: Any) -> Any:
+        converted = _map(self.asarray, value)
+        if name == "sampled_values" and converted is not None:
+            return tuple(converted)
+        return converted
+
+    def value_and_grads(self, fn: Callable[..., Any], inputs: dict, kwargs: dict,
+                        wrt: tuple, cotangent: np.ndarray) -> tuple[Any, dict]:
+        """Outputs and the gradients of ``sum(first output * cotangent)`` w.r.t. ``wrt``."""
+        raise NotImplementedError(f"{self.name} has no automatic differentiation")
+
+
+class StrictAdapter(Adapter):
+    """array-api-strict: the minimal standard namespace, values only."""
+
+    name = "array_api_strict"
+    module = "array_api_strict"
+
+    def asarray(self, a: np.ndarray) -> Any:
+        import array_api_strict
+
+        return array_api_strict.asarray(np.array(a))
+
+
+class TorchAdapter(Adapter):
+    """PyTorch on its default device, gradients by autograd."""
+
+    name = "torch"
+    module = "torch"
+    differentiable = True
+
+    def __init__(self, device: str = "cpu"):
+        self.device = device
+
+    def asarray(self, a: np.ndarray) -> Any:
+        import torch
+
+        return torch.from_numpy(np.array(a)).to(self.device)
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        import torch
+
+        if x.dtype == torch.bfloat16:
+            x = x.float()
+        return x.detach().cpu().numpy()
+
+    def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
+        import torch
+
+        converted = {k: self._convert(k, v) for k, v in inputs.items()}
+        for name in wrt:
+            for leaf in _leaves(converted[name]):
+                leaf.requires_grad_(True)
+        out = fn(**converted, **kwargs)
+        first = out[0] if isinstance(out, tuple) else out
+        (first * self.asarray(cotangent).to(first.dtype)).sum().backward()
+        grads = {name: _map(lambda t: self.to_numpy(t.grad) if t.grad is not None
+                            else np.zeros(t.shape, np.float32), converted[name]) for name in wrt}
+        return _map(self.to_numpy, out), grads
+
+
+class JaxAdapter(Adapter):
+    """JAX on the CPU (or its default device), gradients by ``jax.vjp``."""
+
+    name = "jax"
+    module = "jax"
+    differentiable = True
+
+    def asarray(self, a: np.ndarray) -> Any:
+        import jax.numpy as jnp
+
+        return jnp.asarray(a)
+
+    def _wrap(self, fn: Callable[..., Any], fixed: dict, kwargs: dict) -> Callable[..., Any]:
+        return lambda floats: fn(**floats, **fixed, **kwargs)
+
+    def call(self, fn, inputs, kwargs):
+        converted = {k: self._convert(k, v) for k, v in inputs.items()}
+        return _map(self.to_numpy, self._wrap(fn, {}, kwargs)(converted))
+
+    def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
+        import jax
+
+        converted = {k: self._convert(k, v) for k, v in inputs.items()}
+        floats = {k: converted[k] for k in wrt}
+        fixed = {k: v for k, v in converted.items() if k not in wrt}
+        inner = self._wrap(fn, fixed, kwargs)
+        out, vjp = jax.vjp(inner, floats)
+        first = out[0] if isinstance(out, tuple) else out
+        cot = self.asarray(cotangent).astype(first.dtype)
+        if isinstance(out, tuple):
+            cot = (cot,) + tuple(jax.numpy.zeros_like(o) if o.dtype.kind == "f"
+                                 else np.zeros(o.shape, jax.dtypes.float0) for o in out[1:])
+        (grads,) = vjp(cot)
+        return _map(self.to_numpy, out), {k: _map(self.to_numpy, v) for k, v in grads.items()}
+
+
+class JaxJitAdapter(JaxAdapter):
+    """JAX with the whole computation (values and gradients) under one ``jax.jit``;
+    arrays are traced, scalars static."""
+
+    name = "jax-jit"
+    traced = True
+
+    def _split(self, inputs: dict, wrt: tuple) -> tuple[dict, dict]:
+        converted = {k: self._convert(k, v) for k, v in inputs.items()}
+        return ({k: v for k, v in converted.items() if k in wrt},
+                {k: v for k, v in converted.items() if k not in wrt})
+
+    def call(self, fn, inputs, kwargs):
+        import jax
+
+        floats, fixed = self._split(inputs, ("weights", "biases", "inputs", "logits"))
+        jitted = jax.jit(lambda floats, fixed: fn(**floats, **fixed, **kwargs))
+        return _map(self.to_numpy, jitted(floats, fixed))
+
+    def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
+        import jax
+
+        floats, fixed = self._split(inputs, wrt)
+
+        def step(floats, fixed, cotangent):
+            out, vjp = jax.vjp(lambda f: fn(**f, **fixed, **kwargs), floats)
+            first = out[0] if isinstance(out, tuple) else out
+            cot = cotangent.astype(first.dtype)
+            if isinstance(out, tuple):
+                cot = (cot,) + tuple(jax.numpy.zeros_like(o) for o in out[1:])
+            return out, vjp(cot)[0]
+
+        out, grads = jax.jit(step)(floats, fixed, self.asarray(cotangent))
+        return _map(self.to_numpy, out), {k: _map(self.to_numpy, v) for k, v in grads.items()}
+
+
+class CupyAdapter(Adapter):
+    """CuPy on the current GPU, values only."""
+
+    name = "cupy"
+    module = "cupy"
+
+    def available(self) -> bool:
+        if not super().available():
+            return False
+        try:
+            import cupy
+
+            return cupy.cuda.runtime.getDeviceCount() > 0
+        except Exception:
+            return False
+
+    def asarray(self, a: np.ndarray) -> Any:
+        import cupy
+
+        return cupy.asarray(a)
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        import cupy
+
+        return cupy.asnumpy(x)
+
+
+ADAPTERS = {a.name: a for a in (Adapter(), StrictAdapter(), TorchAdapter(), JaxAdapter(),
+                                JaxJitAdapter(), CupyAdapter())}
+
+
+def get_adapter(name: str) -> Adapter:
+    """The adapter called ``name`` (numpy, array_api_strict, torch, jax, jax-jit, cupy)."""
+    try:
+        return ADAPTERS[name]
+    except KeyError:
+        raise ValueError(f"backend: must be one of {sorted(ADAPTERS)}, got {name!r}") from None
+
+
+def available_adapters() -> list[str]:
+    """Names of the adapters whose library is installed here."""
+    return [name for name, a in ADAPTERS.items() if a.available()]

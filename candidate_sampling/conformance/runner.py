@@ -1,0 +1,96 @@
+"""Running one golden case on one backend and comparing with the oracle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .adapters import Adapter
+from .ops import FLOAT_INPUTS, op_spec
+from .vectors import GoldenCase, close
+
+__all__ = ["Comparison", "CaseResult", "run_case", "case_inputs"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One compared quantity (an output or a gradient)."""
+
+    name: str
+    ok: bool
+    worst_abs: float
+    worst_rel: float
+
+
+@dataclass
+class CaseResult:
+    case_id: str
+    backend: str
+    comparisons: list = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(c.ok for c in self.comparisons)
+
+    def describe(self) -> str:
+        if self.error is not None:
+            return f"{self.case_id} [{self.backend}]: {self.error}"
+        bad = [c for c in self.comparisons if not c.ok]
+        return f"{self.case_id} [{self.backend}]: " + (
+            "ok" if not bad else ", ".join(
+                f"{c.name} off by {c.worst_abs:.3g} (rel {c.worst_rel:.3g})" for c in bad))
+
+
+def case_inputs(case: GoldenCase) -> tuple[dict, dict]:
+    """``(inputs, kwargs)`` to call an implementation of ``case`` with.
+
+    Paddle cases of the default sampler pass the oracle's own samples and
+    probabilities through the customized path, so the loss is compared for the
+    same negatives.
+    """
+    inputs = dict(case.inputs)
+    kwargs = dict(case.kwargs)
+    if case.op == "sampled_softmax_with_cross_entropy" and not kwargs.get("use_customized_samples"):
+        inputs["customized_samples"] = case.outputs["samples"]
+        inputs["customized_probabilities"] = case.outputs["probabilities"]
+        kwargs["use_customized_samples"] = True
+    return inputs, kwargs
+
+
+def _compare(result: CaseResult, name: str, actual: Any, expected: Any, rtol: float, atol: float):
+    if isinstance(expected, list):
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            _compare(result, f"{name}[{i}]", a, e, rtol, atol)
+        if len(actual) != len(expected):
+            result.comparisons.append(Comparison(name, False, float("inf"), float("inf")))
+        return
+    ok, worst_abs, worst_rel = close(actual, expected, rtol, atol)
+    result.comparisons.append(Comparison(name, ok, worst_abs, worst_rel))
+
+
+def run_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any] | None = None,
+             grads: bool = True) -> CaseResult:
+    """Run ``case`` with ``impl`` (default: candidate_sampling's front end for the case's
+    op and origin) on ``adapter``; compare outputs, and gradients where the backend
+    differentiates and the case has them."""
+    spec = op_spec(case.op, case.api)
+    if impl is None:
+        impl = spec.resolve()
+    result = CaseResult(case.id, adapter.name)
+    inputs, kwargs = case_inputs(case)
+    wanted = [n for n in spec.outputs if n in case.outputs]
+    wrt = tuple(n for n in FLOAT_INPUTS if n in case.grads and inputs.get(n) is not None)
+    if grads and adapter.differentiable and wrt and case.cotangent is not None:
+        out, got = adapter.value_and_grads(impl, inputs, kwargs, wrt, case.cotangent)
+        for name in wrt:
+            _compare(result, f"d/d{name}", got[name], case.grads[name], case.grad_rtol, case.grad_atol)
+    else:
+        out = adapter.call(impl, inputs, kwargs)
+    values = dict(zip(spec.outputs, out if isinstance(out, tuple) else (out,)))
+    for name in wanted:
+        expected = case.outputs[name]
+        _compare(result, name, values[name], expected, case.rtol, case.atol)
+    return result

@@ -1,0 +1,32 @@
+"""Every sampler and loss, written once against the Python Array API.
+
+Nothing in this package imports a framework; per-backend pieces are in
+:mod:`candidate_sampling.backends`.
+"""
+
+from .hits import compute_accidental_hits
+from .logits import compute_sampled_logits
+from .losses import (
+    nce_loss,
+    rank_sampled_softmax_loss,
+    sampled_softmax_loss,
+    sampled_sparse_softmax_loss,
+)
+from .sample_logits import sampled_softmax_with_cross_entropy
+from .samplers import (
+    all_candidate_sampler,
+    fixed_unigram_candidate_sampler,
+    learned_unigram_candidate_sampler,
+    log_uniform_candidate_sampler,
+    uniform_candidate_sampler,
+)
+from .types import SampledValues
+
+__all__ = [
+    "SampledValues", "compute_accidental_hits", "compute_sampled_logits",
+    "sampled_softmax_loss", "nce_loss", "sampled_sparse_softmax_loss",
+    "rank_sampled_softmax_loss", "sampled_softmax_with_cross_entropy",
+    "uniform_candidate_sampler", "log_uniform_candidate_sampler",
+    "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
+    "all_candidate_sampler",
+]

@@ -1,0 +1,128 @@
+"""Argument checks. Every error names the argument and what it may be."""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from typing import Any
+
+from ..backends import backend_for
+
+__all__ = [
+    "check_int", "check_bool", "check_ndim", "check_float_array", "check_int_array",
+    "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
+    "check_nonnegative",
+]
+
+
+def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` as a Python int in ``[minimum, maximum]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        try:
+            value = operator.index(value)
+        except TypeError:
+            raise TypeError(f"{name}: expected an int, got {type(value).__name__} {value!r}") from None
+    value = int(value)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        lo = "-inf" if minimum is None else str(minimum)
+        hi = "inf" if maximum is None else str(maximum)
+        raise ValueError(f"{name}: must be in [{lo}, {hi}], got {value}")
+    return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """``value`` as a Python bool (``True``/``False``, or a NumPy bool)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise TypeError(f"{name}: expected a bool, got {type(value).__name__} {value!r}")
+
+
+def _shape(x: Any) -> tuple:
+    return tuple(x.shape)
+
+
+def check_ndim(x: Any, ndim: int, name: str, layout: str) -> None:
+    """``x`` has ``ndim`` dimensions; ``layout`` describes them, e.g. ``[batch_size, dim]``."""
+    if x.ndim != ndim:
+        raise ValueError(f"{name}: expected shape {layout}, got shape {list(_shape(x))}")
+
+
+def check_float_array(xp: Any, x: Any, name: str) -> None:
+    """``x`` has a real floating dtype."""
+    if not xp.isdtype(x.dtype, "real floating"):
+        raise TypeError(f"{name}: expected a floating-point array, got dtype {x.dtype}")
+
+
+def check_int_array(xp: Any, x: Any, name: str) -> None:
+    """``x`` has an integer dtype."""
+    if not xp.isdtype(x.dtype, "integral"):
+        raise TypeError(f"{name}: expected an integer array (int32 or int64), got dtype {x.dtype}")
+
+
+def check_ids_in_range(xp: Any, ids: Any, upper: int, name: str) -> None:
+    """Every id is in ``[0, upper)``.
+
+    The check reads the values, so it runs only where they are at hand: it is
+    skipped for traced arrays (inside ``jax.jit``), whose values do not exist yet.
+    """
+    backend = backend_for(xp)
+    if ids.size == 0 or not backend.is_concrete(ids):
+        return
+    lo = int(xp.min(ids))
+    hi = int(xp.max(ids))
+    if lo < 0 or hi >= upper:
+        bad = lo if lo < 0 else hi
+        raise ValueError(f"{name}: every id must be in [0, {upper}), got {bad}")
+
+
+def check_positive(xp: Any, x: Any, name: str) -> None:
+    """Every value of ``x`` is finite and > 0 (where the values are at hand)."""
+    if x.size and backend_for(xp).is_concrete(x) and not bool(xp.all((x > 0) & xp.isfinite(x))):
+        raise ValueError(f"{name}: every value must be finite and > 0 (an expected count of 0 "
+                         f"would make log(Q) infinite), got min {float(xp.min(x))}")
+
+
+def check_nonnegative(xp: Any, x: Any, name: str) -> None:
+    """Every value of ``x`` is finite and >= 0 (where the values are at hand)."""
+    if x.size and backend_for(xp).is_concrete(x) and not bool(xp.all((x >= 0) & xp.isfinite(x))):
+        raise ValueError(f"{name}: every value must be finite and >= 0, got min {float(xp.min(x))}")
+
+
+def check_partition_strategy(value: Any, name: str = "partition_strategy") -> str:
+    """``value`` is ``'mod'`` or ``'div'``."""
+    if value not in ("mod", "div"):
+        raise ValueError(f"{name}: must be 'mod' or 'div', got {value!r}")
+    return value
+
+
+def check_rows(params: Any, name: str, num_classes: int, partition_strategy: str, ndim: int) -> None:
+    """``params`` (one array or a list of shards) holds at least ``num_classes`` rows,
+    and its shards have the sizes ``partition_strategy`` gives them."""
+    shards = list(params) if isinstance(params, (list, tuple)) else [params]
+    if not shards:
+        raise ValueError(f"{name}: expected an array or a non-empty list of shards")
+    layout = "[num_classes, dim]" if ndim == 2 else "[num_classes]"
+    for i, s in enumerate(shards):
+        label = name if len(shards) == 1 else f"{name}[{i}]"
+        if s.ndim != ndim:
+            raise ValueError(f"{label}: expected shape {layout}, got shape {list(_shape(s))}")
+    if ndim == 2 and len({int(s.shape[1]) for s in shards}) > 1:
+        raise ValueError(f"{name}: every shard must have the same dim, got shapes "
+                         f"{[list(_shape(s)) for s in shards]}")
+    sizes = [int(s.shape[0]) for s in shards]
+    total = sum(sizes)
+    if total < num_classes:
+        raise ValueError(f"{name}: holds {total} rows, fewer than num_classes={num_classes}")
+    n = len(shards)
+    if n > 1:
+        if partition_strategy == "div":
+            q, r = divmod(total, n)
+            expected = [q + 1] * r + [q] * (n - r)
+        else:
+            expected = [len(range(p, total, n)) for p in range(n)]
+        if sizes != expected:
+            raise ValueError(
+                f"{name}: shard sizes {sizes} do not match partition_strategy="
+                f"{partition_strategy!r} for {total} rows in {n} shards (expected {expected})")
+        if min(expected) == 0:
+            raise ValueError(f"{name}: {n} shards for {total} rows leaves a shard empty")

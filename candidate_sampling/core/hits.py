@@ -1,0 +1,82 @@
+"""Accidental hits: sampled candidates that equal one of a row's true classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backends import backend_for
+from . import checks
+from .namespace import device_of, namespace_of
+
+__all__ = ["compute_accidental_hits", "last_occurrence", "hit_mask"]
+
+
+def last_occurrence(xp: Any, values: Any) -> Any:
+    """Boolean ``[n]``: True where ``values[k]`` does not occur again after ``k``.
+
+    TensorFlow maps each sampled id to its last position, so only that position of a
+    duplicated sampled id can be a hit. O(n log n), static shapes.
+    """
+    dev = device_of(values)
+    order = xp.argsort(values, stable=True)
+    ordered = xp.take(values, order)
+    differs_from_next = ordered[:-1] != ordered[1:]
+    last_sorted = xp.concat([differs_from_next, xp.ones((1,), dtype=xp.bool, device=dev)])
+    return xp.take(last_sorted, xp.argsort(order))
+
+
+def _matches(xp: Any, true_classes: Any, sampled_candidates: Any) -> Any:
+    """Boolean ``[B, T, S]``: true class ``(i, j)`` is at sampled position ``s``,
+    ``s`` being the last position of that id."""
+    dt = xp.result_type(true_classes.dtype, sampled_candidates.dtype)
+    labels = xp.astype(true_classes, dt)[:, :, None]
+    sampled = xp.astype(sampled_candidates, dt)
+    return (labels == sampled[None, None, :]) & last_occurrence(xp, sampled)[None, None, :]
+
+
+def hit_mask(xp: Any, true_classes: Any, sampled_candidates: Any) -> Any:
+    """Dense boolean ``[B, S]`` of the positions ``compute_accidental_hits`` reports."""
+    return xp.any(_matches(xp, true_classes, sampled_candidates), axis=1)
+
+
+def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true: int):
+    """Compute the position ids in ``sampled_candidates`` matching ``true_classes``.
+
+    Same contract as ``tf.nn.compute_accidental_hits``: for every row ``i`` and true
+    class ``j`` (in that order) whose id is among the sampled candidates, one entry
+    ``(i, position of the LAST occurrence of that id, -FLT_MAX)``.
+
+    Args:
+      true_classes: int ``[batch_size, num_true]``, the target classes.
+      sampled_candidates: int ``[num_sampled]``, the sampled ids.
+      num_true: the number of target classes per row.
+
+    Returns:
+      ``(indices, ids, weights)``: int32 row indices, int64 positions in
+      ``sampled_candidates`` (int32 where the backend has no int64 enabled), and
+      float32 weights equal to the lowest finite float32.
+    """
+    xp = namespace_of(true_classes=true_classes, sampled_candidates=sampled_candidates)
+    num_true = checks.check_int(num_true, "num_true", minimum=1)
+    checks.check_int_array(xp, true_classes, "true_classes")
+    checks.check_int_array(xp, sampled_candidates, "sampled_candidates")
+    checks.check_ndim(true_classes, 2, "true_classes", "[batch_size, num_true]")
+    checks.check_ndim(sampled_candidates, 1, "sampled_candidates", "[num_sampled]")
+    if true_classes.shape[1] != num_true:
+        raise ValueError(f"true_classes: second dimension must equal num_true={num_true}, "
+                         f"got shape {list(true_classes.shape)}")
+    dev = device_of(true_classes)
+    batch = int(true_classes.shape[0])
+    num_sampled = int(sampled_candidates.shape[0])
+    if num_sampled == 0 or batch == 0:
+        empty = xp.zeros((0,), dtype=xp.int32, device=dev)
+        return (empty, xp.astype(empty, xp.int64),
+                xp.zeros((0,), dtype=xp.float32, device=dev))
+    matches = xp.astype(_matches(xp, true_classes, sampled_candidates), xp.int8)
+    found = xp.reshape(xp.max(matches, axis=2) > 0, (-1,))
+    position = xp.reshape(xp.argmax(matches, axis=2), (-1,))
+    (flat,) = xp.nonzero(found)
+    indices = xp.astype(flat // num_true, xp.int32)
+    ids = xp.astype(xp.take(position, flat), backend_for(xp).int64(xp))
+    weights = xp.full(ids.shape, xp.finfo(xp.float32).min, dtype=xp.float32, device=dev)
+    return indices, ids, weights

@@ -1,0 +1,174 @@
+"""The logits of the true and sampled classes (TensorFlow's ``_compute_sampled_logits``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backends import backend_for
+from . import checks
+from .embedding import embedding_lookup
+from .hits import hit_mask
+from .namespace import flatten_arrays, index_dtype, namespace_of, wide_float
+from .types import SampledValues
+
+__all__ = ["compute_sampled_logits", "sampled_logits_parts", "prepare", "default_log_uniform"]
+
+
+def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classes: int,
+                        seed: int | None) -> SampledValues:
+    """TensorFlow's default sampler: unique log-uniform over ``[0, num_classes)``."""
+    from .samplers import log_uniform_candidate_sampler
+
+    return log_uniform_candidate_sampler(labels, num_true, num_sampled, True, num_classes,
+                                         seed=seed)
+
+
+def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,
+                          num_sampled: int, num_classes: int) -> SampledValues:
+    if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
+        raise TypeError("sampled_values: expected a tuple (sampled_candidates, "
+                        "true_expected_count, sampled_expected_count)")
+    sampled, true_q, sampled_q = sampled_values
+    checks.check_int_array(xp, sampled, "sampled_values[0] (sampled_candidates)")
+    checks.check_float_array(xp, true_q, "sampled_values[1] (true_expected_count)")
+    checks.check_float_array(xp, sampled_q, "sampled_values[2] (sampled_expected_count)")
+    if tuple(sampled.shape) != (num_sampled,):
+        raise ValueError(f"sampled_values[0] (sampled_candidates): expected shape [num_sampled] = "
+                         f"[{num_sampled}], got {list(sampled.shape)}")
+    if tuple(sampled_q.shape) != (num_sampled,):
+        raise ValueError(f"sampled_values[2] (sampled_expected_count): expected shape "
+                         f"[num_sampled] = [{num_sampled}], got {list(sampled_q.shape)}")
+    try:
+        shape = xp.broadcast_shapes(tuple(true_q.shape), (batch, num_true))
+    except ValueError:
+        shape = None
+    if shape != (batch, num_true):
+        raise ValueError(f"sampled_values[1] (true_expected_count): expected shape "
+                         f"[batch_size, num_true] = [{batch}, {num_true}], got {list(true_q.shape)}")
+    checks.check_ids_in_range(xp, sampled, num_classes, "sampled_values[0] (sampled_candidates)")
+    checks.check_positive(xp, true_q, "sampled_values[1] (true_expected_count)")
+    checks.check_positive(xp, sampled_q, "sampled_values[2] (sampled_expected_count)")
+    return SampledValues(sampled, true_q, sampled_q)
+
+
+def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+            num_classes: int, num_true: int, sampled_values: Any, partition_strategy: str,
+            seed: int | None, default_sampler: Any = default_log_uniform):
+    """Check the arguments shared by every loss; draw the default sample if needed.
+
+    Returns ``(xp, labels, sampled_values)`` with ``labels`` as ``[batch_size, num_true]``
+    and ``sampled_values`` a checked, gradient-free ``SampledValues``.
+    """
+    xp = namespace_of(weights=weights, biases=biases, labels=labels, inputs=inputs,
+                      sampled_values=sampled_values)
+    num_true = checks.check_int(num_true, "num_true", minimum=1)
+    num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
+    num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
+    checks.check_partition_strategy(partition_strategy)
+    checks.check_float_array(xp, inputs, "inputs")
+    checks.check_ndim(inputs, 2, "inputs", "[batch_size, dim]")
+    for name, value in (("weights", weights), ("biases", biases)):
+        for arr in flatten_arrays(value):
+            checks.check_float_array(xp, arr, name)
+    checks.check_rows(weights, "weights", num_classes, partition_strategy, ndim=2)
+    checks.check_rows(biases, "biases", num_classes, partition_strategy, ndim=1)
+    dim = int(flatten_arrays(weights)[0].shape[1])
+    if int(inputs.shape[1]) != dim:
+        raise ValueError(f"inputs: expected shape [batch_size, dim] with dim={dim} (from weights), "
+                         f"got {list(inputs.shape)}")
+    checks.check_int_array(xp, labels, "labels")
+    if labels.ndim == 1 and num_true == 1:
+        labels = xp.reshape(labels, (-1, 1))
+    checks.check_ndim(labels, 2, "labels", "[batch_size, num_true]")
+    batch = int(inputs.shape[0])
+    if tuple(labels.shape) != (batch, num_true):
+        raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, {num_true}] "
+                         f"(batch_size from inputs), got {list(labels.shape)}")
+    checks.check_ids_in_range(xp, labels, num_classes, "labels")
+    if sampled_values is None:
+        sampled_values = default_sampler(labels, num_true, num_sampled, num_classes, seed)
+    sampled_values = _check_sampled_values(xp, sampled_values, batch, num_true, num_sampled,
+                                           num_classes)
+    backend = backend_for(xp)
+    return xp, labels, SampledValues(*(backend.stop_gradient(v) for v in sampled_values))
+
+
+def sampled_logits_parts(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                         num_classes: int, num_true: int = 1, sampled_values: Any = None,
+                         subtract_log_q: bool = True, remove_accidental_hits: bool = False,
+                         partition_strategy: str = "div", seed: int | None = None):
+    """Checked arguments -> ``(xp, true_logits [B, T], sampled_logits [B, S])``.
+
+    The steps and their order are TensorFlow's: one lookup of the true and sampled
+    rows, ``x . w + b``, the accidental-hit mask, then ``- log Q``. The hit mask sets
+    the logit to the lowest finite value of the dtype (TensorFlow adds ``-FLT_MAX``,
+    which gives that same float32 value, and cannot overflow in narrower dtypes).
+    """
+    subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
+    remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    xp, labels, (sampled, true_q, sampled_q) = prepare(
+        weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
+        partition_strategy, seed)
+    batch, num_true = (int(d) for d in labels.shape)
+    dim = int(inputs.shape[1])
+
+    dt = index_dtype(xp, labels, sampled)
+    ids = xp.concat([xp.reshape(xp.astype(labels, dt), (-1,)), xp.astype(sampled, dt)])
+    rows = embedding_lookup(xp, weights, ids, partition_strategy)
+    bias = embedding_lookup(xp, biases, ids, partition_strategy)
+    n_true = batch * num_true
+    true_w = xp.reshape(rows[:n_true, ...], (batch, num_true, dim))
+    sampled_w = rows[n_true:, ...]
+    true_logits = xp.sum(inputs[:, None, :] * true_w, axis=2) + xp.reshape(bias[:n_true], (batch, num_true))
+    sampled_logits = xp.matmul(inputs, xp.matrix_transpose(sampled_w)) + bias[None, n_true:]
+
+    if subtract_log_q:
+        dtype = sampled_logits.dtype
+        wide = wide_float(xp, dtype)
+        true_logits = true_logits - xp.astype(xp.log(xp.astype(true_q, wide)), dtype)
+        sampled_logits = sampled_logits - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
+    if remove_accidental_hits:
+        sampled_logits = _mask_hits(xp, sampled_logits, hit_mask(xp, labels, sampled))
+    return xp, true_logits, sampled_logits
+
+
+def _mask_hits(xp: Any, logits: Any, hits: Any) -> Any:
+    """Hit positions take the lowest finite value of the dtype; the gradient passes
+    through every position unchanged, as through TensorFlow's ``logits + mask``."""
+    stop = backend_for(xp).stop_gradient
+    lowest = xp.asarray(xp.finfo(logits.dtype).min, dtype=logits.dtype)
+    masked = xp.where(hits, lowest, logits)
+    return (logits - stop(logits)) + stop(masked)
+
+
+def compute_sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                           num_classes: int, num_true: int = 1, sampled_values: Any = None,
+                           subtract_log_q: bool = True, remove_accidental_hits: bool = False,
+                           partition_strategy: str = "div", seed: int | None = None):
+    """Compute the sampled logits and their labels (TensorFlow's ``_compute_sampled_logits``).
+
+    Args:
+      weights: ``[num_classes, dim]`` float array, or a list of shards of it.
+      biases: ``[num_classes]`` float array, or a list of shards of it.
+      labels: int ``[batch_size, num_true]``, the target classes.
+      inputs: ``[batch_size, dim]``, the forward activations.
+      num_sampled: number of classes sampled per batch.
+      num_classes: number of possible classes.
+      num_true: number of target classes per row.
+      sampled_values: a ``SampledValues`` triple; ``None`` draws a unique log-uniform sample.
+      subtract_log_q: subtract ``log(expected count)`` from every logit.
+      remove_accidental_hits: mask the sampled logits that equal a true class of the row.
+      partition_strategy: ``'div'`` or ``'mod'``, for sharded ``weights``/``biases``.
+      seed: seed of the default sampler.
+
+    Returns:
+      ``(logits, labels)``: ``[batch_size, num_true + num_sampled]``, true columns first,
+      and the matching soft labels (``1/num_true`` on the true columns, 0 elsewhere).
+    """
+    xp, true_logits, sampled_logits = sampled_logits_parts(
+        weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
+        subtract_log_q, remove_accidental_hits, partition_strategy, seed)
+    logits = xp.concat([true_logits, sampled_logits], axis=1)
+    out_labels = xp.concat([xp.ones_like(true_logits) / true_logits.shape[1],
+                            xp.zeros_like(sampled_logits)], axis=1)
+    return logits, out_labels

@@ -1,0 +1,176 @@
+"""Sampled softmax, NCE and the contrib losses, on top of :mod:`.logits`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backends import backend_for
+from . import checks
+from .embedding import embedding_lookup
+from .logits import prepare, sampled_logits_parts
+from .namespace import namespace_of
+from .types import SampledValues
+
+__all__ = [
+    "logsumexp", "softmax_cross_entropy", "sigmoid_cross_entropy",
+    "sampled_softmax_loss", "nce_loss", "sampled_sparse_softmax_loss",
+    "rank_sampled_softmax_loss", "rank_resample",
+]
+
+
+def logsumexp(xp: Any, x: Any, axis: int) -> Any:
+    """``log(sum(exp(x), axis))``, shifted by the (gradient-free) maximum."""
+    m = backend_for(xp).stop_gradient(xp.max(x, axis=axis, keepdims=True))
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    return xp.squeeze(out, axis=axis)
+
+
+def softmax_cross_entropy(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
+    """Per row: ``logsumexp([true | sampled]) - mean(true)`` (labels ``1/T`` on the true columns)."""
+    lse = logsumexp(xp, xp.concat([true_logits, sampled_logits], axis=1), axis=1)
+    return lse - xp.mean(true_logits, axis=1)
+
+
+def sigmoid_cross_entropy(xp: Any, logits: Any, labels: Any) -> Any:
+    """Elementwise ``max(x, 0) - x z + log1p(exp(-|x|))``."""
+    return xp.maximum(logits, xp.zeros_like(logits)) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
+
+
+def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                         num_classes: int, num_true: int = 1, sampled_values: Any = None,
+                         remove_accidental_hits: bool = True, seed: int | None = None, *,
+                         partition_strategy: str = "div") -> Any:
+    """Computes and returns the sampled softmax training loss (``tf.nn.sampled_softmax_loss``).
+
+    A faster way to train a softmax classifier over a huge number of classes; for
+    training only (it generally underestimates the full softmax loss).
+
+    Args:
+      weights: ``[num_classes, dim]`` float array, or a list of shards of it.
+      biases: ``[num_classes]`` float array, or a list of shards of it.
+      labels: int32/int64 ``[batch_size, num_true]``, the target classes.
+      inputs: ``[batch_size, dim]``, the forward activations.
+      num_sampled: number of classes sampled per batch (``>= 1``).
+      num_classes: number of possible classes.
+      num_true: number of target classes per row; each gets target probability ``1/num_true``.
+      sampled_values: a ``SampledValues`` triple from a ``*_candidate_sampler``;
+        ``None`` draws a unique log-uniform sample with ``seed``.
+      remove_accidental_hits: mask sampled classes equal to a true class of the row.
+      seed: seed of the default sampler.
+      partition_strategy: keyword only; ``'div'`` (TensorFlow 2) or ``'mod'``, for shards.
+
+    Returns:
+      ``[batch_size]`` per-row losses, in the dtype of the logits.
+    """
+    xp, true_logits, sampled_logits = sampled_logits_parts(
+        weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
+        True, remove_accidental_hits, partition_strategy, seed)
+    return softmax_cross_entropy(xp, true_logits, sampled_logits)
+
+
+def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+             num_classes: int, num_true: int = 1, sampled_values: Any = None,
+             remove_accidental_hits: bool = False, *, partition_strategy: str = "div",
+             seed: int | None = None) -> Any:
+    """Computes and returns the noise-contrastive estimation training loss (``tf.nn.nce_loss``).
+
+    Per row, the sum over the true and sampled columns of the sigmoid cross entropy of
+    the logits (``x w + b - log Q``) against labels ``1/num_true`` (true) and 0 (sampled).
+    Arguments as :func:`sampled_softmax_loss`; ``remove_accidental_hits`` defaults to
+    False ("sampled logistic" when True). ``seed`` (keyword only) seeds the default sampler.
+
+    Returns:
+      ``[batch_size]`` per-row NCE losses.
+    """
+    xp, true_logits, sampled_logits = sampled_logits_parts(
+        weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
+        True, remove_accidental_hits, partition_strategy, seed)
+    true_part = sigmoid_cross_entropy(xp, true_logits, xp.ones_like(true_logits) / true_logits.shape[1])
+    sampled_part = sigmoid_cross_entropy(xp, sampled_logits, xp.zeros_like(sampled_logits))
+    return xp.sum(true_part, axis=1) + xp.sum(sampled_part, axis=1)
+
+
+def sampled_sparse_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any,
+                                num_sampled: int, num_classes: int, sampled_values: Any = None,
+                                remove_accidental_hits: bool = True,
+                                partition_strategy: str = "mod", seed: int | None = None) -> Any:
+    """Sampled softmax with one target class per row (``tf.contrib.nn.sampled_sparse_softmax_loss``).
+
+    ``labels`` is int ``[batch_size, 1]`` (or ``[batch_size]``); the loss is the sparse
+    softmax cross entropy of the sampled logits with label 0 (the true column).
+    ``partition_strategy`` defaults to ``'mod'`` as in contrib.
+
+    Returns:
+      ``[batch_size]`` per-row losses.
+    """
+    xp, true_logits, sampled_logits = sampled_logits_parts(
+        weights, biases, labels, inputs, num_sampled, num_classes, 1, sampled_values,
+        True, remove_accidental_hits, partition_strategy, seed)
+    return softmax_cross_entropy(xp, true_logits, sampled_logits)
+
+
+def default_learned_unigram(labels: Any, num_true: int, num_sampled: int, num_classes: int,
+                            seed: int | None) -> SampledValues:
+    """contrib's default phase-1 sampler: unique learned unigram over ``[0, num_classes)``."""
+    from .samplers import learned_unigram_candidate_sampler
+
+    return learned_unigram_candidate_sampler(labels, num_true, num_sampled, True, num_classes,
+                                             seed=seed)
+
+
+def rank_resample(weights: Any, biases: Any, inputs: Any, sampled_values: Any, num_resampled: int,
+                  resampling_temperature: float, partition_strategy: str) -> SampledValues:
+    """Keep the ``num_resampled`` sampled classes of highest score (contrib ``_rank_resample``).
+
+    ``score_i = logsumexp_j(w_i . x_j / T) + b_i / T`` over the batch rows ``j``; no log Q
+    and no hit mask. Ties keep the lower position first (as ``top_k``).
+    """
+    xp = namespace_of(weights=weights, biases=biases, inputs=inputs, sampled_values=sampled_values)
+    backend = backend_for(xp)
+    sampled, true_q, sampled_q = (backend.stop_gradient(v) for v in sampled_values)
+    reweighted = backend.stop_gradient(inputs) / resampling_temperature
+    rows = backend.stop_gradient(embedding_lookup(xp, weights, sampled, partition_strategy))
+    bias = backend.stop_gradient(embedding_lookup(xp, biases, sampled, partition_strategy))
+    scores = logsumexp(xp, xp.matmul(rows, xp.matrix_transpose(reweighted)), axis=1)
+    scores = scores + bias / resampling_temperature
+    keep = xp.argsort(scores, descending=True, stable=True)[:num_resampled]
+    return SampledValues(xp.take(sampled, keep), true_q, xp.take(sampled_q, keep))
+
+
+def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any,
+                              num_sampled: int, num_resampled: int, num_classes: int,
+                              num_true: int, sampled_values: Any, resampling_temperature: float,
+                              remove_accidental_hits: bool, partition_strategy: str,
+                              seed: int | None = None) -> Any:
+    """Softmax loss with rank-based adaptive resampling (``tf.contrib.nn.rank_sampled_softmax_loss``).
+
+    Phase 1: ``num_sampled`` classes from ``sampled_values`` (``None``: a unique
+    learned-unigram sample). Phase 2: keep the ``num_resampled`` of highest
+    ``logsumexp`` over the batch of ``(x w + b) / resampling_temperature``, then
+    :func:`sampled_softmax_loss` on them.
+
+    Raises:
+      ValueError: ``num_sampled > num_classes``, ``num_resampled >= num_sampled``,
+        ``partition_strategy`` not 'div'/'mod' (checked in that order, as contrib does),
+        ``resampling_temperature`` not positive.
+    """
+    num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
+    num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
+    num_resampled = checks.check_int(num_resampled, "num_resampled", minimum=1)
+    if num_sampled > num_classes:
+        raise ValueError(f"num_sampled: must be in [1, num_classes={num_classes}], got {num_sampled}")
+    if num_resampled >= num_sampled:
+        raise ValueError(f"num_resampled: must be in [1, num_sampled={num_sampled}), got {num_resampled}")
+    checks.check_partition_strategy(partition_strategy)
+    temperature = float(resampling_temperature)
+    if not temperature > 0:
+        raise ValueError(f"resampling_temperature: must be > 0, got {resampling_temperature!r}")
+    _, _, sampled_values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
+                                   num_true, sampled_values or None, partition_strategy, seed,
+                                   default_sampler=default_learned_unigram)
+    resampled = rank_resample(weights, biases, inputs, sampled_values, num_resampled, temperature,
+                              partition_strategy)
+    return sampled_softmax_loss(weights, biases, labels, inputs, num_resampled, num_classes,
+                                num_true, resampled, remove_accidental_hits,
+                                partition_strategy=partition_strategy)

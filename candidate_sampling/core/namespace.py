@@ -1,0 +1,62 @@
+"""Finding the one array namespace of a call's arguments, and dtype helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import array_api_compat
+
+__all__ = ["namespace_of", "device_of", "flatten_arrays", "index_dtype", "wide_float"]
+
+
+def flatten_arrays(value: Any) -> list:
+    """The arrays in ``value`` (an array, ``None``, or a list/tuple of those)."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        out = []
+        for v in value:
+            out.extend(flatten_arrays(v))
+        return out
+    return [value]
+
+
+def namespace_of(**named: Any):
+    """The array-API namespace shared by every array argument.
+
+    Raises ``TypeError`` naming the arguments when they come from different array
+    libraries, or when an argument is not an array at all.
+    """
+    kinds: dict[str, Any] = {}
+    for name, value in named.items():
+        for arr in flatten_arrays(value):
+            if not array_api_compat.is_array_api_obj(arr):
+                raise TypeError(
+                    f"{name}: expected an array (NumPy, PyTorch, JAX, CuPy or any array-API "
+                    f"array), got {type(arr).__name__}")
+            kinds.setdefault(name, arr)
+    if not kinds:
+        raise TypeError("no array arguments were given")
+    try:
+        return array_api_compat.array_namespace(*kinds.values())
+    except TypeError:
+        described = ", ".join(f"{n} ({type(a).__module__}.{type(a).__name__})" for n, a in kinds.items())
+        raise TypeError(
+            f"arrays from different array libraries cannot be mixed: {described}; "
+            "convert them all to one library") from None
+
+
+def device_of(x: Any) -> Any:
+    """The device of array ``x``."""
+    return array_api_compat.device(x)
+
+
+def index_dtype(xp: Any, *ids: Any) -> Any:
+    """The integer dtype that holds every given id array (int64 where available)."""
+    return xp.result_type(*(a.dtype for a in ids))
+
+
+def wide_float(xp: Any, dtype: Any) -> Any:
+    """The dtype in which to take ``log(Q)`` for logits of ``dtype``: float64 for
+    float64 logits, float32 otherwise (expected counts are float32 numbers)."""
+    return xp.float64 if dtype == xp.float64 else xp.float32

@@ -1,0 +1,1 @@
+"""The specification pages and golden vectors, shipped as package data."""
