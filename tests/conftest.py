@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+
+# Each golden case has its own shapes, so JAX compiles every case afresh; XLA's
+# optimisation passes are what that compile time is made of, and these small
+# arrays do not need them.
+os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0 "
+                      "--xla_llvm_disable_expensive_passes=true")
 
 import numpy as np
 import pytest

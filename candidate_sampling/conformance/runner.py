@@ -53,7 +53,8 @@ def case_inputs(case: GoldenCase) -> tuple[dict, dict]:
     """
     inputs = dict(case.inputs)
     kwargs = dict(case.kwargs)
-    if case.op == "sampled_softmax_with_cross_entropy" and not kwargs.get("use_customized_samples"):
+    if (case.op == "sampled_softmax_with_cross_entropy" and not kwargs.get("use_customized_samples")
+            and "samples" in case.outputs):
         inputs["customized_samples"] = case.outputs["samples"]
         inputs["customized_probabilities"] = case.outputs["probabilities"]
         kwargs["use_customized_samples"] = True

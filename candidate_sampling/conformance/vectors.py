@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -39,7 +39,10 @@ class GoldenCase:
     oracle: str
     oracle_version: str
     raises: dict | None = None
-    extra: dict = field(default_factory=dict)
+    deviation: dict | None = None
+    """Where candidate_sampling deliberately differs (spec/deviations.json): ``{"reason",
+    "expect"}`` with ``expect`` 'value' (a result where the oracle failed) or 'raises'
+    (an error where the oracle returned NaN)."""
 
     @property
     def rtol(self) -> float:
@@ -66,6 +69,15 @@ class GoldenCase:
 def vectors_dir() -> Path:
     """The folder holding the ``.json`` indexes and ``.npz`` data."""
     return Path(str(resources.files("candidate_sampling.spec"))) / "vectors"
+
+
+@lru_cache(maxsize=None)
+def _deviations(folder: str) -> dict:
+    path = Path(folder).parent / "deviations.json"
+    if not path.exists():
+        return {}
+    return {k: {"reason": v["reason"], "expect": v["expect"]}
+            for k, v in json.loads(path.read_text())["cases"].items()}
 
 
 def _resolve(data: Any, ref: Any) -> Any:
@@ -106,6 +118,8 @@ def load_cases(op: str | None = None, api: str | None = None,
     cases = []
     for path in sorted(folder.glob("*.json")):
         cases.extend(_load_group(str(path)))
+    deviations = _deviations(str(folder))
+    cases = [replace(c, deviation=deviations[c.id]) if c.id in deviations else c for c in cases]
     seen = set()
     for c in cases:
         if c.id in seen:

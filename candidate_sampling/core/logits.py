@@ -77,8 +77,6 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
         raise ValueError(f"inputs: expected shape [batch_size, dim] with dim={dim} (from weights), "
                          f"got {list(inputs.shape)}")
     checks.check_int_array(xp, labels, "labels")
-    if labels.ndim == 1 and num_true == 1:
-        labels = xp.reshape(labels, (-1, 1))
     checks.check_ndim(labels, 2, "labels", "[batch_size, num_true]")
     batch = int(inputs.shape[0])
     if tuple(labels.shape) != (batch, num_true):

@@ -97,7 +97,7 @@ def sampled_sparse_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: 
                                 partition_strategy: str = "mod", seed: int | None = None) -> Any:
     """Sampled softmax with one target class per row (``tf.contrib.nn.sampled_sparse_softmax_loss``).
 
-    ``labels`` is int ``[batch_size, 1]`` (or ``[batch_size]``); the loss is the sparse
+    ``labels`` is int ``[batch_size, 1]``; the loss is the sparse
     softmax cross entropy of the sampled logits with label 0 (the true column).
     ``partition_strategy`` defaults to ``'mod'`` as in contrib.
 

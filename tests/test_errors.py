@@ -1,0 +1,243 @@
+"""Bad input gets a clear ValueError/TypeError naming the argument, never a crash, a hang or NaN."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import candidate_sampling as cs
+from candidate_sampling.compat import paddle, tf
+
+B, D, V, S = 3, 4, 20, 5
+
+
+@pytest.fixture
+def args(rng):
+    weights = rng.normal(size=(V, D)).astype(np.float32)
+    biases = rng.normal(size=V).astype(np.float32)
+    labels = np.array([[1], [5], [7]], dtype=np.int64)
+    inputs = rng.normal(size=(B, D)).astype(np.float32)
+    sampled = cs.SampledValues(np.array([0, 2, 3, 4, 6]), np.full((B, 1), 0.3, np.float32),
+                               np.full(S, 0.3, np.float32))
+    return dict(weights=weights, biases=biases, labels=labels, inputs=inputs, num_sampled=S,
+                num_classes=V, sampled_values=sampled)
+
+
+LOSSES = [cs.sampled_softmax_loss, cs.nce_loss, tf.v1.nn.sampled_softmax_loss, tf.v1.nn.nce_loss]
+
+
+def raises(exc, *names):
+    """pytest.raises whose message must start with one of the argument ``names``."""
+    return pytest.raises(exc, match="^(" + "|".join(re.escape(n) for n in names) + ")")
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("bad", [-1, V, V + 100])
+def test_label_out_of_range(loss, args, bad):
+    args["labels"] = np.array([[1], [bad], [7]])
+    with raises(ValueError, "labels"):
+        loss(**args)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_label_out_of_range_with_default_sampler(loss, args):
+    args["labels"] = np.array([[1], [V], [7]])
+    args["sampled_values"] = None
+    with raises(ValueError, "labels"):
+        loss(**args)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_sampled_id_out_of_range(loss, args):
+    args["sampled_values"] = args["sampled_values"]._replace(sampled_candidates=np.array([0, 2, 3, 4, V]))
+    with raises(ValueError, "sampled_values[0]"):
+        loss(**args)
+
+
+def test_num_sampled_above_num_classes_with_unique_default_sampler(args):
+    args.update(sampled_values=None, num_sampled=V + 1)
+    with raises(ValueError, "num_sampled"):
+        cs.sampled_softmax_loss(**args)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_batch_mismatch(loss, args):
+    args["labels"] = np.array([[1], [5], [7], [8]])
+    with raises(ValueError, "labels"):
+        loss(**args)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("labels", np.array([1, 5, 7])),
+    ("labels", np.array([[[1]], [[5]], [[7]]])),
+    ("inputs", np.zeros((B, D, 1), np.float32)),
+    ("inputs", np.zeros((B, D + 1), np.float32)),
+    ("weights", np.zeros((V, D, 1), np.float32)),
+    ("weights", np.zeros((V - 1, D), np.float32)),
+    ("biases", np.zeros((V, 1), np.float32)),
+])
+def test_wrong_rank_or_shape(args, field, value):
+    args[field] = value
+    with raises(ValueError, field):
+        cs.sampled_softmax_loss(**args)
+
+
+def test_num_true_mismatch(args):
+    with raises(ValueError, "labels"):
+        cs.sampled_softmax_loss(**args, num_true=2)
+
+
+def test_expected_count_shapes(args):
+    sv = args["sampled_values"]
+    args["sampled_values"] = sv._replace(sampled_expected_count=np.ones(S + 1, np.float32))
+    with raises(ValueError, "sampled_values[2]"):
+        cs.sampled_softmax_loss(**args)
+    args["sampled_values"] = sv._replace(true_expected_count=np.ones((B + 1, 1), np.float32))
+    with raises(ValueError, "sampled_values[1]"):
+        cs.sampled_softmax_loss(**args)
+
+
+def test_zero_expected_count_would_give_nan(args):
+    sv = args["sampled_values"]
+    args["sampled_values"] = sv._replace(true_expected_count=np.zeros((B, 1), np.float32))
+    with raises(ValueError, "sampled_values[1]"):
+        cs.sampled_softmax_loss(**args)
+
+
+def test_sampled_values_not_a_triple(args):
+    args["sampled_values"] = (np.array([0, 1, 2, 3, 4]),)
+    with raises(TypeError, "sampled_values"):
+        cs.sampled_softmax_loss(**args)
+
+
+def test_float_labels_and_int_inputs(args):
+    bad = dict(args, labels=args["labels"].astype(np.float32))
+    with raises(TypeError, "labels"):
+        cs.sampled_softmax_loss(**bad)
+    bad = dict(args, inputs=np.zeros((B, D), np.int64))
+    with raises(TypeError, "inputs"):
+        cs.sampled_softmax_loss(**bad)
+
+
+def test_not_an_array(args):
+    args["inputs"] = [[0.0] * D] * B
+    with raises(TypeError, "inputs"):
+        cs.sampled_softmax_loss(**args)
+
+
+def test_arrays_from_two_backends(args):
+    torch = pytest.importorskip("torch")
+    args["inputs"] = torch.from_numpy(args["inputs"])
+    with pytest.raises(TypeError, match="different array libraries.*inputs"):
+        cs.sampled_softmax_loss(**args)
+
+
+@pytest.mark.parametrize("strategy", ["DIV", "", None, "modulo"])
+def test_unknown_partition_strategy(args, strategy):
+    with raises(ValueError, "partition_strategy"):
+        tf.v1.nn.sampled_softmax_loss(**args, partition_strategy=strategy)
+
+
+def test_shards_not_laid_out_for_the_strategy(args):
+    w = args["weights"]
+    args["weights"] = [w[:10], w[10:15], w[15:]]  # 'div' wants 7, 7, 6
+    with raises(ValueError, "weights"):
+        tf.v1.nn.sampled_softmax_loss(**args, partition_strategy="div")
+
+
+@pytest.mark.parametrize("num_sampled", [0, -1, 2.5, "5", True])
+def test_num_sampled_type_and_range(args, num_sampled):
+    args["num_sampled"] = num_sampled
+    with raises((ValueError, TypeError), "num_sampled"):
+        cs.sampled_softmax_loss(**args)
+
+
+def test_remove_accidental_hits_not_bool(args):
+    with raises(TypeError, "remove_accidental_hits"):
+        cs.sampled_softmax_loss(**args, remove_accidental_hits="yes")
+
+
+class TestRank:
+    def call(self, args, **over):
+        kw = dict(args, num_sampled=S, num_resampled=2, num_true=1, resampling_temperature=1.0,
+                  remove_accidental_hits=True, partition_strategy="div")
+        kw.update(over)
+        return tf.contrib.rank_sampled_softmax_loss(**kw)
+
+    @pytest.mark.parametrize("num_resampled", [S, S + 1])
+    def test_num_resampled_not_below_num_sampled(self, args, num_resampled):
+        with raises(ValueError, "num_resampled"):
+            self.call(args, num_resampled=num_resampled)
+
+    def test_num_sampled_above_num_classes_checked_first(self, args):
+        with raises(ValueError, "num_sampled"):
+            self.call(args, num_sampled=V + 1, num_resampled=V + 5)
+
+    @pytest.mark.parametrize("t", [0.0, -1.0, float("nan")])
+    def test_temperature(self, args, t):
+        with raises(ValueError, "resampling_temperature"):
+            self.call(args, resampling_temperature=t)
+
+
+class TestAccidentalHits:
+    def test_num_true_mismatch(self):
+        with raises(ValueError, "true_classes"):
+            cs.compute_accidental_hits(np.array([[1, 2]]), np.array([1, 2]), 1)
+
+    def test_ranks(self):
+        with raises(ValueError, "true_classes"):
+            cs.compute_accidental_hits(np.array([1, 2]), np.array([1, 2]), 1)
+        with raises(ValueError, "sampled_candidates"):
+            cs.compute_accidental_hits(np.array([[1]]), np.array([[1, 2]]), 1)
+
+
+class TestPaddle:
+    @pytest.fixture
+    def pargs(self, rng):
+        return dict(logits=rng.normal(size=(2, 10)).astype(np.float32),
+                    label=np.array([[1], [3]]), num_samples=4, seed=5)
+
+    @pytest.mark.parametrize("n", [-1, 11])
+    def test_num_samples_range(self, pargs, n):
+        # Paddle 1.8.5 hangs for num_samples > K and segfaults for negative values.
+        pargs["num_samples"] = n
+        with raises(ValueError, "num_samples"):
+            paddle.sampled_softmax_with_cross_entropy(**pargs)
+
+    @pytest.mark.parametrize("bad", [-1, 10])
+    def test_label_range(self, pargs, bad):
+        pargs["label"] = np.array([[1], [bad]])
+        with raises(ValueError, "label"):
+            paddle.sampled_softmax_with_cross_entropy(**pargs)
+
+    def test_label_width_must_equal_num_true(self, pargs):
+        # Paddle silently returns half the loss here.
+        with raises(ValueError, "label"):
+            paddle.sampled_softmax_with_cross_entropy(**pargs, num_true=2)
+
+    def test_customized_needs_both_arrays(self, pargs):
+        with raises(ValueError, "customized_samples"):
+            paddle.sampled_softmax_with_cross_entropy(**pargs, use_customized_samples=True)
+
+    def test_customized_shapes_and_values(self, pargs):
+        samples = np.array([[1, 2, 3, 4, 5], [3, 2, 1, 0, 9]])
+        probs = np.full((2, 5), 0.5, np.float32)
+        with raises(ValueError, "customized_samples"):
+            paddle.sampled_softmax_with_cross_entropy(
+                **pargs, use_customized_samples=True, customized_samples=samples[:, :4],
+                customized_probabilities=probs)
+        with raises(ValueError, "customized_samples"):
+            paddle.sampled_softmax_with_cross_entropy(
+                **pargs, use_customized_samples=True, customized_samples=samples + 1,
+                customized_probabilities=probs)
+        with raises(ValueError, "customized_probabilities"):
+            paddle.sampled_softmax_with_cross_entropy(
+                **pargs, use_customized_samples=True, customized_samples=samples,
+                customized_probabilities=-probs)
+
+    def test_seed_must_fit_int32(self, pargs):
+        pargs["seed"] = 2**31
+        with raises(ValueError, "seed"):
+            paddle.sampled_softmax_with_cross_entropy(**pargs)
