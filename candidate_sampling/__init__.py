@@ -11,11 +11,13 @@ Front ends with the exact signatures of the originals are in
 
 from .core import (
     SampledValues,
+    LearnedUnigramSampler,
     all_candidate_sampler,
     compute_accidental_hits,
     compute_sampled_logits,
     fixed_unigram_candidate_sampler,
     learned_unigram_candidate_sampler,
+    learned_unigram_step,
     log_uniform_candidate_sampler,
     nce_loss,
     rank_sampled_softmax_loss,
@@ -33,5 +35,5 @@ __all__ = [
     "rank_sampled_softmax_loss", "sampled_softmax_with_cross_entropy",
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",
     "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
-    "all_candidate_sampler", "__version__",
+    "all_candidate_sampler", "LearnedUnigramSampler", "learned_unigram_step", "__version__",
 ]

@@ -4,7 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Backend"]
+__all__ = ["Backend", "Stream", "NumpyStream"]
+
+
+class Stream:
+    """Uniform draws in ``[0, 1)``; ``uniform(index, n)`` gives the ``index``-th block of ``n``.
+
+    Eager streams draw blocks in the order asked (``index`` only matters to streams
+    that must derive a block from a traced index, as JAX's do)."""
+
+    def uniform(self, index: Any, n: int) -> Any:
+        raise NotImplementedError
+
+
+class NumpyStream(Stream):
+    """Draws from a ``numpy.random.Generator``, moved to the caller's namespace and device."""
+
+    def __init__(self, xp: Any, seed: int | None, rng: Any, device: Any, dtype: Any):
+        import numpy as np
+
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng: expected a numpy.random.Generator for these arrays, got "
+                            f"{type(rng).__name__}")
+        self.xp, self.device, self.dtype = xp, device, dtype
+        self.gen = rng if rng is not None else np.random.default_rng(seed)
+
+    def uniform(self, index: Any, n: int) -> Any:
+        values = self.gen.random(n)
+        if self.xp.__name__.endswith("numpy") and self.dtype == self.xp.float64:
+            return values
+        return self.xp.asarray(values, dtype=self.dtype, device=self.device)
 
 
 class Backend:
@@ -20,13 +49,16 @@ class Backend:
         """The widest integer dtype the backend gives arrays now (int64)."""
         return xp.int64
 
-    def uniform(self, xp: Any, n: int, seed: int | None, device: Any) -> Any:
-        """``n`` independent uniform draws in ``[0, 1)`` (float64 where the backend has it)
-        on ``device``; ``seed=None`` draws fresh entropy."""
-        import numpy as np
+    def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> "Stream":
+        """A source of uniform draws on ``device``: from ``rng`` (a ``numpy.random.Generator``)
+        if given, else seeded by ``seed`` (``None``: fresh entropy)."""
+        return NumpyStream(xp, seed, rng, device, self.float64(xp))
 
-        values = np.random.default_rng(seed).random(n)
-        return xp.asarray(values, dtype=self.float64(xp), device=device)
+    def while_loop(self, cond: Any, body: Any, state: tuple) -> tuple:
+        """``while cond(state): state = body(state)`` (traced where the backend traces)."""
+        while bool(cond(state)):
+            state = body(state)
+        return state
 
     def float64(self, xp: Any) -> Any:
         """The widest float dtype the backend gives arrays now (float64)."""
@@ -35,3 +67,8 @@ class Backend:
     def is_concrete(self, x: Any) -> bool:
         """Whether the values of ``x`` can be read now (not a traced placeholder)."""
         return True
+
+    def read(self, compute: Any) -> Any:
+        """``compute()``, a Python value read from arrays, or ``None`` where the values do
+        not exist yet (inside a trace)."""
+        return compute()

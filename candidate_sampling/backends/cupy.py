@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from ._base import Backend
+from ._base import Backend, Stream
 
 __all__ = ["CupyBackend"]
 
 
 class CupyBackend(Backend):
     name = "cupy"
+
+    def random_stream(self, xp, seed, rng, device):
+        return CupyStream(seed, rng, device)
+
+
+class CupyStream(Stream):
+    """Draws from a ``cupy.random.Generator`` on the current GPU."""
+
+    def __init__(self, seed, rng, device):
+        import cupy
+
+        if rng is not None and not isinstance(rng, cupy.random.Generator):
+            raise TypeError(f"rng: expected a cupy.random.Generator for CuPy arrays, got "
+                            f"{type(rng).__name__}")
+        self.gen = rng if rng is not None else cupy.random.default_rng(seed)
+        self.device = device
+
+    def uniform(self, index, n):
+        import cupy
+
+        with self.device:
+            return self.gen.random(n, dtype=cupy.float64)

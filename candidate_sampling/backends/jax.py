@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import Backend
+from ._base import Backend, Stream
 
 __all__ = ["JaxBackend"]
 
@@ -27,15 +27,46 @@ class JaxBackend(Backend):
 
         return not isinstance(x, jax.core.Tracer)
 
+    def read(self, compute: Any) -> Any:
+        import jax
+
+        try:
+            return compute()
+        except (jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
+                jax.errors.TracerIntegerConversionError):
+            return None
+
     def float64(self, xp: Any) -> Any:
         import jax
 
         return xp.float64 if jax.config.jax_enable_x64 else xp.float32
 
-    def uniform(self, xp: Any, n: int, seed: int | None, device: Any) -> Any:
+    def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> Stream:
+        return JaxStream(seed, rng, self.float64(xp))
+
+    def while_loop(self, cond: Any, body: Any, state: tuple) -> tuple:
+        import jax
+
+        return jax.lax.while_loop(cond, body, state)
+
+
+class JaxStream(Stream):
+    """Blocks of draws from a JAX PRNG key: block ``index`` uses ``fold_in(key, index)``,
+    so a traced loop index works under ``jax.jit``."""
+
+    def __init__(self, seed: int | None, rng: Any, dtype: Any):
         import secrets
 
         import jax
 
-        key = jax.random.key(secrets.randbits(63) if seed is None else seed)
-        return jax.device_put(jax.random.uniform(key, (n,), dtype=self.float64(xp)), device)
+        if rng is None:
+            rng = jax.random.key(secrets.randbits(63) if seed is None else seed)
+        elif not (hasattr(rng, "dtype") and (jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key)
+                                             or tuple(getattr(rng, "shape", ())) == (2,))):
+            raise TypeError(f"rng: expected a JAX PRNG key for JAX arrays, got {type(rng).__name__}")
+        self.key, self.dtype = rng, dtype
+
+    def uniform(self, index: Any, n: int) -> Any:
+        import jax
+
+        return jax.random.uniform(jax.random.fold_in(self.key, index), (n,), dtype=self.dtype)

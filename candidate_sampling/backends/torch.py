@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import Backend
+from ._base import Backend, Stream
 
 __all__ = ["TorchBackend"]
 
@@ -22,12 +22,32 @@ class TorchBackend(Backend):
             return False
         return x.device.type != "meta"
 
-    def uniform(self, xp: Any, n: int, seed: int | None, device: Any) -> Any:
+    def read(self, compute: Any) -> Any:
         import torch
 
-        gen = torch.Generator(device=device)
-        if seed is None:
-            gen.seed()
-        else:
-            gen.manual_seed(seed)
-        return torch.rand(n, generator=gen, dtype=torch.float64, device=device)
+        if torch.compiler.is_compiling():
+            return None
+        return compute()
+
+    def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> Stream:
+        return TorchStream(seed, rng, device)
+
+
+class TorchStream(Stream):
+    """Draws from a ``torch.Generator`` on the tensor's device (the global generator when
+    neither ``seed`` nor ``rng`` is given, so ``torch.manual_seed`` applies)."""
+
+    def __init__(self, seed: int | None, rng: Any, device: Any):
+        import torch
+
+        if rng is not None and not isinstance(rng, torch.Generator):
+            raise TypeError(f"rng: expected a torch.Generator for torch tensors, got {type(rng).__name__}")
+        if rng is None and seed is not None:
+            rng = torch.Generator(device=device)
+            rng.manual_seed(seed)
+        self.gen, self.device = rng, device
+
+    def uniform(self, index: Any, n: int) -> Any:
+        import torch
+
+        return torch.rand(n, generator=self.gen, dtype=torch.float64, device=self.device)

@@ -45,20 +45,12 @@ class CaseResult:
 
 
 def case_inputs(case: GoldenCase) -> tuple[dict, dict]:
-    """``(inputs, kwargs)`` to call an implementation of ``case`` with.
+    """``(inputs, kwargs)`` to call an implementation of ``case`` with: the case's own.
 
-    Paddle cases of the default sampler pass the oracle's own samples and
-    probabilities through the customized path, so the loss is compared for the
-    same negatives.
+    Paddle cases of the default sampler are called as they are: with their nonzero
+    seed the implementation must draw the oracle's negatives itself.
     """
-    inputs = dict(case.inputs)
-    kwargs = dict(case.kwargs)
-    if (case.op == "sampled_softmax_with_cross_entropy" and not kwargs.get("use_customized_samples")
-            and "samples" in case.outputs):
-        inputs["customized_samples"] = case.outputs["samples"]
-        inputs["customized_probabilities"] = case.outputs["probabilities"]
-        kwargs["use_customized_samples"] = True
-    return inputs, kwargs
+    return dict(case.inputs), dict(case.kwargs)
 
 
 def _compare(result: CaseResult, name: str, actual: Any, expected: Any, rtol: float, atol: float):

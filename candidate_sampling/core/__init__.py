@@ -14,9 +14,11 @@ from .losses import (
 )
 from .sample_logits import sampled_softmax_with_cross_entropy
 from .samplers import (
+    LearnedUnigramSampler,
     all_candidate_sampler,
     fixed_unigram_candidate_sampler,
     learned_unigram_candidate_sampler,
+    learned_unigram_step,
     log_uniform_candidate_sampler,
     uniform_candidate_sampler,
 )
@@ -28,5 +30,5 @@ __all__ = [
     "rank_sampled_softmax_loss", "sampled_softmax_with_cross_entropy",
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",
     "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
-    "all_candidate_sampler",
+    "all_candidate_sampler", "LearnedUnigramSampler", "learned_unigram_step",
 ]

@@ -70,8 +70,10 @@ def check_ids_in_range(xp: Any, ids: Any, upper: int, name: str) -> None:
     backend = backend_for(xp)
     if ids.size == 0 or not backend.is_concrete(ids):
         return
-    lo = int(xp.min(ids))
-    hi = int(xp.max(ids))
+    bounds = backend.read(lambda: (int(xp.min(ids)), int(xp.max(ids))))
+    if bounds is None:
+        return
+    lo, hi = bounds
     if lo < 0 or hi >= upper:
         bad = lo if lo < 0 else hi
         raise ValueError(f"{name}: every id must be in [0, {upper}), got {bad}")
@@ -79,14 +81,14 @@ def check_ids_in_range(xp: Any, ids: Any, upper: int, name: str) -> None:
 
 def check_positive(xp: Any, x: Any, name: str) -> None:
     """Every value of ``x`` is finite and > 0 (where the values are at hand)."""
-    if x.size and backend_for(xp).is_concrete(x) and not bool(xp.all((x > 0) & xp.isfinite(x))):
+    if x.size and backend_for(xp).read(lambda: bool(xp.all((x > 0) & xp.isfinite(x)))) is False:
         raise ValueError(f"{name}: every value must be finite and > 0 (an expected count of 0 "
                          f"would make log(Q) infinite), got min {float(xp.min(x))}")
 
 
 def check_nonnegative(xp: Any, x: Any, name: str) -> None:
     """Every value of ``x`` is finite and >= 0 (where the values are at hand)."""
-    if x.size and backend_for(xp).is_concrete(x) and not bool(xp.all((x >= 0) & xp.isfinite(x))):
+    if x.size and backend_for(xp).read(lambda: bool(xp.all((x >= 0) & xp.isfinite(x)))) is False:
         raise ValueError(f"{name}: every value must be finite and >= 0, got min {float(xp.min(x))}")
 
 

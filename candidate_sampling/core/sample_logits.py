@@ -3,14 +3,14 @@ full logits ``[N, K]`` and picks the true and sampled columns of each row."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..backends import backend_for
 from . import checks
 from .namespace import device_of, namespace_of, wide_float
 
 __all__ = ["sampled_softmax_with_cross_entropy", "clipped_softmax_cross_entropy", "PADDLE_INF",
-           "SOFTMAX_CLIP"]
+           "SOFTMAX_CLIP", "SeededSampler"]
 
 PADDLE_INF = 1e20
 """Paddle's stand-in for infinity: subtracted from hit logits, and the bound every
@@ -18,6 +18,10 @@ infinite logit is clamped to."""
 
 SOFTMAX_CLIP = -64.0
 """Paddle's softmax clips ``logit - rowmax`` from below at this value."""
+
+SeededSampler = Callable[[Any, int, int, int], tuple[Any, Any]]
+"""``(label, num_samples, num_classes, seed) -> (samples, probabilities)``: see
+:func:`sampled_softmax_with_cross_entropy`'s ``seeded_sampler``."""
 
 
 def _tolerable(xp: Any, x: Any, big: Any) -> Any:
@@ -46,7 +50,8 @@ def sampled_softmax_with_cross_entropy(logits: Any, label: Any, num_samples: int
                                        remove_accidental_hits: bool = True,
                                        use_customized_samples: bool = False,
                                        customized_samples: Any = None,
-                                       customized_probabilities: Any = None, seed: int = 0) -> Any:
+                                       customized_probabilities: Any = None, seed: int = 0, *,
+                                       seeded_sampler: SeededSampler | None = None) -> Any:
     """Sampled softmax with cross entropy over full logits (Paddle 1.x semantics).
 
     Each row's columns are ``[T true | S sampled]``; a sampled column equal to one of
@@ -65,6 +70,10 @@ def sampled_softmax_with_cross_entropy(logits: Any, label: Any, num_samples: int
       use_customized_samples: take ``customized_samples``/``customized_probabilities``
         (``[N, T+S]`` each) instead of sampling.
       seed: seed of the default sampler (0: nondeterministic).
+      seeded_sampler: draws the default path's samples where ``seed != 0``, in place of
+        the native log-uniform sampler: called as ``seeded_sampler(label, num_samples,
+        num_classes, seed)`` once every argument is checked, it returns ``(samples,
+        probabilities)``, ``[N, T+S]`` each, in ``label``'s namespace, true columns first.
 
     Returns:
       ``[N, 1]`` losses.
@@ -99,6 +108,8 @@ def sampled_softmax_with_cross_entropy(logits: Any, label: Any, num_samples: int
                                  f"[{rows}, {width}], got {list(arr.shape)}")
         checks.check_ids_in_range(xp, customized_samples, num_classes, "customized_samples")
         samples, probabilities = customized_samples, customized_probabilities
+    elif seed != 0 and seeded_sampler is not None:
+        samples, probabilities = seeded_sampler(label, num_samples, num_classes, seed)
     else:
         samples, probabilities = _default_samples(xp, label, num_samples, num_classes, seed)
     backend = backend_for(xp)

@@ -23,28 +23,21 @@ from .types import SampledValues
 __all__ = [
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",
     "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
-    "all_candidate_sampler", "expected_count", "read_vocab_counts",
+    "all_candidate_sampler", "LearnedUnigramSampler", "learned_unigram_step",
+    "unigram_counts_update", "unigram_weights", "expected_count", "read_vocab_counts",
 ]
 
 _MAX_RANGE = 2**62
 """Largest ``range_max`` accepted (ids and counts must fit int64 arithmetic)."""
 
 
-def _chunk_seed(seed: int | None, index: int) -> int | None:
-    """Seed of the ``index``-th chunk of draws of a seeded stream."""
-    if seed is None:
-        return None
-    import numpy as np
-
-    return int(np.random.SeedSequence([seed, index]).generate_state(1, dtype=np.uint64)[0] >> 1)
-
-
 def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
-    """Float32 expected count of classes of probability ``p`` after ``num_tries`` draws."""
+    """Float32 expected count of classes of probability ``p`` after ``num_tries`` draws:
+    ``p * num_sampled`` when ``num_tries == num_sampled``, else ``-expm1(tries * log1p(-p))``.
+    ``num_tries`` may be a Python int or a scalar array (traced under ``jax.jit``)."""
     p = xp.astype(p, xp.float32)
-    if int(num_tries) == num_sampled:
-        return p * num_sampled
-    return -xp.expm1(xp.asarray(float(num_tries), dtype=xp.float32) * xp.log1p(-p))
+    tries = xp.astype(xp.asarray(num_tries, device=device_of(p)), xp.float32)
+    return xp.where(tries == num_sampled, p * num_sampled, -xp.expm1(tries * xp.log1p(-p)))
 
 
 def _first_occurrence(xp: Any, values: Any) -> Any:
@@ -56,36 +49,67 @@ def _first_occurrence(xp: Any, values: Any) -> Any:
     return xp.take(new, xp.argsort(order))
 
 
-def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, device: Any):
-    """``(candidates, tries)``: ``num_sampled`` draws, or the first ``num_sampled`` distinct
-    values of a with-replacement stream and the number of draws that took."""
+def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any):
+    """The first ``num_sampled`` distinct values of a with-replacement stream of ``law``,
+    and the number of draws that took ("tries").
+
+    Draws come in blocks of fixed size; each loop step keeps the new values of one
+    block in stream order. Every shape is static, so the loop runs traced (JAX)."""
     backend = backend_for(xp)
-    if not unique:
-        return law.sample(backend.uniform(xp, num_sampled, seed, device)), num_sampled
-    stream = None
-    chunk = max(2 * num_sampled, 64)
-    index = 0
-    while True:
-        drawn = law.sample(backend.uniform(xp, chunk, _chunk_seed(seed, index), device))
-        stream = drawn if stream is None else xp.concat([stream, drawn])
-        new = _first_occurrence(xp, stream)
-        distinct = int(xp.sum(xp.astype(new, xp.int32)))
-        if distinct >= num_sampled:
-            (positions,) = xp.nonzero(new)
-            positions = positions[:num_sampled]
-            tries = int(positions[-1]) + 1
-            return xp.take(stream, positions), tries
-        index += 1
-        chunk *= 2
+    ints = backend.int64(xp)
+    size = num_sampled
+    block = max(3 * size, 64)
+    slots = xp.arange(size, dtype=ints, device=device)
+    positions = xp.arange(block, dtype=ints, device=device)
+
+    def cond(state):
+        return state[1] < size
+
+    def body(state):
+        found, count, tries, index = state
+        drawn = xp.astype(law.sample(stream.uniform(index, block)), ints)
+        # Empty slots hold -1, which no class id equals; the block's values are new when
+        # they are the first of their value after the found ones.
+        new = _first_occurrence(xp, xp.concat([found, drawn]))[size:]
+        rank = xp.cumulative_sum(xp.astype(new, ints))
+        need = size - count
+        keep = new & (rank <= need)
+        complete = rank[-1] >= need
+        last = xp.max(xp.where(keep, positions, xp.zeros_like(positions)))
+        tries = tries + xp.where(complete, last + 1, xp.asarray(block, dtype=ints, device=device))
+        # Place the kept values, in stream order, in slots count .. count + kept - 1.
+        destination = xp.where(keep, rank - 1, xp.asarray(block, dtype=ints, device=device))
+        ordered = xp.take(drawn, xp.argsort(destination, stable=True))
+        kept = xp.minimum(rank[-1], need)
+        offset = xp.clip(slots - count, 0, block - 1)
+        fresh = (slots >= count) & (slots < count + kept)
+        found = xp.where(fresh, xp.take(ordered, offset), found)
+        return found, count + kept, tries, index + 1
+
+    zero = xp.asarray(0, dtype=ints, device=device)
+    start = (xp.full((size,), -1, dtype=ints, device=device), zero, zero, zero)
+    found, _, tries, _ = backend.while_loop(cond, body, start)
+    return found, tries
+
+
+def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, rng: Any,
+          device: Any):
+    """``(candidates, tries)`` for one sampler call."""
+    stream = backend_for(xp).random_stream(xp, seed, rng, device)
+    if unique:
+        return _unique_draws(xp, law, num_sampled, stream, device)
+    return law.sample(stream.uniform(0, num_sampled)), num_sampled
 
 
 class _Uniform:
+    """``p = 1 / range_max``."""
+
     def __init__(self, xp: Any, range_max: int):
         self.xp, self.range_max = xp, range_max
 
     def sample(self, u: Any) -> Any:
         xp = self.xp
-        v = xp.astype(xp.floor(u * self.range_max), xp.int64)
+        v = xp.astype(xp.floor(u * self.range_max), backend_for(xp).int64(xp))
         return xp.minimum(v, xp.asarray(self.range_max - 1, dtype=v.dtype))
 
     def probability(self, ids: Any) -> Any:
@@ -94,13 +118,16 @@ class _Uniform:
 
 
 class _LogUniform:
+    """``p(v) = log((v + 2) / (v + 1)) / log(range_max + 1)``; ``v = floor(exp(u L)) - 1``."""
+
     def __init__(self, xp: Any, range_max: int):
         self.xp, self.range_max = xp, range_max
         self.log_range = math.log1p(range_max)
 
     def sample(self, u: Any) -> Any:
         xp = self.xp
-        return (xp.astype(xp.exp(u * self.log_range), xp.int64) - 1) % self.range_max
+        v = xp.astype(xp.exp(u * self.log_range), backend_for(xp).int64(xp)) - 1
+        return v % self.range_max
 
     def probability(self, ids: Any) -> Any:
         xp = self.xp
@@ -109,27 +136,30 @@ class _LogUniform:
 
 
 class _Unigram:
-    """Sampling proportional to ``weights`` (inverse CDF)."""
+    """``p(v) = weights[v] / sum(weights)``, sampled by inverse CDF."""
 
     def __init__(self, xp: Any, weights: Any):
         self.xp = xp
         wide = backend_for(xp).float64(xp)
         self.weights = xp.astype(weights, wide)
-        self.total = xp.sum(self.weights)
         self.cdf = xp.cumulative_sum(self.weights)
+        self.total = self.cdf[-1]
 
     def sample(self, u: Any) -> Any:
         xp = self.xp
-        v = xp.searchsorted(self.cdf, u * self.total, side="right")
-        return xp.astype(xp.minimum(v, xp.asarray(self.cdf.shape[0] - 1, dtype=v.dtype)), xp.int64)
+        v = xp.searchsorted(self.cdf, xp.astype(u, self.cdf.dtype) * self.total, side="right")
+        v = xp.minimum(v, xp.asarray(self.cdf.shape[0] - 1, dtype=v.dtype))
+        return xp.astype(v, backend_for(xp).int64(xp))
 
     def probability(self, ids: Any) -> Any:
         xp = self.xp
-        return xp.astype(xp.take(self.weights, ids) / self.total, xp.float32)
+        picked = xp.take(self.weights, xp.reshape(ids, (-1,)))
+        return xp.astype(xp.reshape(picked, ids.shape) / self.total, xp.float32)
 
 
 def _checked(true_classes: Any, num_true: int, num_sampled: int, unique: bool, range_max: int,
              seed: int | None):
+    """Check the arguments every sampler shares; ``(xp, num_sampled, unique, seed)``."""
     xp = namespace_of(true_classes=true_classes)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
@@ -150,55 +180,120 @@ def _checked(true_classes: Any, num_true: int, num_sampled: int, unique: bool, r
 
 
 def _sample(xp: Any, law: Any, true_classes: Any, num_sampled: int, unique: bool,
-            seed: int | None) -> SampledValues:
-    candidates, tries = _draw(xp, law, num_sampled, unique, seed, device_of(true_classes))
+            seed: int | None, rng: Any) -> SampledValues:
+    candidates, tries = _draw(xp, law, num_sampled, unique, seed, rng, device_of(true_classes))
     true_q = expected_count(xp, law.probability(true_classes), tries, num_sampled)
     sampled_q = expected_count(xp, law.probability(candidates), tries, num_sampled)
     return SampledValues(xp.astype(candidates, backend_for(xp).int64(xp)), true_q, sampled_q)
 
 
+_RANDOMNESS = """
+    Randomness: ``seed`` (int) or ``rng`` (a ``numpy.random.Generator``, ``torch.Generator``,
+    JAX PRNG key or ``cupy.random.Generator``, matching ``true_classes``); neither draws
+    fresh entropy (torch: its global generator). Samples are made on the device of
+    ``true_classes``, with static shapes, so the sampler also runs under ``jax.jit``.
+"""
+
+
 def uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
-                              range_max: int, seed: int | None = None) -> SampledValues:
+                              range_max: int, seed: int | None = None, *,
+                              rng: Any = None) -> SampledValues:
     """Samples a set of classes using a uniform base distribution over ``[0, range_max)``.
 
-    Same arguments and outputs as ``tf.random.uniform_candidate_sampler``.
+    Same arguments and outputs as ``tf.random.uniform_candidate_sampler``: with
+    ``unique=True`` the sample is drawn with replacement until ``num_sampled`` distinct
+    classes are found, and the expected counts account for the number of draws.
     """
     xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
                                              range_max, seed)
-    return _sample(xp, _Uniform(xp, range_max), true_classes, num_sampled, unique, seed)
+    return _sample(xp, _Uniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
 
 
 def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
-                                  unique: bool, range_max: int,
-                                  seed: int | None = None) -> SampledValues:
+                                  unique: bool, range_max: int, seed: int | None = None, *,
+                                  rng: Any = None) -> SampledValues:
     """Samples a set of classes using a log-uniform (Zipfian) base distribution.
 
-    ``P(class) = (log(class + 2) - log(class + 1)) / log(range_max + 1)``. Same
-    arguments and outputs as ``tf.random.log_uniform_candidate_sampler``.
+    ``P(class) = (log(class + 2) - log(class + 1)) / log(range_max + 1)``: suited to class
+    ids sorted by decreasing frequency. Same arguments and outputs as
+    ``tf.random.log_uniform_candidate_sampler``.
     """
     xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
                                              range_max, seed)
-    return _sample(xp, _LogUniform(xp, range_max), true_classes, num_sampled, unique, seed)
+    return _sample(xp, _LogUniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
+
+
+def unigram_counts_update(counts: Any, true_classes: Any) -> Any:
+    """``counts`` plus one for every entry of ``true_classes`` (duplicates count twice).
+
+    Sort-based, so it needs no scatter: O(V log n) for V classes and n labels."""
+    xp = namespace_of(counts=counts, true_classes=true_classes)
+    labels = xp.sort(xp.reshape(true_classes, (-1,)))
+    classes = xp.arange(counts.shape[0], dtype=labels.dtype, device=device_of(counts))
+    seen = (xp.searchsorted(labels, classes, side="right")
+            - xp.searchsorted(labels, classes, side="left"))
+    return counts + xp.astype(seen, counts.dtype)
+
+
+def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_sampled: int,
+                         unique: bool, seed: int | None = None, *,
+                         rng: Any = None) -> tuple[SampledValues, Any]:
+    """One call of a learned unigram sampler in functional form (for ``jax.jit``).
+
+    Samples from ``counts`` (float ``[range_max]``, initially all ones), then returns the
+    sampled values and the counts updated by ``true_classes``:
+    ``(values, new_counts) = learned_unigram_step(counts, ...)``.
+    """
+    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
+                                             int(counts.shape[0]), seed)
+    values = _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed, rng)
+    return values, unigram_counts_update(counts, true_classes)
+
+
+class LearnedUnigramSampler:
+    """A learned unigram sampler that keeps its counts between calls, as a TensorFlow op does.
+
+    Every class starts with count 1; after each call every true class (flattened,
+    duplicates included) adds 1. Call it like the function form, without ``range_max``::
+
+        sampler = LearnedUnigramSampler(range_max=10_000)
+        values = sampler(labels, num_true=1, num_sampled=64, unique=True, seed=1)
+    """
+
+    def __init__(self, range_max: int):
+        self.range_max = checks.check_int(range_max, "range_max", minimum=1, maximum=_MAX_RANGE)
+        self.counts: Any = None
+
+    def __call__(self, true_classes: Any, num_true: int, num_sampled: int, unique: bool,
+                 seed: int | None = None, *, rng: Any = None) -> SampledValues:
+        if self.counts is None:
+            xp = namespace_of(true_classes=true_classes)
+            self.counts = xp.ones((self.range_max,), dtype=backend_for(xp).float64(xp),
+                                  device=device_of(true_classes))
+        values, self.counts = learned_unigram_step(self.counts, true_classes, num_true,
+                                                   num_sampled, unique, seed, rng=rng)
+        return values
 
 
 def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
-                                      unique: bool, range_max: int,
-                                      seed: int | None = None) -> SampledValues:
+                                      unique: bool, range_max: int, seed: int | None = None, *,
+                                      rng: Any = None) -> SampledValues:
     """Samples a set of classes from a unigram distribution learned from the true classes.
 
-    Every class starts with count 1; this call samples from those counts (so the
-    first call is uniform). Same arguments and outputs as
-    ``tf.random.learned_unigram_candidate_sampler`` for a fresh op.
+    This function form is one call of a fresh sampler (all counts 1, so the law is
+    uniform); keep counts across calls with :class:`LearnedUnigramSampler` or
+    :func:`learned_unigram_step`. Same arguments and outputs as
+    ``tf.random.learned_unigram_candidate_sampler``.
     """
     xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
                                              range_max, seed)
-    counts = xp.ones((range_max,), dtype=backend_for(xp).float64(xp), device=device_of(true_classes))
-    return _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed)
+    return LearnedUnigramSampler(range_max)(true_classes, num_true, num_sampled, unique, seed,
+                                            rng=rng)
 
 
 def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
     """The counts of a vocabulary file: one entry per line, the count in the last
-    comma-separated field (``word,count`` or ``count``)."""
+    comma-separated field (``word,count``, or a bare ``count``)."""
     counts = []
     try:
         handle = open(vocab_file, encoding="utf-8")
@@ -207,6 +302,8 @@ def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
     with handle:
         for number, line in enumerate(handle, start=1):
             text = line.rstrip("\n")
+            if not text.strip():  # TensorFlow skips empty lines
+                continue
             field = text.rsplit(",", 1)[-1].strip()
             try:
                 value = float(field)
@@ -220,22 +317,15 @@ def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
     return counts
 
 
-def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
-                                    unique: bool, range_max: int, vocab_file: str = "",
-                                    distortion: float = 1.0, num_reserved_ids: int = 0,
-                                    num_shards: int = 1, shard: int = 0,
-                                    unigrams: Sequence[float] = (),
-                                    seed: int | None = None) -> SampledValues:
-    """Samples a set of classes using a provided (fixed) base distribution.
+def unigram_weights(range_max: int, vocab_file: str | os.PathLike = "", distortion: float = 1.0,
+                    num_reserved_ids: int = 0, num_shards: int = 1, shard: int = 0,
+                    unigrams: Sequence[float] = ()) -> list[float]:
+    """The weights a fixed unigram sampler draws from (TensorFlow's rules).
 
-    Weights come from ``vocab_file`` (CSV, count in the last field) or ``unigrams``
-    (exactly one of them), raised to the power ``distortion``; ``num_reserved_ids``
-    ids of weight 0 come first; with ``num_shards > 1`` only the ids with
-    ``id % num_shards == shard`` are kept (and returned as local indices). Same
-    arguments and outputs as ``tf.random.fixed_unigram_candidate_sampler``.
+    ``num_reserved_ids`` zeros, then the counts of ``vocab_file`` or ``unigrams`` raised to
+    ``distortion``; with ``num_shards > 1`` only ids with ``id % num_shards == shard``, so
+    ``range_max`` and the true classes are shard-local.
     """
-    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
-                                             range_max, seed)
     has_file = bool(vocab_file)
     has_list = len(unigrams) > 0
     if has_file == has_list:
@@ -244,31 +334,70 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     num_shards = checks.check_int(num_shards, "num_shards", minimum=1)
     shard = checks.check_int(shard, "shard", minimum=0, maximum=num_shards - 1)
     distortion = float(distortion)
+    if not math.isfinite(distortion):
+        raise ValueError(f"distortion: must be finite, got {distortion}")
     counts = read_vocab_counts(vocab_file) if has_file else [float(u) for u in unigrams]
     if any(not (c >= 0 and math.isfinite(c)) for c in counts):
         raise ValueError("unigrams: every weight must be a finite number >= 0")
     weights = [0.0] * num_reserved_ids + [c ** distortion for c in counts]
+    weights = weights[shard::num_shards]
     if len(weights) != range_max:
-        raise ValueError(f"range_max: must equal num_reserved_ids + vocabulary size = "
+        raise ValueError(f"range_max: must equal the number of ids of this shard "
+                         f"(num_reserved_ids + vocabulary size, every num_shards-th) = "
                          f"{len(weights)}, got {range_max}")
-    weights = [w for i, w in enumerate(weights) if i % num_shards == shard]
     if not any(w > 0 for w in weights):
         raise ValueError("unigrams: the weights of this shard are all zero")
-    table = xp.asarray(weights, dtype=backend_for(xp).float64(xp), device=device_of(true_classes))
-    checks.check_ids_in_range(xp, true_classes, len(weights), "true_classes")
-    return _sample(xp, _Unigram(xp, table), true_classes, num_sampled, unique, seed)
+    return weights
+
+
+def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
+                                    unique: bool, range_max: int, vocab_file: str = "",
+                                    distortion: float = 1.0, num_reserved_ids: int = 0,
+                                    num_shards: int = 1, shard: int = 0,
+                                    unigrams: Sequence[float] = (), seed: int | None = None, *,
+                                    rng: Any = None) -> SampledValues:
+    """Samples a set of classes using a provided (fixed) base distribution.
+
+    Weights as :func:`unigram_weights` builds them; same arguments and outputs as
+    ``tf.random.fixed_unigram_candidate_sampler``. A true class of weight 0 would get an
+    expected count of 0 (and TensorFlow a NaN loss): it is refused with a ValueError.
+    """
+    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
+                                             range_max, seed)
+    weights = unigram_weights(range_max, vocab_file, distortion, num_reserved_ids, num_shards,
+                              shard, unigrams)
+    positive = sum(1 for w in weights if w > 0)
+    if unique and num_sampled > positive:
+        raise ValueError(f"num_sampled: must be at most the {positive} ids of nonzero weight "
+                         f"when unique=True, got {num_sampled}")
+    law = _Unigram(xp, xp.asarray(weights, dtype=backend_for(xp).float64(xp),
+                                  device=device_of(true_classes)))
+    if backend_for(xp).read(lambda: bool(xp.any(law.probability(true_classes) == 0))):
+        raise ValueError("true_classes: a true class has weight 0 under this fixed unigram "
+                         "distribution (its expected count would be 0 and log Q infinite)")
+    return _sample(xp, law, true_classes, num_sampled, unique, seed, rng)
 
 
 def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
-                          seed: int | None = None) -> SampledValues:
+                          seed: int | None = None, *, rng: Any = None) -> SampledValues:
     """Generates the set of all classes: ``0 .. num_sampled - 1``, expected counts 1.
 
-    Same arguments and outputs as ``tf.random.all_candidate_sampler``.
+    The true classes must lie in ``[0, num_sampled)``, as TensorFlow checks.
+
+    Same arguments and outputs as ``tf.random.all_candidate_sampler`` (``seed`` and ``rng``
+    are accepted and unused).
     """
     xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
-                                             2**62, seed)
+                                             num_sampled, seed)
     dev = device_of(true_classes)
     candidates = xp.arange(num_sampled, dtype=backend_for(xp).int64(xp), device=dev)
     return SampledValues(candidates,
                          xp.ones(true_classes.shape, dtype=xp.float32, device=dev),
                          xp.ones((num_sampled,), dtype=xp.float32, device=dev))
+
+
+for _f in (uniform_candidate_sampler, log_uniform_candidate_sampler,
+           learned_unigram_candidate_sampler, fixed_unigram_candidate_sampler,
+           all_candidate_sampler, learned_unigram_step):
+    _f.__doc__ = (_f.__doc__ or "") + _RANDOMNESS
+del _f

@@ -1,0 +1,239 @@
+"""The C math of TensorFlow's sampler kernels, reproduced to the last bit with NumPy.
+
+TensorFlow's expected counts are float32 numbers from the C library's ``log1pf`` and
+``expm1f`` (``range_sampler.cc``); its log-uniform sampler uses the double ``exp`` and
+``log``; the fixed unigram sampler raises weights to a power with ``powf``. NumPy's
+own float32 ``log1p``/``expm1`` (SIMD code) differ from those in the last bit for a
+few percent of arguments, so:
+
+* :func:`log1pf` and :func:`expm1f` are vectorised transcriptions of the GNU C
+  library's ``s_log1pf.c`` and ``s_expm1f.c`` (the SunPro algorithms, float32 operations
+  in the same order), bit-identical to glibc up to 2.40;
+* :func:`powf` calls the C library on the distinct values only (weights repeat);
+* :func:`exp_floor` and :func:`float32_of` take NumPy's double ``exp``/``log`` results
+  and redo, with Python's ``math`` (the C library), the rare ones that lie so close to
+  an integer or a float32 rounding boundary that a last-bit difference could matter.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import math
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["log1pf", "expm1f", "powf", "exp_floor", "float32_of"]
+
+_F = np.float32
+_I = np.int32
+
+# s_log1pf.c
+_LN2_HI = _F(6.9313812256e-01)   # 0x3f317180
+_LN2_LO = _F(9.0580006145e-06)   # 0x3717f7d1
+_LP = [_F(v) for v in (6.6666668653e-01, 4.0000000596e-01, 2.8571429849e-01, 2.2222198546e-01,
+                       1.8183572590e-01, 1.5313838422e-01, 1.4798198640e-01)]
+# s_expm1f.c
+_O_THRESHOLD = _F(8.8721679688e+01)  # 0x42b17180
+_INVLN2 = _F(1.4426950216e+00)       # 0x3fb8aa3b
+_Q = [_F(v) for v in (-3.3333335072e-02, 1.5873016091e-03, -7.9365076090e-05, 4.0082177293e-06,
+                      -2.0109921195e-07)]
+
+
+def _bits_to_float(bits: np.ndarray) -> np.ndarray:
+    return np.asarray(bits, dtype=np.int64).astype(np.uint32).view(np.float32)
+
+
+def _signed_bits(x: np.ndarray) -> np.ndarray:
+    return x.view(np.int32).astype(np.int64)
+
+
+def log1pf(x: np.ndarray) -> np.ndarray:
+    """``log1pf`` of the C library, elementwise, on float32 values."""
+    x = np.array(x, dtype=np.float32, copy=True)
+    shape = x.shape
+    x = x.reshape(-1)
+    one, half = _F(1.0), _F(0.5)
+    hx = _signed_bits(x)
+    ax = hx & 0x7FFFFFFF
+    with np.errstate(all="ignore"):
+        # |x| not small: u = 1 + x = 2^k (1 + f), with c the rounding error of 1 + x.
+        huge = hx >= 0x5A000000
+        u = np.where(huge, x, one + x)
+        hu = _signed_bits(u)
+        k = (hu >> 23) - 127
+        c = np.where(k > 0, one - (u - x), x - (u - one)) / u
+        c = np.where(huge, _F(0.0), c)
+        hu = hu & 0x007FFFFF
+        low = hu < 0x3504F7
+        u = _bits_to_float(np.where(low, hu | 0x3F800000, hu | 0x3F000000))
+        k = np.where(low, k, k + 1)
+        hu = np.where(low, hu, (0x00800000 - hu) >> 2)
+        f = u - one
+        # -0.2929 < x < 0.41422: k = 0, f = x.
+        near_zero = (hx < 0x3ED413D7) & ((hx > 0) | (hx <= -1097468385))  # (int32)0xbe95f61f
+        f = np.where(near_zero, x, f)
+        k = np.where(near_zero, 0, k)
+        hu = np.where(near_zero, 1, hu)
+        c = np.where(near_zero, _F(0.0), c)
+        kf = k.astype(np.float32)
+        k0 = k == 0
+
+        hfsq = half * f * f
+        # |f| < 2**-20
+        r_small = hfsq * (one - _F(0.66666666666666666) * f)
+        out_small = np.where(k0, f - r_small, kf * _LN2_HI - ((r_small - (kf * _LN2_LO + c)) - f))
+        out_exact = np.where(k0, _F(0.0), kf * _LN2_HI + (c + kf * _LN2_LO))
+        out_small = np.where(f == 0, out_exact, out_small)
+        s = f / (_F(2.0) + f)
+        z = s * s
+        r = z * (_LP[0] + z * (_LP[1] + z * (_LP[2] + z * (_LP[3] + z * (_LP[4] + z * (_LP[5] + z * _LP[6]))))))
+        out = np.where(k0, f - (hfsq - s * (hfsq + r)),
+                       kf * _LN2_HI - ((hfsq - (s * (hfsq + r) + (kf * _LN2_LO + c))) - f))
+        out = np.where(hu == 0, out_small, out)
+
+        below = hx < 0x3ED413D7
+        tiny = below & (ax < 0x31000000)
+        out = np.where(tiny, np.where(ax < 0x24800000, x, x - x * x * half), out)
+        out = np.where(below & (ax >= 0x3F800000), np.where(x == -1.0, _F(-np.inf), _F(np.nan)), out)
+        out = np.where(hx >= 0x7F800000, x + x, out)
+    return out.astype(np.float32).reshape(shape)
+
+
+def _add_exponent(y: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """``y * 2**k`` by adding ``k`` to the exponent field, as ``SET_FLOAT_WORD`` does."""
+    return _bits_to_float(_signed_bits(y) + (k << 23))
+
+
+def expm1f(x: np.ndarray) -> np.ndarray:
+    """``expm1f`` of the C library, elementwise, on float32 values."""
+    x = np.array(x, dtype=np.float32, copy=True)
+    shape = x.shape
+    x = x.reshape(-1)
+    one, half = _F(1.0), _F(0.5)
+    bits = x.view(np.uint32).astype(np.int64)
+    neg = bits >= 0x80000000
+    hx = bits & 0x7FFFFFFF
+    with np.errstate(all="ignore"):
+        # argument reduction: x = k ln2 + r, |r| <= 0.5 ln2, with c the error of r
+        one_ln2 = hx < 0x3F851592
+        t = (_INVLN2 * x + np.where(neg, -half, half))
+        k = np.where(one_ln2, np.where(neg, -1, 1),
+                     np.trunc(np.where(np.isfinite(t), t, 0)).astype(np.int64))
+        kf = k.astype(np.float32)
+        hi = np.where(one_ln2, np.where(neg, x + _LN2_HI, x - _LN2_HI), x - kf * _LN2_HI)
+        lo = np.where(one_ln2, np.where(neg, -_LN2_LO, _LN2_LO), kf * _LN2_LO)
+        r = hi - lo
+        c = (hi - r) - lo
+        reduced = hx > 0x3EB17218
+        r = np.where(reduced, r, x)
+        c = np.where(reduced, c, _F(0.0))
+        k = np.where(reduced, k, 0)
+
+        hfx = half * r
+        hxs = r * hfx
+        r1 = one + hxs * (_Q[0] + hxs * (_Q[1] + hxs * (_Q[2] + hxs * (_Q[3] + hxs * _Q[4]))))
+        t = _F(3.0) - r1 * hfx
+        e = hxs * ((r1 - t) / (_F(6.0) - r * t))
+        out = r - (r * e - hxs)                        # k == 0
+        e = (r * (e - c) - c)
+        e = e - hxs
+        out = np.where(k == -1, half * (r - e) - half, out)
+        out = np.where(k == 1, np.where(r < _F(-0.25), _F(-2.0) * (e - (r + half)), one + _F(2.0) * (r - e)), out)
+        far = (k <= -2) | (k > 56)
+        ks = np.clip(k, 0, 56)
+        out = np.where(far, _add_exponent(one - (e - r), k) - one, out)
+        t_mid = _bits_to_float(0x3F800000 - (0x1000000 >> np.clip(ks, 0, 24)))   # 1 - 2**-k
+        mid = (k >= 2) & (k < 23)
+        out = np.where(mid, _add_exponent(t_mid - (e - r), k), out)
+        t_top = _bits_to_float((0x7F - ks) << 23)                                 # 2**-k
+        top = (k >= 23) & (k <= 56)
+        out = np.where(top, _add_exponent((r - (e + t_top)) + one, k), out)
+
+        out = np.where(~reduced & (hx < 0x33000000), x, out)                       # |x| < 2**-25
+        large = hx >= 0x4195B844                                                   # |x| >= 27 ln2
+        out = np.where(large & neg, _F(-1.0), out)
+        overflow = (hx >= 0x42B17218) & ~neg
+        out = np.where(overflow, np.where(x > _O_THRESHOLD, _F(np.inf), out), out)
+        out = np.where(hx == 0x7F800000, np.where(neg, _F(-1.0), x), out)
+        out = np.where(hx > 0x7F800000, x + x, out)
+    return out.astype(np.float32).reshape(shape)
+
+
+@lru_cache(maxsize=None)
+def _libm() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("m")
+    for candidate in ("libm.so.6", name):
+        if not candidate:
+            continue
+        try:
+            lib = ctypes.CDLL(candidate)
+            lib.powf.restype = ctypes.c_float
+            lib.powf.argtypes = [ctypes.c_float, ctypes.c_float]
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def powf(x: np.ndarray, y: float) -> np.ndarray:
+    """``powf(x, y)`` of the C library for float32 ``x`` and float32 ``y``.
+
+    The C function is called once per distinct value of ``x``. Without a loadable C
+    math library the double power rounded to float32 is returned (equal in all but
+    rare last-bit cases)."""
+    x = np.asarray(x, dtype=np.float32)
+    y = float(np.float32(y))
+    values, inverse = np.unique(x, return_inverse=True)
+    lib = _libm()
+    if lib is None:
+        with np.errstate(all="ignore"):
+            powered = np.power(values.astype(np.float64), y).astype(np.float32)
+    else:
+        powf_c = lib.powf
+        powered = np.array([powf_c(float(v), y) for v in values], dtype=np.float32)
+    return powered[inverse].reshape(x.shape)
+
+
+def _near(d: np.ndarray, points: np.ndarray, ulps: int = 16) -> np.ndarray:
+    return np.abs(d - points) <= ulps * np.spacing(np.abs(d))
+
+
+def exp_floor(x: np.ndarray) -> np.ndarray:
+    """``(int64) exp(x)`` with the C library's double ``exp``, elementwise.
+
+    NumPy's ``exp`` may differ from the C library's in the last bit; that matters only
+    where the result is within a few ulps of an integer, and those are redone with
+    ``math.exp``."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.exp(x)
+    redo = np.flatnonzero(_near(y, np.round(y)))
+    if redo.size:
+        y = y.copy()
+        flat = y.reshape(-1)
+        for i in redo:
+            flat[i] = math.exp(float(x.reshape(-1)[i]))
+    return y.astype(np.int64)
+
+
+def float32_of(d: np.ndarray, exact: Callable[[int], float]) -> np.ndarray:
+    """Round doubles ``d`` to float32, where ``d`` approximates what the C library gives.
+
+    Where ``d`` lies within a few ulps of a float32 rounding boundary, the double is
+    recomputed as ``exact(flat index)`` (with Python's ``math``, i.e. the C library)
+    before rounding, so the float32 result equals the C code's.
+    """
+    d = np.asarray(d, dtype=np.float64)
+    f = d.astype(np.float32)
+    f64 = f.astype(np.float64)
+    with np.errstate(all="ignore"):
+        up = np.nextafter(f, np.float32(np.inf)).astype(np.float64)
+        down = np.nextafter(f, np.float32(-np.inf)).astype(np.float64)
+        redo = np.flatnonzero(np.isfinite(d) & (_near(d, (f64 + up) / 2) | _near(d, (f64 + down) / 2)))
+    if redo.size:
+        flat = f.reshape(-1)
+        for i in redo:
+            flat[i] = np.float32(exact(int(i)))
+    return f
