@@ -12,7 +12,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Adapter", "ADAPTERS", "available_adapters", "get_adapter"]
+__all__ = ["Adapter", "ADAPTERS", "available_adapters", "get_adapter", "CAST_INPUTS"]
+
+CAST_INPUTS = ("weights", "biases", "inputs", "logits")
+"""The float inputs a dtype applies to (expected counts stay as the samplers give them)."""
 
 
 def _map(fn: Callable[[Any], Any], value: Any) -> Any:
@@ -38,6 +41,24 @@ class Adapter:
     module = "numpy"
     differentiable = False
     traced = False  # True when the implementation runs under a tracer (jit): no data-dependent shapes
+    dtypes = ("float16", "float32", "float64")
+    """Float dtypes this backend offers."""
+
+    def __init__(self, dtype: str | None = None):
+        self.dtype = dtype
+
+    def with_dtype(self, dtype: str) -> "Adapter":
+        """A copy of this adapter that casts the float inputs (weights, biases, inputs,
+        logits) to ``dtype``."""
+        if dtype not in self.dtypes:
+            raise ValueError(f"dtype: {self.name} offers {list(self.dtypes)}, got {dtype!r}")
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__, dtype=dtype)
+        return clone
+
+    def cast(self, x: Any, dtype: str) -> Any:
+        """Backend array ``x`` as float ``dtype``."""
+        return x.astype(dtype)
 
     def available(self) -> bool:
         return importlib.util.find_spec(self.module) is not None
@@ -55,6 +76,8 @@ class Adapter:
 
     def _convert(self, name: str, value: Any) -> Any:
         converted = _map(self.asarray, value)
+        if self.dtype is not None and name in CAST_INPUTS:
+            converted = _map(lambda x: self.cast(x, self.dtype), converted)
         if name == "sampled_values" and converted is not None:
             return tuple(converted)
         return converted
@@ -76,6 +99,11 @@ class StrictAdapter(Adapter):
 
         return array_api_strict.asarray(np.array(a))
 
+    def cast(self, x: Any, dtype: str) -> Any:
+        import array_api_strict
+
+        return array_api_strict.astype(x, getattr(array_api_strict, dtype))
+
 
 class TorchAdapter(Adapter):
     """PyTorch on its default device, gradients by autograd."""
@@ -83,9 +111,16 @@ class TorchAdapter(Adapter):
     name = "torch"
     module = "torch"
     differentiable = True
+    dtypes = ("float16", "bfloat16", "float32", "float64")
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", dtype: str | None = None):
+        super().__init__(dtype)
         self.device = device
+
+    def cast(self, x: Any, dtype: str) -> Any:
+        import torch
+
+        return x.to(getattr(torch, dtype))
 
     def asarray(self, a: np.ndarray) -> Any:
         import torch
@@ -120,6 +155,7 @@ class JaxAdapter(Adapter):
     name = "jax"
     module = "jax"
     differentiable = True
+    dtypes = ("float16", "bfloat16", "float32")
 
     def asarray(self, a: np.ndarray) -> Any:
         import jax.numpy as jnp

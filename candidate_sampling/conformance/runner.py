@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -65,10 +65,13 @@ def _compare(result: CaseResult, name: str, actual: Any, expected: Any, rtol: fl
 
 
 def run_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any] | None = None,
-             grads: bool = True) -> CaseResult:
+             grads: bool = True, tolerance: dict | None = None) -> CaseResult:
     """Run ``case`` with ``impl`` (default: candidate_sampling's front end for the case's
     op and origin) on ``adapter``; compare outputs, and gradients where the backend
-    differentiates and the case has them."""
+    differentiates and the case has them. ``tolerance`` (``rtol``, ``atol``,
+    ``grad_rtol``, ``grad_atol``) replaces the case's, e.g. for other dtypes."""
+    if tolerance is not None:
+        case = replace(case, tolerance={**case.tolerance, **tolerance})
     spec = op_spec(case.op, case.api)
     if impl is None:
         impl = spec.resolve()

@@ -8,7 +8,7 @@ from ..backends import backend_for
 from . import checks
 from .embedding import embedding_lookup
 from .logits import prepare, sampled_logits_parts
-from .namespace import namespace_of
+from .namespace import accumulation_dtype, namespace_of
 from .types import SampledValues
 
 __all__ = [
@@ -27,9 +27,13 @@ def logsumexp(xp: Any, x: Any, axis: int) -> Any:
 
 
 def softmax_cross_entropy(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
-    """Per row: ``logsumexp([true | sampled]) - mean(true)`` (labels ``1/T`` on the true columns)."""
-    lse = logsumexp(xp, xp.concat([true_logits, sampled_logits], axis=1), axis=1)
-    return lse - xp.mean(true_logits, axis=1)
+    """Per row: ``logsumexp([true | sampled]) - mean(true)`` (labels ``1/T`` on the true
+    columns), reduced in :func:`accumulation_dtype` and returned in the logits' dtype."""
+    dtype = true_logits.dtype
+    wide = accumulation_dtype(xp, dtype)
+    logits = xp.astype(xp.concat([true_logits, sampled_logits], axis=1), wide)
+    loss = logsumexp(xp, logits, axis=1) - xp.mean(logits[:, :true_logits.shape[1]], axis=1)
+    return xp.astype(loss, dtype)
 
 
 def sigmoid_cross_entropy(xp: Any, logits: Any, labels: Any) -> Any:
@@ -86,9 +90,12 @@ def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: i
     xp, true_logits, sampled_logits = sampled_logits_parts(
         weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
         True, remove_accidental_hits, partition_strategy, seed)
+    dtype = true_logits.dtype
+    wide = accumulation_dtype(xp, dtype)
+    true_logits, sampled_logits = xp.astype(true_logits, wide), xp.astype(sampled_logits, wide)
     true_part = sigmoid_cross_entropy(xp, true_logits, xp.ones_like(true_logits) / true_logits.shape[1])
     sampled_part = sigmoid_cross_entropy(xp, sampled_logits, xp.zeros_like(sampled_logits))
-    return xp.sum(true_part, axis=1) + xp.sum(sampled_part, axis=1)
+    return xp.astype(xp.sum(true_part, axis=1) + xp.sum(sampled_part, axis=1), dtype)
 
 
 def sampled_sparse_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any,

@@ -6,7 +6,8 @@ from typing import Any
 
 import array_api_compat
 
-__all__ = ["namespace_of", "device_of", "flatten_arrays", "index_dtype", "wide_float"]
+__all__ = ["namespace_of", "device_of", "flatten_arrays", "index_dtype", "wide_float",
+           "accumulation_dtype"]
 
 
 def flatten_arrays(value: Any) -> list:
@@ -60,3 +61,10 @@ def wide_float(xp: Any, dtype: Any) -> Any:
     """The dtype in which to take ``log(Q)`` for logits of ``dtype``: float64 for
     float64 logits, float32 otherwise (expected counts are float32 numbers)."""
     return xp.float64 if dtype == xp.float64 else xp.float32
+
+
+def accumulation_dtype(xp: Any, dtype: Any) -> Any:
+    """The dtype a loss is reduced in: float32 for float16/bfloat16 logits (whose range
+    a shifted masked logit would overflow), the logits' own dtype otherwise."""
+    half = [getattr(xp, name) for name in ("float16", "bfloat16") if hasattr(xp, name)]
+    return xp.float32 if any(dtype == h for h in half) else dtype

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from ..backends import backend_for
 from . import checks
-from .namespace import device_of, namespace_of, wide_float
+from .namespace import accumulation_dtype, device_of, namespace_of, wide_float
 
 __all__ = ["sampled_softmax_with_cross_entropy", "clipped_softmax_cross_entropy", "PADDLE_INF",
            "SOFTMAX_CLIP", "SeededSampler"]
@@ -147,8 +147,10 @@ def clipped_softmax_cross_entropy(xp: Any, logits: Any, num_true: int) -> Any:
     softmax at every column (the clip passes the gradient through unchanged).
     """
     stop = backend_for(xp).stop_gradient
+    dtype = logits.dtype
+    logits = xp.astype(logits, accumulation_dtype(xp, dtype))
     shifted = logits - stop(xp.max(logits, axis=1, keepdims=True))
     clipped = xp.maximum(shifted, xp.asarray(SOFTMAX_CLIP, dtype=shifted.dtype))
     shifted = stop(clipped) + (shifted - stop(shifted))
     lse = xp.log(xp.sum(xp.exp(shifted), axis=1))
-    return lse - xp.mean(shifted[:, :num_true], axis=1)
+    return xp.astype(lse - xp.mean(shifted[:, :num_true], axis=1), dtype)

@@ -8,7 +8,9 @@ few percent of arguments, so:
 
 * :func:`log1pf` and :func:`expm1f` are vectorised transcriptions of the GNU C
   library's ``s_log1pf.c`` and ``s_expm1f.c`` (the SunPro algorithms, float32 operations
-  in the same order), bit-identical to glibc up to 2.40;
+  in the same order), bit-identical to the glibc functions of that lineage (checked
+  against glibc 2.36 on millions of arguments; glibc releases that ship correctly
+  rounded versions differ from these in the last bit for some arguments);
 * :func:`powf` calls the C library on the distinct values only (weights repeat);
 * :func:`exp_floor` and :func:`float32_of` take NumPy's double ``exp``/``log`` results
   and redo, with Python's ``math`` (the C library), the rare ones that lie so close to
@@ -50,56 +52,77 @@ def _signed_bits(x: np.ndarray) -> np.ndarray:
     return x.view(np.int32).astype(np.int64)
 
 
-def log1pf(x: np.ndarray) -> np.ndarray:
-    """``log1pf`` of the C library, elementwise, on float32 values."""
-    x = np.array(x, dtype=np.float32, copy=True)
-    shape = x.shape
-    x = x.reshape(-1)
+def _log1pf_series(f: np.ndarray, k: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``log1pf``'s end: ``k ln2 + log(1 + f)`` with ``c`` the correction of ``1 + x``."""
+    one, half = _F(1.0), _F(0.5)
+    kf = k.astype(np.float32)
+    k0 = k == 0
+    hfsq = half * f * f
+    s = f / (_F(2.0) + f)
+    z = s * s
+    r = z * (_LP[0] + z * (_LP[1] + z * (_LP[2] + z * (_LP[3] + z * (_LP[4] + z * (_LP[5] + z * _LP[6]))))))
+    if k0.all():
+        return f - (hfsq - s * (hfsq + r))
+    return np.where(k0, f - (hfsq - s * (hfsq + r)),
+                    kf * _LN2_HI - ((hfsq - (s * (hfsq + r) + (kf * _LN2_LO + c))) - f))
+
+
+def _log1pf_reduced(x: np.ndarray) -> np.ndarray:
+    """``log1pf`` for finite ``x > -1`` outside ``(-0.2929, 0.41422)``: ``1 + x = 2^k (1 + f)``."""
     one, half = _F(1.0), _F(0.5)
     hx = _signed_bits(x)
+    huge = hx >= 0x5A000000
+    u = np.where(huge, x, one + x)
+    hu = _signed_bits(u)
+    k = (hu >> 23) - 127
+    c = np.where(k > 0, one - (u - x), x - (u - one)) / u
+    c = np.where(huge, _F(0.0), c)
+    hu = hu & 0x007FFFFF
+    low = hu < 0x3504F7
+    u = _bits_to_float(np.where(low, hu | 0x3F800000, hu | 0x3F000000))
+    k = np.where(low, k, k + 1)
+    hu = np.where(low, hu, (0x00800000 - hu) >> 2)
+    f = u - one
+    out = _log1pf_series(f, k, c)
+    small = hu == 0   # |f| < 2**-20
+    if small.any():
+        fs, ks, cs = f[small], k[small], c[small]
+        kf = ks.astype(np.float32)
+        hfsq = half * fs * fs
+        r = hfsq * (one - _F(0.66666666666666666) * fs)
+        near = np.where(ks == 0, fs - r, kf * _LN2_HI - ((r - (kf * _LN2_LO + cs)) - fs))
+        exact = np.where(ks == 0, _F(0.0), kf * _LN2_HI + (cs + kf * _LN2_LO))
+        out[small] = np.where(fs == 0, exact, near)
+    return out
+
+
+def log1pf(x: np.ndarray) -> np.ndarray:
+    """``log1pf`` of the C library, elementwise, on float32 values."""
+    x = np.asarray(x, dtype=np.float32)
+    shape = x.shape
+    x = x.reshape(-1)
+    hx = _signed_bits(x)
     ax = hx & 0x7FFFFFFF
+    below = hx < 0x3ED413D7
+    out = np.empty_like(x)
     with np.errstate(all="ignore"):
-        # |x| not small: u = 1 + x = 2^k (1 + f), with c the rounding error of 1 + x.
-        huge = hx >= 0x5A000000
-        u = np.where(huge, x, one + x)
-        hu = _signed_bits(u)
-        k = (hu >> 23) - 127
-        c = np.where(k > 0, one - (u - x), x - (u - one)) / u
-        c = np.where(huge, _F(0.0), c)
-        hu = hu & 0x007FFFFF
-        low = hu < 0x3504F7
-        u = _bits_to_float(np.where(low, hu | 0x3F800000, hu | 0x3F000000))
-        k = np.where(low, k, k + 1)
-        hu = np.where(low, hu, (0x00800000 - hu) >> 2)
-        f = u - one
-        # -0.2929 < x < 0.41422: k = 0, f = x.
-        near_zero = (hx < 0x3ED413D7) & ((hx > 0) | (hx <= -1097468385))  # (int32)0xbe95f61f
-        f = np.where(near_zero, x, f)
-        k = np.where(near_zero, 0, k)
-        hu = np.where(near_zero, 1, hu)
-        c = np.where(near_zero, _F(0.0), c)
-        kf = k.astype(np.float32)
-        k0 = k == 0
-
-        hfsq = half * f * f
-        # |f| < 2**-20
-        r_small = hfsq * (one - _F(0.66666666666666666) * f)
-        out_small = np.where(k0, f - r_small, kf * _LN2_HI - ((r_small - (kf * _LN2_LO + c)) - f))
-        out_exact = np.where(k0, _F(0.0), kf * _LN2_HI + (c + kf * _LN2_LO))
-        out_small = np.where(f == 0, out_exact, out_small)
-        s = f / (_F(2.0) + f)
-        z = s * s
-        r = z * (_LP[0] + z * (_LP[1] + z * (_LP[2] + z * (_LP[3] + z * (_LP[4] + z * (_LP[5] + z * _LP[6]))))))
-        out = np.where(k0, f - (hfsq - s * (hfsq + r)),
-                       kf * _LN2_HI - ((hfsq - (s * (hfsq + r) + (kf * _LN2_LO + c))) - f))
-        out = np.where(hu == 0, out_small, out)
-
-        below = hx < 0x3ED413D7
-        tiny = below & (ax < 0x31000000)
-        out = np.where(tiny, np.where(ax < 0x24800000, x, x - x * x * half), out)
-        out = np.where(below & (ax >= 0x3F800000), np.where(x == -1.0, _F(-np.inf), _F(np.nan)), out)
-        out = np.where(hx >= 0x7F800000, x + x, out)
-    return out.astype(np.float32).reshape(shape)
+        tiny = below & (ax < 0x31000000)                               # |x| < 2**-29
+        invalid = below & (ax >= 0x3F800000)                           # x <= -1, -nan
+        near_zero = below & ((hx > 0) | (hx <= -1097468385)) & ~tiny   # -0.2929 < x < 0.41422
+        rest = ~(tiny | invalid | near_zero | (hx >= 0x7F800000))
+        if near_zero.any():
+            f = x[near_zero]
+            out[near_zero] = _log1pf_series(f, np.zeros(f.shape, dtype=np.int64), np.zeros_like(f))
+        if rest.any():
+            out[rest] = _log1pf_reduced(x[rest])
+        if tiny.any():
+            xt = x[tiny]
+            out[tiny] = np.where(ax[tiny] < 0x24800000, xt, xt - xt * xt * _F(0.5))
+        if invalid.any():
+            out[invalid] = np.where(x[invalid] == -1.0, _F(-np.inf), _F(np.nan))
+        top = hx >= 0x7F800000                                         # +inf, +nan
+        out[top] = x[top] + x[top]
+    return out.reshape(shape)
 
 
 def _add_exponent(y: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -107,59 +130,75 @@ def _add_exponent(y: np.ndarray, k: np.ndarray) -> np.ndarray:
     return _bits_to_float(_signed_bits(y) + (k << 23))
 
 
+def _expm1f_core(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``expm1f``'s rational approximation on the reduced argument: ``(e, hxs)``."""
+    one, half = _F(1.0), _F(0.5)
+    hfx = half * r
+    hxs = r * hfx
+    r1 = one + hxs * (_Q[0] + hxs * (_Q[1] + hxs * (_Q[2] + hxs * (_Q[3] + hxs * _Q[4]))))
+    t = _F(3.0) - r1 * hfx
+    return hxs * ((r1 - t) / (_F(6.0) - r * t)), hxs
+
+
+def _expm1f_reduced(x: np.ndarray, neg: np.ndarray, hx: np.ndarray) -> np.ndarray:
+    """``expm1f`` for ``0.5 ln2 < |x| < 27 ln2`` (and positive ``x`` up to overflow):
+    ``x = k ln2 + r`` with ``c`` the error of ``r``."""
+    one, half = _F(1.0), _F(0.5)
+    one_ln2 = hx < 0x3F851592
+    t = _INVLN2 * x + np.where(neg, -half, half)
+    k = np.where(one_ln2, np.where(neg, -1, 1), np.trunc(t).astype(np.int64))
+    kf = k.astype(np.float32)
+    hi = np.where(one_ln2, np.where(neg, x + _LN2_HI, x - _LN2_HI), x - kf * _LN2_HI)
+    lo = np.where(one_ln2, np.where(neg, -_LN2_LO, _LN2_LO), kf * _LN2_LO)
+    r = hi - lo
+    c = (hi - r) - lo
+    e, hxs = _expm1f_core(r)
+    e = (r * (e - c) - c)
+    e = e - hxs
+    out = _add_exponent(one - (e - r), k) - one                         # k <= -2 or k > 56
+    out = np.where(k == -1, half * (r - e) - half, out)
+    out = np.where(k == 1, np.where(r < _F(-0.25), _F(-2.0) * (e - (r + half)),
+                                    one + _F(2.0) * (r - e)), out)
+    ks = np.clip(k, 2, 56)
+    mid = (k >= 2) & (k < 23)
+    if mid.any():
+        t_mid = _bits_to_float(0x3F800000 - (0x1000000 >> np.minimum(ks, 24)))   # 1 - 2**-k
+        out = np.where(mid, _add_exponent(t_mid - (e - r), k), out)
+    top = (k >= 23) & (k <= 56)
+    if top.any():
+        t_top = _bits_to_float((0x7F - ks) << 23)                                 # 2**-k
+        out = np.where(top, _add_exponent((r - (e + t_top)) + one, k), out)
+    return out
+
+
 def expm1f(x: np.ndarray) -> np.ndarray:
     """``expm1f`` of the C library, elementwise, on float32 values."""
-    x = np.array(x, dtype=np.float32, copy=True)
+    x = np.asarray(x, dtype=np.float32)
     shape = x.shape
     x = x.reshape(-1)
-    one, half = _F(1.0), _F(0.5)
     bits = x.view(np.uint32).astype(np.int64)
     neg = bits >= 0x80000000
     hx = bits & 0x7FFFFFFF
+    out = np.empty_like(x)
     with np.errstate(all="ignore"):
-        # argument reduction: x = k ln2 + r, |r| <= 0.5 ln2, with c the error of r
-        one_ln2 = hx < 0x3F851592
-        t = (_INVLN2 * x + np.where(neg, -half, half))
-        k = np.where(one_ln2, np.where(neg, -1, 1),
-                     np.trunc(np.where(np.isfinite(t), t, 0)).astype(np.int64))
-        kf = k.astype(np.float32)
-        hi = np.where(one_ln2, np.where(neg, x + _LN2_HI, x - _LN2_HI), x - kf * _LN2_HI)
-        lo = np.where(one_ln2, np.where(neg, -_LN2_LO, _LN2_LO), kf * _LN2_LO)
-        r = hi - lo
-        c = (hi - r) - lo
-        reduced = hx > 0x3EB17218
-        r = np.where(reduced, r, x)
-        c = np.where(reduced, c, _F(0.0))
-        k = np.where(reduced, k, 0)
-
-        hfx = half * r
-        hxs = r * hfx
-        r1 = one + hxs * (_Q[0] + hxs * (_Q[1] + hxs * (_Q[2] + hxs * (_Q[3] + hxs * _Q[4]))))
-        t = _F(3.0) - r1 * hfx
-        e = hxs * ((r1 - t) / (_F(6.0) - r * t))
-        out = r - (r * e - hxs)                        # k == 0
-        e = (r * (e - c) - c)
-        e = e - hxs
-        out = np.where(k == -1, half * (r - e) - half, out)
-        out = np.where(k == 1, np.where(r < _F(-0.25), _F(-2.0) * (e - (r + half)), one + _F(2.0) * (r - e)), out)
-        far = (k <= -2) | (k > 56)
-        ks = np.clip(k, 0, 56)
-        out = np.where(far, _add_exponent(one - (e - r), k) - one, out)
-        t_mid = _bits_to_float(0x3F800000 - (0x1000000 >> np.clip(ks, 0, 24)))   # 1 - 2**-k
-        mid = (k >= 2) & (k < 23)
-        out = np.where(mid, _add_exponent(t_mid - (e - r), k), out)
-        t_top = _bits_to_float((0x7F - ks) << 23)                                 # 2**-k
-        top = (k >= 23) & (k <= 56)
-        out = np.where(top, _add_exponent((r - (e + t_top)) + one, k), out)
-
-        out = np.where(~reduced & (hx < 0x33000000), x, out)                       # |x| < 2**-25
-        large = hx >= 0x4195B844                                                   # |x| >= 27 ln2
-        out = np.where(large & neg, _F(-1.0), out)
-        overflow = (hx >= 0x42B17218) & ~neg
-        out = np.where(overflow, np.where(x > _O_THRESHOLD, _F(np.inf), out), out)
-        out = np.where(hx == 0x7F800000, np.where(neg, _F(-1.0), x), out)
-        out = np.where(hx > 0x7F800000, x + x, out)
-    return out.astype(np.float32).reshape(shape)
+        tiny = hx < 0x33000000                                     # |x| < 2**-25
+        small = (hx <= 0x3EB17218) & ~tiny                         # |x| <= 0.5 ln2: k = 0
+        large_neg = neg & (hx >= 0x4195B844)                       # x <= -27 ln2 (and -inf, -nan)
+        special = hx >= 0x42B17218                                 # overflow, inf, nan
+        reduced = ~(tiny | small | large_neg | special)
+        if small.any():
+            r = x[small]
+            e, hxs = _expm1f_core(r)
+            out[small] = r - (r * e - hxs)
+        if reduced.any():
+            out[reduced] = _expm1f_reduced(x[reduced], neg[reduced], hx[reduced])
+        out[tiny] = x[tiny]
+        out[large_neg] = _F(-1.0)
+        if special.any():
+            xs, hs, ns = x[special], hx[special], neg[special]
+            value = np.where(ns, _F(-1.0), np.where(xs > _O_THRESHOLD, _F(np.inf), xs))
+            out[special] = np.where(hs > 0x7F800000, xs + xs, value)
+    return out.reshape(shape)
 
 
 @lru_cache(maxsize=None)
@@ -197,8 +236,9 @@ def powf(x: np.ndarray, y: float) -> np.ndarray:
     return powered[inverse].reshape(x.shape)
 
 
-def _near(d: np.ndarray, points: np.ndarray, ulps: int = 16) -> np.ndarray:
-    return np.abs(d - points) <= ulps * np.spacing(np.abs(d))
+def _near(d: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Where ``d`` is within about 64 ulps of ``points``."""
+    return np.abs(d - points) <= np.abs(d) * 2.0**-46
 
 
 def exp_floor(x: np.ndarray) -> np.ndarray:
@@ -209,7 +249,7 @@ def exp_floor(x: np.ndarray) -> np.ndarray:
     ``math.exp``."""
     x = np.asarray(x, dtype=np.float64)
     y = np.exp(x)
-    redo = np.flatnonzero(_near(y, np.round(y)))
+    redo = np.flatnonzero(_near(y, np.rint(y)))
     if redo.size:
         y = y.copy()
         flat = y.reshape(-1)

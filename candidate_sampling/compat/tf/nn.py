@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core import losses
+from ...core import checks, losses
 from ...core.hits import compute_accidental_hits as _hits
-from ...core.logits import compute_sampled_logits
+from ...core.logits import compute_sampled_logits, prepare
 from ...core.types import SampledValues
+from . import seed_state
 from .random import (
     all_candidate_sampler,
     fixed_unigram_candidate_sampler,
@@ -24,29 +25,88 @@ __all__ = [
 ]
 
 
+def _default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classes: int,
+                         seed: int | None) -> SampledValues:
+    return log_uniform_candidate_sampler(labels, num_true, num_sampled, True, num_classes,
+                                         seed=seed)
+
+
+def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                      num_classes: int, num_true: int, sampled_values: Any,
+                      remove_accidental_hits: bool, partition_strategy: str,
+                      seed: int | None) -> SampledValues:
+    """The sampled values of TensorFlow's ``_compute_sampled_logits``, with its draws.
+
+    After the arguments are checked: with ``sampled_values=None``, the unique log-uniform
+    sample of :func:`log_uniform_candidate_sampler` (TensorFlow's stream for ``seed``);
+    then, with ``remove_accidental_hits``, the op seed that ``compute_accidental_hits``
+    takes (a draw of the global sequence when only the global seed is set), as in
+    TensorFlow, so that later calls see the same stream.
+    """
+    remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    _, _, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                           sampled_values, partition_strategy, seed,
+                           default_sampler=_default_log_uniform)
+    if remove_accidental_hits:
+        seed_state.get_seed(None)
+    return values
+
+
+def softmax_loss_with_stream(weights: Any, biases: Any, labels: Any, inputs: Any,
+                             num_sampled: int, num_classes: int, num_true: int,
+                             sampled_values: Any, remove_accidental_hits: bool,
+                             partition_strategy: str, seed: int | None) -> Any:
+    """Sampled softmax loss with TensorFlow's draws (:func:`tf_sampled_values`)."""
+    sampled_values = tf_sampled_values(weights, biases, labels, inputs, num_sampled, num_classes,
+                                       num_true, sampled_values, remove_accidental_hits,
+                                       partition_strategy, seed)
+    return losses.sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes,
+                                       num_true, sampled_values, remove_accidental_hits, seed,
+                                       partition_strategy=partition_strategy)
+
+
+def nce_loss_with_stream(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                         num_classes: int, num_true: int, sampled_values: Any,
+                         remove_accidental_hits: bool, partition_strategy: str) -> Any:
+    """NCE loss with TensorFlow's draws (:func:`tf_sampled_values`; ``nce_loss`` has no seed)."""
+    sampled_values = tf_sampled_values(weights, biases, labels, inputs, num_sampled, num_classes,
+                                       num_true, sampled_values, remove_accidental_hits,
+                                       partition_strategy, None)
+    return losses.nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                           sampled_values, remove_accidental_hits,
+                           partition_strategy=partition_strategy)
+
+
 def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
                          num_classes: int, num_true: int = 1, sampled_values: Any = None,
                          remove_accidental_hits: bool = True, seed: int | None = None,
                          name: str = "sampled_softmax_loss") -> Any:
     """``tf.nn.sampled_softmax_loss`` (TensorFlow 2): see
-    :func:`candidate_sampling.sampled_softmax_loss`. ``name`` is accepted and ignored."""
-    return losses.sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes,
-                                       num_true, sampled_values, remove_accidental_hits, seed,
-                                       partition_strategy="div")
+    :func:`candidate_sampling.sampled_softmax_loss`. ``name`` is accepted and ignored.
+
+    The default sampler (``sampled_values=None``) and the seeds follow TensorFlow's
+    stream (see :mod:`candidate_sampling.compat.tf.random`)."""
+    return softmax_loss_with_stream(weights, biases, labels, inputs, num_sampled, num_classes,
+                                    num_true, sampled_values, remove_accidental_hits, "div", seed)
 
 
 def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
              num_classes: int, num_true: int = 1, sampled_values: Any = None,
              remove_accidental_hits: bool = False, name: str = "nce_loss") -> Any:
-    """``tf.nn.nce_loss`` (TensorFlow 2): see :func:`candidate_sampling.nce_loss`."""
-    return losses.nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                           sampled_values, remove_accidental_hits, partition_strategy="div")
+    """``tf.nn.nce_loss`` (TensorFlow 2): see :func:`candidate_sampling.nce_loss`.
+
+    The default sampler draws its op seed as TensorFlow does (this loss has no seed)."""
+    return nce_loss_with_stream(weights, biases, labels, inputs, num_sampled, num_classes,
+                                num_true, sampled_values, remove_accidental_hits, "div")
 
 
 def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true: int,
                             seed: int | None = None, name: str | None = None):
-    """``tf.nn.compute_accidental_hits``: ``(indices, ids, weights)``. ``seed`` is accepted
-    (TensorFlow takes one and uses none of it)."""
+    """``tf.nn.compute_accidental_hits``: ``(indices, ids, weights)``.
+
+    The result does not depend on ``seed``, but the op takes seeds as TensorFlow's does:
+    with only the global seed set, a call draws the next op seed of the global sequence."""
+    seed_state.get_seed(seed)
     return _hits(true_classes, sampled_candidates, num_true)
 
 

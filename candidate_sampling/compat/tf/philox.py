@@ -30,7 +30,6 @@ W0, W1 = 0x9E3779B9, 0xBB67AE85
 MASK32 = 0xFFFFFFFF
 _MASK64 = (1 << 64) - 1
 _MASK128 = (1 << 128) - 1
-_MULT = np.array([[M0], [M1]], dtype=np.uint64)
 _BITS32 = np.uint64(32)
 _LOW32 = np.uint64(MASK32)
 
@@ -47,35 +46,47 @@ def philox4x32(counters: np.ndarray, key: tuple[int, int], rounds: int = 10) -> 
     Returns:
       ``[4, n]`` uint32, the output words of each counter.
     """
-    c = np.asarray(counters).astype(np.uint64)
-    even = c[0::2]          # words 0 and 2: the multiplied ones
-    odd = c[1::2]           # words 1 and 3
+    words = [np.array(row, dtype=np.uint64) for row in np.asarray(counters)]
+    return _rounds(words, key, rounds).T.copy()
+
+
+def _rounds(w: list[np.ndarray], key: tuple[int, int], rounds: int = 10) -> np.ndarray:
+    """The rounds on the four uint64 word arrays ``w`` (changed in place); the output
+    as ``[n, 4]`` uint32, one block per row."""
+    w0, w1, w2, w3 = w
+    p0, p1 = np.empty_like(w0), np.empty_like(w0)
+    m0, m1 = np.uint64(M0), np.uint64(M1)
     k0, k1 = int(key[0]) & MASK32, int(key[1]) & MASK32
     for r in range(rounds):
         if r:
             k0, k1 = (k0 + W0) & MASK32, (k1 + W1) & MASK32
-        prod = even * _MULT
-        hi = prod >> _BITS32
-        lo = prod & _LOW32
+        np.multiply(w0, m0, out=p0)
+        np.multiply(w2, m1, out=p1)
         # (w0, w1, w2, w3) <- (hi(M1 w2) ^ w1 ^ k0, lo(M1 w2), hi(M0 w0) ^ w3 ^ k1, lo(M0 w0))
-        even = hi[::-1] ^ odd ^ np.array([[k0], [k1]], dtype=np.uint64)
-        odd = lo[::-1]
-    out = np.empty((4, c.shape[1]), dtype=np.uint32)
-    out[0::2] = even
-    out[1::2] = odd
+        np.right_shift(p1, _BITS32, out=w0)
+        np.bitwise_xor(w0, w1, out=w0)
+        np.bitwise_xor(w0, np.uint64(k0), out=w0)
+        np.right_shift(p0, _BITS32, out=w2)
+        np.bitwise_xor(w2, w3, out=w2)
+        np.bitwise_xor(w2, np.uint64(k1), out=w2)
+        np.bitwise_and(p1, _LOW32, out=w1)
+        np.bitwise_and(p0, _LOW32, out=w3)
+    out = np.empty((w0.size, 4), dtype=np.uint32)
+    for i, word in enumerate((w0, w1, w2, w3)):
+        out[:, i] = word
     return out
 
 
-def _block_counters(counter: int, start: int, count: int) -> np.ndarray:
-    """``[4, count]`` words of the 128-bit counters ``counter + start + j``."""
+def _block_counters(counter: int, start: int, count: int) -> list[np.ndarray]:
+    """The four uint64 word arrays of the 128-bit counters ``counter + start + j``."""
     first = (counter + start) & _MASK128
     lo_first, hi_first = first & _MASK64, first >> 64
-    lo = np.uint64(lo_first) + np.arange(count, dtype=np.uint64)  # wraps modulo 2**64
-    hi = np.full(count, hi_first, dtype=np.uint64)
-    wrapped = lo < np.uint64(lo_first)
-    if wrapped.any():
-        hi[wrapped] = np.uint64((hi_first + 1) & _MASK64)
-    return np.stack([lo & _LOW32, lo >> _BITS32, hi & _LOW32, hi >> _BITS32])
+    lo = np.arange(count, dtype=np.uint64)
+    lo += np.uint64(lo_first)  # wraps modulo 2**64
+    hi = np.full(count, np.uint64(hi_first), dtype=np.uint64)
+    if lo_first + count > _MASK64:
+        hi[lo < np.uint64(lo_first)] = np.uint64((hi_first + 1) & _MASK64)
+    return [lo & _LOW32, lo >> _BITS32, hi & _LOW32, hi >> _BITS32]
 
 
 class PhiloxStream:
@@ -98,8 +109,8 @@ class PhiloxStream:
         if count > have:
             blocks_have = have // 4
             blocks = max(-(-count // 4), 2 * blocks_have) - blocks_have
-            new = philox4x32(_block_counters(self.counter, self.start + blocks_have, blocks), self.key)
-            self._words = np.concatenate([self._words, new.T.reshape(-1)])
+            new = _rounds(_block_counters(self.counter, self.start + blocks_have, blocks), self.key)
+            self._words = np.concatenate([self._words, new.reshape(-1)])
             self._words.flags.writeable = False
         return self._words[:count]
 
@@ -139,10 +150,10 @@ def uniform_int_rule(n: int, bits: int) -> tuple[int, Callable[[np.ndarray], np.
     return rem, lambda v: v % modulus
 
 
-def parse_draws(stream: PhiloxStream, count: int, prefix: int, attempt: int,
+def parse_draws(stream: PhiloxStream, start: int, count: int, prefix: int, attempt: int,
                 accepted: Callable[[np.ndarray], np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, int]:
-    """Split the stream into ``count`` draws made of ``prefix`` words, then attempts of
-    ``attempt`` words repeated until one is accepted.
+    """Split the stream, from word ``start`` on, into ``count`` draws made of ``prefix``
+    words, then attempts of ``attempt`` words repeated until one is accepted.
 
     ``accepted(words [k, attempt]) -> bool [k]`` says which attempts are kept (``None``:
     all). Draws are read as TensorFlow makes them one after the other; rejections are
@@ -150,11 +161,13 @@ def parse_draws(stream: PhiloxStream, count: int, prefix: int, attempt: int,
     attempt is finished one attempt at a time.
 
     Returns:
-      ``(prefix words [count, prefix], accepted attempt words [count, attempt], words used)``.
+      ``(prefix words [count, prefix], accepted attempt words [count, attempt], end)``, where
+      ``end`` is the position of the first word after the last draw.
     """
     width = prefix + attempt
-    heads, tails = [], []
-    pos, left = 0, count
+    heads = [np.empty((0, prefix), dtype=np.uint32)]
+    tails = [np.empty((0, attempt), dtype=np.uint32)]
+    pos, left = start, count
     while left:
         rows = stream.words(pos + left * width)[pos:].reshape(left, width)
         ok = np.ones(left, dtype=bool) if accepted is None else accepted(rows[:, prefix:])

@@ -1,17 +1,191 @@
-"""``tf.random`` candidate samplers (TensorFlow 2 signatures)."""
+"""``tf.random`` candidate samplers with TensorFlow 2's eager streams, bit for bit.
+
+Each sampler follows TensorFlow 2.x in eager mode exactly: the seeds come from
+:func:`set_seed` and the op seed as ``tf.random.get_seed`` gives them, the kernel
+(one per op and attributes) keeps its Philox4x32-10 generator and reserves
+``2048 * num_sampled`` words per call, and draws, tries and float32 expected counts
+are TensorFlow's. So after ``set_seed(G)`` the same calls give the same candidates and
+expected counts as ``tf.random.set_seed(G)`` and the ``tf.random`` samplers.
+
+The numbers are computed on the host with NumPy; the outputs are arrays of the library
+and device of ``true_classes`` (NumPy, PyTorch, JAX, CuPy, ...). ``true_classes`` must
+hold values (not a traced array inside ``jax.jit``). For samplers that do not keep
+TensorFlow's streams but run anywhere, see :mod:`candidate_sampling.core.samplers`.
+"""
 
 from __future__ import annotations
 
-from ...core.samplers import (
-    all_candidate_sampler,
-    fixed_unigram_candidate_sampler,
-    learned_unigram_candidate_sampler,
-    log_uniform_candidate_sampler,
-    uniform_candidate_sampler,
+import os
+from typing import Any, Callable, Hashable, Sequence
+
+import numpy as np
+
+from ...backends import backend_for
+from ...core.namespace import device_of
+from ...core.samplers import _checked
+from ...core.types import SampledValues
+from . import seed_state
+from .range_samplers import (
+    FixedUnigramSampler,
+    LogUniformSampler,
+    UniformSampler,
+    UnigramSampler,
+    fixed_unigram_weights,
+    sample_batch,
 )
+from .seed_state import set_seed
 
 __all__ = [
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",
     "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
-    "all_candidate_sampler",
+    "all_candidate_sampler", "set_seed",
 ]
+
+_WORDS_PER_SAMPLE = 2048
+"""uint32 words a kernel reserves per sampled candidate, whatever a call uses."""
+
+
+def host_classes(xp: Any, true_classes: Any) -> np.ndarray:
+    """``true_classes`` as a NumPy int64 array on the host."""
+    if not backend_for(xp).is_concrete(true_classes):
+        raise TypeError("true_classes: TensorFlow's sampler streams read the values of "
+                        "true_classes on the host; they cannot take a traced array (jax.jit)")
+    try:
+        host = np.from_dlpack(true_classes, device="cpu")
+    except (TypeError, ValueError, AttributeError, BufferError, RuntimeError):
+        host = np.asarray(true_classes)
+    return host.astype(np.int64, copy=False)
+
+
+def _outputs(xp: Any, true_classes: Any, candidates: np.ndarray, true_q: np.ndarray,
+             sampled_q: np.ndarray) -> SampledValues:
+    device = device_of(true_classes)
+    int_dtype = backend_for(xp).int64(xp)
+    if candidates.size and int(candidates.max()) > int(xp.iinfo(int_dtype).max):
+        raise OverflowError(f"sampled_candidates: ids up to {int(candidates.max())} do not fit "
+                            f"{int_dtype} (for JAX, enable 64-bit types: jax_enable_x64)")
+    return SampledValues(
+        xp.asarray(candidates, dtype=int_dtype, device=device),
+        xp.asarray(true_q.reshape(tuple(true_classes.shape)), dtype=xp.float32, device=device),
+        xp.asarray(sampled_q, dtype=xp.float32, device=device))
+
+
+def _run(op: str, attrs: Hashable, build: Callable[[], Any], true_classes: Any, num_true: int,
+         num_sampled: int, unique: bool, range_max: int, seed: int | None) -> SampledValues:
+    """One call of a sampler op: seeds, checks, the cached kernel, its stream, the counts."""
+    seeds = seed_state.get_seed(seed)
+    xp, num_sampled, unique, _ = _checked(true_classes, num_true, num_sampled, unique,
+                                          range_max, seed)
+    host = host_classes(xp, true_classes).reshape(-1)
+    kernel = seed_state.kernel(op, (int(num_true), num_sampled, unique) + attrs, seeds, build)
+    with seed_state.locked():
+        stream = kernel.reserve(_WORDS_PER_SAMPLE * num_sampled)
+        candidates, true_q, sampled_q = sample_batch(kernel.sampler, stream, num_sampled, unique,
+                                                     host)
+        if isinstance(kernel.sampler, UnigramSampler):
+            kernel.sampler.update(host)
+    return _outputs(xp, true_classes, candidates, true_q, sampled_q)
+
+
+def uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
+                              range_max: int, seed: int | None = None,
+                              name: str | None = None) -> SampledValues:
+    """Samples a set of classes using a uniform base distribution (``tf.random.uniform_candidate_sampler``).
+
+    Args:
+      true_classes: int ``[batch_size, num_true]``, the target classes, in ``[0, range_max)``.
+      num_true: number of target classes per training example.
+      num_sampled: number of classes to sample (at most ``range_max`` when ``unique``).
+      unique: sample without repetition (drawing until ``num_sampled`` distinct classes).
+      range_max: number of possible classes.
+      seed: op seed (see :func:`set_seed`); ``name`` is accepted and ignored.
+
+    Returns:
+      ``SampledValues(sampled_candidates, true_expected_count, sampled_expected_count)``:
+      int64 ``[num_sampled]``, float32 ``[batch_size, num_true]``, float32 ``[num_sampled]``,
+      TensorFlow's numbers exactly.
+    """
+    return _run("UniformCandidateSampler", (int(range_max),), lambda: UniformSampler(int(range_max)),
+                true_classes, num_true, num_sampled, unique, range_max, seed)
+
+
+def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
+                                  unique: bool, range_max: int, seed: int | None = None,
+                                  name: str | None = None) -> SampledValues:
+    """Samples a set of classes using a log-uniform (Zipfian) base distribution
+    (``tf.random.log_uniform_candidate_sampler``).
+
+    ``P(class) = (log(class + 2) - log(class + 1)) / log(range_max + 1)``. Arguments and
+    outputs as :func:`uniform_candidate_sampler`.
+    """
+    return _run("LogUniformCandidateSampler", (int(range_max),),
+                lambda: LogUniformSampler(int(range_max)),
+                true_classes, num_true, num_sampled, unique, range_max, seed)
+
+
+def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
+                                      unique: bool, range_max: int, seed: int | None = None,
+                                      name: str | None = None) -> SampledValues:
+    """Samples a set of classes from a distribution learned during training
+    (``tf.random.learned_unigram_candidate_sampler``).
+
+    Every class starts with weight 1 and gains 1 each time it is a true class of a call
+    of the same kernel (same op seed and attributes; with only a global seed, each call
+    draws a new op seed and so starts afresh, as in TensorFlow). ``range_max`` must be
+    below ``2**31 - 1``. Arguments and outputs as :func:`uniform_candidate_sampler`.
+    """
+    def build() -> UnigramSampler:
+        if int(range_max) >= 2**31 - 1:
+            raise ValueError(f"range_max: must be below 2147483647 for the learned unigram "
+                             f"sampler, got {range_max}")
+        return UnigramSampler(int(range_max))
+
+    return _run("LearnedUnigramCandidateSampler", (int(range_max),), build, true_classes,
+                num_true, num_sampled, unique, range_max, seed)
+
+
+def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
+                                    unique: bool, range_max: int, vocab_file: str = "",
+                                    distortion: float = 1.0, num_reserved_ids: int = 0,
+                                    num_shards: int = 1, shard: int = 0,
+                                    unigrams: Sequence[float] = (), seed: int | None = None,
+                                    name: str | None = None) -> SampledValues:
+    """Samples a set of classes using the provided (fixed) base distribution
+    (``tf.random.fixed_unigram_candidate_sampler``).
+
+    Weights come from ``unigrams`` or the last comma-separated field of each line of
+    ``vocab_file`` (exactly one of them), raised to ``distortion`` in float32;
+    ``num_reserved_ids`` ids of weight 0 come first; ``num_shards``/``shard`` keep one
+    shard, with shard-local ids (see
+    :func:`~candidate_sampling.compat.tf.range_samplers.fixed_unigram_weights` for
+    TensorFlow's numbering). A true class of weight 0 gets expected count 0.
+    ``vocab_file`` is read when the kernel is made (the first call with these
+    arguments). Other arguments and outputs as :func:`uniform_candidate_sampler`.
+    """
+    weights32 = np.asarray(list(unigrams), dtype=np.float32)
+    attrs = (int(range_max), os.fspath(vocab_file), float(np.float32(distortion)),
+             int(num_reserved_ids), int(num_shards), int(shard), weights32.tobytes())
+
+    def build() -> FixedUnigramSampler:
+        return FixedUnigramSampler(*fixed_unigram_weights(
+            int(range_max), vocab_file, distortion, num_reserved_ids, num_shards, shard,
+            weights32))
+
+    return _run("FixedUnigramCandidateSampler", attrs, build, true_classes, num_true,
+                num_sampled, unique, range_max, seed)
+
+
+def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
+                          seed: int | None = None, name: str | None = None) -> SampledValues:
+    """Generates the set of all classes (``tf.random.all_candidate_sampler``).
+
+    Returns ``0 .. num_sampled - 1`` with every expected count 1; true classes must be in
+    ``[0, num_sampled)``. It draws an op seed as TensorFlow does (which moves the global
+    sequence along) and uses no random numbers.
+    """
+    seed_state.get_seed(seed)
+    xp, num_sampled, _, _ = _checked(true_classes, num_true, num_sampled, unique, num_sampled,
+                                     seed)
+    return _outputs(xp, true_classes, np.arange(num_sampled, dtype=np.int64),
+                    np.ones(tuple(true_classes.shape), dtype=np.float32),
+                    np.ones(num_sampled, dtype=np.float32))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from ...core import losses
 from . import random as _random
-from .nn import compute_accidental_hits
+from .nn import compute_accidental_hits, nce_loss_with_stream, softmax_loss_with_stream
 
 __all__ = ["nn"]
 
@@ -17,20 +16,21 @@ def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, nu
                          num_classes: int, num_true: int = 1, sampled_values: Any = None,
                          remove_accidental_hits: bool = True, partition_strategy: str = "mod",
                          name: str = "sampled_softmax_loss", seed: int | None = None) -> Any:
-    """``tf.compat.v1.nn.sampled_softmax_loss``."""
-    return losses.sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes,
-                                       num_true, sampled_values, remove_accidental_hits, seed,
-                                       partition_strategy=partition_strategy)
+    """``tf.compat.v1.nn.sampled_softmax_loss`` (eager: the default sampler follows
+    TensorFlow's stream, as :func:`candidate_sampling.compat.tf.nn.sampled_softmax_loss`)."""
+    return softmax_loss_with_stream(weights, biases, labels, inputs, num_sampled, num_classes,
+                                    num_true, sampled_values, remove_accidental_hits,
+                                    partition_strategy, seed)
 
 
 def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
              num_classes: int, num_true: int = 1, sampled_values: Any = None,
              remove_accidental_hits: bool = False, partition_strategy: str = "mod",
              name: str = "nce_loss") -> Any:
-    """``tf.compat.v1.nn.nce_loss``."""
-    return losses.nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                           sampled_values, remove_accidental_hits,
-                           partition_strategy=partition_strategy)
+    """``tf.compat.v1.nn.nce_loss`` (eager: the default sampler follows TensorFlow's stream)."""
+    return nce_loss_with_stream(weights, biases, labels, inputs, num_sampled, num_classes,
+                                num_true, sampled_values, remove_accidental_hits,
+                                partition_strategy)
 
 
 nn = SimpleNamespace(

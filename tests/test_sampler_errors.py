@@ -1,0 +1,106 @@
+"""Sampler arguments TensorFlow segfaulted, aborted or hung on: clear errors here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import candidate_sampling as cs
+
+Y = np.array([[1], [2]])
+SAMPLERS = [cs.uniform_candidate_sampler, cs.log_uniform_candidate_sampler,
+            cs.learned_unigram_candidate_sampler]
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+def test_unique_needs_enough_classes(sampler):
+    with pytest.raises(ValueError, match=r"^num_sampled: must be in \[1, range_max=5\]"):
+        sampler(Y, 1, 6, True, 5)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+def test_true_classes_shape(sampler):
+    with pytest.raises(ValueError, match="^true_classes: expected shape"):
+        sampler(np.array([1, 2]), 1, 2, True, 5)
+    with pytest.raises(ValueError, match="^true_classes: second dimension must equal num_true=2"):
+        sampler(Y, 2, 2, True, 5)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("bad", [-1, 5, 2**40])
+def test_true_class_out_of_range(sampler, bad):
+    with pytest.raises(ValueError, match=r"^true_classes: every id must be in \[0, 5\)"):
+        sampler(np.array([[1], [bad]]), 1, 2, False, 5)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("range_max", [0, 2**62 + 1])
+def test_range_max_bounds(sampler, range_max):
+    with pytest.raises(ValueError, match="^range_max"):
+        sampler(Y, 1, 1, False, range_max)
+
+
+def test_float_true_classes():
+    with pytest.raises(TypeError, match="^true_classes"):
+        cs.uniform_candidate_sampler(Y.astype(float), 1, 1, False, 5)
+
+
+class TestFixedUnigram:
+    def test_both_or_neither_source(self, tmp_path):
+        vocab = tmp_path / "vocab.txt"
+        vocab.write_text("a,1\nb,2\n")
+        with pytest.raises(ValueError, match="^vocab_file, unigrams: give exactly one"):
+            cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3)
+        with pytest.raises(ValueError, match="^vocab_file, unigrams: give exactly one"):
+            cs.fixed_unigram_candidate_sampler(np.array([[0], [1]]), 1, 1, False, 2,
+                                               vocab_file=str(vocab), unigrams=[1.0, 2.0])
+
+    def test_missing_vocab_file(self, tmp_path):
+        missing = tmp_path / "nope.txt"
+        with pytest.raises(ValueError, match=f"^vocab_file: cannot read '{missing}'"):
+            cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3, vocab_file=str(missing))
+
+    @pytest.mark.parametrize("line", ["c,many", "c,-2", "c,nan"])
+    def test_malformed_line_names_file_and_line(self, tmp_path, line):
+        vocab = tmp_path / "vocab.txt"
+        vocab.write_text(f"a,1\nb,2\n{line}\n")
+        with pytest.raises(ValueError, match=f"^vocab_file: {vocab}:3: "):
+            cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3, vocab_file=str(vocab))
+
+    def test_vocab_file_with_empty_lines(self, tmp_path):
+        vocab = tmp_path / "vocab.txt"
+        vocab.write_text("a,1\n\nb,3\nc,0\n")
+        sv = cs.fixed_unigram_candidate_sampler(np.array([[0], [1]]), 1, 2000, False, 3,
+                                                vocab_file=str(vocab), seed=1)
+        counts = np.bincount(sv.sampled_candidates, minlength=3)
+        assert counts[2] == 0 and 350 < counts[0] < 650  # weights 1 : 3 : 0
+        np.testing.assert_allclose(sv.sampled_expected_count[sv.sampled_candidates == 0], 500,
+                                   rtol=1e-6)
+
+    def test_zero_weight_true_class_is_refused(self):
+        # TensorFlow returns a NaN loss for this label; here it is an error.
+        with pytest.raises(ValueError, match="^true_classes: a true class has weight 0"):
+            cs.fixed_unigram_candidate_sampler(np.array([[0], [1]]), 1, 1, False, 3,
+                                               unigrams=[1.0, 2.0], num_reserved_ids=1)
+
+    def test_range_max_must_match_the_weights(self):
+        with pytest.raises(ValueError, match="^range_max: must equal"):
+            cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 5, unigrams=[1.0, 2.0, 3.0])
+
+    def test_unique_needs_enough_nonzero_weights(self):
+        # TensorFlow loops 2**31 - 1 times and then aborts the process here.
+        with pytest.raises(ValueError, match="^num_sampled: must be at most the 2 ids"):
+            cs.fixed_unigram_candidate_sampler(Y, 1, 3, True, 3, unigrams=[1.0, 2.0, 0.0])
+
+    def test_shard_bounds(self):
+        with pytest.raises(ValueError, match="^shard"):
+            cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3, unigrams=[1.0] * 6,
+                                               num_shards=2, shard=2)
+
+
+def test_all_candidate_sampler_checks_true_classes():
+    with pytest.raises(ValueError, match=r"^true_classes: every id must be in \[0, 3\)"):
+        cs.all_candidate_sampler(np.array([[5]]), 1, 3, True)
+    sv = cs.all_candidate_sampler(np.array([[2]]), 1, 3, True)
+    np.testing.assert_array_equal(sv.sampled_candidates, [0, 1, 2])
+    np.testing.assert_array_equal(sv.sampled_expected_count, [1, 1, 1])
