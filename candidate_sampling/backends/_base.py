@@ -54,6 +54,13 @@ class Backend:
         if given, else seeded by ``seed`` (``None``: fresh entropy)."""
         return NumpyStream(xp, seed, rng, device, self.float64(xp))
 
+    def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: "Stream",
+                     device: Any) -> tuple | None:
+        """Native replacement of the core's unique-sampling step: ``(candidates, tries)``,
+        the first ``num_sampled`` distinct values of ``law``'s with-replacement stream and
+        the draws that took; ``None`` where the backend has no faster way."""
+        return None
+
     def while_loop(self, cond: Any, body: Any, state: tuple) -> tuple:
         """``while cond(state): state = body(state)`` (traced where the backend traces)."""
         while bool(cond(state)):

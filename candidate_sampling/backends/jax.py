@@ -6,7 +6,10 @@ from typing import Any
 
 from ._base import Backend, Stream
 
-__all__ = ["JaxBackend"]
+__all__ = ["JaxBackend", "TABLE_LIMIT"]
+
+TABLE_LIMIT = 2**24
+"""Largest range for the first-position table of the unique sampler (64 MiB of int32)."""
 
 
 class JaxBackend(Backend):
@@ -43,6 +46,43 @@ class JaxBackend(Backend):
 
     def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> Stream:
         return JaxStream(seed, rng, self.float64(xp))
+
+    def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: Stream, device: Any):
+        """A table of each class's first position in the stream, updated by scatter-min:
+        no sort (XLA's CPU sort is slow), static shapes, runs under ``jax.jit``. The table
+        has ``range_max`` entries, so it is used up to ``TABLE_LIMIT`` classes."""
+        if law.range_max > TABLE_LIMIT:
+            return None
+        import jax
+        import jax.numpy as jnp
+
+        ints = self.int64(xp)
+        block = max(2 * num_sampled, 64)
+        never = jnp.iinfo(ints).max
+        offsets = jnp.arange(block, dtype=ints)
+
+        def cond(state):
+            return state[2] < num_sampled
+
+        def body(state):
+            first, found, count, tries, index = state
+            drawn = law.sample(stream.uniform(index, block)).astype(ints)
+            position = index * block + offsets
+            first = first.at[drawn].min(position)
+            new = first[drawn] == position
+            rank = count + jnp.cumsum(new.astype(ints))
+            keep = new & (rank <= num_sampled)
+            found = found.at[jnp.where(keep, rank - 1, num_sampled)].set(drawn, mode="drop")
+            complete = rank[-1] >= num_sampled
+            last = jnp.max(jnp.where(keep, position, -1))
+            tries = jnp.where(complete, last + 1, tries)
+            return first, found, jnp.minimum(rank[-1], num_sampled), tries, index + 1
+
+        zero = jnp.zeros((), ints)
+        start = (jnp.full((law.range_max,), never, ints), jnp.zeros((num_sampled,), ints),
+                 zero, zero, zero)
+        _, found, _, tries, _ = jax.lax.while_loop(cond, body, start)
+        return found, tries
 
     def while_loop(self, cond: Any, body: Any, state: tuple) -> tuple:
         import jax

@@ -29,6 +29,19 @@ class TorchBackend(Backend):
             return None
         return compute()
 
+    def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: Stream, device: Any):
+        """On the CPU, NumPy's unique (zero-copy views) beats ``torch.unique`` by far; on a
+        GPU the core's sort-based step runs on the device."""
+        import torch
+
+        if torch.device(device).type != "cpu":
+            return None
+        from .numpy import first_distinct
+
+        values, tries = first_distinct(lambda i, n: law.sample(stream.uniform(i, n)).numpy(),
+                                       num_sampled, max(2 * num_sampled, 64))
+        return torch.from_numpy(values), tries
+
     def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> Stream:
         return TorchStream(seed, rng, device)
 

@@ -95,9 +95,11 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
 def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, rng: Any,
           device: Any):
     """``(candidates, tries)`` for one sampler call."""
-    stream = backend_for(xp).random_stream(xp, seed, rng, device)
+    backend = backend_for(xp)
+    stream = backend.random_stream(xp, seed, rng, device)
     if unique:
-        return _unique_draws(xp, law, num_sampled, stream, device)
+        native = backend.unique_draws(xp, law, num_sampled, stream, device)
+        return native if native is not None else _unique_draws(xp, law, num_sampled, stream, device)
     return law.sample(stream.uniform(0, num_sampled)), num_sampled
 
 
@@ -140,6 +142,7 @@ class _Unigram:
 
     def __init__(self, xp: Any, weights: Any):
         self.xp = xp
+        self.range_max = int(weights.shape[0])
         wide = backend_for(xp).float64(xp)
         self.weights = xp.astype(weights, wide)
         self.cdf = xp.cumulative_sum(self.weights)
