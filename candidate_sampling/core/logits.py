@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..backends import backend_for
 from . import checks
@@ -11,7 +11,8 @@ from .hits import hit_mask
 from .namespace import flatten_arrays, index_dtype, namespace_of, wide_float
 from .types import SampledValues
 
-__all__ = ["compute_sampled_logits", "sampled_logits_parts", "prepare", "default_log_uniform"]
+__all__ = ["compute_sampled_logits", "sampled_logits_parts", "prepare", "default_log_uniform",
+           "Rows", "touched_ids", "split_rows", "gather_rows", "logits_from_rows"]
 
 
 def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classes: int,
@@ -97,29 +98,65 @@ def sampled_logits_parts(weights: Any, biases: Any, labels: Any, inputs: Any, nu
                          partition_strategy: str = "div", seed: int | None = None):
     """Checked arguments -> ``(xp, true_logits [B, T], sampled_logits [B, S])``.
 
-    The steps and their order are TensorFlow's: one lookup of the true and sampled
-    rows, ``x . w + b``, the accidental-hit mask, then ``- log Q``. The hit mask sets
-    the logit to the lowest finite value of the dtype (TensorFlow adds ``-FLT_MAX``,
-    which gives that same float32 value, and cannot overflow in narrower dtypes).
+    The steps are TensorFlow's: one lookup of the true and sampled rows, ``x . w + b``,
+    ``- log Q`` and the accidental-hit mask (see :func:`logits_from_rows`).
     """
     subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
-    xp, labels, (sampled, true_q, sampled_q) = prepare(
-        weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
-        partition_strategy, seed)
-    batch, num_true = (int(d) for d in labels.shape)
-    dim = int(inputs.shape[1])
+    xp, labels, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
+                                 num_true, sampled_values, partition_strategy, seed)
+    rows = gather_rows(xp, weights, biases, labels, values.sampled_candidates, partition_strategy)
+    true_logits, sampled_logits = logits_from_rows(xp, inputs, labels, values, rows,
+                                                   subtract_log_q, remove_accidental_hits)
+    return xp, true_logits, sampled_logits
 
+
+class Rows(NamedTuple):
+    """The class rows a batch touches: true ``[B, T, D]``/``[B, T]``, sampled ``[S, D]``/``[S]``."""
+
+    true_weights: Any
+    true_biases: Any
+    sampled_weights: Any
+    sampled_biases: Any
+
+
+def touched_ids(xp: Any, labels: Any, sampled: Any) -> Any:
+    """The ids whose rows a batch uses, in the order :func:`gather_rows` stacks them:
+    the flattened labels, then the sampled candidates."""
     dt = index_dtype(xp, labels, sampled)
-    ids = xp.concat([xp.reshape(xp.astype(labels, dt), (-1,)), xp.astype(sampled, dt)])
-    rows = embedding_lookup(xp, weights, ids, partition_strategy)
-    bias = embedding_lookup(xp, biases, ids, partition_strategy)
-    n_true = batch * num_true
-    true_w = xp.reshape(rows[:n_true, ...], (batch, num_true, dim))
-    sampled_w = rows[n_true:, ...]
-    true_logits = xp.sum(inputs[:, None, :] * true_w, axis=2) + xp.reshape(bias[:n_true], (batch, num_true))
-    sampled_logits = xp.matmul(inputs, xp.matrix_transpose(sampled_w)) + bias[None, n_true:]
+    return xp.concat([xp.reshape(xp.astype(labels, dt), (-1,)), xp.astype(sampled, dt)])
 
+
+def split_rows(xp: Any, weight_rows: Any, bias_rows: Any, batch: int, num_true: int) -> Rows:
+    """Split rows stacked as :func:`touched_ids` orders them into :class:`Rows`."""
+    n_true = batch * num_true
+    dim = int(weight_rows.shape[-1])
+    return Rows(xp.reshape(weight_rows[:n_true, ...], (batch, num_true, dim)),
+                xp.reshape(bias_rows[:n_true], (batch, num_true)),
+                weight_rows[n_true:, ...], bias_rows[n_true:])
+
+
+def gather_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,
+                partition_strategy: str = "div") -> Rows:
+    """One lookup of the true and sampled rows (as TensorFlow does), split."""
+    ids = touched_ids(xp, labels, sampled)
+    return split_rows(xp, embedding_lookup(xp, weights, ids, partition_strategy),
+                      embedding_lookup(xp, biases, ids, partition_strategy),
+                      int(labels.shape[0]), int(labels.shape[1]))
+
+
+def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, rows: Rows,
+                     subtract_log_q: bool = True, remove_accidental_hits: bool = False):
+    """``(true_logits [B, T], sampled_logits [B, S])`` from gathered rows.
+
+    ``x . w + b``, then ``- log Q``, then the accidental-hit mask. TensorFlow adds
+    ``-FLT_MAX`` before subtracting ``log Q``; here the mask sets the logit to the lowest
+    finite value of the dtype after it. In float32 both give that same value (the
+    ulp of FLT_MAX dwarfs any logit), and in narrower dtypes nothing can overflow."""
+    sampled, true_q, sampled_q = values
+    true_logits = xp.sum(inputs[:, None, :] * rows.true_weights, axis=2) + rows.true_biases
+    sampled_logits = (xp.matmul(inputs, xp.matrix_transpose(rows.sampled_weights))
+                      + rows.sampled_biases[None, :])
     if subtract_log_q:
         dtype = sampled_logits.dtype
         wide = wide_float(xp, dtype)
@@ -127,7 +164,7 @@ def sampled_logits_parts(weights: Any, biases: Any, labels: Any, inputs: Any, nu
         sampled_logits = sampled_logits - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
     if remove_accidental_hits:
         sampled_logits = _mask_hits(xp, sampled_logits, hit_mask(xp, labels, sampled))
-    return xp, true_logits, sampled_logits
+    return true_logits, sampled_logits
 
 
 def _mask_hits(xp: Any, logits: Any, hits: Any) -> Any:
