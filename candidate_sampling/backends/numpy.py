@@ -6,22 +6,43 @@ from typing import Any
 
 from ._base import Backend
 
-__all__ = ["NumpyBackend", "first_distinct"]
+__all__ = ["NumpyBackend", "first_distinct", "first_positions"]
+
+
+def first_positions(values: Any) -> Any:
+    """Ascending positions of the first occurrence of each distinct value of int array
+    ``values``.
+
+    One plain sort of ``value * n + position`` keys (unique, so no stable sort is
+    needed); ``np.unique`` where those keys could overflow int64."""
+    import numpy as np
+
+    n = values.size
+    if n and int(values.max()) < (2**63 - 1) // n - 1 and int(values.min()) >= 0:
+        keys = values * n + np.arange(n)
+        keys.sort()
+        ordered = keys // n
+        first = np.empty(n, dtype=bool)
+        first[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        positions = (keys - ordered * n)[first]
+    else:
+        _, positions = np.unique(values, return_index=True)
+    positions.sort()
+    return positions
 
 
 def first_distinct(draw: Any, num_sampled: int, block: int) -> tuple:
     """``(values, tries)``: the first ``num_sampled`` distinct values of the stream that
-    ``draw(index, n)`` yields block by block (NumPy arrays), and the draws that took.
-
-    One ``np.unique`` over the stream so far (a sort) per block."""
+    ``draw(index, n)`` yields block by block (NumPy arrays), and the draws that took."""
     import numpy as np
 
     stream = draw(0, block)
     index = 1
     while True:
-        _, first = np.unique(stream, return_index=True)
-        if first.size >= num_sampled:
-            positions = np.sort(first)[:num_sampled]
+        positions = first_positions(stream)
+        if positions.size >= num_sampled:
+            positions = positions[:num_sampled]
             return stream[positions], int(positions[-1]) + 1
         stream = np.concatenate([stream, draw(index, max(block // 2, num_sampled))])
         index += 1
