@@ -1,0 +1,71 @@
+"""The conformance command: it passes this library, and it rejects wrong implementations."""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from candidate_sampling.cli import main
+from candidate_sampling.conformance.suite import run_checks, select_cases, load_impl
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def test_this_library_conforms_on_numpy(tmp_path, capsys):
+    status = main(["conform", "--backend", "numpy", "--json", str(tmp_path / "r.json"),
+                   "--junit", str(tmp_path / "r.xml")])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("conformance: ") and last.endswith(" passed, 0 failed")
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["summary"]["failed"] == 0 and data["summary"]["passed"] > 300
+    suites = ET.parse(tmp_path / "r.xml").getroot()
+    assert sum(int(s.get("tests")) for s in suites) == data["summary"]["passed"]
+
+
+@pytest.mark.parametrize("variant", ["forgets_log_q", "small_mask", "drops_one_over_num_true",
+                                     "never_raises"])
+def test_wrong_implementations_are_rejected(variant, capsys):
+    status = main(["conform", "--backend", "numpy", "--impl", f"wrong.ports:{variant}",
+                   "--op", "sampled_softmax_loss", "--semantics", "tf2"])
+    out = capsys.readouterr().out
+    assert status == 1
+    failed = int(out.strip().splitlines()[-1].split(", ")[1].split()[0])
+    assert failed > 0
+
+
+def test_never_raises_fails_the_error_cases():
+    checks = run_checks(select_cases("sampled_softmax_loss", "tf2"), ["numpy"],
+                        impl=load_impl("wrong.ports:never_raises"))
+    out_of_range = [c for c in checks if c.kind == "errors" and "label" in c.case.id
+                    and ("negative" in c.case.id or "too-large" in c.case.id)]
+    assert len(out_of_range) >= 4
+    assert all(not c.ok and "instead of raising" in c.result.error for c in out_of_range)
+
+
+def test_xfail_file(tmp_path, capsys):
+    checks = run_checks(select_cases("sampled_softmax_loss", "tf2"), ["numpy"],
+                        impl=load_impl("wrong.ports:forgets_log_q"))
+    failing = sorted({c.case.id for c in checks if not c.ok})
+    passing = next(c.case.id for c in checks if c.ok)
+    xfail = tmp_path / "xfail.txt"
+    xfail.write_text("# known\n" + "\n".join(failing + [passing]) + "\n")
+    status = main(["conform", "--backend", "numpy", "--impl", "wrong.ports:forgets_log_q",
+                   "--op", "sampled_softmax_loss", "--xfail", str(xfail)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "1 xpassed (remove them from the xfail file)" in out
+
+
+def test_bad_arguments():
+    with pytest.raises(SystemExit, match="--impl needs --op"):
+        main(["conform", "--impl", "wrong.ports:forgets_log_q"])
+    with pytest.raises(ValueError, match="^--impl: expected 'module:function'"):
+        main(["conform", "--impl", "wrong.ports", "--op", "nce_loss"])
+    with pytest.raises(ValueError, match="^--backend"):
+        main(["conform", "--backend", "nonesuch"])
