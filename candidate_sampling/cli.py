@@ -37,18 +37,17 @@ def _conform(args: argparse.Namespace) -> int:
     from .conformance.suite import load_impl, resolve_backends, run_checks, select_cases
 
     if args.impl is not None and args.op is None:
-        raise SystemExit("candidate-sampling conform: --impl needs --op")
+        raise ValueError("--impl needs --op")
     impl = load_impl(args.impl) if args.impl else None
     semantics = args.semantics
     if args.op is not None and semantics is None:
         origins = sorted({c.api for c in select_cases(op=args.op)})
         if not origins:
-            raise SystemExit(f"candidate-sampling conform: no golden cases for --op {args.op!r}")
+            raise ValueError(f"--op: no golden cases for {args.op!r}")
         semantics = "tf2" if "tf2" in origins else origins[0]
     cases = select_cases(op=args.op, semantics=semantics)
     if not cases:
-        raise SystemExit(f"candidate-sampling conform: no golden cases for op={args.op!r}, "
-                         f"semantics={semantics!r}")
+        raise ValueError(f"--semantics: no golden cases of {args.op!r} with semantics {semantics!r}")
     backends = resolve_backends(args.backend)
     tty = sys.stdout.isatty()
 
@@ -97,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 0
-    return args.run(args)
+    try:
+        return args.run(args)
+    except ValueError as exc:  # a bad argument: say which, no traceback
+        parser.exit(2, f"candidate-sampling {args.command}: error: {exc}\n")
 
 
 if __name__ == "__main__":

@@ -62,10 +62,24 @@ def test_xfail_file(tmp_path, capsys):
     assert "1 xpassed (remove them from the xfail file)" in out
 
 
-def test_bad_arguments():
-    with pytest.raises(SystemExit, match="--impl needs --op"):
-        main(["conform", "--impl", "wrong.ports:forgets_log_q"])
-    with pytest.raises(ValueError, match="^--impl: expected 'module:function'"):
-        main(["conform", "--impl", "wrong.ports", "--op", "nce_loss"])
-    with pytest.raises(ValueError, match="^--backend"):
-        main(["conform", "--backend", "nonesuch"])
+@pytest.mark.parametrize("argv,message", [
+    (["--impl", "wrong.ports:forgets_log_q"], "--impl needs --op"),
+    (["--impl", "wrong.ports", "--op", "nce_loss"], "--impl: expected 'module:function'"),
+    (["--impl", "nonesuch_module:f", "--op", "nce_loss"], "--impl: cannot import 'nonesuch_module'"),
+    (["--impl", "wrong.ports:nope", "--op", "nce_loss"], "--impl: 'wrong.ports' has no attribute"),
+    (["--backend", "nonesuch"], "--backend: 'nonesuch' is not installed"),
+    (["--op", "no_such_op"], "--op: no golden cases"),
+])
+def test_bad_arguments(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["conform", *argv])
+    assert exit_info.value.code == 2
+    assert f"candidate-sampling conform: error: {message}" in capsys.readouterr().err
+
+
+def test_impl_is_imported_from_the_working_directory(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_port.py").write_text(
+        "from candidate_sampling.compat.tf.nn import sampled_softmax_loss as loss\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["conform", "--backend", "numpy", "--impl", "my_port:loss",
+                 "--op", "sampled_softmax_loss"]) == 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -44,8 +46,15 @@ def load_impl(target: str) -> Callable[..., Any]:
     module, sep, attr = target.partition(":")
     if not sep or not module or not attr:
         raise ValueError(f"--impl: expected 'module:function', got {target!r}")
-    obj: Any = importlib.import_module(module)
+    if os.getcwd() not in sys.path:  # import the caller's own modules, as ``python -m`` would
+        sys.path.insert(0, os.getcwd())
+    try:
+        obj: Any = importlib.import_module(module)
+    except ImportError as exc:
+        raise ValueError(f"--impl: cannot import {module!r}: {exc}") from None
     for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"--impl: {module!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
     if not callable(obj):
         raise ValueError(f"--impl: {target!r} is not callable")
