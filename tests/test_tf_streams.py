@@ -26,6 +26,13 @@ HIT_NAMES = ("indices", "ids", "weights")
 LIBS = [lib for lib in ("numpy", "torch", "jax") if importlib.util.find_spec(lib) is not None]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_random_state():
+    """Leave no global seed and no cached kernel behind for other tests."""
+    yield
+    tfrandom.set_seed(None)
+
+
 def test_every_case_is_run():
     assert len(CASES) == 88
     assert len(SAMPLER_CASES) + len(SEQUENCE_CASES) + len(LOSS_CASES) == len(CASES)
@@ -122,7 +129,8 @@ def test_sequence(case, lib):
             source = step["sampled_candidates"]
             candidates = (case.inputs[f"step{i}.sampled_candidates"] if source == "input"
                           else case.outputs[f"{source}.sampled_candidates"])
-            out, names = tfnn.compute_accidental_hits(true_classes, to_lib(lib, candidates), **kw), HIT_NAMES
+            out = tfnn.compute_accidental_hits(true_classes, to_lib(lib, candidates), **kw)
+            names = HIT_NAMES
         else:
             out, names = getattr(tfrandom, step["op"])(true_classes, **kw), SAMPLED_NAMES
         for name, value in zip(names, out):
@@ -258,7 +266,8 @@ def test_parse_draws_redoes_rejected_attempts():
             pos += 1
         expect.append((head, words[pos]))
         pos += 1
-    assert list(zip(heads[:, 0].tolist(), tails[:, 0].tolist())) == [tuple(map(int, e)) for e in expect]
+    got = list(zip(heads[:, 0].tolist(), tails[:, 0].tolist()))
+    assert got == [(int(h), int(t)) for h, t in expect]
     assert end == pos
 
 
@@ -305,3 +314,22 @@ def test_float_functions_equal_the_c_library(name, fn):
     got = fn(x)
     same = (got.view(np.uint32) == expected.view(np.uint32)) | (np.isnan(got) & np.isnan(expected))
     assert same.all(), x[~same][:5]
+
+
+def test_unique_needs_enough_drawable_ids():
+    tfrandom.set_seed(1)
+    with pytest.raises(ValueError, match="^num_sampled"):
+        tfrandom.fixed_unigram_candidate_sampler(np.array([[1]]), 1, 3, True, 4,
+                                                 unigrams=[0.0, 1.0, 0.0, 2.0])
+
+
+def test_parse_draws_without_prefix_keeps_the_accepted_attempts():
+    stream = PhiloxStream(key=5, counter=1 << 64)
+    words = stream.words(4000).reshape(-1, 2)
+    value = (words[:, 0].astype(np.uint64) | (words[:, 1].astype(np.uint64) << 32))
+    rem = np.uint64(2**63)                         # about half rejected
+    _, tails, end = parse_draws(stream, 0, 300, 0, 2,
+                                lambda w: (w[:, 0].astype(np.uint64)
+                                           | (w[:, 1].astype(np.uint64) << 32)) >= rem)
+    kept = np.flatnonzero(value >= rem)[:300]
+    assert np.array_equal(tails, words[kept]) and end == 2 * (int(kept[-1]) + 1)

@@ -60,7 +60,8 @@ def _log1pf_series(f: np.ndarray, k: np.ndarray, c: np.ndarray) -> np.ndarray:
     hfsq = half * f * f
     s = f / (_F(2.0) + f)
     z = s * s
-    r = z * (_LP[0] + z * (_LP[1] + z * (_LP[2] + z * (_LP[3] + z * (_LP[4] + z * (_LP[5] + z * _LP[6]))))))
+    r = z * (_LP[0] + z * (_LP[1] + z * (_LP[2] + z * (_LP[3] + z * (_LP[4]
+                                                                 + z * (_LP[5] + z * _LP[6]))))))
     if k0.all():
         return f - (hfsq - s * (hfsq + r))
     return np.where(k0, f - (hfsq - s * (hfsq + r)),
@@ -220,11 +221,15 @@ def _libm() -> ctypes.CDLL | None:
 def powf(x: np.ndarray, y: float) -> np.ndarray:
     """``powf(x, y)`` of the C library for float32 ``x`` and float32 ``y``.
 
-    The C function is called once per distinct value of ``x``. Without a loadable C
-    math library the double power rounded to float32 is returned (equal in all but
-    rare last-bit cases)."""
+    ``y = 1`` gives ``x`` and ``y = 0`` gives 1 (exact in C too); otherwise the C function
+    is called once per distinct value of ``x``. Without a loadable C math library the
+    double power rounded to float32 is returned (equal in all but rare last-bit cases)."""
     x = np.asarray(x, dtype=np.float32)
     y = float(np.float32(y))
+    if y == 1.0:
+        return x.copy()
+    if y == 0.0:
+        return np.ones_like(x)
     values, inverse = np.unique(x, return_inverse=True)
     lib = _libm()
     if lib is None:
@@ -271,7 +276,8 @@ def float32_of(d: np.ndarray, exact: Callable[[int], float]) -> np.ndarray:
     with np.errstate(all="ignore"):
         up = np.nextafter(f, np.float32(np.inf)).astype(np.float64)
         down = np.nextafter(f, np.float32(-np.inf)).astype(np.float64)
-        redo = np.flatnonzero(np.isfinite(d) & (_near(d, (f64 + up) / 2) | _near(d, (f64 + down) / 2)))
+        boundary = _near(d, (f64 + up) / 2) | _near(d, (f64 + down) / 2)
+        redo = np.flatnonzero(np.isfinite(d) & boundary)
     if redo.size:
         flat = f.reshape(-1)
         for i in redo:

@@ -151,33 +151,39 @@ def uniform_int_rule(n: int, bits: int) -> tuple[int, Callable[[np.ndarray], np.
 
 
 def parse_draws(stream: PhiloxStream, start: int, count: int, prefix: int, attempt: int,
-                accepted: Callable[[np.ndarray], np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, int]:
+                accepted: Callable[[np.ndarray], np.ndarray] | None
+                ) -> tuple[np.ndarray, np.ndarray, int]:
     """Split the stream, from word ``start`` on, into ``count`` draws made of ``prefix``
     words, then attempts of ``attempt`` words repeated until one is accepted.
 
     ``accepted(words [k, attempt]) -> bool [k]`` says which attempts are kept (``None``:
-    all). Draws are read as TensorFlow makes them one after the other; rejections are
-    rare, so the words are cut into whole draws at once and only a draw with a rejected
-    attempt is finished one attempt at a time.
+    all). Draws are read as TensorFlow makes them, one after the other, but on whole
+    arrays: without a prefix the draws are simply the accepted attempts in order; with
+    one, the words are cut into whole draws and a draw with a rejected attempt is
+    finished one attempt at a time (rejections are rare there: 32-bit draws below a
+    vocabulary size).
 
     Returns:
       ``(prefix words [count, prefix], accepted attempt words [count, attempt], end)``, where
       ``end`` is the position of the first word after the last draw.
     """
+    if prefix == 0:
+        return _parse_attempts(stream, start, count, attempt, accepted)
     width = prefix + attempt
     heads = [np.empty((0, prefix), dtype=np.uint32)]
     tails = [np.empty((0, attempt), dtype=np.uint32)]
-    pos, left = start, count
+    pos, left, window = start, count, count
     while left:
-        rows = stream.words(pos + left * width)[pos:].reshape(left, width)
-        ok = np.ones(left, dtype=bool) if accepted is None else accepted(rows[:, prefix:])
-        bad = int(np.argmin(ok)) if not ok.all() else left
+        take = min(left, window)
+        rows = stream.words(pos + take * width)[pos:].reshape(take, width)
+        ok = np.ones(take, dtype=bool) if accepted is None else accepted(rows[:, prefix:])
+        bad = int(np.argmin(ok)) if not ok.all() else take
         heads.append(rows[:bad, :prefix])
         tails.append(rows[:bad, prefix:])
-        if bad == left:
-            pos += left * width
-            break
-        at = pos + bad * width + prefix
+        pos, left = pos + bad * width, left - bad
+        if bad == take:
+            continue
+        at = pos + prefix
         while True:
             tail = stream.words(at + attempt)[at:].reshape(1, attempt)
             at += attempt
@@ -185,5 +191,27 @@ def parse_draws(stream: PhiloxStream, start: int, count: int, prefix: int, attem
                 break
         heads.append(rows[bad:bad + 1, :prefix])
         tails.append(tail)
-        pos, left = at, left - bad - 1
+        pos, left = at, left - 1
+        window = max(64, 2 * bad)   # look about as far ahead as the last run went
     return np.concatenate(heads), np.concatenate(tails), pos
+
+
+def _parse_attempts(stream: PhiloxStream, start: int, count: int, attempt: int,
+                    accepted: Callable[[np.ndarray], np.ndarray] | None
+                    ) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`parse_draws` without a prefix: the first ``count`` accepted attempts."""
+    found = [np.empty((0, attempt), dtype=np.uint32)]
+    pos, left = start, count
+    while left:
+        take = left + left // 8 + 16 if accepted is not None else left
+        rows = stream.words(pos + take * attempt)[pos:].reshape(take, attempt)
+        ok = None if accepted is None else accepted(rows)
+        if ok is None or ok[:left].all():     # the usual case: nothing rejected
+            found.append(rows[:left])
+            pos += left * attempt
+            break
+        kept = np.flatnonzero(ok)[:left]
+        found.append(rows[kept])
+        left -= kept.size
+        pos += (int(kept[-1]) + 1 if left == 0 else take) * attempt
+    return np.empty((count, 0), dtype=np.uint32), np.concatenate(found), pos

@@ -21,6 +21,7 @@ from typing import Any, Callable, Hashable, Sequence
 import numpy as np
 
 from ...backends import backend_for
+from ...core import checks
 from ...core.namespace import device_of
 from ...core.samplers import _checked
 from ...core.types import SampledValues
@@ -30,6 +31,7 @@ from .range_samplers import (
     LogUniformSampler,
     UniformSampler,
     UnigramSampler,
+    check_drawable,
     fixed_unigram_weights,
     sample_batch,
 )
@@ -70,15 +72,21 @@ def _outputs(xp: Any, true_classes: Any, candidates: np.ndarray, true_q: np.ndar
         xp.asarray(sampled_q, dtype=xp.float32, device=device))
 
 
-def _run(op: str, attrs: Hashable, build: Callable[[], Any], true_classes: Any, num_true: int,
-         num_sampled: int, unique: bool, range_max: int, seed: int | None) -> SampledValues:
-    """One call of a sampler op: seeds, checks, the cached kernel, its stream, the counts."""
+def _run(op: str, build: Callable[[int], Any], true_classes: Any, num_true: int,
+         num_sampled: int, unique: bool, range_max: int, seed: int | None,
+         attrs: Callable[[], Hashable] = tuple) -> SampledValues:
+    """One call of a sampler op: its seeds, the argument checks, the cached kernel (made
+    with ``build(range_max)``; ``attrs()`` adds the op's own attributes to its cache
+    key), the kernel's stream for this call, the candidates and expected counts."""
     seeds = seed_state.get_seed(seed)
     xp, num_sampled, unique, _ = _checked(true_classes, num_true, num_sampled, unique,
                                           range_max, seed)
     host = host_classes(xp, true_classes).reshape(-1)
-    kernel = seed_state.kernel(op, (int(num_true), num_sampled, unique) + attrs, seeds, build)
+    range_max = int(range_max)
+    key = (int(num_true), num_sampled, unique, range_max, attrs())
+    kernel = seed_state.kernel(op, key, seeds, lambda: build(range_max))
     with seed_state.locked():
+        check_drawable(kernel.sampler, num_sampled, unique)
         stream = kernel.reserve(_WORDS_PER_SAMPLE * num_sampled)
         candidates, true_q, sampled_q = sample_batch(kernel.sampler, stream, num_sampled, unique,
                                                      host)
@@ -90,7 +98,8 @@ def _run(op: str, attrs: Hashable, build: Callable[[], Any], true_classes: Any, 
 def uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
                               range_max: int, seed: int | None = None,
                               name: str | None = None) -> SampledValues:
-    """Samples a set of classes using a uniform base distribution (``tf.random.uniform_candidate_sampler``).
+    """Samples a set of classes using a uniform base distribution
+    (``tf.random.uniform_candidate_sampler``).
 
     Args:
       true_classes: int ``[batch_size, num_true]``, the target classes, in ``[0, range_max)``.
@@ -105,8 +114,8 @@ def uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int
       int64 ``[num_sampled]``, float32 ``[batch_size, num_true]``, float32 ``[num_sampled]``,
       TensorFlow's numbers exactly.
     """
-    return _run("UniformCandidateSampler", (int(range_max),), lambda: UniformSampler(int(range_max)),
-                true_classes, num_true, num_sampled, unique, range_max, seed)
+    return _run("UniformCandidateSampler", UniformSampler, true_classes, num_true, num_sampled,
+                unique, range_max, seed)
 
 
 def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
@@ -118,9 +127,8 @@ def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled:
     ``P(class) = (log(class + 2) - log(class + 1)) / log(range_max + 1)``. Arguments and
     outputs as :func:`uniform_candidate_sampler`.
     """
-    return _run("LogUniformCandidateSampler", (int(range_max),),
-                lambda: LogUniformSampler(int(range_max)),
-                true_classes, num_true, num_sampled, unique, range_max, seed)
+    return _run("LogUniformCandidateSampler", LogUniformSampler, true_classes, num_true,
+                num_sampled, unique, range_max, seed)
 
 
 def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
@@ -134,14 +142,14 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
     draws a new op seed and so starts afresh, as in TensorFlow). ``range_max`` must be
     below ``2**31 - 1``. Arguments and outputs as :func:`uniform_candidate_sampler`.
     """
-    def build() -> UnigramSampler:
-        if int(range_max) >= 2**31 - 1:
+    def build(range_max: int) -> UnigramSampler:
+        if range_max >= 2**31 - 1:
             raise ValueError(f"range_max: must be below 2147483647 for the learned unigram "
                              f"sampler, got {range_max}")
-        return UnigramSampler(int(range_max))
+        return UnigramSampler(range_max)
 
-    return _run("LearnedUnigramCandidateSampler", (int(range_max),), build, true_classes,
-                num_true, num_sampled, unique, range_max, seed)
+    return _run("LearnedUnigramCandidateSampler", build, true_classes, num_true, num_sampled,
+                unique, range_max, seed)
 
 
 def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
@@ -163,16 +171,19 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     arguments). Other arguments and outputs as :func:`uniform_candidate_sampler`.
     """
     weights32 = np.asarray(list(unigrams), dtype=np.float32)
-    attrs = (int(range_max), os.fspath(vocab_file), float(np.float32(distortion)),
-             int(num_reserved_ids), int(num_shards), int(shard), weights32.tobytes())
 
-    def build() -> FixedUnigramSampler:
+    def attrs() -> tuple:
+        return (os.fspath(vocab_file), float(np.float32(distortion)),
+                checks.check_int(num_reserved_ids, "num_reserved_ids", minimum=0),
+                checks.check_int(num_shards, "num_shards", minimum=1),
+                checks.check_int(shard, "shard", minimum=0), weights32.tobytes())
+
+    def build(range_max: int) -> FixedUnigramSampler:
         return FixedUnigramSampler(*fixed_unigram_weights(
-            int(range_max), vocab_file, distortion, num_reserved_ids, num_shards, shard,
-            weights32))
+            range_max, vocab_file, distortion, num_reserved_ids, num_shards, shard, weights32))
 
-    return _run("FixedUnigramCandidateSampler", attrs, build, true_classes, num_true,
-                num_sampled, unique, range_max, seed)
+    return _run("FixedUnigramCandidateSampler", build, true_classes, num_true, num_sampled,
+                unique, range_max, seed, attrs)
 
 
 def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,

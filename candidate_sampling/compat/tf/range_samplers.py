@@ -15,14 +15,23 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from ...backends.numpy import first_distinct
 from ...core import checks
 from ...core.samplers import read_vocab_counts
 from .floatmath import exp_floor, expm1f, float32_of, log1pf, powf
-from .philox import PhiloxStream, parse_draws, uniform_double, uniform_float, uniform_int_rule, uint64_of
+from .philox import (
+    PhiloxStream,
+    parse_draws,
+    uint64_of,
+    uniform_double,
+    uniform_float,
+    uniform_int_rule,
+)
 
 __all__ = [
     "RangeSampler", "UniformSampler", "LogUniformSampler", "UnigramSampler",
     "FixedUnigramSampler", "fixed_unigram_weights", "sample_batch", "expected_count",
+    "check_drawable",
 ]
 
 _KINT32MAX = 2**31 - 1
@@ -30,6 +39,10 @@ _KINT32MAX = 2**31 - 1
 
 class RangeSampler(Protocol):
     """What :func:`sample_batch` needs of a sampler over ``[0, range)``."""
+
+    range: int
+    reachable: int
+    """How many distinct values a draw can give (a bound for unique sampling)."""
 
     def draw(self, stream: PhiloxStream, start: int, count: int) -> tuple[np.ndarray, int]:
         """``count`` draws (int64) from word ``start`` on, and the word after the last."""
@@ -53,7 +66,7 @@ class UniformSampler:
     """``UniformSampler``: ``Uniform64(range)``; probability ``float(1.0 / range)``."""
 
     def __init__(self, range_max: int):
-        self.range = range_max
+        self.range = self.reachable = range_max
         rem, self._to_int = uniform_int_rule(range_max, 64)
         self._accept = _accept_at_least(rem, 64)
 
@@ -70,7 +83,7 @@ class LogUniformSampler:
     double ``u`` in ``[0, 1)``; probability ``log((v + 2) / (v + 1)) / log1p(range)``."""
 
     def __init__(self, range_max: int):
-        self.range = range_max
+        self.range = self.reachable = range_max
         self.log_range = math.log1p(range_max)
 
     def draw(self, stream: PhiloxStream, start: int, count: int) -> tuple[np.ndarray, int]:
@@ -93,7 +106,7 @@ class UnigramSampler:
     picked with ``Uniform(total)`` (32-bit); ``update`` adds 1 per true class seen."""
 
     def __init__(self, range_max: int):
-        self.range = range_max
+        self.range = self.reachable = range_max
         self.counts = np.ones(range_max, dtype=np.int64)
         self.total = range_max
         self._cumulative: np.ndarray | None = None
@@ -148,6 +161,10 @@ class FixedUnigramSampler:
         self.range = self.weights.size
         self.total = np.float32(total)
         self._prob, self._alt = _alias_table(self.weights)
+        drawn = np.zeros(self.range, dtype=bool)
+        drawn[self._prob > 0] = True                  # k itself when r < prob[k]
+        drawn[self._alt[self._prob < 1]] = True       # alt[k] otherwise
+        self.reachable = int(drawn.sum())
         rem, self._to_int = uniform_int_rule(self.range, 32)
         self._accept = _accept_at_least(rem, 32)
 
@@ -163,7 +180,8 @@ class FixedUnigramSampler:
 
 def fixed_unigram_weights(range_max: int, vocab_file: str | os.PathLike = "",
                           distortion: float = 1.0, num_reserved_ids: int = 0, num_shards: int = 1,
-                          shard: int = 0, unigrams: Sequence[float] = ()) -> tuple[np.ndarray, np.float32]:
+                          shard: int = 0, unigrams: Sequence[float] = ()
+                          ) -> tuple[np.ndarray, np.float32]:
     """The float32 weights of TensorFlow's fixed unigram sampler and their float32 total.
 
     As ``FixedUnigramSampler``: the reserved ids of this shard get weight 0; the counts
@@ -206,44 +224,32 @@ def expected_count(p: np.ndarray, tries: int, num_sampled: int) -> np.ndarray:
     return -expm1f(np.float32(tries) * log1pf(-p))
 
 
-def first_occurrences(values: np.ndarray, upper: int) -> np.ndarray:
-    """Sorted positions of the first occurrence of each distinct value of ``values``
-    (non-negative ints below ``upper``)."""
-    n = values.size
-    shift = max(n - 1, 1).bit_length()
-    if upper.bit_length() + shift > 63:
-        return np.sort(np.unique(values, return_index=True)[1])
-    keys = (values.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
-    keys.sort()   # by value, then position
-    ordered = keys >> shift
-    new = np.empty(n, dtype=bool)
-    new[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    first = keys[new] & ((1 << shift) - 1)
-    first.sort()
-    return first
-
-
 def _unique_draws(sampler: RangeSampler, stream: PhiloxStream,
                   num_sampled: int) -> tuple[np.ndarray, int]:
     """The first ``num_sampled`` distinct draws, in order, and how many draws that took."""
-    chunks: list[np.ndarray] = []
-    pos, chunk = 0, 5 * num_sampled // 2 + 64
-    while True:
-        drawn, pos = sampler.draw(stream, pos, chunk)
-        chunks.append(drawn)
-        values = np.concatenate(chunks) if len(chunks) > 1 else drawn
-        first = first_occurrences(values, sampler.range)
-        if first.size >= num_sampled:
-            first = first[:num_sampled]
-            return values[first], int(first[-1]) + 1
-        chunk = values.size
+    end = 0
+
+    def draw(index: int, count: int) -> np.ndarray:
+        nonlocal end
+        values, end = sampler.draw(stream, end, count)
+        return values
+
+    return first_distinct(draw, num_sampled, 5 * num_sampled // 2 + 64)
+
+
+def check_drawable(sampler: RangeSampler, num_sampled: int, unique: bool) -> None:
+    """Refuse a unique sample larger than the number of ids the sampler can draw
+    (TensorFlow would draw forever)."""
+    if unique and num_sampled > sampler.reachable:
+        raise ValueError(f"num_sampled: must be at most the {sampler.reachable} ids that can be "
+                         f"drawn (of nonzero weight) when unique=True, got {num_sampled}")
 
 
 def sample_batch(sampler: RangeSampler, stream: PhiloxStream, num_sampled: int, unique: bool,
                  true_classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(sampled candidates int64, true expected counts, sampled expected counts)``, the
     counts float32 and shaped like their values."""
+    check_drawable(sampler, num_sampled, unique)
     if unique:
         candidates, tries = _unique_draws(sampler, stream, num_sampled)
     else:

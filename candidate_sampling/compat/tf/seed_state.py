@@ -27,6 +27,7 @@ from .philox import PhiloxStream
 
 __all__ = [
     "DEFAULT_GRAPH_SEED", "MAXINT32", "Kernel", "set_seed", "global_seed", "get_seed", "kernel",
+    "locked",
 ]
 
 DEFAULT_GRAPH_SEED = 87654321
