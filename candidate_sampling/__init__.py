@@ -12,6 +12,8 @@ Front ends with the exact signatures of the originals are in
 from .core import (
     SampledValues,
     LearnedUnigramSampler,
+    LogitsGrads,
+    SampledGrads,
     all_candidate_sampler,
     compute_accidental_hits,
     compute_sampled_logits,
@@ -20,10 +22,15 @@ from .core import (
     learned_unigram_step,
     log_uniform_candidate_sampler,
     nce_loss,
+    nce_loss_and_grad,
     rank_sampled_softmax_loss,
+    rank_sampled_softmax_loss_and_grad,
     sampled_softmax_loss,
+    sampled_softmax_loss_and_grad,
     sampled_softmax_with_cross_entropy,
+    sampled_softmax_with_cross_entropy_and_grad,
     sampled_sparse_softmax_loss,
+    sampled_sparse_softmax_loss_and_grad,
     uniform_candidate_sampler,
 )
 
@@ -35,5 +42,8 @@ __all__ = [
     "rank_sampled_softmax_loss", "sampled_softmax_with_cross_entropy",
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",
     "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
-    "all_candidate_sampler", "LearnedUnigramSampler", "learned_unigram_step", "__version__",
+    "all_candidate_sampler", "LearnedUnigramSampler", "learned_unigram_step",
+    "sampled_softmax_loss_and_grad", "nce_loss_and_grad", "sampled_sparse_softmax_loss_and_grad",
+    "rank_sampled_softmax_loss_and_grad", "sampled_softmax_with_cross_entropy_and_grad",
+    "SampledGrads", "LogitsGrads", "__version__",
 ]

@@ -42,3 +42,27 @@ def xp(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261123)
+
+
+LOSS_OPS = ("sampled_softmax_loss", "nce_loss", "sampled_sparse_softmax_loss",
+            "rank_sampled_softmax_loss", "sampled_softmax_with_cross_entropy")
+
+
+def moderate_loss_cases(per_group: int = 3) -> list:
+    """A few moderate-magnitude golden value cases of every (loss op, origin), hit masking
+    included."""
+    from candidate_sampling.conformance import load_cases
+    from candidate_sampling.conformance.ops import op_spec
+
+    chosen, seen = [], {}
+    for c in load_cases():
+        if (c.op not in LOSS_OPS or c.raises is not None or c.deviation or c.is_stream
+                or op_spec(c.op, c.api) is None):
+            continue
+        if float(np.max(np.abs(c.outputs["loss"]))) > 30:
+            continue
+        key = (c.op, c.api)
+        if seen.get(key, 0) < per_group:
+            seen[key] = seen.get(key, 0) + 1
+            chosen.append(c)
+    return chosen

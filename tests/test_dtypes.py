@@ -7,34 +7,12 @@ import numpy as np
 import pytest
 
 import candidate_sampling as cs
-from candidate_sampling.conformance import load_cases
 from candidate_sampling.conformance.adapters import get_adapter
-from candidate_sampling.conformance.ops import op_spec
 from candidate_sampling.conformance.runner import run_case
 
-from conftest import BACKENDS
+from conftest import BACKENDS, moderate_loss_cases
 
-LOSS_OPS = ("sampled_softmax_loss", "nce_loss", "sampled_sparse_softmax_loss",
-            "rank_sampled_softmax_loss", "sampled_softmax_with_cross_entropy")
-
-
-def _select(per_group: int = 3) -> list:
-    """A few moderate-magnitude cases of every (op, origin), hit masking included."""
-    chosen, seen = [], {}
-    for c in load_cases():
-        if (c.op not in LOSS_OPS or c.raises is not None or c.deviation or c.is_stream
-                or op_spec(c.op, c.api) is None):
-            continue
-        if float(np.max(np.abs(c.outputs["loss"]))) > 30:
-            continue
-        key = (c.op, c.api)
-        if seen.get(key, 0) < per_group:
-            seen[key] = seen.get(key, 0) + 1
-            chosen.append(c)
-    return chosen
-
-
-CASES = _select()
+CASES = moderate_loss_cases()
 # (backend, dtype, relative tolerance against the float32 oracle)
 PRECISIONS = [("numpy", "float64", 1e-5), ("numpy", "float16", 3e-2),
               ("array_api_strict", "float64", 1e-5), ("torch", "float64", 1e-5),

@@ -79,3 +79,30 @@ class Backend:
         """``compute()``, a Python value read from arrays, or ``None`` where the values do
         not exist yet (inside a trace)."""
         return compute()
+
+    def scatter_add(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
+        """A new array: ``target`` with ``values[k]`` added to row ``indices[k]`` for every
+        ``k``, rows given more than once accumulating (``np.add.at`` on a copy).
+
+        ``target`` is ``[N, ...]``, ``indices`` int ``[n]`` in ``[0, N)`` and ``values``
+        ``[n, ...]``. The generic version needs no scatter: the values sorted by row, their
+        running sum (in float64, or int64), and each row's segment of it found by
+        ``searchsorted``; O((n + N) log n), static shapes."""
+        import array_api_compat
+
+        if xp.isdtype(target.dtype, "real floating"):
+            wide = self.float64(xp)
+        elif xp.isdtype(target.dtype, "integral"):
+            wide = self.int64(xp)
+        else:
+            wide = target.dtype
+        order = xp.argsort(indices, stable=True)
+        ordered = xp.take(indices, order)
+        running = xp.cumulative_sum(xp.astype(xp.take(values, order, axis=0), wide), axis=0,
+                                    include_initial=True)
+        rows = xp.arange(int(target.shape[0]), dtype=ordered.dtype,
+                         device=array_api_compat.device(target))
+        first = xp.searchsorted(ordered, rows, side="left")
+        end = xp.searchsorted(ordered, rows, side="right")
+        sums = xp.take(running, end, axis=0) - xp.take(running, first, axis=0)
+        return xp.astype(xp.astype(target, wide) + sums, target.dtype)

@@ -13,6 +13,14 @@ class CupyBackend(Backend):
     def random_stream(self, xp, seed, rng, device):
         return CupyStream(seed, rng, device)
 
+    def scatter_add(self, xp, target, indices, values):
+        """``cupyx.scatter_add`` (atomic adds on the GPU) on a copy."""
+        import cupyx
+
+        out = target.copy()
+        cupyx.scatter_add(out, indices, values.astype(out.dtype, copy=False))
+        return out
+
 
 class CupyStream(Stream):
     """Draws from a ``cupy.random.Generator`` on the current GPU."""

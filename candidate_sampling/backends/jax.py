@@ -89,6 +89,10 @@ class JaxBackend(Backend):
 
         return jax.lax.while_loop(cond, body, state)
 
+    def scatter_add(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
+        """``target.at[indices].add(values)`` (traceable, differentiable)."""
+        return target.at[indices].add(values.astype(target.dtype))
+
 
 class JaxStream(Stream):
     """Blocks of draws from a JAX PRNG key: block ``index`` uses ``fold_in(key, index)``,

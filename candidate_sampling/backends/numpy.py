@@ -51,6 +51,14 @@ def first_distinct(draw: Any, num_sampled: int, block: int) -> tuple:
 class NumpyBackend(Backend):
     name = "numpy"
 
+    def scatter_add(self, xp, target, indices, values):
+        """``np.add.at`` on a copy."""
+        import numpy as np
+
+        out = np.array(target, copy=True)
+        np.add.at(out, np.asarray(indices), np.asarray(values).astype(out.dtype, copy=False))
+        return out
+
     def unique_draws(self, xp, law, num_sampled, stream, device):
         values, tries = first_distinct(lambda i, n: law.sample(stream.uniform(i, n)),
                                        num_sampled, max(2 * num_sampled, 64))

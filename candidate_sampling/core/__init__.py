@@ -4,6 +4,15 @@ Nothing in this package imports a framework; per-backend pieces are in
 :mod:`candidate_sampling.backends`.
 """
 
+from .gradients import (
+    LogitsGrads,
+    SampledGrads,
+    nce_loss_and_grad,
+    rank_sampled_softmax_loss_and_grad,
+    sampled_softmax_loss_and_grad,
+    sampled_softmax_with_cross_entropy_and_grad,
+    sampled_sparse_softmax_loss_and_grad,
+)
 from .hits import compute_accidental_hits
 from .logits import compute_sampled_logits
 from .losses import (
@@ -31,4 +40,7 @@ __all__ = [
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",
     "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
     "all_candidate_sampler", "LearnedUnigramSampler", "learned_unigram_step",
+    "sampled_softmax_loss_and_grad", "nce_loss_and_grad", "sampled_sparse_softmax_loss_and_grad",
+    "rank_sampled_softmax_loss_and_grad", "sampled_softmax_with_cross_entropy_and_grad",
+    "SampledGrads", "LogitsGrads",
 ]

@@ -12,7 +12,8 @@ from .namespace import flatten_arrays, index_dtype, namespace_of, wide_float
 from .types import SampledValues
 
 __all__ = ["compute_sampled_logits", "sampled_logits_parts", "prepare", "default_log_uniform",
-           "Rows", "touched_ids", "split_rows", "gather_rows", "logits_from_rows"]
+           "Rows", "touched_ids", "split_rows", "gather_rows", "logits_from_rows",
+           "SampledLogits", "sampled_logits_with_rows"]
 
 
 def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classes: int,
@@ -101,6 +102,32 @@ def sampled_logits_parts(weights: Any, biases: Any, labels: Any, inputs: Any, nu
     The steps are TensorFlow's: one lookup of the true and sampled rows, ``x . w + b``,
     ``- log Q`` and the accidental-hit mask (see :func:`logits_from_rows`).
     """
+    parts = sampled_logits_with_rows(weights, biases, labels, inputs, num_sampled, num_classes,
+                                     num_true, sampled_values, subtract_log_q,
+                                     remove_accidental_hits, partition_strategy, seed)
+    return parts.xp, parts.true_logits, parts.sampled_logits
+
+
+class SampledLogits(NamedTuple):
+    """What :func:`sampled_logits_with_rows` computes: the namespace, the checked labels
+    ``[B, T]`` and sampled values, the gathered :class:`Rows` and the logits
+    ``[B, T]``/``[B, S]`` (a backward pass needs the rows as well as the logits)."""
+
+    xp: Any
+    labels: Any
+    values: SampledValues
+    rows: Rows
+    true_logits: Any
+    sampled_logits: Any
+
+
+def sampled_logits_with_rows(weights: Any, biases: Any, labels: Any, inputs: Any,
+                             num_sampled: int, num_classes: int, num_true: int = 1,
+                             sampled_values: Any = None, subtract_log_q: bool = True,
+                             remove_accidental_hits: bool = False,
+                             partition_strategy: str = "div",
+                             seed: int | None = None) -> SampledLogits:
+    """:func:`sampled_logits_parts`, keeping the labels, sampled values and gathered rows."""
     subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
     xp, labels, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
@@ -108,7 +135,7 @@ def sampled_logits_parts(weights: Any, biases: Any, labels: Any, inputs: Any, nu
     rows = gather_rows(xp, weights, biases, labels, values.sampled_candidates, partition_strategy)
     true_logits, sampled_logits = logits_from_rows(xp, inputs, labels, values, rows,
                                                    subtract_log_q, remove_accidental_hits)
-    return xp, true_logits, sampled_logits
+    return SampledLogits(xp, labels, values, rows, true_logits, sampled_logits)
 
 
 class Rows(NamedTuple):

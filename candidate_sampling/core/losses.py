@@ -12,33 +12,60 @@ from .namespace import accumulation_dtype, namespace_of
 from .types import SampledValues
 
 __all__ = [
-    "logsumexp", "softmax_cross_entropy", "sigmoid_cross_entropy",
+    "logsumexp", "logsumexp_terms", "softmax_cross_entropy", "sigmoid_cross_entropy", "nce_cross_entropy",
     "sampled_softmax_loss", "nce_loss", "sampled_sparse_softmax_loss",
-    "rank_sampled_softmax_loss", "rank_resample",
+    "rank_sampled_softmax_loss", "rank_resample", "rank_resampled_values",
+    "softmax_cross_entropy_terms",
 ]
 
 
 def logsumexp(xp: Any, x: Any, axis: int) -> Any:
     """``log(sum(exp(x), axis))``, shifted by the (gradient-free) maximum."""
+    return logsumexp_terms(xp, x, axis)[0]
+
+
+def logsumexp_terms(xp: Any, x: Any, axis: int) -> tuple:
+    """``(lse, exps, totals)``: :func:`logsumexp`, with ``exps = exp(x - max)`` and their
+    sums ``totals`` (the axis kept), so that the softmax is ``exps / totals``."""
     m = backend_for(xp).stop_gradient(xp.max(x, axis=axis, keepdims=True))
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
-    return xp.squeeze(out, axis=axis)
+    exps = xp.exp(x - m)
+    totals = xp.sum(exps, axis=axis, keepdims=True)
+    return xp.squeeze(xp.log(totals) + m, axis=axis), exps, totals
 
 
 def softmax_cross_entropy(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
     """Per row: ``logsumexp([true | sampled]) - mean(true)`` (labels ``1/T`` on the true
     columns), reduced in :func:`accumulation_dtype` and returned in the logits' dtype."""
+    return softmax_cross_entropy_terms(xp, true_logits, sampled_logits)[0]
+
+
+def softmax_cross_entropy_terms(xp: Any, true_logits: Any, sampled_logits: Any) -> tuple:
+    """``(loss, exps, totals)``: :func:`softmax_cross_entropy`'s ``[B]`` loss (logits'
+    dtype), with the softmax of ``[true | sampled]`` as ``exps [B, T+S] / totals [B, 1]``
+    (:func:`logsumexp_terms`), in the :func:`accumulation_dtype`."""
     dtype = true_logits.dtype
     wide = accumulation_dtype(xp, dtype)
     logits = xp.astype(xp.concat([true_logits, sampled_logits], axis=1), wide)
-    loss = logsumexp(xp, logits, axis=1) - xp.mean(logits[:, :true_logits.shape[1]], axis=1)
-    return xp.astype(loss, dtype)
+    lse, exps, totals = logsumexp_terms(xp, logits, axis=1)
+    loss = lse - xp.mean(logits[:, :true_logits.shape[1]], axis=1)
+    return xp.astype(loss, dtype), exps, totals
 
 
 def sigmoid_cross_entropy(xp: Any, logits: Any, labels: Any) -> Any:
     """Elementwise ``max(x, 0) - x z + log1p(exp(-|x|))``."""
     return xp.maximum(logits, xp.zeros_like(logits)) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
+
+
+def nce_cross_entropy(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
+    """Per row: the summed sigmoid cross entropy against labels ``1/T`` (true columns)
+    and 0 (sampled), reduced in :func:`accumulation_dtype`, in the logits' dtype."""
+    dtype = true_logits.dtype
+    wide = accumulation_dtype(xp, dtype)
+    true_logits, sampled_logits = xp.astype(true_logits, wide), xp.astype(sampled_logits, wide)
+    true_part = sigmoid_cross_entropy(xp, true_logits, xp.ones_like(true_logits) / true_logits.shape[1])
+    sampled_part = sigmoid_cross_entropy(xp, sampled_logits, xp.zeros_like(sampled_logits))
+    return xp.astype(xp.sum(true_part, axis=1) + xp.sum(sampled_part, axis=1), dtype)
 
 
 def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -90,12 +117,7 @@ def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: i
     xp, true_logits, sampled_logits = sampled_logits_parts(
         weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
         True, remove_accidental_hits, partition_strategy, seed)
-    dtype = true_logits.dtype
-    wide = accumulation_dtype(xp, dtype)
-    true_logits, sampled_logits = xp.astype(true_logits, wide), xp.astype(sampled_logits, wide)
-    true_part = sigmoid_cross_entropy(xp, true_logits, xp.ones_like(true_logits) / true_logits.shape[1])
-    sampled_part = sigmoid_cross_entropy(xp, sampled_logits, xp.zeros_like(sampled_logits))
-    return xp.astype(xp.sum(true_part, axis=1) + xp.sum(sampled_part, axis=1), dtype)
+    return nce_cross_entropy(xp, true_logits, sampled_logits)
 
 
 def sampled_sparse_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any,
@@ -162,6 +184,20 @@ def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: An
         ``partition_strategy`` not 'div'/'mod' (checked in that order, as contrib does),
         ``resampling_temperature`` not positive.
     """
+    resampled = rank_resampled_values(weights, biases, labels, inputs, num_sampled, num_resampled,
+                                      num_classes, num_true, sampled_values,
+                                      resampling_temperature, partition_strategy, seed)
+    return sampled_softmax_loss(weights, biases, labels, inputs, num_resampled, num_classes,
+                                num_true, resampled, remove_accidental_hits,
+                                partition_strategy=partition_strategy)
+
+
+def rank_resampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                          num_resampled: int, num_classes: int, num_true: int,
+                          sampled_values: Any, resampling_temperature: float,
+                          partition_strategy: str, seed: int | None = None) -> SampledValues:
+    """The checks and both phases of :func:`rank_sampled_softmax_loss` (same arguments):
+    the ``num_resampled`` classes kept, with their expected counts, as ``SampledValues``."""
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_resampled = checks.check_int(num_resampled, "num_resampled", minimum=1)
@@ -176,8 +212,5 @@ def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: An
     _, _, sampled_values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
                                    num_true, sampled_values or None, partition_strategy, seed,
                                    default_sampler=default_learned_unigram)
-    resampled = rank_resample(weights, biases, inputs, sampled_values, num_resampled, temperature,
-                              partition_strategy)
-    return sampled_softmax_loss(weights, biases, labels, inputs, num_resampled, num_classes,
-                                num_true, resampled, remove_accidental_hits,
-                                partition_strategy=partition_strategy)
+    return rank_resample(weights, biases, inputs, sampled_values, num_resampled, temperature,
+                         partition_strategy)

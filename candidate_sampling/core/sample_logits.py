@@ -3,14 +3,15 @@ full logits ``[N, K]`` and picks the true and sampled columns of each row."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ..backends import backend_for
 from . import checks
 from .namespace import accumulation_dtype, device_of, namespace_of, wide_float
 
 __all__ = ["sampled_softmax_with_cross_entropy", "clipped_softmax_cross_entropy", "PADDLE_INF",
-           "SOFTMAX_CLIP", "SeededSampler"]
+           "SOFTMAX_CLIP", "SeededSampler", "PickedLogits", "picked_logits",
+           "clipped_softmax_cross_entropy_terms"]
 
 PADDLE_INF = 1e20
 """Paddle's stand-in for infinity: subtracted from hit logits, and the bound every
@@ -78,6 +79,29 @@ def sampled_softmax_with_cross_entropy(logits: Any, label: Any, num_samples: int
     Returns:
       ``[N, 1]`` losses.
     """
+    picked = picked_logits(logits, label, num_samples, num_true, remove_accidental_hits,
+                           use_customized_samples, customized_samples, customized_probabilities,
+                           seed, seeded_sampler=seeded_sampler)
+    loss = clipped_softmax_cross_entropy(picked.xp, picked.logits, picked.num_true)
+    return picked.xp.reshape(loss, (int(logits.shape[0]), 1))
+
+
+class PickedLogits(NamedTuple):
+    """What :func:`picked_logits` computes: the namespace, the int64 column ids
+    ``[N, T+S]`` (true first), their logits ``[N, T+S]`` ready for the softmax, and ``T``."""
+
+    xp: Any
+    samples: Any
+    logits: Any
+    num_true: int
+
+
+def picked_logits(logits: Any, label: Any, num_samples: int, num_true: int = 1,
+                  remove_accidental_hits: bool = True, use_customized_samples: bool = False,
+                  customized_samples: Any = None, customized_probabilities: Any = None,
+                  seed: int = 0, *, seeded_sampler: SeededSampler | None = None) -> PickedLogits:
+    """Everything :func:`sampled_softmax_with_cross_entropy` does before its softmax (same
+    arguments): the checks, the samples, and the picked, masked, ``- log Q`` logits."""
     xp = namespace_of(logits=logits, label=label, customized_samples=customized_samples,
                       customized_probabilities=customized_probabilities)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
@@ -135,8 +159,7 @@ def sampled_softmax_with_cross_entropy(logits: Any, label: Any, num_samples: int
     # log(Q), with log(0) = -inf clamped to -1e20 as Paddle does.
     log_q = xp.where(positive, xp.log(xp.where(positive, q, xp.ones_like(q))), -PADDLE_INF)
     log_q = xp.astype(log_q, dtype)
-    picked = _tolerable(xp, picked - log_q, big)
-    return xp.reshape(clipped_softmax_cross_entropy(xp, picked, num_true), (rows, 1))
+    return PickedLogits(xp, samples, _tolerable(xp, picked - log_q, big), num_true)
 
 
 def clipped_softmax_cross_entropy(xp: Any, logits: Any, num_true: int) -> Any:
@@ -146,11 +169,20 @@ def clipped_softmax_cross_entropy(xp: Any, logits: Any, num_true: int) -> Any:
     loss is at most about 64, and its gradient is ``softmax - label`` of the clipped
     softmax at every column (the clip passes the gradient through unchanged).
     """
+    return clipped_softmax_cross_entropy_terms(xp, logits, num_true)[0]
+
+
+def clipped_softmax_cross_entropy_terms(xp: Any, logits: Any, num_true: int) -> tuple:
+    """``(loss, exps, totals)``: :func:`clipped_softmax_cross_entropy`'s ``[N]`` loss
+    (logits' dtype), with the clipped softmax as ``exps [N, T+S] / totals [N, 1]`` in the
+    accumulation dtype."""
     stop = backend_for(xp).stop_gradient
     dtype = logits.dtype
     logits = xp.astype(logits, accumulation_dtype(xp, dtype))
     shifted = logits - stop(xp.max(logits, axis=1, keepdims=True))
     clipped = xp.maximum(shifted, xp.asarray(SOFTMAX_CLIP, dtype=shifted.dtype))
     shifted = stop(clipped) + (shifted - stop(shifted))
-    lse = xp.log(xp.sum(xp.exp(shifted), axis=1))
-    return xp.astype(lse - xp.mean(shifted[:, :num_true], axis=1), dtype)
+    exps = xp.exp(shifted)
+    totals = xp.sum(exps, axis=1, keepdims=True)
+    lse = xp.log(totals[:, 0])
+    return xp.astype(lse - xp.mean(shifted[:, :num_true], axis=1), dtype), exps, totals
