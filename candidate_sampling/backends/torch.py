@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator
 
 from ._base import Backend, Stream
 
-__all__ = ["TorchBackend"]
+__all__ = ["TorchBackend", "no_value_reads"]
+
+_NO_READS: ContextVar[bool] = ContextVar("candidate_sampling_torch_no_reads", default=False)
+
+
+@contextmanager
+def no_value_reads() -> Iterator[None]:
+    """Within this block the core reads no tensor values back to the host, as under
+    ``torch.compile``: its value checks (ids in range, expected counts positive) are
+    skipped, so nothing waits for the device. Shape and dtype checks still run; the
+    caller checks the values itself (in one read), or not at all."""
+    token = _NO_READS.set(True)
+    try:
+        yield
+    finally:
+        _NO_READS.reset(token)
 
 
 class TorchBackend(Backend):
@@ -18,16 +35,22 @@ class TorchBackend(Backend):
     def is_concrete(self, x: Any) -> bool:
         import torch
 
-        if torch.compiler.is_compiling():
+        if torch.compiler.is_compiling() or _NO_READS.get():
             return False
         return x.device.type != "meta"
 
     def read(self, compute: Any) -> Any:
         import torch
 
-        if torch.compiler.is_compiling():
+        if torch.compiler.is_compiling() or _NO_READS.get():
             return None
         return compute()
+
+    def scatter_add(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
+        """``Tensor.index_add`` (out of place, differentiable)."""
+        import torch
+
+        return target.index_add(0, indices.to(torch.int64), values.to(target.dtype))
 
     def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: Stream, device: Any):
         """On the CPU, NumPy's unique (zero-copy views) beats ``torch.unique`` by far; on a

@@ -6,6 +6,8 @@ import numbers
 import operator
 from typing import Any
 
+from array_api_compat import size
+
 from ..backends import backend_for
 
 __all__ = [
@@ -68,7 +70,7 @@ def check_ids_in_range(xp: Any, ids: Any, upper: int, name: str) -> None:
     skipped for traced arrays (inside ``jax.jit``), whose values do not exist yet.
     """
     backend = backend_for(xp)
-    if ids.size == 0 or not backend.is_concrete(ids):
+    if not backend.is_concrete(ids) or size(ids) == 0:
         return
     bounds = backend.read(lambda: (int(xp.min(ids)), int(xp.max(ids))))
     if bounds is None:
@@ -81,14 +83,14 @@ def check_ids_in_range(xp: Any, ids: Any, upper: int, name: str) -> None:
 
 def check_positive(xp: Any, x: Any, name: str) -> None:
     """Every value of ``x`` is finite and > 0 (where the values are at hand)."""
-    if x.size and backend_for(xp).read(lambda: bool(xp.all((x > 0) & xp.isfinite(x)))) is False:
+    if size(x) and backend_for(xp).read(lambda: bool(xp.all((x > 0) & xp.isfinite(x)))) is False:
         raise ValueError(f"{name}: every value must be finite and > 0 (an expected count of 0 "
                          f"would make log(Q) infinite), got min {float(xp.min(x))}")
 
 
 def check_nonnegative(xp: Any, x: Any, name: str) -> None:
     """Every value of ``x`` is finite and >= 0 (where the values are at hand)."""
-    if x.size and backend_for(xp).read(lambda: bool(xp.all((x >= 0) & xp.isfinite(x)))) is False:
+    if size(x) and backend_for(xp).read(lambda: bool(xp.all((x >= 0) & xp.isfinite(x)))) is False:
         raise ValueError(f"{name}: every value must be finite and >= 0, got min {float(xp.min(x))}")
 
 

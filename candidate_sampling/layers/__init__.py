@@ -1,0 +1,1 @@
+"""Framework-specific training pieces built on the core."""

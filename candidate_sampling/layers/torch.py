@@ -1,0 +1,388 @@
+"""PyTorch output layers trained by sampled softmax or NCE, with gradients that touch
+only the rows a batch uses.
+
+A batch of ``B`` rows with ``T`` true classes and ``S`` sampled classes uses
+``B * T + S`` of the ``V`` rows of the ``[V, D]`` output weights. Indexing
+``weight[ids]`` gives a dense ``[V, D]`` gradient that is zero except on those rows, so
+the optimizer step costs ``O(V D)``. With ``sparse=True`` the modules here gather the
+rows with :func:`torch.nn.functional.embedding` (``sparse=True``) and give ``weight``
+and ``bias`` sparse COO gradients of ``B * T + S`` rows, as ``nn.Embedding(sparse=True)``
+does: :class:`torch.optim.SGD` (without weight decay), :class:`torch.optim.SparseAdam`
+and :class:`torch.optim.Adagrad` then update only those rows. With ``sparse=False`` the
+gradients are dense and equal TensorFlow's.
+
+The logits and losses are the core's (:func:`~candidate_sampling.core.logits.logits_from_rows`,
+:func:`~candidate_sampling.core.losses.softmax_cross_entropy`,
+:func:`~candidate_sampling.core.losses.nce_cross_entropy`), so the numbers are those of
+``tf.nn.sampled_softmax_loss`` and ``tf.nn.nce_loss`` with the same sampled values.
+
+Host synchronisation. Shape, dtype and device checks read only metadata. The value
+checks (every label and sampled id in ``[0, num_classes)``, every expected count
+finite and ``> 0``) need the values: with ``validate=True`` (the default) they are
+reduced to a few scalars on the device and read back in one transfer, which on a GPU
+is the step's one host synchronisation; a bad value raises a ``ValueError`` naming the
+argument. ``validate=False`` drops that read: an out-of-range id then fails inside the
+lookup (an ``IndexError`` on the CPU, a device-side assert on CUDA) and a non-positive
+expected count gives an infinite or NaN loss. ``torch._assert_async`` is not used: a
+failed device assert leaves the CUDA context unusable for the rest of the process.
+
+``torch.compile``: given ``sampled_values``, a ``sparse=False`` loss compiles to one
+graph, forward and backward (``fullgraph=True`` works); with ``sparse=True`` the
+gather of the bias rows, whose backward builds a sparse tensor that Dynamo cannot
+trace, runs between two graphs. Inside compiled code the value checks are skipped, as
+the core's are.
+
+Sampling runs on the device of ``labels``. The built-in samplers with ``unique=True``
+on a GPU draw until they have ``num_sampled`` distinct classes, reading the stop
+condition once per block of draws (usually one block); pass ``unique=False`` or your
+own ``sampled_values`` for a step with no synchronisation at all. The learned-unigram
+sampler costs ``O(V)`` per call (its distribution and counts cover every class).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..backends.torch import no_value_reads
+from ..core import checks
+from ..core.logits import logits_from_rows, prepare, split_rows, touched_ids
+from ..core.losses import nce_cross_entropy, softmax_cross_entropy
+from ..core.samplers import (
+    learned_unigram_step,
+    log_uniform_candidate_sampler,
+    uniform_candidate_sampler,
+)
+from ..core.types import SampledValues
+
+__all__ = ["SampledOutputLoss", "SampledSoftmaxLoss", "NCELoss", "SAMPLERS", "REDUCTIONS"]
+
+SAMPLERS = ("log_uniform", "uniform", "learned_unigram")
+"""Names of the built-in samplers (TensorFlow's candidate samplers over ``[0, num_classes)``)."""
+
+REDUCTIONS = ("none", "mean", "sum")
+"""What ``forward`` returns: the ``[B]`` per-row losses, their mean, or their sum."""
+
+_SAMPLED_NAMES = ("sampled_values[0] (sampled_candidates)",
+                  "sampled_values[1] (true_expected_count)",
+                  "sampled_values[2] (sampled_expected_count)")
+
+
+class _GatherSparse(torch.autograd.Function):
+    """``vector[ids]`` for a 1-D ``vector``, whose gradient is a sparse COO tensor of the
+    rows ``ids`` (what ``F.embedding(sparse=True)`` gives a 2-D weight; a ``[V, 1]`` view
+    of the vector cannot carry a sparse gradient back to it)."""
+
+    @staticmethod
+    def forward(ctx: Any, vector: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(ids)
+        ctx.size = int(vector.shape[0])
+        return vector.index_select(0, ids)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor):
+        (ids,) = ctx.saved_tensors
+        return torch.sparse_coo_tensor(ids[None, :], grad, (ctx.size,),
+                                       check_invariants=False), None
+
+
+def _bounds(x: torch.Tensor) -> torch.Tensor:
+    """``[min, max]`` of a non-empty ``x`` (NaN propagates), on its device."""
+    return torch.stack([x.min(), x.max()])
+
+
+@torch.compiler.disable
+def _gather_sparse(vector: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """:class:`_GatherSparse`, run outside ``torch.compile`` graphs: Dynamo cannot trace a
+    backward that builds a sparse tensor, so a compiled ``sparse=True`` loss is two graphs."""
+    return _GatherSparse.apply(vector, ids)
+
+
+class SampledOutputLoss(nn.Module):
+    """The output layer ``x W^T + b`` over ``num_classes`` classes, trained by a sampled
+    loss; the common base of :class:`SampledSoftmaxLoss` and :class:`NCELoss`.
+
+    Args:
+      num_classes: ``V``, the number of classes (rows of ``weight``).
+      dim: ``D``, the size of the inputs (columns of ``weight``).
+      num_sampled: ``S``, the number of classes sampled per batch.
+      num_true: ``T``, the number of target classes per row; each gets target
+        probability ``1/T``.
+      remove_accidental_hits: mask a sampled class that equals one of the row's true
+        classes. ``None`` takes TensorFlow's default for the loss (True for sampled
+        softmax, False for NCE).
+      sampler: how to sample when ``forward`` gets no ``sampled_values``:
+        ``'log_uniform'`` (TensorFlow's default; class ids sorted by decreasing
+        frequency), ``'uniform'``, ``'learned_unigram'`` (counts in the buffer
+        ``unigram_counts``, int64 ``[V]``, all 1 at first, plus one for every label
+        seen; saved in the ``state_dict``), or a callable ``sampler(labels)`` ->
+        :class:`~candidate_sampling.SampledValues` given ``labels [B, T]``.
+      unique: the built-in samplers draw ``num_sampled`` distinct classes.
+      subtract_log_q: subtract ``log(expected count)`` from every logit (TensorFlow
+        always does; False gives the plain logits of the sampled classes).
+      reduction: ``'mean'`` (default, as torch losses), ``'sum'`` or ``'none'`` (the
+        ``[B]`` per-row losses, as TensorFlow returns them).
+      sparse: give ``weight`` and ``bias`` sparse COO gradients of the touched rows.
+      validate: check the values of the ids and expected counts each step (one read
+        from the device; see the module documentation). Shapes, dtypes and devices are
+        always checked.
+      generator: a ``torch.Generator`` on the module's device for the built-in
+        samplers; ``None`` uses torch's global generator (``torch.manual_seed``).
+      device, dtype: of ``weight`` and ``bias``, as for other ``nn`` modules.
+
+    Parameters: ``weight [V, D]``, initialised as TensorFlow users do (the word2vec
+    tutorial's ``truncated_normal(stddev=1/sqrt(D))``: normal with standard deviation
+    ``1/sqrt(D)``, redrawn outside two standard deviations), and ``bias [V]``, zeros.
+    Call :meth:`reset_parameters` to draw them again.
+    """
+
+    remove_accidental_hits_default = True
+    """TensorFlow's default ``remove_accidental_hits`` for this loss."""
+
+    def __init__(self, num_classes: int, dim: int, num_sampled: int, *, num_true: int = 1,
+                 remove_accidental_hits: bool | None = None,
+                 sampler: str | Callable[[torch.Tensor], SampledValues] = "log_uniform",
+                 unique: bool = True, subtract_log_q: bool = True, reduction: str = "mean",
+                 sparse: bool = False, validate: bool = True,
+                 generator: torch.Generator | None = None, device: Any = None,
+                 dtype: torch.dtype | None = None):
+        super().__init__()
+        self.num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
+        self.dim = checks.check_int(dim, "dim", minimum=1)
+        self.num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
+        self.num_true = checks.check_int(num_true, "num_true", minimum=1)
+        if remove_accidental_hits is None:
+            remove_accidental_hits = self.remove_accidental_hits_default
+        self.remove_accidental_hits = checks.check_bool(remove_accidental_hits,
+                                                        "remove_accidental_hits")
+        self.unique = checks.check_bool(unique, "unique")
+        self.subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
+        self.sparse = checks.check_bool(sparse, "sparse")
+        self.validate = checks.check_bool(validate, "validate")
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"reduction: must be one of {', '.join(map(repr, REDUCTIONS))}, "
+                             f"got {reduction!r}")
+        self.reduction = reduction
+        if isinstance(sampler, str) or not callable(sampler):
+            if sampler not in SAMPLERS:
+                raise ValueError(f"sampler: must be one of {', '.join(map(repr, SAMPLERS))} or a "
+                                 f"callable(labels) -> SampledValues, got {sampler!r}")
+            if self.unique and self.num_sampled > self.num_classes:
+                raise ValueError(f"num_sampled: must be in [1, num_classes={self.num_classes}] "
+                                 f"when unique=True, got {self.num_sampled}")
+        self.sampler = sampler
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator: expected a torch.Generator or None, got "
+                            f"{type(generator).__name__}")
+        self.generator = generator
+        self.weight = nn.Parameter(torch.empty((self.num_classes, self.dim), device=device,
+                                               dtype=dtype))
+        self.bias = nn.Parameter(torch.empty((self.num_classes,), device=device, dtype=dtype))
+        if sampler == "learned_unigram":
+            self.register_buffer("unigram_counts", torch.ones((self.num_classes,),
+                                                              dtype=torch.int64, device=device))
+        self.reset_parameters()
+
+    @staticmethod
+    def per_row_loss(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
+        """The ``[B]`` losses of the true ``[B, T]`` and sampled ``[B, S]`` logits."""
+        raise NotImplementedError
+
+    def reset_parameters(self) -> None:
+        """Draw ``weight`` from a normal of standard deviation ``1/sqrt(dim)`` truncated at
+        two standard deviations (torch's global generator, as other ``nn`` modules); set
+        ``bias`` to zeros."""
+        std = 1.0 / math.sqrt(self.dim)
+        with torch.no_grad():
+            nn.init.trunc_normal_(self.weight, std=std, a=-2 * std, b=2 * std)
+            nn.init.zeros_(self.bias)
+
+    def extra_repr(self) -> str:
+        sampler = self.sampler if isinstance(self.sampler, str) else getattr(
+            self.sampler, "__name__", type(self.sampler).__name__)
+        return (f"num_classes={self.num_classes}, dim={self.dim}, "
+                f"num_sampled={self.num_sampled}, num_true={self.num_true}, "
+                f"sampler={sampler!r}, unique={self.unique}, "
+                f"remove_accidental_hits={self.remove_accidental_hits}, "
+                f"reduction={self.reduction!r}, sparse={self.sparse}, validate={self.validate}")
+
+    def sample(self, labels: torch.Tensor) -> SampledValues:
+        """Draw the sampled values for ``labels [B, T]`` with the module's sampler (the
+        learned-unigram counts are updated by ``labels``)."""
+        if not isinstance(self.sampler, str):
+            return self.sampler(labels)
+        if self.sampler == "learned_unigram":
+            values, self.unigram_counts = learned_unigram_step(
+                self.unigram_counts, labels, self.num_true, self.num_sampled, self.unique,
+                rng=self.generator)
+            return values
+        draw = log_uniform_candidate_sampler if self.sampler == "log_uniform" \
+            else uniform_candidate_sampler
+        return draw(labels, self.num_true, self.num_sampled, self.unique, self.num_classes,
+                    rng=self.generator)
+
+    def forward(self, inputs: torch.Tensor, labels: torch.Tensor,
+                sampled_values: Any = None) -> torch.Tensor:
+        """The loss of a batch.
+
+        Args:
+          inputs: ``[B, dim]`` float, the activations fed to the output layer.
+          labels: int ``[B, num_true]`` (or ``[B]`` when ``num_true == 1``), the target
+            classes.
+          sampled_values: ``(sampled_candidates [S], true_expected_count [B, T],
+            sampled_expected_count [S])`` from a ``*_candidate_sampler``, or ``None`` to
+            draw them with the module's sampler.
+
+        Returns:
+          The per-row losses ``[B]`` (``reduction='none'``), or their mean or sum, in the
+          dtype of the logits.
+
+        Raises:
+          ValueError: a shape that does not fit, an argument on another device than the
+            module, or (with ``validate``) an id outside ``[0, num_classes)`` or an
+            expected count that is not finite and > 0; the message names the argument.
+          TypeError: an argument of the wrong kind or dtype.
+        """
+        if isinstance(labels, torch.Tensor) and labels.ndim == 1 and self.num_true == 1:
+            labels = labels[:, None]
+        self._check_devices(inputs=inputs, labels=labels, sampled_values=sampled_values)
+        checking = self.validate and not torch.compiler.is_compiling()
+        own_draw = sampled_values is None and isinstance(self.sampler, str)
+
+        def draw(labels: Any, *_: Any) -> SampledValues:
+            if checking and own_draw:  # the draw looks the labels up; its output is sound
+                self._check_values(labels)
+            return self.sample(labels)
+
+        reads_off = contextlib.nullcontext() if torch.compiler.is_compiling() else no_value_reads()
+        with reads_off:
+            xp, labels, values = prepare(self.weight, self.bias, labels, inputs, self.num_sampled,
+                                         self.num_classes, self.num_true, sampled_values, "div",
+                                         None, default_sampler=draw)
+        if checking and not own_draw:
+            self._check_values(labels, values)
+        ids = touched_ids(xp, labels, values.sampled_candidates).to(torch.int64)
+        bias_rows = (_gather_sparse(self.bias, ids) if self.sparse
+                     else self.bias.index_select(0, ids))
+        rows = split_rows(xp, F.embedding(ids, self.weight, sparse=self.sparse), bias_rows,
+                          int(labels.shape[0]), self.num_true)
+        true_logits, sampled_logits = logits_from_rows(xp, inputs, labels, values, rows,
+                                                       self.subtract_log_q,
+                                                       self.remove_accidental_hits)
+        loss = self.per_row_loss(xp, true_logits, sampled_logits)
+        if self.reduction == "mean":
+            return loss.mean()
+        if self.reduction == "sum":
+            return loss.sum()
+        return loss
+
+    def _check_devices(self, **named: Any) -> None:
+        """Every tensor argument is on the module's device."""
+        device = self.weight.device
+        for name, value in named.items():
+            items = [(name, value)]
+            if name == "sampled_values" and isinstance(value, (tuple, list)) and len(value) == 3:
+                items = list(zip(_SAMPLED_NAMES, value))
+            for label, tensor in items:
+                if isinstance(tensor, torch.Tensor) and tensor.device != device:
+                    raise ValueError(f"{label}: is on {tensor.device}, the module's parameters "
+                                     f"on {device}; move one of them with .to()")
+
+    def _check_values(self, labels: torch.Tensor, values: SampledValues | None = None) -> None:
+        """Check the ids (and expected counts) in one read of their bounds from the device."""
+        ids = [("labels", labels)]
+        counts = []
+        if values is not None:
+            ids.append((_SAMPLED_NAMES[0], values.sampled_candidates))
+            counts = list(zip(_SAMPLED_NAMES[1:], values[1:]))
+        ids = [(name, _bounds(x)) for name, x in ids if x.numel()]
+        counts = [(name, _bounds(x)) for name, x in counts if x.numel()]
+        # float64 bounds travel as their int64 bit patterns, so that one transfer carries all
+        parts = [b.to(torch.int64) for _, b in ids]
+        parts += [b.to(torch.float64).view(torch.int64) for _, b in counts]
+        if not parts:
+            return
+        host = torch.cat(parts).cpu().numpy()  # the one read
+        for k, (name, _) in enumerate(ids):
+            checks.check_ids_in_range(np, host[2 * k:2 * k + 2], self.num_classes, name)
+        floats = host[2 * len(ids):].view(np.float64)
+        for k, (name, _) in enumerate(counts):
+            checks.check_positive(np, floats[2 * k:2 * k + 2], name)
+
+
+class SampledSoftmaxLoss(SampledOutputLoss):
+    """Sampled softmax loss with its own output layer (``tf.nn.sampled_softmax_loss``).
+
+    Per row, the softmax cross entropy over the ``T`` true and ``S`` sampled classes of
+    the logits ``x . w + b - log Q``, the true classes having target probability ``1/T``
+    and (by default) sampled classes equal to a true class masked. A faster way to train
+    a softmax classifier over many classes; for training only (it underestimates the
+    full softmax loss: evaluate with ``inputs @ weight.T + bias``).
+
+    Arguments as :class:`SampledOutputLoss`; ``remove_accidental_hits`` defaults to True.
+
+    Example::
+
+        >>> import torch
+        >>> from candidate_sampling.layers.torch import SampledSoftmaxLoss
+        >>> _ = torch.manual_seed(0)
+        >>> loss_fn = SampledSoftmaxLoss(num_classes=10_000, dim=16, num_sampled=64,
+        ...                              sparse=True)
+        >>> inputs = torch.randn(8, 16, requires_grad=True)
+        >>> labels = torch.randint(0, 10_000, (8,))
+        >>> loss = loss_fn(inputs, labels)
+        >>> loss.shape, loss.dtype
+        (torch.Size([]), torch.float32)
+        >>> loss.backward()
+        >>> loss_fn.weight.grad.layout, loss_fn.weight.grad.shape
+        (torch.sparse_coo, torch.Size([10000, 16]))
+        >>> loss_fn.weight.grad._nnz()  # 8 label rows + 64 sampled rows, not 10,000
+        72
+        >>> optimizer = torch.optim.SparseAdam(loss_fn.parameters(), lr=0.01)
+        >>> optimizer.step()
+    """
+
+    remove_accidental_hits_default = True
+
+    @staticmethod
+    def per_row_loss(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
+        """Softmax cross entropy per row (:func:`~candidate_sampling.core.losses.softmax_cross_entropy`)."""
+        return softmax_cross_entropy(xp, true_logits, sampled_logits)
+
+
+class NCELoss(SampledOutputLoss):
+    """Noise-contrastive estimation loss with its own output layer (``tf.nn.nce_loss``).
+
+    Per row, the sum over the ``T`` true and ``S`` sampled classes of the sigmoid cross
+    entropy of the logits ``x . w + b - log Q`` against labels ``1/T`` (true) and 0
+    (sampled).
+
+    Arguments as :class:`SampledOutputLoss`; ``remove_accidental_hits`` defaults to
+    False, as in TensorFlow (True gives "sampled logistic" training).
+
+    Example::
+
+        >>> import torch
+        >>> from candidate_sampling.layers.torch import NCELoss
+        >>> _ = torch.manual_seed(0)
+        >>> loss_fn = NCELoss(num_classes=1000, dim=8, num_sampled=16, num_true=2,
+        ...                   sampler="learned_unigram", reduction="none")
+        >>> labels = torch.tensor([[1, 2], [3, 3], [4, 999]])
+        >>> loss_fn(torch.randn(3, 8), labels).shape
+        torch.Size([3])
+        >>> int(loss_fn.unigram_counts.sum()) - 1000  # every label seen adds one
+        6
+    """
+
+    remove_accidental_hits_default = False
+
+    @staticmethod
+    def per_row_loss(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
+        """Summed sigmoid cross entropy per row (:func:`~candidate_sampling.core.losses.nce_cross_entropy`)."""
+        return nce_cross_entropy(xp, true_logits, sampled_logits)

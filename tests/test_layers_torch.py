@@ -1,0 +1,385 @@
+"""The PyTorch output layers: TensorFlow's losses and gradients, sparse gradients that
+touch only the rows a batch uses, training, samplers, checks and ``torch.compile``."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import candidate_sampling.layers.torch as layers  # noqa: E402
+from candidate_sampling import SampledValues, log_uniform_candidate_sampler  # noqa: E402
+from candidate_sampling.conformance import load_cases  # noqa: E402
+from candidate_sampling.conformance.vectors import close  # noqa: E402
+from candidate_sampling.layers.torch import NCELoss, SampledSoftmaxLoss  # noqa: E402
+
+MODULES = {"sampled_softmax_loss": SampledSoftmaxLoss, "nce_loss": NCELoss}
+GOLDEN = [c for op in MODULES for c in load_cases(op=op, api="tf2")
+          if c.raises is None and c.deviation is None and not c.is_stream and c.grads
+          and isinstance(c.inputs["weights"], np.ndarray)
+          and isinstance(c.inputs["biases"], np.ndarray)]
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """The parameters are drawn from torch's global generator, as other ``nn`` modules'."""
+    torch.manual_seed(0)
+
+
+def _golden_module(case, **options):
+    w, b = case.inputs["weights"], case.inputs["biases"]
+    module = MODULES[case.op](int(w.shape[0]), int(w.shape[1]), case.kwargs["num_sampled"],
+                              num_true=case.kwargs.get("num_true", 1),
+                              remove_accidental_hits=case.kwargs["remove_accidental_hits"],
+                              reduction="none", **options)
+    with torch.no_grad():
+        module.weight.copy_(torch.from_numpy(w))
+        module.bias.copy_(torch.from_numpy(b))
+    return module
+
+
+def _values(arrays):
+    return SampledValues(*(torch.from_numpy(np.array(a)) for a in arrays))
+
+
+def _dense(grad):
+    return (grad.to_dense() if grad.is_sparse else grad).numpy()
+
+
+def test_there_are_golden_cases():
+    assert len(GOLDEN) >= 100
+    assert {c.op for c in GOLDEN} == set(MODULES)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize("case", GOLDEN, ids=lambda c: c.id)
+def test_golden_losses_and_gradients(case, sparse):
+    module = _golden_module(case, sparse=sparse)
+    inputs = torch.from_numpy(case.inputs["inputs"]).requires_grad_(True)
+    labels = torch.from_numpy(case.inputs["labels"])
+    loss = module(inputs, labels, _values(case.inputs["sampled_values"]))
+    ok, worst, _ = close(loss.detach().numpy(), case.outputs["loss"], case.rtol, case.atol)
+    assert ok, f"loss off by {worst:.3g}"
+    (loss * torch.from_numpy(case.cotangent)).sum().backward()
+    assert module.weight.grad.is_sparse == sparse and module.bias.grad.is_sparse == sparse
+    got = {"weights": _dense(module.weight.grad), "biases": _dense(module.bias.grad),
+           "inputs": inputs.grad.numpy()}
+    for name, expected in case.grads.items():
+        ok, worst, _ = close(got[name], expected, case.grad_rtol, case.grad_atol)
+        assert ok, f"d/d{name} off by {worst:.3g}"
+
+
+def _problem(num_classes=60, dim=8, batch=32, seed=0):
+    """Inputs that a linear layer can classify: each label's input is a noisy copy of
+    a fixed per-class direction."""
+    gen = torch.Generator().manual_seed(seed)
+    centres = torch.randn(num_classes, dim, generator=gen)
+    labels = torch.randint(0, num_classes, (batch,), generator=gen)
+    inputs = centres[labels] + 0.1 * torch.randn(batch, dim, generator=gen)
+    return inputs, labels
+
+
+@pytest.mark.parametrize("cls", [SampledSoftmaxLoss, NCELoss])
+@pytest.mark.parametrize("optimizer", ["sgd", "sparse_adam"])
+def test_sparse_training_lowers_the_loss_and_moves_only_touched_rows(cls, optimizer):
+    num_classes, num_sampled = 60, 6
+    inputs, labels = _problem(num_classes)
+    module = cls(num_classes, 8, num_sampled, sparse=True,
+                 generator=torch.Generator().manual_seed(1))
+    # the objective: the mean loss over 20 fixed samples, the same before and after
+    draws = torch.Generator().manual_seed(99)
+    held_out = [log_uniform_candidate_sampler(labels[:, None], 1, num_sampled, True,
+                                              num_classes, rng=draws) for _ in range(20)]
+
+    def objective():
+        with torch.no_grad():
+            return sum(float(module(inputs, labels, v)) for v in held_out) / len(held_out)
+
+    opt = (torch.optim.SGD(module.parameters(), lr=1.0) if optimizer == "sgd"
+           else torch.optim.SparseAdam(module.parameters(), lr=0.2))
+    before = objective()
+    for _ in range(20):
+        values = module.sample(labels[:, None])
+        touched = torch.zeros(num_classes, dtype=torch.bool)
+        touched[labels] = True
+        touched[values.sampled_candidates] = True
+        weight, bias = module.weight.detach().clone(), module.bias.detach().clone()
+        opt.zero_grad()
+        module(inputs, labels, values).backward()
+        assert module.weight.grad.is_sparse and module.bias.grad.is_sparse
+        opt.step()
+        assert torch.equal(module.weight[~touched], weight[~touched])
+        assert torch.equal(module.bias[~touched], bias[~touched])
+        assert not torch.equal(module.weight[labels], weight[labels])
+    after = objective()
+    assert after < 0.9 * before, (before, after)
+
+
+def test_sparse_gradient_size_follows_the_batch_not_the_vocabulary():
+    batch, num_true, num_sampled = 4, 2, 16
+    module = SampledSoftmaxLoss(1_000_000, 4, num_sampled, num_true=num_true, sparse=True,
+                                generator=torch.Generator().manual_seed(0))
+    labels = torch.randint(0, 1_000_000, (batch, num_true))
+    module(torch.randn(batch, 4), labels).backward()
+    assert module.weight.grad.shape == (1_000_000, 4)
+    assert module.weight.grad._nnz() == module.bias.grad._nnz() == batch * num_true + num_sampled
+
+
+def test_sparse_and_dense_gradients_agree_with_duplicate_ids():
+    values = SampledValues(torch.tensor([3, 3, 7, 0]), torch.full((3, 2), 0.5),
+                           torch.full((4,), 0.25))
+    labels = torch.tensor([[3, 1], [1, 1], [7, 9]])
+    inputs = torch.randn(3, 5)
+    grads, state = [], NCELoss(10, 5, 4).state_dict()
+    for sparse in (False, True):
+        module = NCELoss(10, 5, 4, num_true=2, sparse=sparse)
+        module.load_state_dict(state)
+        module(inputs, labels, values).backward()
+        grads.append((_dense(module.weight.grad), _dense(module.bias.grad)))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("sampler", layers.SAMPLERS)
+@pytest.mark.parametrize("unique", [True, False])
+def test_the_built_in_samplers_draw_when_no_values_are_given(sampler, unique):
+    inputs, labels = _problem(40, batch=6)
+    losses = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        module = SampledSoftmaxLoss(40, 8, 10, sampler=sampler, unique=unique, reduction="none",
+                                    generator=torch.Generator().manual_seed(5))
+        losses.append(module(inputs, labels))
+    assert losses[0].shape == (6,) and torch.isfinite(losses[0]).all()
+    assert torch.equal(losses[0], losses[1])  # the generator makes the draw reproducible
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16],
+                         ids=lambda d: str(d).split(".")[1])
+@pytest.mark.parametrize("cls", [SampledSoftmaxLoss, NCELoss])
+def test_default_draw_equals_the_functional_loss_with_the_same_values(cls, dtype):
+    from candidate_sampling import nce_loss, sampled_softmax_loss
+
+    inputs, labels = _problem(30, batch=5)
+    inputs = inputs.to(dtype)
+    module = cls(30, 8, 7, num_true=1, reduction="none", dtype=dtype, sparse=True,
+                 generator=torch.Generator().manual_seed(3))
+    got = module(inputs, labels)
+    values = log_uniform_candidate_sampler(labels[:, None], 1, 7, True, 30,
+                                           rng=torch.Generator().manual_seed(3))
+    functional = sampled_softmax_loss if cls is SampledSoftmaxLoss else nce_loss
+    expected = functional(module.weight, module.bias, labels[:, None], inputs, 7, 30,
+                          sampled_values=values)
+    assert got.dtype == dtype
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+def test_without_validation_bad_ids_fail_in_the_lookup():
+    module = SampledSoftmaxLoss(10, 4, 2, validate=False)
+    inputs, _, values = _good()
+    with pytest.raises(IndexError):
+        module(inputs, torch.tensor([1, 2, 10]), values)
+    zero = values._replace(sampled_expected_count=torch.zeros(2))
+    assert not torch.isfinite(module(inputs, torch.tensor([1, 2, 3]), zero))
+
+
+def test_learned_unigram_counts_follow_the_labels_and_live_in_the_state_dict():
+    module = NCELoss(12, 4, 5, num_true=2, sampler="learned_unigram",
+                     generator=torch.Generator().manual_seed(0))
+    assert torch.equal(module.unigram_counts, torch.ones(12, dtype=torch.int64))
+    batches = [torch.tensor([[0, 3], [3, 3]]), torch.tensor([[11, 0], [5, 3]])]
+    for labels in batches:
+        module(torch.randn(2, 4), labels)
+    expected = 1 + torch.bincount(torch.cat(batches).reshape(-1), minlength=12)
+    assert torch.equal(module.unigram_counts, expected)
+    assert torch.equal(module.state_dict()["unigram_counts"], expected)
+    fresh = NCELoss(12, 4, 5, num_true=2, sampler="learned_unigram")
+    fresh.load_state_dict(module.state_dict())
+    assert torch.equal(fresh.unigram_counts, expected)
+    # explicit sampled values leave the counts alone
+    module(torch.randn(2, 4), batches[0], module.sample(batches[0]))
+    assert int(module.unigram_counts.sum()) == int(expected.sum()) + 4
+
+
+def test_callable_sampler_and_rank1_labels():
+    seen = []
+
+    def sampler(labels):
+        seen.append(labels.shape)
+        return SampledValues(torch.tensor([1, 2, 4]), torch.ones(labels.shape),
+                             torch.ones(3))
+
+    module = SampledSoftmaxLoss(6, 3, 3, sampler=sampler, reduction="none")
+    inputs, labels = torch.randn(4, 3), torch.tensor([0, 5, 2, 2])
+    flat = module(inputs, labels)
+    assert seen == [(4, 1)]
+    torch.testing.assert_close(flat, module(inputs, labels[:, None]), rtol=0, atol=0)
+
+
+def test_reductions_and_subtract_log_q():
+    inputs, labels = _problem(20, batch=5)
+    values = SampledValues(torch.tensor([1, 4, 9]), torch.full((5, 1), 0.3), torch.full((3,), 0.2))
+    module = SampledSoftmaxLoss(20, 8, 3, reduction="none")
+    per_row = module(inputs, labels, values)
+    for reduction in ("mean", "sum"):
+        module.reduction = reduction
+        torch.testing.assert_close(module(inputs, labels, values), getattr(per_row, reduction)())
+    plain = SampledSoftmaxLoss(20, 8, 3, subtract_log_q=False, reduction="none")
+    ones = SampledValues(values[0], torch.ones(5, 1), torch.ones(3))
+    torch.testing.assert_close(plain(inputs, labels, values), plain(inputs, labels, ones))
+
+
+def test_initialisation():
+    module = SampledSoftmaxLoss(5000, 64, 10)
+    std = 1 / 8
+    assert module.weight.shape == (5000, 64) and module.bias.shape == (5000,)
+    assert float(module.weight.detach().abs().max()) <= 2 * std
+    assert abs(float(module.weight.detach().std()) - 0.88 * std) < 0.02 * std  # truncated at 2 std
+    assert torch.equal(module.bias, torch.zeros(5000))
+    wide = NCELoss(10, 4, 3, dtype=torch.float64)
+    assert wide.weight.dtype == wide.bias.dtype == torch.float64
+    assert "num_sampled=3" in repr(wide)
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"num_classes": 0}, "num_classes"),
+    ({"dim": -1}, "dim"),
+    ({"num_sampled": 0}, "num_sampled"),
+    ({"num_sampled": 11}, "num_sampled"),  # unique draws from 10 classes
+    ({"num_true": 0}, "num_true"),
+    ({"reduction": "avg"}, "reduction"),
+    ({"sampler": "zipf"}, "sampler"),
+    ({"sampler": 3}, "sampler"),
+])
+def test_bad_options_raise_value_errors_naming_them(kwargs, name):
+    args = {"num_classes": 10, "dim": 4, "num_sampled": 3, **kwargs}
+    with pytest.raises(ValueError, match=f"^{name}:"):
+        SampledSoftmaxLoss(args.pop("num_classes"), args.pop("dim"), args.pop("num_sampled"),
+                           **args)
+
+
+def test_bad_option_types_raise_type_errors():
+    with pytest.raises(TypeError, match="^generator:"):
+        SampledSoftmaxLoss(10, 4, 3, generator=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="^sparse:"):
+        SampledSoftmaxLoss(10, 4, 3, sparse="yes")
+
+
+def _good():
+    return (torch.randn(3, 4), torch.tensor([[1], [2], [9]]),
+            SampledValues(torch.tensor([0, 5]), torch.full((3, 1), 0.5), torch.full((2,), 0.5)))
+
+
+@pytest.mark.parametrize(("change", "name"), [
+    (lambda x, y, v: (x[:, :3], y, v), "inputs"),
+    (lambda x, y, v: (x[0], y, v), "inputs"),
+    (lambda x, y, v: (x, y[:2], v), "labels"),
+    (lambda x, y, v: (x, torch.tensor([[1], [2], [10]]), v), "labels"),
+    (lambda x, y, v: (x, torch.tensor([[1], [-1], [3]]), v), "labels"),
+    (lambda x, y, v: (x, y, v._replace(sampled_candidates=torch.tensor([0, 10]))),
+     r"sampled_values\[0\]"),
+    (lambda x, y, v: (x, y, v._replace(sampled_candidates=torch.tensor([0, 1, 2]))),
+     r"sampled_values\[0\]"),
+    (lambda x, y, v: (x, y, v._replace(true_expected_count=torch.zeros(3, 1))),
+     r"sampled_values\[1\]"),
+    (lambda x, y, v: (x, y, v._replace(sampled_expected_count=torch.tensor([0.5, float("nan")]))),
+     r"sampled_values\[2\]"),
+    (lambda x, y, v: (x.to("meta"), y, v), "inputs"),
+    (lambda x, y, v: (x, y.to("meta"), v), "labels"),
+])
+def test_bad_inputs_raise_value_errors_naming_them(change, name):
+    module = SampledSoftmaxLoss(10, 4, 2)
+    module(*_good())
+    inputs, labels, values = change(*_good())
+    with pytest.raises(ValueError, match=f"^{name}"):
+        module(inputs, labels, values)
+
+
+@pytest.mark.parametrize("sampler", layers.SAMPLERS)
+def test_labels_are_checked_before_the_sampler_looks_them_up(sampler):
+    module = NCELoss(10, 4, 3, sampler=sampler)
+    with pytest.raises(ValueError, match=r"^labels: every id must be in \[0, 10\), got 12"):
+        module(torch.randn(2, 4), torch.tensor([3, 12]))
+
+
+def test_bad_input_kinds_raise_type_errors():
+    module = SampledSoftmaxLoss(10, 4, 2)
+    inputs, labels, values = _good()
+    with pytest.raises(TypeError, match="^labels"):
+        module(inputs, labels.float(), values)
+    with pytest.raises(TypeError, match="^sampled_values"):
+        module(inputs, labels, values[:2])
+    with pytest.raises(TypeError):
+        module(inputs.numpy(), labels, values)
+
+
+_READS = ("cpu", "numpy", "item", "tolist", "__bool__", "__int__", "__float__", "__index__")
+
+
+@pytest.fixture
+def host_reads(monkeypatch):
+    """Counts of the calls that bring tensor values to the host (a sync on a GPU)."""
+    counts: dict[str, int] = {}
+    for name in _READS:
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            counts[_name] = counts.get(_name, 0) + 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    return counts
+
+
+@pytest.mark.parametrize("validate", [True, False])
+@pytest.mark.parametrize("given", [True, False], ids=["given-values", "drawn"])
+def test_a_step_reads_the_device_once_with_validate_and_never_without(host_reads, validate,
+                                                                      given):
+    """On the CPU a read costs nothing, but it is the same code that would wait for a GPU:
+    count the calls that bring values to the host, over forward and backward. The draw
+    is ``unique=False``: unique draws stop on a data-dependent condition (see the module
+    documentation)."""
+    module = SampledSoftmaxLoss(50, 4, 5, sparse=True, validate=validate, unique=False,
+                                sampler="log_uniform", generator=torch.Generator().manual_seed(0))
+    inputs, labels = torch.randn(3, 4, requires_grad=True), torch.tensor([1, 7, 49])
+    values = (log_uniform_candidate_sampler(labels[:, None], 1, 5, False, 50, seed=1)
+              if given else None)
+    host_reads.clear()
+    module(inputs, labels, values).backward()
+    assert host_reads == ({"cpu": 1, "numpy": 1} if validate else {})
+
+
+@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
+@pytest.mark.parametrize(("cls", "sparse"), [(SampledSoftmaxLoss, False), (NCELoss, True)],
+                         ids=["softmax-dense", "nce-sparse"])
+def test_torch_compile_matches_eager(cls, sparse):
+    """``torch.compile`` of a step given its sampled values, forward and backward; a dense
+    loss as one graph (``fullgraph=True``), a sparse one in two (see the module
+    documentation). The ``aot_eager`` backend traces with Dynamo and AOTAutograd (the
+    graphs, functionalization, the backward graph) and runs the traced ops as they are:
+    what a compiled graph must get right. Inductor adds C++ code generation, twenty
+    seconds or more on a small CPU, for nothing the numbers depend on."""
+    inputs, labels = _problem(30, batch=6)
+    values = log_uniform_candidate_sampler(labels[:, None], 1, 7, True, 30, seed=4)
+    module = cls(30, 8, 7, reduction="none", sparse=sparse)
+    compiled = torch.compile(lambda x, y, v: module(x, y, v), backend="aot_eager",
+                             fullgraph=not sparse)
+    results = []
+    for run in (module, compiled):
+        module.zero_grad()
+        x = inputs.clone().requires_grad_(True)
+        loss = run(x, labels, values)
+        (loss * torch.linspace(0.5, 1.5, 6)).sum().backward()
+        assert module.weight.grad.is_sparse == module.bias.grad.is_sparse == sparse
+        results.append((loss.detach(), _dense(module.weight.grad), _dense(module.bias.grad),
+                        x.grad.numpy()))
+    for eager, got in zip(*results):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(eager), rtol=1e-6, atol=1e-6)
+
+
+def test_docstring_examples():
+    result = doctest.testmod(layers, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 10 and result.failed == 0
