@@ -1,0 +1,192 @@
+"""JAX training pieces: a sampled softmax or NCE step that reads and writes only the
+rows of the output layer that a batch touches.
+
+A batch of ``B`` rows with ``T`` true classes and ``S`` sampled classes uses
+``B * T + S`` of the ``V`` rows of the ``[V, D]`` output weights. Differentiating
+:func:`candidate_sampling.sampled_softmax_loss` with respect to the whole ``weights``
+works (``jax.grad``, ``jax.jit`` and ``jax.vmap`` all apply to the losses), but the
+gradient is a dense ``[V, D]`` array that is zero except on those rows. The pieces here
+differentiate with respect to the gathered rows instead and scatter-add the update back
+(duplicates accumulate, as the dense gradient does); under :func:`jax.jit` with
+``donate_argnums`` the scatter updates the weights in place, so a step costs
+``O((B T + S) D)``, not ``O(V D)``.
+
+The whole step, sampler included::
+
+    step = make_train_step(num_sampled=64, num_classes=V, learning_rate=0.5)
+    params, key = OutputParams(weights, biases), jax.random.key(0)
+    for inputs, labels in batches:
+        params, key, loss = step(params, inputs, labels, key)  # params is donated
+
+The same by hand, e.g. behind an encoder that produces ``inputs``::
+
+    values = cs.log_uniform_candidate_sampler(labels, 1, 64, True, V, rng=subkey)
+    loss, grads = row_gradients(weights, biases, inputs, labels, values)
+    weights, biases = apply_row_updates(weights, biases, grads.ids, grads.weights,
+                                        grads.biases, learning_rate)
+    # grads.inputs is d loss / d inputs: pull it back through the encoder with jax.vjp
+
+The logits and losses are the core's (:func:`~candidate_sampling.core.logits.logits_from_rows`,
+:func:`~candidate_sampling.core.losses.softmax_cross_entropy`,
+:func:`~candidate_sampling.core.losses.nce_cross_entropy`), so the numbers are
+TensorFlow's. Ids are int32 unless ``jax_enable_x64`` is on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from ..core.logits import logits_from_rows, prepare, split_rows, touched_ids
+from ..core.losses import nce_cross_entropy, softmax_cross_entropy
+from ..core.samplers import log_uniform_candidate_sampler
+from ..core.types import SampledValues
+
+__all__ = ["OutputParams", "TouchedRows", "RowGradients", "LOSSES", "touched_rows",
+           "loss_from_rows", "row_gradients", "apply_row_updates", "make_train_step"]
+
+LOSSES = {"sampled_softmax": (softmax_cross_entropy, True), "nce": (nce_cross_entropy, False)}
+"""Loss name -> (per-row loss of the true and sampled logits, TensorFlow's default
+``remove_accidental_hits``)."""
+
+
+class OutputParams(NamedTuple):
+    """The output layer: ``weights [V, D]`` and ``biases [V]`` (a JAX pytree)."""
+
+    weights: Any
+    biases: Any
+
+
+class TouchedRows(NamedTuple):
+    """The rows a batch uses: ``ids [B*T + S]`` (flattened labels, then the sampled
+    candidates), their ``weights [B*T + S, D]`` and ``biases [B*T + S]``."""
+
+    ids: Any
+    weights: Any
+    biases: Any
+
+
+class RowGradients(NamedTuple):
+    """Gradients of the mean loss: with respect to the rows ``ids`` of the weights
+    (``[B*T + S, D]``) and biases (``[B*T + S]``), and to ``inputs`` (``[B, D]``)."""
+
+    ids: Any
+    weights: Any
+    biases: Any
+    inputs: Any
+
+
+def _check_loss(loss: str, remove_accidental_hits: bool | None) -> tuple[Callable, bool]:
+    if loss not in LOSSES:
+        raise ValueError(f"loss: must be one of {sorted(LOSSES)}, got {loss!r}")
+    per_row, default_hits = LOSSES[loss]
+    if remove_accidental_hits is None:
+        return per_row, default_hits
+    if not isinstance(remove_accidental_hits, bool):
+        raise TypeError(f"remove_accidental_hits: expected a bool or None, got "
+                        f"{type(remove_accidental_hits).__name__}")
+    return per_row, remove_accidental_hits
+
+
+def _check_unsharded(weights: Any, biases: Any) -> None:
+    for name, value in (("weights", weights), ("biases", biases)):
+        if isinstance(value, (list, tuple)):
+            raise TypeError(f"{name}: expected one array; the row updates here do not take "
+                            "shards (use candidate_sampling.sampled_softmax_loss for those)")
+
+
+def touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> TouchedRows:
+    """Gather the rows of ``weights [V, D]`` and ``biases [V]`` that ``labels [B, T]``
+    and ``sampled [S]`` use, in :func:`~candidate_sampling.core.logits.touched_ids` order."""
+    _check_unsharded(weights, biases)
+    ids = touched_ids(jnp, labels, sampled)
+    return TouchedRows(ids, jnp.take(weights, ids, axis=0), jnp.take(biases, ids, axis=0))
+
+
+def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: Any, *,
+                   loss: str = "sampled_softmax",
+                   remove_accidental_hits: bool | None = None) -> Any:
+    """Per-row losses ``[B]`` from gathered rows: the value of
+    ``sampled_softmax_loss``/``nce_loss`` with the same ``sampled_values``.
+
+    ``remove_accidental_hits=None`` takes TensorFlow's default (True for
+    ``'sampled_softmax'``, False for ``'nce'``). Differentiate with respect to
+    ``rows.weights``/``rows.biases`` to get row gradients."""
+    per_row, hits = _check_loss(loss, remove_accidental_hits)
+    values = SampledValues(*(jax.lax.stop_gradient(v) for v in sampled_values))
+    parts = split_rows(jnp, rows.weights, rows.biases, int(labels.shape[0]), int(labels.shape[1]))
+    true_logits, sampled_logits = logits_from_rows(jnp, inputs, labels, values, parts, True, hits)
+    return per_row(jnp, true_logits, sampled_logits)
+
+
+def row_gradients(weights: Any, biases: Any, inputs: Any, labels: Any, sampled_values: Any, *,
+                  loss: str = "sampled_softmax",
+                  remove_accidental_hits: bool | None = None) -> tuple[Any, RowGradients]:
+    """``(mean loss, RowGradients)`` of a batch, without a dense ``[V, D]`` gradient.
+
+    Arguments as :func:`candidate_sampling.sampled_softmax_loss` (``num_classes`` is
+    ``weights.shape[0]``, ``num_sampled`` the length of the sample), checked the same way."""
+    per_row, hits = _check_loss(loss, remove_accidental_hits)
+    _check_unsharded(weights, biases)
+    if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
+        raise TypeError("sampled_values: expected a tuple (sampled_candidates, "
+                        "true_expected_count, sampled_expected_count)")
+    if sampled_values[0].ndim != 1:
+        raise ValueError(f"sampled_values[0] (sampled_candidates): expected shape "
+                         f"[num_sampled], got {list(sampled_values[0].shape)}")
+    num_sampled = int(sampled_values[0].shape[0])
+    _, labels, values = prepare(weights, biases, labels, inputs, num_sampled,
+                                int(weights.shape[0]), int(labels.shape[-1]), sampled_values,
+                                "div", None)
+    rows = touched_rows(weights, biases, labels, values.sampled_candidates)
+
+    def mean_loss(weight_rows, bias_rows, inputs):
+        return jnp.mean(loss_from_rows(TouchedRows(rows.ids, weight_rows, bias_rows), inputs,
+                                       labels, values, loss=loss, remove_accidental_hits=hits))
+
+    value, grads = jax.value_and_grad(mean_loss, argnums=(0, 1, 2))(rows.weights, rows.biases,
+                                                                   inputs)
+    return value, RowGradients(rows.ids, *grads)
+
+
+def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any,
+                      grad_bias_rows: Any, learning_rate: Any) -> tuple[Any, Any]:
+    """``(weights, biases)`` after one SGD step on the rows ``ids``:
+    ``weights[ids] -= learning_rate * grad_weight_rows`` by scatter-add, repeated ids
+    accumulating. Under ``jax.jit(..., donate_argnums=...)`` of the caller, with
+    ``weights`` donated, XLA does the scatter in place."""
+    step_w = (-learning_rate * grad_weight_rows).astype(weights.dtype)
+    step_b = (-learning_rate * grad_bias_rows).astype(biases.dtype)
+    return weights.at[ids].add(step_w), biases.at[ids].add(step_b)
+
+
+def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
+                    num_true: int = 1, loss: str = "sampled_softmax", unique: bool = True,
+                    remove_accidental_hits: bool | None = None,
+                    sampler: Callable[..., SampledValues] = log_uniform_candidate_sampler,
+                    donate: bool = True) -> Callable:
+    """A jitted SGD step on the output layer: ``step(params, inputs, labels, key)`` ->
+    ``(params, key, mean loss)``.
+
+    Each call splits ``key``, samples with ``sampler(labels, num_true, num_sampled,
+    unique, num_classes, rng=subkey)`` (any ``*_candidate_sampler`` of the library, or a
+    ``functools.partial`` of one), takes :func:`row_gradients` and applies them with
+    :func:`apply_row_updates`. ``params`` (an :class:`OutputParams`) is donated when
+    ``donate`` is True: the weights are updated in place and the arrays passed in may
+    not be used again. The step reads the ``[V, D]`` weights only in the gather of the
+    used rows and writes them only in the scatter-add; no gradient has that shape.
+    """
+    _check_loss(loss, remove_accidental_hits)
+
+    def step(params: OutputParams, inputs: Any, labels: Any, key: Any):
+        key, subkey = jax.random.split(key)
+        values = sampler(labels, num_true, num_sampled, unique, num_classes, rng=subkey)
+        value, grads = row_gradients(params.weights, params.biases, inputs, labels, values,
+                                     loss=loss, remove_accidental_hits=remove_accidental_hits)
+        weights, biases = apply_row_updates(params.weights, params.biases, grads.ids,
+                                            grads.weights, grads.biases, learning_rate)
+        return OutputParams(weights, biases), key, value
+
+    return jax.jit(step, donate_argnums=(0,) if donate else ())

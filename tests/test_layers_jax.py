@@ -1,0 +1,291 @@
+"""JAX transformations over the losses, and the training step that updates only the
+rows a batch touches (candidate_sampling.layers.jax).
+
+JAX compiles every new shape, so the tests share a few shapes: the golden cases of one
+shape, and one synthetic problem (V=101 classes, D=12, B=6 rows, T=2, S=10)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+import jax.numpy as jnp  # noqa: E402
+
+import candidate_sampling as cs  # noqa: E402
+from candidate_sampling.conformance import load_cases  # noqa: E402
+from candidate_sampling.layers.jax import (  # noqa: E402
+    OutputParams, TouchedRows, apply_row_updates, loss_from_rows, make_train_step,
+    row_gradients, touched_rows)
+
+V, D, B, T, S = 101, 12, 6, 2, 10
+LR = 0.5
+LOSS_FNS = {"sampled_softmax": cs.sampled_softmax_loss, "nce": cs.nce_loss}
+
+
+@pytest.fixture(autouse=True)
+def _x64_left_off():
+    """Every test leaves ``jax_enable_x64`` as it found it (off)."""
+    assert not jax.config.jax_enable_x64
+    yield
+    assert not jax.config.jax_enable_x64
+
+
+def _problem(seed: int = 0, x64: bool = False):
+    rng = np.random.default_rng(seed)
+    ints = np.int64 if x64 else np.int32
+    labels = rng.integers(0, V, size=(B, T)).astype(ints)
+    labels[1] = labels[0]  # repeated rows: their updates must add up
+    return (jnp.asarray(rng.normal(size=(V, D)).astype(np.float32)),
+            jnp.asarray(rng.normal(size=(V,)).astype(np.float32) * 0.1),
+            jnp.asarray(rng.normal(size=(B, D)).astype(np.float32)),
+            jnp.asarray(labels))
+
+
+def _sample(labels, key):
+    return cs.log_uniform_candidate_sampler(labels, T, S, True, V, rng=key)
+
+
+# --- golden cases: jit(grad) == grad == TensorFlow's gradients ----------------------------
+
+GOLDEN = ["tf2.sampled_softmax_loss.t2-hand-dups-hits-rah",
+          "tf2.sampled_softmax_loss.t2-hand-dups-hits-norah",
+          "tf2.nce_loss.t2-hand-dups-hits-rah",
+          "tf2.nce_loss.t2-hand-dups-hits-norah"]
+CASES = {c.id: c for c in load_cases() if c.id in GOLDEN}
+
+
+def _golden_args(case):
+    args = {k: jnp.asarray(v) for k, v in case.inputs.items() if k != "sampled_values"}
+    values = tuple(jnp.asarray(v) for v in case.inputs["sampled_values"])
+    return args, values, jnp.asarray(case.cotangent)
+
+
+def _weighted(fn, case, args, values, cot):
+    def weighted(weights, biases, inputs):
+        loss = fn(weights, biases, args["labels"], inputs, sampled_values=values, **case.kwargs)
+        return jnp.sum(loss * cot)
+    return weighted
+
+
+def _check_grads(case, grads):
+    for name, got in zip(("weights", "biases", "inputs"), grads):
+        np.testing.assert_allclose(np.asarray(got), case.grads[name], rtol=case.grad_rtol,
+                                   atol=case.grad_atol, err_msg=f"{case.id}: d/d{name}")
+
+
+@pytest.mark.parametrize("case_id", GOLDEN)
+def test_eager_and_jit_grad_equal_tensorflow(case_id):
+    case = CASES[case_id]
+    args, values, cot = _golden_args(case)
+    weighted = _weighted(LOSS_FNS[case.op.removesuffix("_loss")], case, args, values, cot)
+    grad = jax.grad(weighted, argnums=(0, 1, 2))
+    floats = (args["weights"], args["biases"], args["inputs"])
+    eager, jitted = grad(*floats), jax.jit(grad)(*floats)
+    _check_grads(case, eager)
+    _check_grads(case, jitted)
+    for e, j in zip(eager, jitted):
+        np.testing.assert_allclose(np.asarray(j), np.asarray(e), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("x64", [False, True], ids=["x32", "x64"])
+@pytest.mark.parametrize("case_id", GOLDEN)
+def test_row_gradients_equal_tensorflow(case_id, x64):
+    """Gradients taken against the gathered rows, scattered back, are TensorFlow's dense ones."""
+    case = CASES[case_id]
+    loss = case.op.removesuffix("_loss")
+    with jax.enable_x64(x64):
+        args, values, cot = _golden_args(case)
+        kwargs = {"loss": loss, "remove_accidental_hits": case.kwargs["remove_accidental_hits"]}
+
+        @jax.jit
+        def grads(weights, biases, inputs):
+            rows = touched_rows(weights, biases, args["labels"], values[0])
+
+            def weighted(w_rows, b_rows, inputs):
+                per_row = loss_from_rows(TouchedRows(rows.ids, w_rows, b_rows), inputs,
+                                         args["labels"], values, **kwargs)
+                return jnp.sum(per_row * cot), per_row
+
+            (_, per_row), g = jax.value_and_grad(weighted, argnums=(0, 1, 2), has_aux=True)(
+                rows.weights, rows.biases, inputs)
+            dense_w, dense_b = apply_row_updates(jnp.zeros_like(weights), jnp.zeros_like(biases),
+                                                 rows.ids, g[0], g[1], -1.0)
+            return per_row, rows.ids, (dense_w, dense_b, g[2])
+
+        per_row, ids, got = grads(args["weights"], args["biases"], args["inputs"])
+    assert ids.dtype == (jnp.int64 if x64 else jnp.int32)
+    np.testing.assert_allclose(np.asarray(per_row), case.outputs["loss"], rtol=case.rtol,
+                               atol=case.atol)
+    _check_grads(case, got)
+
+
+# --- the training step -----------------------------------------------------------------
+
+def _dense_reference(weights, biases, inputs, labels, key, loss):
+    """One SGD step with the dense gradient of the public loss, on the step's sample."""
+    fn = LOSS_FNS[loss]
+    values = _sample(labels, jax.random.split(key)[1])
+
+    def mean_loss(weights, biases):
+        return jnp.mean(fn(weights, biases, labels, inputs, S, V, T, sampled_values=values))
+
+    value, (gw, gb) = jax.value_and_grad(mean_loss, argnums=(0, 1))(weights, biases)
+    return weights - LR * gw, biases - LR * gb, value, values[0]
+
+
+@pytest.mark.parametrize("x64", [False, True], ids=["x32", "x64"])
+@pytest.mark.parametrize("loss", ["sampled_softmax", "nce"])
+def test_train_step_equals_dense_sgd(loss, x64):
+    with jax.enable_x64(x64):
+        weights, biases, inputs, labels = _problem(1, x64)
+        key = jax.random.key(3)
+        step = make_train_step(S, V, LR, num_true=T, loss=loss)
+        params, new_key, value = step(OutputParams(weights + 0, biases + 0), inputs, labels, key)
+        ref_w, ref_b, ref_value, sampled = jax.jit(_dense_reference, static_argnums=5)(
+            weights, biases, inputs, labels, key, loss)
+    assert sampled.dtype == (jnp.int64 if x64 else jnp.int32)
+    np.testing.assert_array_equal(jax.random.key_data(new_key),
+                                  jax.random.key_data(jax.random.split(key)[0]))
+    np.testing.assert_allclose(float(value), float(ref_value), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(params.weights), np.asarray(ref_w), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(params.biases), np.asarray(ref_b), rtol=1e-6, atol=1e-6)
+    touched = np.unique(np.concatenate([np.ravel(labels), np.asarray(sampled)]))
+    untouched = np.setdiff1d(np.arange(V), touched)
+    np.testing.assert_array_equal(np.asarray(params.weights)[untouched],
+                                  np.asarray(weights)[untouched])
+
+
+def _leaf_equations(jaxpr):
+    """Every equation of ``jaxpr`` and of the jaxprs nested in it that calls no jaxpr
+    (a scatter's combiner, ``update_jaxpr``, is part of the scatter)."""
+    for eqn in jaxpr.eqns:
+        params = [p for k, p in eqn.params.items() if k != "update_jaxpr"]
+        subs = [p for p in params if hasattr(p, "eqns") or hasattr(p, "jaxpr")]
+        subs += [q for p in params if isinstance(p, (tuple, list))
+                 for q in p if hasattr(q, "eqns") or hasattr(q, "jaxpr")]
+        if not subs:
+            yield eqn
+        for sub in subs:
+            yield from _leaf_equations(sub if hasattr(sub, "eqns") else sub.jaxpr)
+
+
+def test_train_step_does_no_dense_work_and_updates_in_place():
+    weights, biases, inputs, labels = _problem(2)
+    step = make_train_step(S, V, LR, num_true=T)
+    params = OutputParams(weights + 0, biases + 0)
+    key = jax.random.key(4)
+    jaxpr = jax.make_jaxpr(step)(params, inputs, labels, key).jaxpr
+    dense = []
+    for eqn in _leaf_equations(jaxpr):
+        shapes = [tuple(v.aval.shape) for v in list(eqn.invars) + list(eqn.outvars)
+                  if hasattr(v, "aval") and jnp.issubdtype(v.aval.dtype, jnp.floating)]
+        if any(s in ((V, D), (V,)) for s in shapes):
+            dense.append((eqn.primitive.name, shapes))
+    # Reading the weights is the gather of the touched rows; writing them, the scatter-add.
+    assert sorted({name for name, _ in dense}) == ["gather", "scatter-add"], dense
+    assert [s[-1] for name, s in dense if name == "scatter-add"] == [(V, D), (V,)]
+    assert all(s[-1] != (V, D) for name, s in dense if name == "gather")
+
+    compiled = step.lower(params, inputs, labels, key).compile().as_text()
+    assert "input_output_alias={ {0}: (0" in compiled and "{1}: (1" in compiled
+    new_params, _, _ = step(params, inputs, labels, key)
+    assert params.weights.is_deleted() and params.biases.is_deleted()
+    assert new_params.weights.shape == (V, D)
+
+
+def test_apply_row_updates_accumulates_repeated_ids():
+    weights, biases = jnp.zeros((5, 2)), jnp.zeros((5,))
+    ids = jnp.asarray([3, 1, 3], dtype=jnp.int32)
+    gw = jnp.asarray([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    w, b = apply_row_updates(weights, biases, ids, gw, jnp.asarray([1.0, 2.0, 3.0]), 0.5)
+    np.testing.assert_array_equal(np.asarray(w), [[0, 0], [-1.5, -2], [0, 0], [-3, -4], [0, 0]])
+    np.testing.assert_array_equal(np.asarray(b), [0, -1, 0, -2, 0])
+
+
+def test_row_gradients_checks_its_arguments():
+    weights, biases, inputs, labels = _problem(0)
+    values = _sample(labels, jax.random.key(0))
+    with pytest.raises(ValueError, match="loss"):
+        row_gradients(weights, biases, inputs, labels, values, loss="softmax")
+    with pytest.raises(TypeError, match="sampled_values"):
+        row_gradients(weights, biases, inputs, labels, values[:2])
+    with pytest.raises(ValueError, match="labels"):
+        row_gradients(weights, biases, inputs, labels + V, values)
+    with pytest.raises(TypeError, match="shards"):
+        row_gradients([weights[:50], weights[50:]], biases, inputs, labels, values)
+
+
+# --- vmap and the sampler under jit ------------------------------------------------------
+
+P = 3
+
+
+def _problems():
+    rng = np.random.default_rng(7)
+    weights, biases, _, _ = _problem(0)
+    inputs = jnp.asarray(rng.normal(size=(P, B, D)).astype(np.float32))
+    labels = jnp.asarray(rng.integers(0, V, size=(P, B, T)).astype(np.int32))
+    keys = jax.random.split(jax.random.key(11), P)
+    return weights, biases, inputs, labels, keys
+
+
+@pytest.mark.parametrize("loss", ["sampled_softmax", "nce"])
+def test_vmap_over_problems_equals_a_loop(loss):
+    """Independent batches (inputs, labels, sample) against shared weights: the loss given
+    ``sampled_values``, its input gradient, and the sampler drawn inside with its key."""
+    weights, biases, inputs, labels, keys = _problems()
+    fn = LOSS_FNS[loss]
+
+    def given(inputs, labels, values):
+        return fn(weights, biases, labels, inputs, S, V, T, sampled_values=values)
+
+    def drawn(inputs, labels, key):
+        loss_of = lambda x: jnp.sum(given(x, labels, _sample(labels, key)))  # noqa: E731
+        return jax.value_and_grad(loss_of)(inputs)
+
+    values = [jax.jit(_sample)(labels[p], keys[p]) for p in range(P)]
+    stacked = tuple(jnp.stack(v) for v in zip(*values))
+    batched = jax.jit(jax.vmap(given))(inputs, labels, stacked)
+    batched_value, batched_grad = jax.jit(jax.vmap(drawn))(inputs, labels, keys)
+    for p in range(P):
+        single = jax.jit(given)(inputs[p], labels[p], values[p])
+        np.testing.assert_allclose(np.asarray(batched[p]), np.asarray(single), rtol=1e-6)
+        value, grad = jax.jit(drawn)(inputs[p], labels[p], keys[p])
+        np.testing.assert_allclose(float(batched_value[p]), float(value), rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(batched_grad[p]), np.asarray(grad), rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_vmap_row_gradients_equals_a_loop():
+    weights, biases, inputs, labels, keys = _problems()
+
+    def one(inputs, labels, key):
+        return row_gradients(weights, biases, inputs, labels, _sample(labels, key))
+
+    batched_value, batched = jax.jit(jax.vmap(one))(inputs, labels, keys)
+    for p in range(P):
+        value, grads = jax.jit(one)(inputs[p], labels[p], keys[p])
+        np.testing.assert_allclose(float(batched_value[p]), float(value), rtol=1e-6)
+        for got, want in zip(batched, grads):
+            np.testing.assert_allclose(np.asarray(got[p]), np.asarray(want), rtol=1e-5, atol=1e-6)
+
+
+def test_default_sampler_under_jit_is_the_keyed_sampler():
+    """``sampled_values=None`` with ``seed`` draws what the sampler draws with
+    ``rng=jax.random.key(seed)``; both run under jit, gradient included."""
+    weights, biases, inputs, labels = _problem(0)
+
+    def default(weights):
+        return cs.sampled_softmax_loss(weights, biases, labels, inputs, S, V, T, seed=5)
+
+    def keyed(weights):
+        values = cs.log_uniform_candidate_sampler(labels, T, S, True, V, rng=jax.random.key(5))
+        return cs.sampled_softmax_loss(weights, biases, labels, inputs, S, V, T,
+                                       sampled_values=values)
+
+    def value_and_grad(f):
+        return jax.jit(jax.value_and_grad(lambda w: jnp.sum(f(w))))(weights)
+
+    for got, want in zip(value_and_grad(default), value_and_grad(keyed)):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
