@@ -9,11 +9,12 @@ from typing import Any
 from array_api_compat import size
 
 from ..backends import backend_for
+from .namespace import namespace_of
 
 __all__ = [
     "check_int", "check_bool", "check_ndim", "check_float_array", "check_int_array",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
-    "check_nonnegative",
+    "check_nonnegative", "check_sampler_arguments", "MAX_RANGE",
 ]
 
 
@@ -132,3 +133,30 @@ def check_rows(params: Any, name: str, num_classes: int, partition_strategy: str
                 f"{partition_strategy!r} for {total} rows in {n} shards (expected {expected})")
         if min(expected) == 0:
             raise ValueError(f"{name}: {n} shards for {total} rows leaves a shard empty")
+
+
+MAX_RANGE = 2**62
+"""Largest ``range_max`` a sampler accepts (ids and counts must fit int64 arithmetic)."""
+
+
+def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
+                            range_max: int, seed: int | None):
+    """Check the arguments every candidate sampler shares (TensorFlow's contract);
+    ``(xp, num_sampled, unique, seed)``."""
+    xp = namespace_of(true_classes=true_classes)
+    num_true = check_int(num_true, "num_true", minimum=1)
+    num_sampled = check_int(num_sampled, "num_sampled", minimum=1)
+    unique = check_bool(unique, "unique")
+    range_max = check_int(range_max, "range_max", minimum=1, maximum=MAX_RANGE)
+    if seed is not None:
+        seed = check_int(seed, "seed")
+    check_int_array(xp, true_classes, "true_classes")
+    check_ndim(true_classes, 2, "true_classes", "[batch_size, num_true]")
+    if int(true_classes.shape[1]) != num_true:
+        raise ValueError(f"true_classes: second dimension must equal num_true={num_true}, got "
+                         f"shape {list(true_classes.shape)}")
+    if unique and num_sampled > range_max:
+        raise ValueError(f"num_sampled: must be in [1, range_max={range_max}] when unique=True, "
+                         f"got {num_sampled}")
+    check_ids_in_range(xp, true_classes, range_max, "true_classes")
+    return xp, num_sampled, unique, seed

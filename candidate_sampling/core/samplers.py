@@ -27,8 +27,6 @@ __all__ = [
     "unigram_counts_update", "unigram_weights", "expected_count", "read_vocab_counts",
 ]
 
-_MAX_RANGE = 2**62
-"""Largest ``range_max`` accepted (ids and counts must fit int64 arithmetic)."""
 
 
 def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
@@ -160,28 +158,6 @@ class _Unigram:
         return xp.astype(xp.reshape(picked, ids.shape) / self.total, xp.float32)
 
 
-def _checked(true_classes: Any, num_true: int, num_sampled: int, unique: bool, range_max: int,
-             seed: int | None):
-    """Check the arguments every sampler shares; ``(xp, num_sampled, unique, seed)``."""
-    xp = namespace_of(true_classes=true_classes)
-    num_true = checks.check_int(num_true, "num_true", minimum=1)
-    num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
-    unique = checks.check_bool(unique, "unique")
-    range_max = checks.check_int(range_max, "range_max", minimum=1, maximum=_MAX_RANGE)
-    if seed is not None:
-        seed = checks.check_int(seed, "seed")
-    checks.check_int_array(xp, true_classes, "true_classes")
-    checks.check_ndim(true_classes, 2, "true_classes", "[batch_size, num_true]")
-    if int(true_classes.shape[1]) != num_true:
-        raise ValueError(f"true_classes: second dimension must equal num_true={num_true}, got "
-                         f"shape {list(true_classes.shape)}")
-    if unique and num_sampled > range_max:
-        raise ValueError(f"num_sampled: must be in [1, range_max={range_max}] when unique=True, "
-                         f"got {num_sampled}")
-    checks.check_ids_in_range(xp, true_classes, range_max, "true_classes")
-    return xp, num_sampled, unique, seed
-
-
 def _sample(xp: Any, law: Any, true_classes: Any, num_sampled: int, unique: bool,
             seed: int | None, rng: Any) -> SampledValues:
     candidates, tries = _draw(xp, law, num_sampled, unique, seed, rng, device_of(true_classes))
@@ -207,8 +183,8 @@ def uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int
     ``unique=True`` the sample is drawn with replacement until ``num_sampled`` distinct
     classes are found, and the expected counts account for the number of draws.
     """
-    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
-                                             range_max, seed)
+    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, range_max, seed)
     return _sample(xp, _Uniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
 
 
@@ -221,8 +197,8 @@ def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled:
     ids sorted by decreasing frequency. Same arguments and outputs as
     ``tf.random.log_uniform_candidate_sampler``.
     """
-    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
-                                             range_max, seed)
+    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, range_max, seed)
     return _sample(xp, _LogUniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
 
 
@@ -247,8 +223,8 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     sampled values and the counts updated by ``true_classes``:
     ``(values, new_counts) = learned_unigram_step(counts, ...)``.
     """
-    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
-                                             int(counts.shape[0]), seed)
+    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, int(counts.shape[0]), seed)
     values = _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed, rng)
     return values, unigram_counts_update(counts, true_classes)
 
@@ -264,7 +240,8 @@ class LearnedUnigramSampler:
     """
 
     def __init__(self, range_max: int):
-        self.range_max = checks.check_int(range_max, "range_max", minimum=1, maximum=_MAX_RANGE)
+        self.range_max = checks.check_int(range_max, "range_max", minimum=1,
+                                          maximum=checks.MAX_RANGE)
         self.counts: Any = None
 
     def __call__(self, true_classes: Any, num_true: int, num_sampled: int, unique: bool,
@@ -288,8 +265,8 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
     :func:`learned_unigram_step`. Same arguments and outputs as
     ``tf.random.learned_unigram_candidate_sampler``.
     """
-    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
-                                             range_max, seed)
+    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, range_max, seed)
     return LearnedUnigramSampler(range_max)(true_classes, num_true, num_sampled, unique, seed,
                                             rng=rng)
 
@@ -365,8 +342,8 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     ``tf.random.fixed_unigram_candidate_sampler``. A true class of weight 0 would get an
     expected count of 0 (and TensorFlow a NaN loss): it is refused with a ValueError.
     """
-    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
-                                             range_max, seed)
+    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, range_max, seed)
     weights = unigram_weights(range_max, vocab_file, distortion, num_reserved_ids, num_shards,
                               shard, unigrams)
     positive = sum(1 for w in weights if w > 0)
@@ -390,8 +367,8 @@ def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, un
     Same arguments and outputs as ``tf.random.all_candidate_sampler`` (``seed`` and ``rng``
     are accepted and unused).
     """
-    xp, num_sampled, unique, seed = _checked(true_classes, num_true, num_sampled, unique,
-                                             num_sampled, seed)
+    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, num_sampled, seed)
     dev = device_of(true_classes)
     candidates = xp.arange(num_sampled, dtype=backend_for(xp).int64(xp), device=dev)
     return SampledValues(candidates,

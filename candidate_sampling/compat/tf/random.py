@@ -23,7 +23,7 @@ import numpy as np
 from ...backends import backend_for
 from ...core import checks
 from ...core.namespace import device_of
-from ...core.samplers import _checked
+from ...core.checks import check_sampler_arguments
 from ...core.types import SampledValues
 from . import seed_state
 from .range_samplers import (
@@ -79,8 +79,8 @@ def _run(op: str, build: Callable[[int], Any], true_classes: Any, num_true: int,
     with ``build(range_max)``; ``attrs()`` adds the op's own attributes to its cache
     key), the kernel's stream for this call, the candidates and expected counts."""
     seeds = seed_state.get_seed(seed)
-    xp, num_sampled, unique, _ = _checked(true_classes, num_true, num_sampled, unique,
-                                          range_max, seed)
+    xp, num_sampled, unique, _ = check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, range_max, seed)
     host = host_classes(xp, true_classes).reshape(-1)
     range_max = int(range_max)
     key = (int(num_true), num_sampled, unique, range_max, attrs())
@@ -195,8 +195,8 @@ def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, un
     sequence along) and uses no random numbers.
     """
     seed_state.get_seed(seed)
-    xp, num_sampled, _, _ = _checked(true_classes, num_true, num_sampled, unique, num_sampled,
-                                     seed)
+    xp, num_sampled, _, _ = check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, num_sampled, seed)
     return _outputs(xp, true_classes, np.arange(num_sampled, dtype=np.int64),
                     np.ones(tuple(true_classes.shape), dtype=np.float32),
                     np.ones(num_sampled, dtype=np.float32))
