@@ -1,5 +1,6 @@
 """Unique log-uniform sampling, ``num_sampled`` of ``range_max``: our native samplers on
-every installed backend against TensorFlow's own kernel, in one interleaved run.
+every installed backend, and the exact TensorFlow and Paddle streams (computed on the
+host with NumPy), against TensorFlow's own kernel, in one interleaved run.
 
     .venv/bin/python benchmarks/bench_samplers.py [--num-sampled 8192] [--range-max 1000000]
 
@@ -39,6 +40,23 @@ def our_runners(num_sampled: int, range_max: int, number: int) -> dict:
                                                                        range_max, rng=k))
         runners["jax (jit)"] = lambda: time_calls(lambda: jitted(y, key), number,
                                                   sync=lambda o: o[0].block_until_ready())
+    from candidate_sampling.compat.paddle.log_uniform import (
+        expected_count,
+        probability,
+        unique_negatives,
+    )
+    from candidate_sampling.compat.tf import random as tf_random
+
+    tf_random.set_seed(1234)
+    runners["tf stream (exact)"] = lambda: time_calls(
+        lambda: tf_random.log_uniform_candidate_sampler(labels, 1, num_sampled, True, range_max,
+                                                        seed=7), number)
+
+    def paddle_stream():
+        classes, tries = unique_negatives(range_max, num_sampled, 7)
+        return expected_count(probability(classes, range_max), tries, num_sampled)
+
+    runners["paddle stream (exact)"] = lambda: time_calls(paddle_stream, number)
     return runners
 
 

@@ -29,12 +29,22 @@ def _check(labels, num_classes, num_sampled, sampled_values):
         raise ValueError("sampled_values required")
 
 
-def forgets_log_q(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
-                  sampled_values=None, remove_accidental_hits=True, seed=None):
+def _tf_logits(weights, biases, labels, inputs, num_classes, num_sampled, sampled_values,
+               remove_accidental_hits, subtract_log_q=True):
+    """Logits as TensorFlow computes them (the parts the ports below get right)."""
     _check(labels, num_classes, num_sampled, sampled_values)
     labels, sampled, tq, sq, t, s = _parts(weights, biases, labels, inputs, sampled_values)
+    if subtract_log_q:
+        t, s = t - np.log(tq), s - np.log(sq)
     if remove_accidental_hits:
         s = np.where((labels[:, :, None] == sampled[None, None, :]).any(1), np.finfo(s.dtype).min, s)
+    return t, s
+
+
+def forgets_log_q(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
+                  sampled_values=None, remove_accidental_hits=True, seed=None):
+    t, s = _tf_logits(weights, biases, labels, inputs, num_classes, num_sampled, sampled_values,
+                      remove_accidental_hits, subtract_log_q=False)
     return _softmax_loss(t, s)
 
 
@@ -52,12 +62,8 @@ def small_mask(weights, biases, labels, inputs, num_sampled, num_classes, num_tr
 
 def drops_one_over_num_true(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
                             sampled_values=None, remove_accidental_hits=True, seed=None):
-    _check(labels, num_classes, num_sampled, sampled_values)
-    labels, sampled, tq, sq, t, s = _parts(weights, biases, labels, inputs, sampled_values)
-    t = t - np.log(tq)
-    s = s - np.log(sq)
-    if remove_accidental_hits:
-        s = np.where((labels[:, :, None] == sampled[None, None, :]).any(1), np.finfo(s.dtype).min, s)
+    t, s = _tf_logits(weights, biases, labels, inputs, num_classes, num_sampled, sampled_values,
+                      remove_accidental_hits)
     logits = np.concatenate([t, s], axis=1)
     m = logits.max(axis=1, keepdims=True)
     return (np.log(np.exp(logits - m).sum(axis=1)) + m[:, 0] - t.sum(axis=1)).astype(np.float32)
