@@ -22,9 +22,11 @@ def test_ci_runs_the_readme_setup_commands():
 
 
 def test_python_blocks_run(capsys):
+    """The Python blocks run in order in one namespace, as a reader would paste them."""
     blocks = _blocks("python")
-    assert blocks
+    assert len(blocks) == 4
+    namespace: dict = {}
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
-    printed = capsys.readouterr().out
-    assert "(4,) float32" in printed
+        exec(compile(block, "README.md", "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == ["(4,) float32", "True", "()", "(4, 16)"]
