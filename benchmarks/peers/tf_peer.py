@@ -4,6 +4,9 @@ JSON task per line on stdin, times it, writes ``{"times": [...]}`` (seconds per 
 Tasks:
   {"task": "sampler", "sampler": "log_uniform"|"uniform"|..., "num_sampled", "range_max",
    "unique", "batch", "num_true", "number", "warmup"}
+  {"task": "step", "batch", "dim", "num_sampled", "num_classes", "number", "warmup"}:
+   one tf.function training step of tf.nn.sampled_softmax_loss (its own sampler), gradients
+   of weights, biases (IndexedSlices) and inputs, SGD update of the touched rows.
 """
 
 import json
@@ -38,7 +41,28 @@ def sampler_task(t):
     return timed(call, t["number"], t.get("warmup", 2))
 
 
-TASKS = {"sampler": sampler_task}
+def step_task(t):
+    rng = tf.random.Generator.from_seed(0)
+    v, d, b, s = t["num_classes"], t["dim"], t["batch"], t["num_sampled"]
+    weights = tf.Variable(rng.normal((v, d)) * 0.05)
+    biases = tf.Variable(tf.zeros((v,)))
+    inputs = rng.normal((b, d))
+    labels = rng.uniform((b, 1), 0, v, dtype=tf.int64)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = tf.reduce_mean(tf.nn.sampled_softmax_loss(weights, biases, labels, inputs, s, v))
+        gw, gb, gx = tape.gradient(loss, [weights, biases, inputs])
+        weights.scatter_sub(tf.IndexedSlices(gw.values * 0.1, gw.indices))
+        biases.scatter_sub(tf.IndexedSlices(gb.values * 0.1, gb.indices))
+        return loss, gx
+
+    return timed(lambda: [x.numpy() for x in step()], t["number"], t.get("warmup", 3))
+
+
+TASKS = {"sampler": sampler_task, "step": step_task}
 
 
 def main():

@@ -96,7 +96,8 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
 def sampled_logits_parts(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
                          num_classes: int, num_true: int = 1, sampled_values: Any = None,
                          subtract_log_q: bool = True, remove_accidental_hits: bool = False,
-                         partition_strategy: str = "div", seed: int | None = None):
+                         partition_strategy: str = "div", seed: int | None = None, *,
+                         hits_pass_gradient: bool = False):
     """Checked arguments -> ``(xp, true_logits [B, T], sampled_logits [B, S])``.
 
     The steps are TensorFlow's: one lookup of the true and sampled rows, ``x . w + b``,
@@ -104,7 +105,8 @@ def sampled_logits_parts(weights: Any, biases: Any, labels: Any, inputs: Any, nu
     """
     parts = sampled_logits_with_rows(weights, biases, labels, inputs, num_sampled, num_classes,
                                      num_true, sampled_values, subtract_log_q,
-                                     remove_accidental_hits, partition_strategy, seed)
+                                     remove_accidental_hits, partition_strategy, seed,
+                                     hits_pass_gradient=hits_pass_gradient)
     return parts.xp, parts.true_logits, parts.sampled_logits
 
 
@@ -126,7 +128,8 @@ def sampled_logits_with_rows(weights: Any, biases: Any, labels: Any, inputs: Any
                              sampled_values: Any = None, subtract_log_q: bool = True,
                              remove_accidental_hits: bool = False,
                              partition_strategy: str = "div",
-                             seed: int | None = None) -> SampledLogits:
+                             seed: int | None = None, *,
+                             hits_pass_gradient: bool = False) -> SampledLogits:
     """:func:`sampled_logits_parts`, keeping the labels, sampled values and gathered rows."""
     subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
@@ -134,7 +137,8 @@ def sampled_logits_with_rows(weights: Any, biases: Any, labels: Any, inputs: Any
                                  num_true, sampled_values, partition_strategy, seed)
     rows = gather_rows(xp, weights, biases, labels, values.sampled_candidates, partition_strategy)
     true_logits, sampled_logits = logits_from_rows(xp, inputs, labels, values, rows,
-                                                   subtract_log_q, remove_accidental_hits)
+                                                   subtract_log_q, remove_accidental_hits,
+                                                   hits_pass_gradient=hits_pass_gradient)
     return SampledLogits(xp, labels, values, rows, true_logits, sampled_logits)
 
 
@@ -173,33 +177,46 @@ def gather_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,
 
 
 def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, rows: Rows,
-                     subtract_log_q: bool = True, remove_accidental_hits: bool = False):
+                     subtract_log_q: bool = True, remove_accidental_hits: bool = False, *,
+                     hits_pass_gradient: bool = False):
     """``(true_logits [B, T], sampled_logits [B, S])`` from gathered rows.
 
-    ``x . w + b``, then ``- log Q``, then the accidental-hit mask. TensorFlow adds
-    ``-FLT_MAX`` before subtracting ``log Q``; here the mask sets the logit to the lowest
-    finite value of the dtype after it. In float32 both give that same value (the
-    ulp of FLT_MAX dwarfs any logit), and in narrower dtypes nothing can overflow."""
+    ``x . w + (b - log Q)``, then the accidental-hit mask. TensorFlow computes
+    ``(x . w + b) - log Q`` (the same up to rounding) and adds ``-FLT_MAX`` before
+    subtracting ``log Q``; here the mask sets the logit to the lowest finite value of
+    the dtype at the end. In float32 both give that same value (the ulp of FLT_MAX
+    dwarfs any logit), and in narrower dtypes nothing can overflow. Folding ``log Q``
+    into the ``[S]`` bias saves a pass over the ``[B, S]`` logits.
+
+    ``hits_pass_gradient``: let the gradient pass through masked positions, as through
+    TensorFlow's additive mask (what the gradient of the logits themselves needs). A
+    softmax or sigmoid gives a masked logit exactly zero weight, so the losses leave it
+    off and skip the extra passes over ``[B, S]``."""
     sampled, true_q, sampled_q = values
-    true_logits = xp.sum(inputs[:, None, :] * rows.true_weights, axis=2) + rows.true_biases
-    sampled_logits = (xp.matmul(inputs, xp.matrix_transpose(rows.sampled_weights))
-                      + rows.sampled_biases[None, :])
+    true_bias, sampled_bias = rows.true_biases, rows.sampled_biases
     if subtract_log_q:
-        dtype = sampled_logits.dtype
+        dtype = true_bias.dtype
         wide = wide_float(xp, dtype)
-        true_logits = true_logits - xp.astype(xp.log(xp.astype(true_q, wide)), dtype)
-        sampled_logits = sampled_logits - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
+        true_bias = true_bias - xp.astype(xp.log(xp.astype(true_q, wide)), dtype)
+        sampled_bias = sampled_bias - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
+    true_logits = xp.sum(inputs[:, None, :] * rows.true_weights, axis=2) + true_bias
+    sampled_logits = (xp.matmul(inputs, xp.matrix_transpose(rows.sampled_weights))
+                      + sampled_bias[None, :])
     if remove_accidental_hits:
-        sampled_logits = _mask_hits(xp, sampled_logits, hit_mask(xp, labels, sampled))
+        sampled_logits = _mask_hits(xp, sampled_logits, hit_mask(xp, labels, sampled),
+                                    hits_pass_gradient)
     return true_logits, sampled_logits
 
 
-def _mask_hits(xp: Any, logits: Any, hits: Any) -> Any:
-    """Hit positions take the lowest finite value of the dtype; the gradient passes
-    through every position unchanged, as through TensorFlow's ``logits + mask``."""
-    stop = backend_for(xp).stop_gradient
+def _mask_hits(xp: Any, logits: Any, hits: Any, pass_gradient: bool) -> Any:
+    """Hit positions take the lowest finite value of the dtype; with ``pass_gradient``
+    the gradient passes through every position unchanged, as through TensorFlow's
+    ``logits + mask``."""
     lowest = xp.asarray(xp.finfo(logits.dtype).min, dtype=logits.dtype)
     masked = xp.where(hits, lowest, logits)
+    if not pass_gradient:
+        return masked
+    stop = backend_for(xp).stop_gradient
     return (logits - stop(logits)) + stop(masked)
 
 
@@ -229,7 +246,8 @@ def compute_sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any, 
     """
     xp, true_logits, sampled_logits = sampled_logits_parts(
         weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
-        subtract_log_q, remove_accidental_hits, partition_strategy, seed)
+        subtract_log_q, remove_accidental_hits, partition_strategy, seed,
+        hits_pass_gradient=True)
     logits = xp.concat([true_logits, sampled_logits], axis=1)
     out_labels = xp.concat([xp.ones_like(true_logits) / true_logits.shape[1],
                             xp.zeros_like(sampled_logits)], axis=1)
