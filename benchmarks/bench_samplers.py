@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 import candidate_sampling as cs  # noqa: E402
-from benchmarks.harness import Peer, interleave, markdown_table, tf_python, time_calls  # noqa: E402
+from benchmarks.harness import interleave_with_tensorflow, markdown_table, time_calls  # noqa: E402
 
 
 def our_runners(num_sampled: int, range_max: int, number: int) -> dict:
@@ -69,17 +69,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     runners = our_runners(args.num_sampled, args.range_max, args.number)
-    python = tf_python()
-    peer = Peer(python, Path(__file__).parent / "peers" / "tf_peer.py") if python else None
-    if peer is not None:
-        task = dict(task="sampler", sampler="log_uniform", num_sampled=args.num_sampled,
-                    range_max=args.range_max, unique=True, number=args.number)
-        runners["tensorflow"] = lambda: peer.request(**task)["times"]
-    try:
-        timings = interleave(runners, args.rounds)
-    finally:
-        if peer is not None:
-            peer.close()
+    timings = interleave_with_tensorflow(
+        runners, args.rounds, "tensorflow", task="sampler", sampler="log_uniform",
+        num_sampled=args.num_sampled, range_max=args.range_max, unique=True, number=args.number)
     reference = timings.get("tensorflow")
     rows = [[name, t.median * 1e3, min(t.times) * 1e3, max(t.times) * 1e3,
              t.median / reference.median if reference else "n/a"] for name, t in timings.items()]

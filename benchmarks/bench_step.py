@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 import candidate_sampling as cs  # noqa: E402
-from benchmarks.harness import Peer, interleave, markdown_table, tf_python, time_calls  # noqa: E402
+from benchmarks.harness import interleave_with_tensorflow, markdown_table, time_calls  # noqa: E402
 
 B, D, S = 512, 256, 4096
 
@@ -106,7 +106,6 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    python = tf_python()
     figures = {}
     for num_classes in args.classes:
         runners = numpy_runners(num_classes, args.number)
@@ -114,16 +113,9 @@ def main(argv: list[str] | None = None) -> dict:
             runners.update(torch_runners(num_classes, args.number))
         if importlib.util.find_spec("jax"):
             runners.update(jax_runners(num_classes, args.number))
-        peer = Peer(python, Path(__file__).parent / "peers" / "tf_peer.py") if python else None
-        if peer is not None:
-            task = dict(task="step", batch=B, dim=D, num_sampled=S, num_classes=num_classes,
-                        number=args.number)
-            runners["tensorflow step"] = lambda: peer.request(**task)["times"]
-        try:
-            timings = interleave(runners, args.rounds)
-        finally:
-            if peer is not None:
-                peer.close()
+        timings = interleave_with_tensorflow(
+            runners, args.rounds, "tensorflow step", task="step", batch=B, dim=D,
+            num_sampled=S, num_classes=num_classes, number=args.number)
         med = {k: t.median * 1e3 for k, t in timings.items()}
         tf_ms = med.get("tensorflow step")
         rows = []

@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 
-__all__ = ["time_calls", "Timing", "Peer", "tf_python", "interleave", "markdown_table", "ROOT"]
+__all__ = ["time_calls", "Timing", "Peer", "tf_python", "interleave",
+           "interleave_with_tensorflow", "markdown_table", "ROOT"]
 
 
 def time_calls(fn: Callable[[], Any], number: int, warmup: int = 2,
@@ -95,6 +96,17 @@ def tf_python() -> str | None:
     environment ``.oracle-envs/tf2`` (``bash oracles/regenerate.sh tf2`` builds it)."""
     candidate = os.environ.get("CS_BENCH_TF_PYTHON") or str(ROOT / ".oracle-envs/tf2/bin/python")
     return candidate if Path(candidate).exists() else None
+
+
+def interleave_with_tensorflow(runners: dict[str, Callable[[], list[float]]], rounds: int,
+                               name: str, **task: Any) -> dict[str, Timing]:
+    """:func:`interleave`, with TensorFlow answering ``task`` (see ``peers/tf_peer.py``) as
+    runner ``name`` when :func:`tf_python` finds it; its process is closed afterwards."""
+    python = tf_python()
+    if python is None:
+        return interleave(runners, rounds)
+    with Peer(python, Path(__file__).parent / "peers" / "tf_peer.py") as peer:
+        return interleave({**runners, name: lambda: peer.request(**task)["times"]}, rounds)
 
 
 def interleave(runners: dict[str, Callable[[], list[float]]], rounds: int) -> dict[str, Timing]:
