@@ -16,6 +16,8 @@ import pytest
 
 from candidate_sampling.conformance.adapters import available_adapters, get_adapter
 
+pytest_plugins = ["pytester"]
+
 BACKENDS = available_adapters()
 """Installed backends: numpy, array_api_strict, torch, jax, jax-jit (cupy where a GPU is)."""
 

@@ -16,8 +16,8 @@ from .ops import OPS, op_spec
 from .runner import CaseResult, case_inputs, run_case
 from .vectors import GoldenCase, load_cases
 
-__all__ = ["Check", "select_cases", "run_checks", "load_impl", "ERROR_TIMEOUT_S",
-           "DYNAMIC_SHAPE_OPS"]
+__all__ = ["Check", "select_cases", "run_checks", "runnable", "load_impl", "ERROR_TIMEOUT_S",
+           "DYNAMIC_SHAPE_OPS", "resolve_backends"]
 
 ERROR_TIMEOUT_S = 30.0
 """How long a bad-input case may run before it counts as a hang."""
@@ -94,19 +94,21 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any]) ->
     return result
 
 
+def runnable(case: GoldenCase, backend: str) -> bool:
+    """Whether ``case`` can run on ``backend``: a traced backend (jit) runs no op whose
+    output shape depends on the data, and no bad-input case (its checks read values)."""
+    return not (get_adapter(backend).traced
+                and (case.op in DYNAMIC_SHAPE_OPS or case.raises is not None))
+
+
 def run_checks(cases: Iterable[GoldenCase], backends: list[str],
                impl: Callable[..., Any] | None = None, xfail: set[str] | None = None,
                progress: Callable[[int, int, "Check"], None] | None = None) -> list[Check]:
     """Every (case, backend) pair; ``impl`` defaults to candidate_sampling's front end of
     each case's (op, origin). ``xfail``: case ids (or ``id@backend``) expected to fail."""
     xfail = xfail or set()
-    pairs = []
-    for case in cases:
-        for name in backends:
-            adapter = get_adapter(name)
-            if adapter.traced and (case.op in DYNAMIC_SHAPE_OPS or case.raises is not None):
-                continue
-            pairs.append((case, adapter))
+    pairs = [(case, get_adapter(name)) for case in cases for name in backends
+             if runnable(case, name)]
     checks = []
     for i, (case, adapter) in enumerate(pairs):
         fn = impl if impl is not None else OPS[(case.op, case.api)].resolve()

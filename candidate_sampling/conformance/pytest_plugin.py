@@ -1,0 +1,88 @@
+"""pytest plugin (entry point ``pytest11``): the golden cases as pytest tests.
+
+In a test module of your own, import the ready-made test and say what it checks::
+
+    import pytest
+    from candidate_sampling.conformance.pytest_plugin import test_golden_case  # noqa: F401
+
+    pytestmark = pytest.mark.conformance(op="sampled_softmax_loss", semantics="tf2",
+                                         backends=["numpy", "torch"])
+
+    @pytest.fixture
+    def conformance_impl():
+        from my_package.losses import sampled_softmax
+        return sampled_softmax
+
+Each golden case of that op then runs as one test per backend, with ids like
+``test_golden_case[torch-tf2.sampled_softmax_loss.t1-fixed-nu-rah-b5]``. Without the
+``conformance_impl`` fixture, ``--conform-impl module:function`` names the
+implementation; with neither, candidate_sampling itself is checked. The marker's
+arguments may also come from ``--conform-op``, ``--conform-semantics`` and
+``--conform-backend``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .suite import load_impl, resolve_backends, run_checks, runnable, select_cases
+
+__all__ = ["test_golden_case", "conformance_impl", "pytest_addoption", "pytest_configure",
+           "pytest_generate_tests"]
+
+
+def pytest_addoption(parser: Any) -> None:
+    group = parser.getgroup("candidate-sampling", "golden-case conformance")
+    group.addoption("--conform-impl", help="module:function checked by test_golden_case")
+    group.addoption("--conform-op", help="op of the golden cases (default: the marker's)")
+    group.addoption("--conform-semantics", help="tf2, tf1, contrib or paddle")
+    group.addoption("--conform-backend", action="append",
+                    help="backend to run on (repeatable; default: the marker's, else numpy)")
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line(
+        "markers", "conformance(op, semantics=None, backends=None): the golden cases that "
+                   "test_golden_case runs")
+
+
+def _settings(metafunc: Any) -> tuple[str | None, str | None, list[str]]:
+    marker = metafunc.definition.get_closest_marker("conformance")
+    kwargs = dict(marker.kwargs) if marker else {}
+    option = metafunc.config.getoption
+    op = option("--conform-op") or kwargs.get("op")
+    semantics = option("--conform-semantics") or kwargs.get("semantics")
+    backends = option("--conform-backend") or kwargs.get("backends") or ["numpy"]
+    return op, semantics, [n for b in backends for n in resolve_backends(b)]
+
+
+def pytest_generate_tests(metafunc: Any) -> None:
+    if "golden_case" not in metafunc.fixturenames:
+        return
+    op, semantics, backends = _settings(metafunc)
+    if op is None:
+        raise pytest.UsageError("test_golden_case needs an op: pytest.mark.conformance(op=...) "
+                                "or --conform-op")
+    cases = select_cases(op=op, semantics=semantics)
+    if not cases:
+        raise pytest.UsageError(f"no golden cases for op={op!r}, semantics={semantics!r}")
+    params = [pytest.param(case, backend, id=f"{backend}-{case.id}")
+              for case in cases for backend in backends if runnable(case, backend)]
+    metafunc.parametrize(("golden_case", "conformance_backend"), params)
+
+
+@pytest.fixture
+def conformance_impl(request: Any) -> Any:
+    """The implementation checked: ``--conform-impl``, else candidate_sampling's own
+    front end of each case. Override this fixture to name yours."""
+    target = request.config.getoption("--conform-impl")
+    return load_impl(target) if target else None
+
+
+def test_golden_case(golden_case: Any, conformance_backend: str, conformance_impl: Any) -> None:
+    """One golden case on one backend: values and gradients within the case's tolerance,
+    or, for a bad-input case, an exception in bounded time."""
+    (check,) = run_checks([golden_case], [conformance_backend], impl=conformance_impl)
+    assert check.ok, check.result.describe()
