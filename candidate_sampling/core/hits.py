@@ -8,21 +8,27 @@ from ..backends import backend_for
 from . import checks
 from .namespace import device_of, namespace_of
 
-__all__ = ["compute_accidental_hits", "last_occurrence", "hit_mask"]
+__all__ = ["compute_accidental_hits", "first_occurrence", "last_occurrence", "hit_mask"]
+
+
+def first_occurrence(xp: Any, values: Any) -> Any:
+    """Boolean ``[n]``: True where ``values[k]`` does not occur before ``k``.
+
+    One stable sort: the first of each run of equal sorted values is the earliest
+    position. O(n log n), static shapes."""
+    dev = device_of(values)
+    order = xp.argsort(values, stable=True)
+    ordered = xp.take(values, order)
+    new = xp.concat([xp.ones((1,), dtype=xp.bool, device=dev), ordered[1:] != ordered[:-1]])
+    return xp.take(new, xp.argsort(order))
 
 
 def last_occurrence(xp: Any, values: Any) -> Any:
     """Boolean ``[n]``: True where ``values[k]`` does not occur again after ``k``.
 
     TensorFlow maps each sampled id to its last position, so only that position of a
-    duplicated sampled id can be a hit. O(n log n), static shapes.
-    """
-    dev = device_of(values)
-    order = xp.argsort(values, stable=True)
-    ordered = xp.take(values, order)
-    differs_from_next = ordered[:-1] != ordered[1:]
-    last_sorted = xp.concat([differs_from_next, xp.ones((1,), dtype=xp.bool, device=dev)])
-    return xp.take(last_sorted, xp.argsort(order))
+    duplicated sampled id can be a hit."""
+    return xp.flip(first_occurrence(xp, xp.flip(values)))
 
 
 def _matches(xp: Any, true_classes: Any, sampled_candidates: Any) -> Any:

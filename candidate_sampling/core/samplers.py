@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 from ..backends import backend_for
 from . import checks
+from .hits import first_occurrence
 from .namespace import device_of, namespace_of
 from .types import SampledValues
 
@@ -36,15 +37,6 @@ def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
     p = xp.astype(p, xp.float32)
     tries = xp.astype(xp.asarray(num_tries, device=device_of(p)), xp.float32)
     return xp.where(tries == num_sampled, p * num_sampled, -xp.expm1(tries * xp.log1p(-p)))
-
-
-def _first_occurrence(xp: Any, values: Any) -> Any:
-    """Boolean: True where ``values[k]`` does not occur before ``k``."""
-    dev = device_of(values)
-    order = xp.argsort(values, stable=True)
-    ordered = xp.take(values, order)
-    new = xp.concat([xp.ones((1,), dtype=xp.bool, device=dev), ordered[1:] != ordered[:-1]])
-    return xp.take(new, xp.argsort(order))
 
 
 def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any):
@@ -68,7 +60,7 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
         drawn = xp.astype(law.sample(stream.uniform(index, block)), ints)
         # Empty slots hold -1, which no class id equals; the block's values are new when
         # they are the first of their value after the found ones.
-        new = _first_occurrence(xp, xp.concat([found, drawn]))[size:]
+        new = first_occurrence(xp, xp.concat([found, drawn]))[size:]
         rank = xp.cumulative_sum(xp.astype(new, ints))
         need = size - count
         keep = new & (rank <= need)
