@@ -34,7 +34,11 @@ def first_positions(values: Any) -> Any:
 
 def first_distinct(draw: Any, num_sampled: int, block: int) -> tuple:
     """``(values, tries)``: the first ``num_sampled`` distinct values of the stream that
-    ``draw(index, n)`` yields block by block (NumPy arrays), and the draws that took."""
+    ``draw(index, n)`` yields block by block (NumPy arrays), and the draws that took.
+
+    The first block has ``block`` draws; each later one as many as drawn so far, so a
+    stream that needs many draws (``num_sampled`` close to the range) is scanned a
+    logarithmic number of times."""
     import numpy as np
 
     stream = draw(0, block)
@@ -44,7 +48,7 @@ def first_distinct(draw: Any, num_sampled: int, block: int) -> tuple:
         if positions.size >= num_sampled:
             positions = positions[:num_sampled]
             return stream[positions], int(positions[-1]) + 1
-        stream = np.concatenate([stream, draw(index, max(block // 2, num_sampled))])
+        stream = np.concatenate([stream, draw(index, stream.size)])
         index += 1
 
 

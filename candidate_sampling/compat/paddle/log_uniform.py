@@ -25,6 +25,7 @@ import array_api_compat
 import numpy as np
 
 from ...backends import backend_for
+from ...backends.numpy import first_distinct
 from ...core import checks
 from ...core.namespace import device_of, namespace_of
 from .mt19937_64 import STATE_SIZE, MT19937_64
@@ -37,7 +38,6 @@ _MARGIN = 16 * float(np.finfo(np.float64).eps)
 and the C library's functions differ by at most one unit in the last place."""
 
 _BELOW_ONE = math.nextafter(1.0, 0.0)
-_MAX_CHUNK = 1 << 22  # engine outputs turned into classes at once
 
 
 def _elementwise(fn: Callable[[float], float]) -> Callable[[np.ndarray], np.ndarray]:
@@ -117,31 +117,16 @@ def unique_negatives(num_classes: int, num_samples: int, seed: int) -> tuple[np.
     """The ``num_samples`` distinct classes Paddle's sampler draws with op attribute ``seed``,
     in draw order (``int64 [S]``), and the number of draws it took.
 
-    Blocks of engine outputs are drawn at once (twice as many as ``S`` to start, then
-    twice the previous block); the first occurrences of classes not seen before are
-    taken in draw order until there are ``S``.
+    Blocks of engine outputs are drawn at once (:func:`first_distinct`); the first
+    occurrences of classes are taken in draw order until there are ``S``.
     """
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_samples = checks.check_int(num_samples, "num_samples", minimum=0, maximum=num_classes)
     engine = MT19937_64(engine_seed(checks.check_int(seed, "seed")))
     if num_samples == 0:
         return np.empty(0, dtype=np.int64), 0
-    found: list[np.ndarray] = []
-    count = drawn = 0
-    chunk = min(_MAX_CHUNK, max(STATE_SIZE, 2 * num_samples))
-    while True:
-        classes = draw_classes(engine.random_raw(chunk), num_classes)
-        fresh, first = np.unique(classes, return_index=True)
-        if count:
-            unseen = ~np.isin(fresh, np.concatenate(found), assume_unique=True)
-            fresh, first = fresh[unseen], first[unseen]
-        order = np.argsort(first, kind="stable")[:num_samples - count]
-        found.append(fresh[order])
-        count += order.size
-        if count == num_samples:
-            return np.concatenate(found), drawn + int(first[order[-1]]) + 1
-        drawn += chunk
-        chunk = min(_MAX_CHUNK, 2 * chunk)
+    return first_distinct(lambda _, n: draw_classes(engine.random_raw(n), num_classes),
+                          num_samples, max(STATE_SIZE, 2 * num_samples))
 
 
 @lru_cache(maxsize=32)
