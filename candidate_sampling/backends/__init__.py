@@ -18,7 +18,7 @@ from .jax import JaxBackend
 from .numpy import NumpyBackend
 from .torch import TorchBackend
 
-__all__ = ["Backend", "backend_for", "backend_name"]
+__all__ = ["Backend", "backend_for", "backend_name", "host_array"]
 
 _BY_TEST = (
     (array_api_compat.is_numpy_namespace, NumpyBackend),
@@ -48,3 +48,13 @@ def backend_for(xp: Any) -> Backend:
 def backend_name(xp: Any) -> str:
     """Short name of the backend of ``xp``: numpy, torch, jax, cupy or generic."""
     return backend_for(xp).name
+
+
+def host_array(x: Any):
+    """The values of array ``x`` as a NumPy array, copied off an accelerator where needed
+    (the exact TensorFlow and Paddle streams are computed on the host)."""
+    import numpy as np
+
+    if array_api_compat.is_torch_array(x) or array_api_compat.is_cupy_array(x):
+        x = array_api_compat.to_device(x, "cpu")
+    return np.asarray(x)

@@ -21,10 +21,9 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Callable
 
-import array_api_compat
 import numpy as np
 
-from ...backends import backend_for
+from ...backends import backend_for, host_array
 from ...backends.numpy import first_distinct
 from ...core import checks
 from ...core.namespace import device_of, namespace_of
@@ -136,13 +135,6 @@ def _negatives(num_classes: int, num_samples: int, seed: int) -> tuple[np.ndarra
     return classes, expected_count(probability(classes, num_classes), tries, num_samples), tries
 
 
-def _host(x: Any) -> np.ndarray:
-    """The values of array ``x`` as a NumPy array, copied off an accelerator where needed."""
-    if array_api_compat.is_torch_array(x) or array_api_compat.is_cupy_array(x):
-        x = array_api_compat.to_device(x, "cpu")
-    return np.asarray(x)
-
-
 def _true_counts(xp: Any, label: Any, num_classes: int, num_samples: int, tries: int) -> Any:
     """``Q`` of the true columns, float32 like ``label``'s shape, in ``label``'s namespace.
 
@@ -150,7 +142,7 @@ def _true_counts(xp: Any, label: Any, num_classes: int, num_samples: int, tries:
     every class's ``Q``, built on the host, with an array ``take``."""
     device = device_of(label)
     if backend_for(xp).is_concrete(label):
-        q = expected_count(probability(_host(label), num_classes), tries, num_samples)
+        q = expected_count(probability(host_array(label), num_classes), tries, num_samples)
         return xp.asarray(q, dtype=xp.float32, device=device)
     table = expected_count(probability(np.arange(num_classes), num_classes), tries, num_samples)
     picked = xp.take(xp.asarray(table, dtype=xp.float32, device=device), xp.reshape(label, (-1,)))

@@ -20,7 +20,7 @@ from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
-from ...backends import backend_for
+from ...backends import backend_for, host_array
 from ...core import checks
 from ...core.namespace import device_of
 from ...core.checks import check_sampler_arguments
@@ -52,11 +52,7 @@ def host_classes(xp: Any, true_classes: Any) -> np.ndarray:
     if not backend_for(xp).is_concrete(true_classes):
         raise TypeError("true_classes: TensorFlow's sampler streams read the values of "
                         "true_classes on the host; they cannot take a traced array (jax.jit)")
-    try:
-        host = np.from_dlpack(true_classes, device="cpu")
-    except (TypeError, ValueError, AttributeError, BufferError, RuntimeError):
-        host = np.asarray(true_classes)
-    return host.astype(np.int64, copy=False)
+    return host_array(true_classes).astype(np.int64, copy=False)
 
 
 def _outputs(xp: Any, true_classes: Any, candidates: np.ndarray, true_q: np.ndarray,
