@@ -135,7 +135,6 @@ class TorchAdapter(Adapter):
         return x.detach().cpu().numpy()
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
-        import torch
 
         converted = {k: self._convert(k, v) for k, v in inputs.items()}
         for name in wrt:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-import numpy as np
 
 from .adapters import Adapter
 from .ops import FLOAT_INPUTS, op_spec

@@ -54,7 +54,7 @@ def _signed_bits(x: np.ndarray) -> np.ndarray:
 
 def _log1pf_series(f: np.ndarray, k: np.ndarray, c: np.ndarray) -> np.ndarray:
     """``log1pf``'s end: ``k ln2 + log(1 + f)`` with ``c`` the correction of ``1 + x``."""
-    one, half = _F(1.0), _F(0.5)
+    half = _F(0.5)
     kf = k.astype(np.float32)
     k0 = k == 0
     hfsq = half * f * f
