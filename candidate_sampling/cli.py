@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from . import __version__
@@ -71,6 +72,21 @@ def _conform(args: argparse.Namespace) -> int:
     return 1 if report.verdict(checks)[1] else 0
 
 
+COMMAND_MODULES: dict[str, tuple[str, str]] = {}
+"""Subcommands that live in their own module: name -> (module, one-line help).
+
+Each module defines ``configure(parser)`` (its arguments) and ``run(args) -> int``; it is
+imported when the parser is built, so it imports heavy libraries only inside ``run``."""
+
+
+def _add_module_commands(sub) -> None:
+    for name, (module_name, help_text) in COMMAND_MODULES.items():
+        module = importlib.import_module(module_name)
+        parser = sub.add_parser(name, help=help_text, description=module.__doc__)
+        module.configure(parser)
+        parser.set_defaults(run=module.run)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``candidate-sampling`` command."""
     parser = argparse.ArgumentParser(prog="candidate-sampling",
@@ -92,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     conform.add_argument("--json", help="write the results as JSON here")
     conform.add_argument("--junit", help="write JUnit XML here")
     conform.set_defaults(run=_conform)
+    _add_module_commands(sub)
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
