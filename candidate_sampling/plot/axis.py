@@ -1,0 +1,177 @@
+"""Axis scales: data ranges, the data-to-pixel mapping, tick choice and tick labels."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Axis", "Ticks", "data_range", "nice_step", "linear_ticks", "log_ticks", "format_ticks",
+           "format_value"]
+
+_SUFFIXES = {3: "k", 6: "M", 9: "G", 12: "T"}
+_PAD = 0.04  # fraction of the data span added on each side
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A linear or log10 mapping of the data interval ``[lo, hi]`` onto pixels ``[p0, p1]``.
+
+    For a y axis ``p0`` (where ``lo`` lands) is below ``p1``, so ``p0 > p1``.
+    """
+
+    lo: float
+    hi: float
+    p0: float
+    p1: float
+    log: bool = False
+
+    def _f(self, values):
+        return np.log10(values) if self.log else values
+
+    def to_pixel(self, values: float | Sequence[float] | np.ndarray) -> np.ndarray:
+        """Pixel coordinates of data ``values`` (float64 array of the same shape)."""
+        values = np.asarray(values, np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = self._f(values)
+        f_lo, f_hi = self._f(self.lo), self._f(self.hi)
+        return self.p0 + (f - f_lo) / (f_hi - f_lo) * (self.p1 - self.p0)
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """Labelled major ticks and unlabelled minor ticks of an axis, in data units."""
+
+    major: tuple[float, ...]
+    labels: tuple[str, ...]
+    minor: tuple[float, ...] = ()
+
+
+def data_range(lo: float, hi: float, log: bool) -> tuple[float, float]:
+    """The axis interval shown for finite data in ``[lo, hi]``: padded, never empty.
+
+    The span is padded by 4% on each side (in decades on a log axis); equal ends are
+    spread to half a decade (log), or by 10% of the value (1 when it is 0) each way.
+    """
+    if log:
+        a, b = math.log10(lo), math.log10(hi)
+        pad = _PAD * (b - a) if b > a else 0.5
+        return 10.0 ** (a - pad), 10.0 ** (b + pad)
+    if hi > lo:
+        pad = _PAD * (hi - lo)
+    else:
+        pad = abs(lo) * 0.1 if lo != 0 else 1.0
+    return lo - pad, hi + pad
+
+
+def nice_step(span: float, count: int) -> float:
+    """The smallest step of the form 1, 2 or 5 times a power of ten that cuts ``span``
+    into at most ``count`` intervals."""
+    if not span > 0 or count < 1:
+        raise ValueError(f"span and count: need span > 0 and count >= 1, got {span}, {count}")
+    raw = span / count
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    for factor in (1.0, 2.0, 5.0, 10.0):
+        if factor * magnitude >= raw * (1 - 1e-9):
+            return factor * magnitude
+    return 10.0 * magnitude
+
+
+def _multiples(lo: float, hi: float, step: float) -> list[float]:
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    return [_clean(k * step) for k in range(first, last + 1)]
+
+
+def _clean(value: float) -> float:
+    """``value`` rounded to 12 significant digits (drops float noise such as 0.30000000000000004)."""
+    return float(f"{value:.12g}")
+
+
+def linear_ticks(lo: float, hi: float, count: int) -> Ticks:
+    """At most ``count + 1`` ticks at multiples of a 1-2-5 step inside ``[lo, hi]``."""
+    step = nice_step(hi - lo, max(count, 1))
+    major = _multiples(lo, hi, step)
+    return Ticks(tuple(major), tuple(format_ticks(major, step)))
+
+
+def log_ticks(lo: float, hi: float, decade_pixels: float, label_pixels: float) -> Ticks:
+    """Ticks of a log axis over ``[lo, hi]`` (``lo > 0``).
+
+    Spans of two decades or more are labelled at powers of ten (every n-th one when a
+    decade is narrower than ``label_pixels``), with minor ticks at 2..9 times each power
+    when a decade is at least 30 pixels wide. Narrower spans are labelled at 1, 2 and 5
+    times powers of ten, or, failing two of those, at linear 1-2-5 steps.
+    """
+    k0, k1 = math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9)
+    multiples = [m * 10.0 ** k for k in range(k0 - 1, k1 + 1) for m in range(1, 10)]
+    inside = [_clean(v) for v in multiples if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
+    if k1 - k0 >= 1:
+        every = max(1, math.ceil(label_pixels / max(decade_pixels, 1e-9)))
+        exponents = [k for k in range(k0, k1 + 1) if k % every == 0]  # keeps 10^0 when shown
+        if len(exponents) < 2:
+            exponents = list(range(k0, k1 + 1, every))
+        powers = [_clean(10.0 ** k) for k in exponents]
+        minor = [_clean(10.0 ** k) for k in range(k0, k1 + 1) if _clean(10.0 ** k) not in powers]
+        if decade_pixels >= 30:
+            minor += [v for v in inside if round(v / 10.0 ** math.floor(math.log10(v) + 1e-9)) != 1]
+        return Ticks(tuple(powers), _log_labels(powers), tuple(sorted(minor)))
+    major = [v for v in inside if round(v / 10.0 ** math.floor(math.log10(v) + 1e-9)) in (1, 2, 5)]
+    if len(major) < 2:
+        major = inside
+    if len(major) >= 2:
+        minor = [v for v in inside if v not in major]
+        return Ticks(tuple(major), _log_labels(major), tuple(minor))
+    ticks = linear_ticks(lo, hi, 4)
+    return Ticks(ticks.major, ticks.labels, tuple(v for v in inside if v not in ticks.major))
+
+
+def _log_labels(values: Sequence[float]) -> tuple[str, ...]:
+    if all(1e-3 <= v < 1e15 for v in values):
+        return tuple(format_value(v) for v in values)
+    return tuple(_scientific(v, 10.0 ** math.floor(math.log10(v) + 1e-9)) for v in values)
+
+
+def format_value(value: float) -> str:
+    """A compact label for one value: ``0.02``, ``500``, ``20k``, ``1M``, ``3e-5``."""
+    if value == 0:
+        return "0"
+    return format_ticks([value], 10.0 ** math.floor(math.log10(abs(value)) + 1e-9))[0]
+
+
+def format_ticks(values: Sequence[float], step: float) -> list[str]:
+    """Compact labels for ticks ``step`` apart, one style for the whole axis.
+
+    Plain decimals with as many places as ``step`` needs (``0.5``, ``12``, ``2500``); from
+    10 000 on the suffixes k, M, G, T (``15k``, ``1.2M``); below 0.001 and from 10^15 on,
+    short scientific notation (``3e-5``, ``1.5e-5``).
+    """
+    biggest = max((abs(v) for v in values), default=0.0)
+    if biggest == 0:
+        return ["0" for _ in values]
+    if biggest < 1e-3 or biggest >= 1e15:
+        return [_scientific(v, step) for v in values]
+    if biggest >= 1e4:
+        power = 3 * min(int(math.log10(biggest) + 1e-9) // 3, 4)
+        scale, suffix = 10.0 ** power, _SUFFIXES[power]
+    else:
+        scale, suffix = 1.0, ""
+    places = max(0, -math.floor(math.log10(step / scale) + 1e-9))
+    labels = []
+    for v in values:
+        text = f"{v / scale:.{places}f}"
+        if float(text) == 0:
+            labels.append("0")
+        else:
+            labels.append(text + suffix)
+    return labels
+
+
+def _scientific(value: float, step: float) -> str:
+    if abs(value) < step * 1e-6:
+        return "0"
+    exponent = math.floor(math.log10(abs(value)) + 1e-9)
+    places = max(0, exponent - math.floor(math.log10(step) + 1e-9))
+    mantissa, _, power = f"{value:.{places}e}".partition("e")
+    return f"{mantissa}e{int(power)}"

@@ -1,0 +1,305 @@
+"""Line charts: series, layout of the axes, ticks, grid, legend and title, and the PNG file."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import canvas
+from .axis import Axis, Ticks, data_range, linear_ticks, log_ticks
+from .canvas import Box, Color, hex_color
+from .font import GLYPH_HEIGHT, text_size
+from .png import write_png
+
+__all__ = ["Series", "Chart", "PALETTE", "MIN_SIZE", "MAX_SIZE", "render_chart", "line_chart"]
+
+PALETTE: tuple[Color, ...] = tuple(hex_color(c) for c in (
+    "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"))
+"""Series colours, in order: the Okabe-Ito colour-blind-safe palette (blue, vermillion,
+bluish green, orange, reddish purple, sky blue, black, yellow)."""
+
+MIN_SIZE = (240, 160)
+"""Smallest ``(width, height)`` of a chart in pixels."""
+MAX_SIZE = (8000, 8000)
+"""Largest ``(width, height)`` of a chart in pixels."""
+
+_TEXT = hex_color("#222222")
+_FRAME = hex_color("#444444")
+_GRID = hex_color("#E3E3E3")
+_MINOR_GRID = hex_color("#F3F3F3")
+_LEGEND_EDGE = hex_color("#BBBBBB")
+_WHITE = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a chart: ``y`` against ``x``, drawn in ``style`` with markers at the points.
+
+    ``style`` is ``"solid"``, ``"dashed"`` or ``"dotted"``. Points where ``x`` or ``y`` is
+    NaN or infinite are skipped and break the line there.
+    """
+
+    label: str
+    x: Sequence[float]
+    y: Sequence[float]
+    style: str = "solid"
+    marker: bool = True
+    _xy: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.label, str):
+            raise ValueError(f"label: must be a str, got {type(self.label).__name__}")
+        if self.style not in canvas.LINE_STYLES:
+            raise ValueError(f"style: must be one of {sorted(canvas.LINE_STYLES)}, got {self.style!r}")
+        x = np.asarray(self.x, np.float64)
+        y = np.asarray(self.y, np.float64)
+        if x.ndim != 1 or y.ndim != 1:
+            raise ValueError(f"x, y: must be one-dimensional, got shapes {x.shape} and {y.shape}")
+        if x.shape != y.shape:
+            raise ValueError(f"y: must have as many points as x ({x.size}), got {y.size}")
+        object.__setattr__(self, "_xy", (x, y))
+
+    @property
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` as float64 arrays."""
+        return self._xy
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart: its pixels and the geometry used to draw it."""
+
+    pixels: np.ndarray
+    """uint8 ``[height, width, 3]``."""
+    x_axis: Axis
+    y_axis: Axis
+    plot_box: Box
+    """The area inside the frame, ``(left, top, right, bottom)``."""
+    title_box: Box | None
+    legend_box: Box | None
+    x_ticks: Ticks
+    y_ticks: Ticks
+
+
+def _check_size(name: str, value: int, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise ValueError(f"{name}: must be a whole number of pixels in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+def _finite_range(series: Sequence[Series], which: int, log: bool, name: str) -> tuple[float, float]:
+    lows, highs = [], []
+    for s in series:
+        values = s.points[which]
+        finite = values[np.isfinite(s.points[0]) & np.isfinite(s.points[1])]
+        if finite.size == 0:
+            continue
+        if log and finite.min() <= 0:
+            raise ValueError(
+                f"{name}: a log axis needs values > 0, but series {s.label!r} has "
+                f"{'xy'[which]} = {finite.min():g}")
+        lows.append(finite.min())
+        highs.append(finite.max())
+    if not lows:
+        raise ValueError("series: no series has a finite point to draw")
+    return data_range(float(min(lows)), float(max(highs)), log)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` of each run of True in ``mask``."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+
+
+def _draw_series(shape: tuple[int, int], s: Series, x_axis: Axis, y_axis: Axis,
+                 clip: Box, scale: int) -> np.ndarray:
+    layer = canvas.coverage_layer(shape)
+    x, y = s.points
+    px, py = x_axis.to_pixel(x), y_axis.to_pixel(y)
+    finite = np.isfinite(x) & np.isfinite(y)
+    radius = 1.0 * scale if s.style != "dotted" else 1.3 * scale
+    for start, stop in _runs(finite):
+        canvas.add_polyline(layer, px[start:stop], py[start:stop], radius, s.style, clip)
+        if stop - start == 1 and not s.marker:
+            canvas.add_disc(layer, px[start], py[start], 2.5 * scale, clip)
+    if s.marker:
+        for xi, yi in zip(px[finite], py[finite]):
+            canvas.add_disc(layer, xi, yi, 3.0 * scale, clip)
+    return layer
+
+
+def _ticks(axis_lo: float, axis_hi: float, log: bool, pixels: float, spacing: float,
+           label_pixels: float) -> Ticks:
+    if log:
+        decades = math.log10(axis_hi) - math.log10(axis_lo)
+        return log_ticks(axis_lo, axis_hi, pixels / decades, label_pixels)
+    return linear_ticks(axis_lo, axis_hi, max(2, int(pixels // spacing)))
+
+
+def _x_ticks(lo: float, hi: float, log: bool, pixels: float, scale: int) -> Ticks:
+    """x ticks whose labels do not touch: fewer ticks until they fit."""
+    gap = 3 * 6 * scale
+    label_pixels = 6 * 6 * scale
+    for spacing in range(80 * scale, int(pixels) + 2, 20 * scale):
+        ticks = _ticks(lo, hi, log, pixels, spacing, label_pixels)
+        axis = Axis(lo, hi, 0.0, pixels, log)
+        at = axis.to_pixel(ticks.major)
+        widths = [text_size(t, scale)[0] for t in ticks.labels]
+        if all(at[i + 1] - at[i] >= (widths[i] + widths[i + 1]) / 2 + gap for i in range(len(at) - 1)):
+            return ticks
+        label_pixels = max(label_pixels, max(widths) + gap)
+    return ticks
+
+
+def _legend_size(entries: Sequence[Series], scale: int) -> tuple[int, int, int]:
+    """``(width, height, row height)`` of the legend box."""
+    row = 14 * scale
+    sample = 30 * scale
+    width = max(text_size(s.label, scale)[0] for s in entries) + sample + 20 * scale
+    return width, row * len(entries) + 8 * scale, row
+
+
+def _place_legend(coverage: np.ndarray, plot: Box, size: tuple[int, int], scale: int) -> Box:
+    """The corner of the plot area where the legend box hides the least of the lines."""
+    left, top, right, bottom = plot
+    w, h = size
+    inset = 8 * scale
+    corners = [  # upper right first: it wins ties
+        (right - inset - w, top + inset), (left + inset, top + inset),
+        (right - inset - w, bottom - inset - h), (left + inset, bottom - inset - h)]
+    best = min(corners, key=lambda c: float(coverage[c[1]:c[1] + h, c[0]:c[0] + w].sum()))
+    return best[0], best[1], best[0] + w, best[1] + h
+
+
+def render_chart(series: Sequence[Series], *, title: str = "", xlabel: str = "", ylabel: str = "",
+                 log_x: bool = False, log_y: bool = False, width: int = 800,
+                 height: int = 500) -> Chart:
+    """Draw a line chart in memory; :func:`line_chart` writes it to a PNG file."""
+    width = _check_size("width", width, MIN_SIZE[0], MAX_SIZE[0])
+    height = _check_size("height", height, MIN_SIZE[1], MAX_SIZE[1])
+    series = list(series)
+    if not series:
+        raise ValueError("series: need at least one Series, got none")
+    for i, s in enumerate(series):
+        if not isinstance(s, Series):
+            raise ValueError(f"series: item {i} is a {type(s).__name__}, not a Series")
+    x_lo, x_hi = _finite_range(series, 0, log_x, "log_x")
+    y_lo, y_hi = _finite_range(series, 1, log_y, "log_y")
+
+    scale = max(1, min(width // 800, height // 500))
+    title_scale = 2 * scale
+    char = 6 * scale
+    line = GLYPH_HEIGHT * scale
+    margin = 14 * scale
+    tick = 5 * scale
+
+    # Vertical layout first: the y ticks depend only on the plot height.
+    top = margin + (GLYPH_HEIGHT * title_scale + 8 * scale if title else 0)
+    bottom = height - margin - (line + 6 * scale if xlabel else 0) - line - tick - 4 * scale
+    y_ticks = _ticks(y_lo, y_hi, log_y, bottom - top, 45 * scale, 2.5 * line)
+    label_width = max(text_size(t, scale)[0] for t in y_ticks.labels)
+    left = margin + (line + 8 * scale if ylabel else 0) + label_width + tick + 4 * scale
+    right = width - margin - 2 * char
+    if right - left < 60 or bottom - top < 40:
+        raise ValueError(f"width, height: {width}x{height} leaves no room for the plot area")
+    plot = (left, top, right, bottom)
+    x_axis = Axis(x_lo, x_hi, left, right - 1, log_x)
+    y_axis = Axis(y_lo, y_hi, bottom - 1, top, log_y)
+    x_ticks = _x_ticks(x_lo, x_hi, log_x, right - left, scale)
+
+    image = canvas.new_image(width, height)
+    # Grid: minor lines, then major lines.
+    for ticks_, axis, vertical in ((x_ticks, x_axis, True), (y_ticks, y_axis, False)):
+        for values, color in ((ticks_.minor, _MINOR_GRID), (ticks_.major, _GRID)):
+            for p in np.rint(axis.to_pixel(values)).astype(int):
+                box = (p, top, p + scale, bottom) if vertical else (left, p, right, p + scale)
+                canvas.fill_rect(image, box, color)
+
+    # Series, clipped to the plot area.
+    shape = (height, width)
+    all_cover = canvas.coverage_layer(shape)
+    for i, s in enumerate(series):
+        layer = _draw_series(shape, s, x_axis, y_axis, plot, scale)
+        canvas.blend(image, layer, PALETTE[i % len(PALETTE)])
+        np.maximum(all_cover, layer, out=all_cover)
+
+    # Frame and ticks.
+    f = scale
+    for box in ((left - f, top - f, right + f, top), (left - f, bottom, right + f, bottom + f),
+                (left - f, top, left, bottom), (right, top, right + f, bottom)):
+        canvas.fill_rect(image, box, _FRAME)
+    for values, length in ((x_ticks.minor, tick * 3 // 5), (x_ticks.major, tick)):
+        for p in np.rint(x_axis.to_pixel(values)).astype(int):
+            canvas.fill_rect(image, (p, bottom + f, p + f, bottom + f + length), _FRAME)
+    for values, length in ((y_ticks.minor, tick * 3 // 5), (y_ticks.major, tick)):
+        for p in np.rint(y_axis.to_pixel(values)).astype(int):
+            canvas.fill_rect(image, (left - f - length, p, left - f, p + f), _FRAME)
+
+    # Tick labels.
+    for value, text in zip(x_ticks.major, x_ticks.labels):
+        p = int(np.rint(x_axis.to_pixel(value)))
+        canvas.draw_text(image, p, bottom + f + tick + 4 * scale, text, _TEXT, scale=scale,
+                         anchor="center")
+    for value, text in zip(y_ticks.major, y_ticks.labels):
+        p = int(np.rint(y_axis.to_pixel(value)))
+        canvas.draw_text(image, left - f - tick - 4 * scale, p, text, _TEXT, scale=scale,
+                         anchor="right", valign="middle")
+
+    # Axis labels and title.
+    if xlabel:
+        canvas.draw_text(image, (left + right) // 2, height - margin - 7 * scale, xlabel, _TEXT,
+                         scale=scale, anchor="center")
+    if ylabel:
+        canvas.draw_text(image, margin, (top + bottom) // 2, ylabel, _TEXT, scale=scale,
+                         anchor="center", vertical=True)
+    title_box = None
+    if title:
+        title_box = canvas.draw_text(image, (left + right) // 2, margin, title, _TEXT,
+                                     scale=title_scale, anchor="center")
+
+    # Legend.
+    legend_box = None
+    entries = [(i, s) for i, s in enumerate(series) if s.label]
+    if entries:
+        w, h, row = _legend_size([s for _, s in entries], scale)
+        legend_box = _place_legend(all_cover, plot, (w, h), scale)
+        lx, ly = legend_box[0], legend_box[1]
+        canvas.fill_rect(image, legend_box, _WHITE, alpha=0.9)
+        for box in ((lx, ly, lx + w, ly + f), (lx, ly + h - f, lx + w, ly + h),
+                    (lx, ly, lx + f, ly + h), (lx + w - f, ly, lx + w, ly + h)):
+            canvas.fill_rect(image, box, _LEGEND_EDGE)
+        for n, (i, s) in enumerate(entries):
+            cy = ly + 4 * scale + n * row + row // 2
+            x0, x1 = lx + 6 * scale, lx + 6 * scale + 30 * scale
+            layer = canvas.coverage_layer(shape)
+            radius = 1.0 * scale if s.style != "dotted" else 1.3 * scale
+            canvas.add_polyline(layer, [x0, x1], [cy, cy], radius, s.style)
+            if s.marker:
+                canvas.add_disc(layer, (x0 + x1) / 2, cy, 3.0 * scale)
+            canvas.blend(image, layer, PALETTE[i % len(PALETTE)])
+            canvas.draw_text(image, x1 + 8 * scale, cy, s.label, _TEXT, scale=scale, valign="middle")
+
+    return Chart(canvas.to_rgb8(image), x_axis, y_axis, plot, title_box, legend_box, x_ticks, y_ticks)
+
+
+def line_chart(path: str | os.PathLike, series: Sequence[Series], *, title: str = "",
+               xlabel: str = "", ylabel: str = "", log_x: bool = False, log_y: bool = False,
+               width: int = 800, height: int = 500) -> Path:
+    """Write a line chart of ``series`` as an RGB PNG at ``path`` and return the path.
+
+    Axes get a frame, ticks with compact labels and a light grid; log axes are labelled at
+    powers of ten with minor ticks. Each series gets the next colour of :data:`PALETTE`; the
+    legend sits in the corner of the plot where it hides the least. Parent folders of
+    ``path`` are created.
+
+    Raises ValueError for an empty ``series``, a size outside :data:`MIN_SIZE` ..
+    :data:`MAX_SIZE`, or values <= 0 on a log axis.
+    """
+    chart = render_chart(series, title=title, xlabel=xlabel, ylabel=ylabel, log_x=log_x,
+                         log_y=log_y, width=width, height=height)
+    return write_png(path, chart.pixels)
