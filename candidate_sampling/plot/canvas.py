@@ -72,7 +72,11 @@ def blend(image: np.ndarray, coverage: np.ndarray, color: Color, origin: tuple[i
     ``origin`` is the ``(x, y)`` of the coverage array's top-left pixel; parts outside the
     image are dropped.
     """
-    x0, y0 = origin
+    rows, cols = np.flatnonzero(coverage.any(axis=1)), np.flatnonzero(coverage.any(axis=0))
+    if rows.size == 0:
+        return
+    coverage = coverage[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]  # only the painted part
+    x0, y0 = origin[0] + int(cols[0]), origin[1] + int(rows[0])
     h, w = coverage.shape
     left, top, right, bottom = _clip_box((x0, y0, x0 + w, y0 + h), image.shape)
     if left >= right or top >= bottom:
