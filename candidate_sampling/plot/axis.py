@@ -96,35 +96,52 @@ def linear_ticks(lo: float, hi: float, count: int) -> Ticks:
     return Ticks(tuple(major), tuple(format_ticks(major, step)))
 
 
-def log_ticks(lo: float, hi: float, decade_pixels: float, label_pixels: float) -> Ticks:
-    """Ticks of a log axis over ``[lo, hi]`` (``lo > 0``).
+def _leading_digit(value: float) -> int:
+    return round(value / 10.0 ** math.floor(math.log10(value) + 1e-9))
 
-    Spans of two decades or more are labelled at powers of ten (every n-th one when a
-    decade is narrower than ``label_pixels``), with minor ticks at 2..9 times each power
-    when a decade is at least 30 pixels wide. Narrower spans are labelled at 1, 2 and 5
-    times powers of ten, or, failing two of those, at linear 1-2-5 steps.
+
+def log_ticks(lo: float, hi: float, decade_pixels: float, label_pixels: float) -> Ticks:
+    """Ticks of a log axis over ``[lo, hi]`` (``lo > 0``), a decade ``decade_pixels`` long.
+
+    Labels stand at least ``label_pixels`` apart. Spans holding three powers of ten or more
+    are labelled at powers of ten (every n-th one when a decade is narrower than
+    ``label_pixels``), with minor ticks at 2..9 times each power when a decade is at
+    least 30 pixels wide. Narrower spans are labelled at 1, 2 and 5 times powers of ten
+    when three of those fit, else at linear 1-2-5 steps (at least one and a half label
+    widths apart), with minor ticks at the other multiples 1..9 of powers of ten.
     """
     k0, k1 = math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9)
     multiples = [m * 10.0 ** k for k in range(k0 - 1, k1 + 1) for m in range(1, 10)]
     inside = [_clean(v) for v in multiples if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
-    if k1 - k0 >= 1:
+
+    def fits(values: Sequence[float], room: float = 1.0) -> bool:
+        return len(values) >= 2 and bool(
+            np.min(np.diff(np.log10(values))) * decade_pixels >= room * label_pixels)
+
+    def ticks(major: list[float], minor: list[float]) -> Ticks:
+        return Ticks(tuple(major), _log_labels(major), tuple(v for v in minor if v not in major))
+
+    powers = [v for v in inside if _leading_digit(v) == 1]
+    if k1 - k0 >= 2:
         every = max(1, math.ceil(label_pixels / max(decade_pixels, 1e-9)))
         exponents = [k for k in range(k0, k1 + 1) if k % every == 0]  # keeps 10^0 when shown
         if len(exponents) < 2:
             exponents = list(range(k0, k1 + 1, every))
-        powers = [_clean(10.0 ** k) for k in exponents]
-        minor = [_clean(10.0 ** k) for k in range(k0, k1 + 1) if _clean(10.0 ** k) not in powers]
-        if decade_pixels >= 30:
-            minor += [v for v in inside if round(v / 10.0 ** math.floor(math.log10(v) + 1e-9)) != 1]
-        return Ticks(tuple(powers), _log_labels(powers), tuple(sorted(minor)))
-    major = [v for v in inside if round(v / 10.0 ** math.floor(math.log10(v) + 1e-9)) in (1, 2, 5)]
-    if len(major) < 2:
-        major = inside
-    if len(major) >= 2:
-        minor = [v for v in inside if v not in major]
-        return Ticks(tuple(major), _log_labels(major), tuple(minor))
-    ticks = linear_ticks(lo, hi, 4)
-    return Ticks(ticks.major, ticks.labels, tuple(v for v in inside if v not in ticks.major))
+        labelled = [_clean(10.0 ** k) for k in exponents]
+        return ticks(labelled, inside if decade_pixels >= 30 else powers)
+    one_two_five = [v for v in inside if _leading_digit(v) in (1, 2, 5)]
+    if len(one_two_five) >= 3 and fits(one_two_five):
+        return ticks(one_two_five, inside)
+    pixels = decade_pixels * math.log10(hi / lo)
+    for count in range(min(20, int(pixels // label_pixels)), 1, -1):
+        linear = linear_ticks(lo, hi, count)
+        if len(linear.major) >= 3 and fits(linear.major, room=1.5):
+            return Ticks(linear.major, linear.labels, tuple(v for v in inside if v not in linear.major))
+    for major in (one_two_five, powers):
+        if fits(major):
+            return ticks(major, inside)
+    linear = linear_ticks(lo, hi, 2)
+    return Ticks(linear.major, linear.labels, tuple(v for v in inside if v not in linear.major))
 
 
 def _log_labels(values: Sequence[float]) -> tuple[str, ...]:

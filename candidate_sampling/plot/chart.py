@@ -16,7 +16,7 @@ from .canvas import Box, Color, hex_color
 from .font import GLYPH_HEIGHT, text_size
 from .png import write_png
 
-__all__ = ["Series", "Chart", "PALETTE", "MIN_SIZE", "MAX_SIZE", "render_chart", "line_chart"]
+__all__ = ["Series", "Chart", "PALETTE", "MIN_SIZE", "MAX_SIZE", "fit_text", "render_chart", "line_chart"]
 
 PALETTE: tuple[Color, ...] = tuple(hex_color(c) for c in (
     "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"))
@@ -34,6 +34,8 @@ _GRID = hex_color("#E3E3E3")
 _MINOR_GRID = hex_color("#F3F3F3")
 _LEGEND_EDGE = hex_color("#BBBBBB")
 _WHITE = (255, 255, 255)
+_MARKER_RADIUS = 3.0
+_LEGEND_SAMPLE = 44  # pixels before the label: padding, line sample, gap (times the scale)
 
 
 @dataclass(frozen=True)
@@ -116,20 +118,24 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
 
 
+def _line_radius(s: Series, scale: int) -> float:
+    """Half the line width: 2 px lines, dots a little bigger."""
+    return (1.3 if s.style == "dotted" else 1.0) * scale
+
+
 def _draw_series(shape: tuple[int, int], s: Series, x_axis: Axis, y_axis: Axis,
                  clip: Box, scale: int) -> np.ndarray:
     layer = canvas.coverage_layer(shape)
     x, y = s.points
     px, py = x_axis.to_pixel(x), y_axis.to_pixel(y)
     finite = np.isfinite(x) & np.isfinite(y)
-    radius = 1.0 * scale if s.style != "dotted" else 1.3 * scale
     for start, stop in _runs(finite):
-        canvas.add_polyline(layer, px[start:stop], py[start:stop], radius, s.style, clip)
-        if stop - start == 1 and not s.marker:
+        canvas.add_polyline(layer, px[start:stop], py[start:stop], _line_radius(s, scale), s.style, clip)
+        if stop - start == 1 and not s.marker:  # a lone point still shows
             canvas.add_disc(layer, px[start], py[start], 2.5 * scale, clip)
     if s.marker:
         for xi, yi in zip(px[finite], py[finite]):
-            canvas.add_disc(layer, xi, yi, 3.0 * scale, clip)
+            canvas.add_disc(layer, xi, yi, _MARKER_RADIUS * scale, clip)
     return layer
 
 
@@ -156,12 +162,27 @@ def _x_ticks(lo: float, hi: float, log: bool, pixels: float, scale: int) -> Tick
     return ticks
 
 
-def _legend_size(entries: Sequence[Series], scale: int) -> tuple[int, int, int]:
-    """``(width, height, row height)`` of the legend box."""
-    row = 14 * scale
-    sample = 30 * scale
-    width = max(text_size(s.label, scale)[0] for s in entries) + sample + 20 * scale
-    return width, row * len(entries) + 8 * scale, row
+def fit_text(text: str, pixels: int, scale: int = 1) -> str:
+    """``text``, cut short with ``...`` if needed so that it is at most ``pixels`` wide."""
+    if text_size(text, scale)[0] <= pixels:
+        return text
+    keep = max(0, (pixels // scale + 1) // 6 - 3)
+    return text[:keep].rstrip() + "..." if keep else ""
+
+
+def _legend_rows(entries: list[tuple[int, Series]], plot: Box,
+                 scale: int) -> list[tuple[int | None, str, Series | None]]:
+    """``(colour index, text, series)`` of each legend row: labels cut to half the plot
+    width, and a last row ``(n more)`` when the rows would not fit the plot height."""
+    left, top, right, bottom = plot
+    room = max(1, (bottom - top - 24 * scale) // (14 * scale))
+    shown = entries if len(entries) <= room else entries[:max(room - 1, 0)]
+    width = max((right - left) // 2 - _LEGEND_SAMPLE * scale, 12 * scale)
+    rows: list[tuple[int | None, str, Series | None]] = [
+        (i, fit_text(s.label, width, scale), s) for i, s in shown]
+    if len(shown) < len(entries):
+        rows.append((None, f"({len(entries) - len(shown)} more)", None))
+    return rows
 
 
 def _place_legend(coverage: np.ndarray, plot: Box, size: tuple[int, int], scale: int) -> Box:
@@ -174,6 +195,12 @@ def _place_legend(coverage: np.ndarray, plot: Box, size: tuple[int, int], scale:
         (right - inset - w, bottom - inset - h), (left + inset, bottom - inset - h)]
     best = min(corners, key=lambda c: float(coverage[c[1]:c[1] + h, c[0]:c[0] + w].sum()))
     return best[0], best[1], best[0] + w, best[1] + h
+
+
+def _centre(text: str, scale: int, at: int, extent: int, margin: int) -> int:
+    """The centre for ``text`` nearest to ``at`` that keeps it ``margin`` from both ends."""
+    half = text_size(text, scale)[0] // 2
+    return min(max(at, margin + half), extent - margin - half)
 
 
 def render_chart(series: Sequence[Series], *, title: str = "", xlabel: str = "", ylabel: str = "",
@@ -252,37 +279,46 @@ def render_chart(series: Sequence[Series], *, title: str = "", xlabel: str = "",
 
     # Axis labels and title.
     if xlabel:
-        canvas.draw_text(image, (left + right) // 2, height - margin - 7 * scale, xlabel, _TEXT,
-                         scale=scale, anchor="center")
+        text = fit_text(xlabel, width - 2 * margin, scale)
+        canvas.draw_text(image, _centre(text, scale, (left + right) // 2, width, margin),
+                         height - margin - 7 * scale, text, _TEXT, scale=scale, anchor="center")
     if ylabel:
-        canvas.draw_text(image, margin, (top + bottom) // 2, ylabel, _TEXT, scale=scale,
+        text = fit_text(ylabel, bottom - top, scale)
+        canvas.draw_text(image, margin, (top + bottom) // 2, text, _TEXT, scale=scale,
                          anchor="center", vertical=True)
     title_box = None
     if title:
-        title_box = canvas.draw_text(image, (left + right) // 2, margin, title, _TEXT,
-                                     scale=title_scale, anchor="center")
+        if text_size(title, title_scale)[0] > width - 2 * margin:
+            title_scale = scale
+        text = fit_text(title, width - 2 * margin, title_scale)
+        title_box = canvas.draw_text(image, _centre(text, title_scale, (left + right) // 2, width, margin),
+                                     margin, text, _TEXT, scale=title_scale, anchor="center")
 
     # Legend.
     legend_box = None
     entries = [(i, s) for i, s in enumerate(series) if s.label]
     if entries:
-        w, h, row = _legend_size([s for _, s in entries], scale)
+        rows = _legend_rows(entries, plot, scale)
+        row = 14 * scale
+        w = max(text_size(text, scale)[0] for _, text, _ in rows) + (_LEGEND_SAMPLE + 8) * scale
+        h = row * len(rows) + 8 * scale
         legend_box = _place_legend(all_cover, plot, (w, h), scale)
         lx, ly = legend_box[0], legend_box[1]
         canvas.fill_rect(image, legend_box, _WHITE, alpha=0.9)
         for box in ((lx, ly, lx + w, ly + f), (lx, ly + h - f, lx + w, ly + h),
                     (lx, ly, lx + f, ly + h), (lx + w - f, ly, lx + w, ly + h)):
             canvas.fill_rect(image, box, _LEGEND_EDGE)
-        for n, (i, s) in enumerate(entries):
+        for n, (i, text, s) in enumerate(rows):
             cy = ly + 4 * scale + n * row + row // 2
-            x0, x1 = lx + 6 * scale, lx + 6 * scale + 30 * scale
-            layer = canvas.coverage_layer(shape)
-            radius = 1.0 * scale if s.style != "dotted" else 1.3 * scale
-            canvas.add_polyline(layer, [x0, x1], [cy, cy], radius, s.style)
-            if s.marker:
-                canvas.add_disc(layer, (x0 + x1) / 2, cy, 3.0 * scale)
-            canvas.blend(image, layer, PALETTE[i % len(PALETTE)])
-            canvas.draw_text(image, x1 + 8 * scale, cy, s.label, _TEXT, scale=scale, valign="middle")
+            x0, x1 = lx + 6 * scale, lx + 36 * scale
+            if s is not None:
+                layer = canvas.coverage_layer(shape)
+                canvas.add_polyline(layer, [x0, x1], [cy, cy], _line_radius(s, scale), s.style)
+                if s.marker:
+                    canvas.add_disc(layer, (x0 + x1) / 2, cy, _MARKER_RADIUS * scale)
+                canvas.blend(image, layer, PALETTE[i % len(PALETTE)])
+            canvas.draw_text(image, lx + _LEGEND_SAMPLE * scale, cy, text, _TEXT, scale=scale,
+                             valign="middle")
 
     return Chart(canvas.to_rgb8(image), x_axis, y_axis, plot, title_box, legend_box, x_ticks, y_ticks)
 
