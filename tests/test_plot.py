@@ -11,7 +11,7 @@ import pytest
 from candidate_sampling.plot import Series, line_chart
 from candidate_sampling.plot.axis import (Axis, data_range, format_ticks, format_value,
                                           linear_ticks, log_ticks, nice_step)
-from candidate_sampling.plot.canvas import dash_segments
+from candidate_sampling.plot.canvas import dash_segments, thin_polyline
 from candidate_sampling.plot.chart import PALETTE, fit_text, render_chart
 from candidate_sampling.plot.font import glyph, text_mask
 from candidate_sampling.plot.png import PNG_SIGNATURE, decode_png, encode_png, read_png, write_png
@@ -175,6 +175,17 @@ def test_dash_pattern_runs_on_across_vertices():
     np.testing.assert_allclose(pieces, [(0, 0, 6, 0), (10, 2, 10, 8)])
     dots = dash_segments([0, 9], [0, 0], (0.0, 4.5))
     assert [p[0] for p in dots] == pytest.approx([0, 4.5, 9])
+
+
+def test_thinning_keeps_ends_and_every_move_of_a_pixel():
+    xs = np.linspace(0, 10, 1001)  # 100 points a pixel
+    ys = np.where(xs < 5, 0.0, 3.0)
+    kx, ky = thin_polyline(xs, ys)
+    assert (kx[0], ky[0], kx[-1], ky[-1]) == (0.0, 0.0, 10.0, 3.0)
+    assert 10 <= len(kx) <= 16
+    moves = np.maximum(np.abs(np.diff(kx)), np.abs(np.diff(ky)))[:-1]
+    assert np.all(moves >= 0.75 - 1e-9)
+    assert 3.0 in ky and 0.0 in ky  # the step survives
 
 
 # --- charts ----------------------------------------------------------------------------

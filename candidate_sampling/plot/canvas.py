@@ -17,8 +17,9 @@ import numpy as np
 from .font import text_mask, text_size
 
 __all__ = [
-    "Box", "Color", "LINE_STYLES", "new_image", "to_rgb8", "hex_color", "fill_rect", "blend",
-    "coverage_layer", "add_segment", "add_disc", "add_polyline", "dash_segments", "draw_text",
+    "Box", "Color", "LINE_STYLES", "new_image", "to_rgb8", "hex_color", "fill_rect", "stroke_rect",
+    "blend", "coverage_layer", "add_segment", "add_disc", "thin_polyline", "add_polyline",
+    "dash_segments", "draw_text",
 ]
 
 Color = tuple[int, int, int]
@@ -64,6 +65,14 @@ def fill_rect(image: np.ndarray, box: Box, color: Color, alpha: float = 1.0) -> 
     if left < right and top < bottom:
         region = image[top:bottom, left:right]
         region += alpha * (np.asarray(color, np.float32) - region)
+
+
+def stroke_rect(image: np.ndarray, box: Box, color: Color, width: int = 1) -> None:
+    """Draw the outline of ``box``, ``width`` pixels thick, inside the box."""
+    left, top, right, bottom = box
+    for edge in ((left, top, right, top + width), (left, bottom - width, right, bottom),
+                 (left, top, left + width, bottom), (right - width, top, right, bottom)):
+        fill_rect(image, edge, color)
 
 
 def blend(image: np.ndarray, coverage: np.ndarray, color: Color, origin: tuple[int, int] = (0, 0)) -> None:
@@ -151,10 +160,31 @@ def dash_segments(xs: Sequence[float], ys: Sequence[float],
     return pieces
 
 
+def thin_polyline(xs: Sequence[float], ys: Sequence[float],
+                  tolerance: float = 0.75) -> tuple[list[float], list[float]]:
+    """The vertices of a polyline less those within ``tolerance`` pixels of the last one kept.
+
+    The first and last vertices always stay; a dense series (thousands of points across a
+    few hundred pixels) keeps its shape to within ``tolerance`` with far fewer segments.
+    """
+    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
+    if len(xs) <= 2:
+        return xs, ys
+    keep_x, keep_y = [xs[0]], [ys[0]]
+    for x, y in zip(xs[1:-1], ys[1:-1]):
+        if abs(x - keep_x[-1]) >= tolerance or abs(y - keep_y[-1]) >= tolerance:
+            keep_x.append(x)
+            keep_y.append(y)
+    keep_x.append(xs[-1])
+    keep_y.append(ys[-1])
+    return keep_x, keep_y
+
+
 def add_polyline(layer: np.ndarray, xs: Sequence[float], ys: Sequence[float], radius: float,
                  style: str = "solid", clip: Box | None = None) -> None:
     """Add a polyline of half-width ``radius`` in a style of :data:`LINE_STYLES`."""
     pattern = LINE_STYLES[style]
+    xs, ys = thin_polyline(xs, ys)
     if pattern is None:
         pieces = [(xs[i], ys[i], xs[i + 1], ys[i + 1]) for i in range(len(xs) - 1)]
     else:

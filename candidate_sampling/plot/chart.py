@@ -34,11 +34,15 @@ _GRID = hex_color("#E3E3E3")
 _MINOR_GRID = hex_color("#F3F3F3")
 _LEGEND_EDGE = hex_color("#BBBBBB")
 _WHITE = (255, 255, 255)
+# Sizes in pixels at scale 1 (charts of 1600x1000 and more draw them twice as big).
 _MARKER_RADIUS = 3.0
-_LEGEND_SAMPLE = 44  # pixels before the label: padding, line sample, gap (times the scale)
+_MARGIN = 14  # around the chart
+_TICK = 5  # length of a major tick mark
+_LEGEND_ROW = 14
+_LEGEND_SAMPLE = 44  # from the legend's left edge to its labels: padding, line sample, gap
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Series:
     """One line of a chart: ``y`` against ``x``, drawn in ``style`` with markers at the points.
 
@@ -134,7 +138,7 @@ def _draw_series(shape: tuple[int, int], s: Series, x_axis: Axis, y_axis: Axis,
         if stop - start == 1 and not s.marker:  # a lone point still shows
             canvas.add_disc(layer, px[start], py[start], 2.5 * scale, clip)
     if s.marker:
-        for xi, yi in zip(px[finite], py[finite]):
+        for xi, yi in zip(*canvas.thin_polyline(px[finite], py[finite], tolerance=1.0)):
             canvas.add_disc(layer, xi, yi, _MARKER_RADIUS * scale, clip)
     return layer
 
@@ -175,7 +179,7 @@ def _legend_rows(entries: list[tuple[int, Series]], plot: Box,
     """``(colour index, text, series)`` of each legend row: labels cut to half the plot
     width, and a last row ``(n more)`` when the rows would not fit the plot height."""
     left, top, right, bottom = plot
-    room = max(1, (bottom - top - 24 * scale) // (14 * scale))
+    room = max(1, (bottom - top - 24 * scale) // (_LEGEND_ROW * scale))
     shown = entries if len(entries) <= room else entries[:max(room - 1, 0)]
     width = max((right - left) // 2 - _LEGEND_SAMPLE * scale, 12 * scale)
     rows: list[tuple[int | None, str, Series | None]] = [
@@ -203,10 +207,137 @@ def _centre(text: str, scale: int, at: int, extent: int, margin: int) -> int:
     return min(max(at, margin + half), extent - margin - half)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where everything goes, in pixels; ``scale`` magnifies text, lines and gaps."""
+
+    width: int
+    height: int
+    scale: int
+    plot: Box
+    x_axis: Axis
+    y_axis: Axis
+    x_ticks: Ticks
+    y_ticks: Ticks
+
+    @property
+    def margin(self) -> int:
+        return _MARGIN * self.scale
+
+    @property
+    def tick(self) -> int:
+        return _TICK * self.scale
+
+
+def _layout(series: Sequence[Series], width: int, height: int, title: str, xlabel: str,
+            ylabel: str, log_x: bool, log_y: bool) -> _Layout:
+    x_lo, x_hi = _finite_range(series, 0, log_x, "log_x")
+    y_lo, y_hi = _finite_range(series, 1, log_y, "log_y")
+    scale = max(1, min(width // 800, height // 500))
+    line, margin, tick = GLYPH_HEIGHT * scale, _MARGIN * scale, _TICK * scale
+    # Vertical layout first: the y ticks depend only on the plot height, the left margin
+    # on the widest y tick label, and the x ticks on what is left of the width.
+    top = margin + (GLYPH_HEIGHT * 2 * scale + 8 * scale if title else 0)
+    bottom = height - margin - (line + 6 * scale if xlabel else 0) - line - tick - 4 * scale
+    y_ticks = _ticks(y_lo, y_hi, log_y, bottom - top, 45 * scale, 2.5 * line)
+    label_width = max(text_size(t, scale)[0] for t in y_ticks.labels)
+    left = margin + (line + 8 * scale if ylabel else 0) + label_width + tick + 4 * scale
+    right = width - margin - 12 * scale
+    if right - left < 60 or bottom - top < 40:
+        raise ValueError(f"width, height: {width}x{height} leaves no room for the plot area")
+    x_ticks = _x_ticks(x_lo, x_hi, log_x, right - left, scale)
+    return _Layout(width, height, scale, (left, top, right, bottom),
+                   Axis(x_lo, x_hi, left, right - 1, log_x), Axis(y_lo, y_hi, bottom - 1, top, log_y),
+                   x_ticks, y_ticks)
+
+
+def _pixels(axis: Axis, values: Sequence[float]) -> list[int]:
+    return [int(p) for p in np.rint(axis.to_pixel(values))]
+
+
+def _draw_grid(image: np.ndarray, lay: _Layout) -> None:
+    left, top, right, bottom = lay.plot
+    for ticks, axis, vertical in ((lay.x_ticks, lay.x_axis, True), (lay.y_ticks, lay.y_axis, False)):
+        for values, color in ((ticks.minor, _MINOR_GRID), (ticks.major, _GRID)):
+            for p in _pixels(axis, values):
+                box = (p, top, p + lay.scale, bottom) if vertical else (left, p, right, p + lay.scale)
+                canvas.fill_rect(image, box, color)
+
+
+def _draw_axes(image: np.ndarray, lay: _Layout) -> None:
+    """The frame, outward tick marks (minor ones shorter) and tick labels."""
+    left, top, right, bottom = lay.plot
+    f, tick, scale = lay.scale, lay.tick, lay.scale
+    canvas.stroke_rect(image, (left - f, top - f, right + f, bottom + f), _FRAME, f)
+    for values, length in ((lay.x_ticks.minor, tick * 3 // 5), (lay.x_ticks.major, tick)):
+        for p in _pixels(lay.x_axis, values):
+            canvas.fill_rect(image, (p, bottom + f, p + f, bottom + f + length), _FRAME)
+    for values, length in ((lay.y_ticks.minor, tick * 3 // 5), (lay.y_ticks.major, tick)):
+        for p in _pixels(lay.y_axis, values):
+            canvas.fill_rect(image, (left - f - length, p, left - f, p + f), _FRAME)
+    for p, text in zip(_pixels(lay.x_axis, lay.x_ticks.major), lay.x_ticks.labels):
+        canvas.draw_text(image, p, bottom + f + tick + 4 * scale, text, _TEXT, scale=scale,
+                         anchor="center")
+    for p, text in zip(_pixels(lay.y_axis, lay.y_ticks.major), lay.y_ticks.labels):
+        canvas.draw_text(image, left - f - tick - 4 * scale, p, text, _TEXT, scale=scale,
+                         anchor="right", valign="middle")
+
+
+def _draw_labels(image: np.ndarray, lay: _Layout, title: str, xlabel: str, ylabel: str) -> Box | None:
+    """Axis labels and the title (twice the size when it fits); returns the title's box."""
+    left, top, right, bottom = lay.plot
+    scale, margin, room = lay.scale, lay.margin, lay.width - 2 * lay.margin
+    if xlabel:
+        text = fit_text(xlabel, room, scale)
+        canvas.draw_text(image, _centre(text, scale, (left + right) // 2, lay.width, margin),
+                         lay.height - margin - 7 * scale, text, _TEXT, scale=scale, anchor="center")
+    if ylabel:
+        text = fit_text(ylabel, bottom - top, scale)
+        canvas.draw_text(image, margin, (top + bottom) // 2, text, _TEXT, scale=scale,
+                         anchor="center", vertical=True)
+    if not title:
+        return None
+    title_scale = 2 * scale if text_size(title, 2 * scale)[0] <= room else scale
+    text = fit_text(title, room, title_scale)
+    return canvas.draw_text(image, _centre(text, title_scale, (left + right) // 2, lay.width, margin),
+                            margin, text, _TEXT, scale=title_scale, anchor="center")
+
+
+def _draw_legend(image: np.ndarray, lay: _Layout, series: Sequence[Series],
+                 coverage: np.ndarray) -> Box | None:
+    """A legend of the labelled series where it hides the least of ``coverage``."""
+    entries = [(i, s) for i, s in enumerate(series) if s.label]
+    if not entries:
+        return None
+    scale, row = lay.scale, _LEGEND_ROW * lay.scale
+    rows = _legend_rows(entries, lay.plot, scale)
+    w = max(text_size(text, scale)[0] for _, text, _ in rows) + (_LEGEND_SAMPLE + 8) * scale
+    h = row * len(rows) + 8 * scale
+    box = _place_legend(coverage, lay.plot, (w, h), scale)
+    canvas.fill_rect(image, box, _WHITE, alpha=0.9)
+    canvas.stroke_rect(image, box, _LEGEND_EDGE, scale)
+    for n, (i, text, s) in enumerate(rows):
+        cy = box[1] + 4 * scale + n * row + row // 2
+        if s is not None:
+            x0, x1 = box[0] + 6 * scale, box[0] + 36 * scale
+            layer = canvas.coverage_layer(coverage.shape)
+            canvas.add_polyline(layer, [x0, x1], [cy, cy], _line_radius(s, scale), s.style)
+            if s.marker:
+                canvas.add_disc(layer, (x0 + x1) / 2, cy, _MARKER_RADIUS * scale)
+            canvas.blend(image, layer, PALETTE[i % len(PALETTE)])
+        canvas.draw_text(image, box[0] + _LEGEND_SAMPLE * scale, cy, text, _TEXT, scale=scale,
+                         valign="middle")
+    return box
+
+
 def render_chart(series: Sequence[Series], *, title: str = "", xlabel: str = "", ylabel: str = "",
                  log_x: bool = False, log_y: bool = False, width: int = 800,
                  height: int = 500) -> Chart:
-    """Draw a line chart in memory; :func:`line_chart` writes it to a PNG file."""
+    """Draw a line chart in memory; :func:`line_chart` writes it to a PNG file.
+
+    Takes the arguments of :func:`line_chart` but the path; the returned :class:`Chart`
+    holds the pixels and the axes, so that where a value lands can be computed.
+    """
     width = _check_size("width", width, MIN_SIZE[0], MAX_SIZE[0])
     height = _check_size("height", height, MIN_SIZE[1], MAX_SIZE[1])
     series = list(series)
@@ -215,112 +346,20 @@ def render_chart(series: Sequence[Series], *, title: str = "", xlabel: str = "",
     for i, s in enumerate(series):
         if not isinstance(s, Series):
             raise ValueError(f"series: item {i} is a {type(s).__name__}, not a Series")
-    x_lo, x_hi = _finite_range(series, 0, log_x, "log_x")
-    y_lo, y_hi = _finite_range(series, 1, log_y, "log_y")
-
-    scale = max(1, min(width // 800, height // 500))
-    title_scale = 2 * scale
-    char = 6 * scale
-    line = GLYPH_HEIGHT * scale
-    margin = 14 * scale
-    tick = 5 * scale
-
-    # Vertical layout first: the y ticks depend only on the plot height.
-    top = margin + (GLYPH_HEIGHT * title_scale + 8 * scale if title else 0)
-    bottom = height - margin - (line + 6 * scale if xlabel else 0) - line - tick - 4 * scale
-    y_ticks = _ticks(y_lo, y_hi, log_y, bottom - top, 45 * scale, 2.5 * line)
-    label_width = max(text_size(t, scale)[0] for t in y_ticks.labels)
-    left = margin + (line + 8 * scale if ylabel else 0) + label_width + tick + 4 * scale
-    right = width - margin - 2 * char
-    if right - left < 60 or bottom - top < 40:
-        raise ValueError(f"width, height: {width}x{height} leaves no room for the plot area")
-    plot = (left, top, right, bottom)
-    x_axis = Axis(x_lo, x_hi, left, right - 1, log_x)
-    y_axis = Axis(y_lo, y_hi, bottom - 1, top, log_y)
-    x_ticks = _x_ticks(x_lo, x_hi, log_x, right - left, scale)
+    lay = _layout(series, width, height, title, xlabel, ylabel, log_x, log_y)
 
     image = canvas.new_image(width, height)
-    # Grid: minor lines, then major lines.
-    for ticks_, axis, vertical in ((x_ticks, x_axis, True), (y_ticks, y_axis, False)):
-        for values, color in ((ticks_.minor, _MINOR_GRID), (ticks_.major, _GRID)):
-            for p in np.rint(axis.to_pixel(values)).astype(int):
-                box = (p, top, p + scale, bottom) if vertical else (left, p, right, p + scale)
-                canvas.fill_rect(image, box, color)
-
-    # Series, clipped to the plot area.
-    shape = (height, width)
-    all_cover = canvas.coverage_layer(shape)
+    _draw_grid(image, lay)
+    coverage = canvas.coverage_layer((height, width))
     for i, s in enumerate(series):
-        layer = _draw_series(shape, s, x_axis, y_axis, plot, scale)
+        layer = _draw_series(coverage.shape, s, lay.x_axis, lay.y_axis, lay.plot, lay.scale)
         canvas.blend(image, layer, PALETTE[i % len(PALETTE)])
-        np.maximum(all_cover, layer, out=all_cover)
-
-    # Frame and ticks.
-    f = scale
-    for box in ((left - f, top - f, right + f, top), (left - f, bottom, right + f, bottom + f),
-                (left - f, top, left, bottom), (right, top, right + f, bottom)):
-        canvas.fill_rect(image, box, _FRAME)
-    for values, length in ((x_ticks.minor, tick * 3 // 5), (x_ticks.major, tick)):
-        for p in np.rint(x_axis.to_pixel(values)).astype(int):
-            canvas.fill_rect(image, (p, bottom + f, p + f, bottom + f + length), _FRAME)
-    for values, length in ((y_ticks.minor, tick * 3 // 5), (y_ticks.major, tick)):
-        for p in np.rint(y_axis.to_pixel(values)).astype(int):
-            canvas.fill_rect(image, (left - f - length, p, left - f, p + f), _FRAME)
-
-    # Tick labels.
-    for value, text in zip(x_ticks.major, x_ticks.labels):
-        p = int(np.rint(x_axis.to_pixel(value)))
-        canvas.draw_text(image, p, bottom + f + tick + 4 * scale, text, _TEXT, scale=scale,
-                         anchor="center")
-    for value, text in zip(y_ticks.major, y_ticks.labels):
-        p = int(np.rint(y_axis.to_pixel(value)))
-        canvas.draw_text(image, left - f - tick - 4 * scale, p, text, _TEXT, scale=scale,
-                         anchor="right", valign="middle")
-
-    # Axis labels and title.
-    if xlabel:
-        text = fit_text(xlabel, width - 2 * margin, scale)
-        canvas.draw_text(image, _centre(text, scale, (left + right) // 2, width, margin),
-                         height - margin - 7 * scale, text, _TEXT, scale=scale, anchor="center")
-    if ylabel:
-        text = fit_text(ylabel, bottom - top, scale)
-        canvas.draw_text(image, margin, (top + bottom) // 2, text, _TEXT, scale=scale,
-                         anchor="center", vertical=True)
-    title_box = None
-    if title:
-        if text_size(title, title_scale)[0] > width - 2 * margin:
-            title_scale = scale
-        text = fit_text(title, width - 2 * margin, title_scale)
-        title_box = canvas.draw_text(image, _centre(text, title_scale, (left + right) // 2, width, margin),
-                                     margin, text, _TEXT, scale=title_scale, anchor="center")
-
-    # Legend.
-    legend_box = None
-    entries = [(i, s) for i, s in enumerate(series) if s.label]
-    if entries:
-        rows = _legend_rows(entries, plot, scale)
-        row = 14 * scale
-        w = max(text_size(text, scale)[0] for _, text, _ in rows) + (_LEGEND_SAMPLE + 8) * scale
-        h = row * len(rows) + 8 * scale
-        legend_box = _place_legend(all_cover, plot, (w, h), scale)
-        lx, ly = legend_box[0], legend_box[1]
-        canvas.fill_rect(image, legend_box, _WHITE, alpha=0.9)
-        for box in ((lx, ly, lx + w, ly + f), (lx, ly + h - f, lx + w, ly + h),
-                    (lx, ly, lx + f, ly + h), (lx + w - f, ly, lx + w, ly + h)):
-            canvas.fill_rect(image, box, _LEGEND_EDGE)
-        for n, (i, text, s) in enumerate(rows):
-            cy = ly + 4 * scale + n * row + row // 2
-            x0, x1 = lx + 6 * scale, lx + 36 * scale
-            if s is not None:
-                layer = canvas.coverage_layer(shape)
-                canvas.add_polyline(layer, [x0, x1], [cy, cy], _line_radius(s, scale), s.style)
-                if s.marker:
-                    canvas.add_disc(layer, (x0 + x1) / 2, cy, _MARKER_RADIUS * scale)
-                canvas.blend(image, layer, PALETTE[i % len(PALETTE)])
-            canvas.draw_text(image, lx + _LEGEND_SAMPLE * scale, cy, text, _TEXT, scale=scale,
-                             valign="middle")
-
-    return Chart(canvas.to_rgb8(image), x_axis, y_axis, plot, title_box, legend_box, x_ticks, y_ticks)
+        np.maximum(coverage, layer, out=coverage)
+    _draw_axes(image, lay)
+    title_box = _draw_labels(image, lay, title, xlabel, ylabel)
+    legend_box = _draw_legend(image, lay, series, coverage)
+    return Chart(canvas.to_rgb8(image), lay.x_axis, lay.y_axis, lay.plot, title_box, legend_box,
+                 lay.x_ticks, lay.y_ticks)
 
 
 def line_chart(path: str | os.PathLike, series: Sequence[Series], *, title: str = "",
