@@ -1,45 +1,66 @@
-"""Unique log-uniform sampling, ``num_sampled`` of ``range_max``: our native samplers on
-every installed backend, and the exact TensorFlow and Paddle streams (computed on the
-host with NumPy), against TensorFlow's own kernel, in one interleaved run.
-
-    .venv/bin/python benchmarks/bench_samplers.py [--num-sampled 8192] [--range-max 1000000]
-
-Prints a Markdown table of medians (ms) and the ratio to TensorFlow (lower is better).
+"""Runners of unique log-uniform sampling, ``num_sampled`` of ``range_max``: the native
+samplers on each backend, and the exact TensorFlow and Paddle streams (computed on the
+host with NumPy); TensorFlow's own kernel is the peer they are compared with
+(``peers/tf_peer.py``, task :func:`tf_sampler_task`).
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import json
-import sys
-from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
+import candidate_sampling as cs
 
-import candidate_sampling as cs  # noqa: E402
-from benchmarks.harness import interleave_with_tensorflow, markdown_table, time_calls  # noqa: E402
+from .harness import Runner, timed_runner
+
+__all__ = ["NATIVE", "TF_STREAM", "PADDLE_STREAM", "TF_KERNEL", "sampler_runners",
+           "tf_sampler_task"]
+
+NATIVE = "{backend} (native)"
+TF_STREAM = "tf stream (exact)"
+PADDLE_STREAM = "paddle stream (exact)"
+TF_KERNEL = "tensorflow kernel"
 
 
-def our_runners(num_sampled: int, range_max: int, number: int) -> dict:
+def _native(backend: str, num_sampled: int, range_max: int, number: int,
+            budget_s: float | None) -> Runner:
     labels = np.array([[1]])
-    call = lambda y: (lambda: cs.log_uniform_candidate_sampler(y, 1, num_sampled, True, range_max))
-    runners = {"numpy": lambda: time_calls(call(labels), number)}
-    if importlib.util.find_spec("torch"):
+    call = lambda y, **kw: (lambda: cs.log_uniform_candidate_sampler(y, 1, num_sampled, True,
+                                                                     range_max, **kw))
+    if backend == "numpy":
+        return timed_runner(call(labels), number, budget_s=budget_s)
+    if backend == "torch":
         import torch
 
-        runners["torch"] = lambda: time_calls(call(torch.from_numpy(labels)), number)
-    if importlib.util.find_spec("jax"):
+        from .bench_step import torch_device, torch_sync
+
+        device = torch_device()
+        return timed_runner(call(torch.from_numpy(labels).to(device)), number,
+                            sync=torch_sync(device), budget_s=budget_s)
+    if backend == "jax":
         import jax
 
-        y = jax.numpy.asarray(labels)
-        key = jax.random.key(0)
+        y, key = jax.numpy.asarray(labels), jax.random.key(0)
         jitted = jax.jit(lambda y, k: cs.log_uniform_candidate_sampler(y, 1, num_sampled, True,
                                                                        range_max, rng=k))
-        runners["jax (jit)"] = lambda: time_calls(lambda: jitted(y, key), number,
-                                                  sync=lambda o: o[0].block_until_ready())
+        return timed_runner(lambda: jitted(y, key), number, sync=jax.block_until_ready,
+                            budget_s=budget_s)
+    if backend == "cupy":
+        import cupy
+
+        sync = lambda _: cupy.cuda.get_current_stream().synchronize()
+        return timed_runner(call(cupy.asarray(labels), rng=cupy.random.default_rng(0)), number,
+                            sync=sync, budget_s=budget_s)
+    raise ValueError(f"backend: must be one of numpy, torch, jax, cupy, got {backend!r}")
+
+
+def sampler_runners(backends: list[str], num_sampled: int, range_max: int, number: int,
+                    budget_s: float | None = None) -> dict[str, Runner]:
+    """The native sampler of each of ``backends``, then the exact TensorFlow and Paddle
+    streams."""
+    runners = {NATIVE.format(backend=b): _native(b, num_sampled, range_max, number, budget_s)
+               for b in backends}
     from candidate_sampling.compat.paddle.log_uniform import (
         expected_count,
         probability,
@@ -47,43 +68,22 @@ def our_runners(num_sampled: int, range_max: int, number: int) -> dict:
     )
     from candidate_sampling.compat.tf import random as tf_random
 
+    labels = np.array([[1]])
     tf_random.set_seed(1234)
-    runners["tf stream (exact)"] = lambda: time_calls(
+    runners[TF_STREAM] = timed_runner(
         lambda: tf_random.log_uniform_candidate_sampler(labels, 1, num_sampled, True, range_max,
-                                                        seed=7), number)
+                                                        seed=7), number, budget_s=budget_s)
 
     def paddle_stream():
         classes, tries = unique_negatives(range_max, num_sampled, 7)
         return expected_count(probability(classes, range_max), tries, num_sampled)
 
-    runners["paddle stream (exact)"] = lambda: time_calls(paddle_stream, number)
+    runners[PADDLE_STREAM] = timed_runner(paddle_stream, number, budget_s=budget_s)
     return runners
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--num-sampled", type=int, default=8192)
-    parser.add_argument("--range-max", type=int, default=10**6)
-    parser.add_argument("--number", type=int, default=10, help="timed calls per round")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args(argv)
-    runners = our_runners(args.num_sampled, args.range_max, args.number)
-    timings = interleave_with_tensorflow(
-        runners, args.rounds, "tensorflow", task="sampler", sampler="log_uniform",
-        num_sampled=args.num_sampled, range_max=args.range_max, unique=True, number=args.number)
-    reference = timings.get("tensorflow")
-    rows = [[name, t.median * 1e3, min(t.times) * 1e3, max(t.times) * 1e3,
-             t.median / reference.median if reference else "n/a"] for name, t in timings.items()]
-    print(f"unique log-uniform sampler, num_sampled={args.num_sampled}, range_max={args.range_max}")
-    print(markdown_table(["backend", "median ms", "min ms", "max ms", "/ tensorflow"], rows))
-    if reference is None:
-        print("(TensorFlow not found: set CS_BENCH_TF_PYTHON or run bash oracles/regenerate.sh tf2)")
-    figures = {name: t.as_dict() for name, t in timings.items()}
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1))
-    return figures
-
-
-if __name__ == "__main__":
-    main()
+def tf_sampler_task(num_sampled: int, range_max: int, number: int,
+                    budget_s: float | None = None) -> dict[str, Any]:
+    """The TensorFlow peer's task for the same sampling."""
+    return {"task": "sampler", "sampler": "log_uniform", "num_sampled": num_sampled,
+            "range_max": range_max, "unique": True, "number": number, "budget_s": budget_s}

@@ -1,135 +1,206 @@
-"""A training step of sampled softmax (sampler, forward, backward, update of the touched
-rows) on PyTorch and JAX, against TensorFlow 2.21's ``tf.function`` step and the bare
-floor of the same shapes (the three matrix products a step cannot avoid), over a range of
-``num_classes``; and the NumPy forward against its one-matmul floor.
+"""Runners of a training step of sampled softmax and NCE (sampler, forward, backward with
+the input gradient, update of the touched rows) on each backend, with the bare floor of
+the same shapes (the three matrix products a step cannot avoid: ``x w^T`` forward, then
+``g w`` and ``g^T x`` backward), and the NumPy/CuPy forward against its one matmul.
 
-    .venv/bin/python benchmarks/bench_step.py [--classes 20000 200000 2000000] [--rounds 5]
+Every function returns ``{name: runner}`` for :func:`~.harness.interleave`; the names are
+those of :data:`STEP`, :data:`STEP_FLOOR`, :data:`FORWARD` and :data:`FORWARD_FLOOR`.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import json
-import sys
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
+import candidate_sampling as cs
 
-import candidate_sampling as cs  # noqa: E402
-from benchmarks.harness import interleave_with_tensorflow, markdown_table, time_calls  # noqa: E402
+from .harness import Runner, timed_runner
 
-B, D, S = 512, 256, 4096
+__all__ = ["StepShape", "LOSSES", "STEP", "STEP_FLOOR", "FORWARD", "FORWARD_FLOOR",
+           "LEARNING_RATE", "initial_weights", "add_rows", "torch_device", "torch_sync",
+           "torch_runners", "jax_runners", "numpy_runners", "cupy_runners", "cupy_usable"]
+
+LOSSES = ("sampled_softmax", "nce")
+"""The sampled losses measured: ``sampled_softmax_loss`` and ``nce_loss``."""
+
+STEP = "{loss} step"
+STEP_FLOOR = "step floor"
+FORWARD = "forward"
+FORWARD_FLOOR = "forward floor"
+LEARNING_RATE = 0.1
 
 
-def torch_runners(num_classes: int, number: int) -> dict:
+@dataclass(frozen=True)
+class StepShape:
+    """``batch`` rows of ``dim`` inputs, ``num_sampled`` of ``num_classes`` classes."""
+
+    batch: int = 512
+    dim: int = 256
+    num_sampled: int = 4096
+    num_classes: int = 200_000
+
+
+def initial_weights(num_classes: int, dim: int, seed: int = 0, block: int = 4096) -> np.ndarray:
+    """``[num_classes, dim]`` float32 weights, normal with standard deviation 0.05: one
+    random block of ``block`` rows repeated (drawing 10^9 normal numbers would take longer
+    than the benchmark; the timings do not depend on the values)."""
+    rng = np.random.default_rng(seed)
+    tile = rng.standard_normal((min(block, num_classes), dim), dtype=np.float32) * 0.05
+    out = np.empty((num_classes, dim), np.float32)
+    for start in range(0, num_classes, tile.shape[0]):
+        out[start:start + tile.shape[0]] = tile[:num_classes - start]
+    return out
+
+
+def add_rows(xp: Any, target: Any, ids: Any, rows: Any) -> None:
+    """``target[ids] += rows`` in place, repeated ids accumulating (NumPy or CuPy)."""
+    if xp.__name__.startswith("cupy"):
+        import cupyx
+
+        cupyx.scatter_add(target, ids, rows)
+    else:
+        np.add.at(target, ids, rows)
+
+
+def torch_device() -> Any:
+    """CUDA when torch sees a GPU, else the CPU."""
     import torch
 
-    from candidate_sampling.layers.torch import SampledSoftmaxLoss
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
+
+def torch_sync(device: Any) -> Callable[[Any], Any] | None:
+    """Waits for the GPU inside a timed call (``None`` on the CPU)."""
+    import torch
+
+    return (lambda _: torch.cuda.synchronize(device)) if device.type == "cuda" else None
+
+
+def torch_runners(shape: StepShape, number: int, budget_s: float | None = None) -> dict[str, Runner]:
+    """``layers.torch`` modules with ``sparse=True`` (their own sampler) and an SGD update
+    of the touched rows; both losses share one set of weights."""
+    import torch
+
+    from candidate_sampling.layers.torch import NCELoss, SampledSoftmaxLoss
+
+    b, d, s, v = shape.batch, shape.dim, shape.num_sampled, shape.num_classes
+    device = torch_device()
+    sync = torch_sync(device)
     torch.manual_seed(0)
-    module = SampledSoftmaxLoss(num_classes, D, S, sparse=True, validate=False)
-    optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
-    x = torch.randn(B, D, requires_grad=True)
-    y = torch.randint(0, num_classes, (B, 1))
+    weight = torch.nn.Parameter(torch.from_numpy(initial_weights(v, d)).to(device))
+    bias = torch.nn.Parameter(torch.zeros(v, device=device))
+    x = torch.randn(b, d, device=device, requires_grad=True)
+    y = torch.randint(0, v, (b, 1), device=device)
+    runners = {}
+    for loss, cls in zip(LOSSES, (SampledSoftmaxLoss, NCELoss)):
+        # built on the meta device: no [V, D] initialisation (slow on a CPU), then shared
+        module = cls(v, d, s, sparse=True, validate=False, device="meta")
+        module.weight, module.bias = weight, bias
+        optimizer = torch.optim.SGD(module.parameters(), lr=LEARNING_RATE)
 
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        x.grad = None
-        module(x, y).backward()
-        optimizer.step()
+        def step(module=module, optimizer=optimizer):
+            optimizer.zero_grad(set_to_none=True)
+            x.grad = None
+            module(x, y).backward()
+            optimizer.step()
+            return x.grad
 
-    w, g = torch.randn(S, D), torch.randn(B, S)
-    xd = x.detach()
-
-    def floor():
-        return xd @ w.T, g @ w, g.T @ xd
-
-    return {"torch step": lambda: time_calls(step, number),
-            "torch floor": lambda: time_calls(floor, number)}
+        runners[STEP.format(loss=loss)] = timed_runner(step, number, sync=sync, budget_s=budget_s)
+    w, g, xd = torch.randn(s, d, device=device), torch.randn(b, s, device=device), x.detach()
+    runners[STEP_FLOOR] = timed_runner(lambda: (xd @ w.T, g @ w, g.T @ xd), number, sync=sync,
+                                       budget_s=budget_s)
+    return runners
 
 
-def jax_runners(num_classes: int, number: int) -> dict:
+def jax_runners(shape: StepShape, number: int, budget_s: float | None = None) -> dict[str, Runner]:
+    """The body of :func:`candidate_sampling.layers.jax.make_train_step` (sampler,
+    ``row_gradients``, ``apply_row_updates``, weights donated), jitted, returning the input
+    gradient too: a step that dropped it would let XLA skip one of the three products."""
     import jax
     import jax.numpy as jnp
 
     from candidate_sampling.layers.jax import apply_row_updates, row_gradients
 
+    b, d, s, v = shape.batch, shape.dim, shape.num_sampled, shape.num_classes
     keys = jax.random.split(jax.random.key(0), 4)
-    weights = jax.random.normal(keys[0], (num_classes, D)) * 0.05
-    biases = jnp.zeros(num_classes)
-    x = jax.random.normal(keys[1], (B, D))
-    y = jax.random.randint(keys[2], (B, 1), 0, num_classes)
+    x = jax.random.normal(keys[1], (b, d))
+    y = jax.random.randint(keys[2], (b, 1), 0, v)
+    state = {"params": (jnp.asarray(initial_weights(v, d)), jnp.zeros(v), keys[3])}
+    ready = jax.block_until_ready
+    runners = {}
+    for loss in LOSSES:
+        def step(weights, biases, key, loss=loss):
+            key, sub = jax.random.split(key)
+            values = cs.log_uniform_candidate_sampler(y, 1, s, True, v, rng=sub)
+            value, grads = row_gradients(weights, biases, x, y, values, loss=loss)
+            weights, biases = apply_row_updates(weights, biases, grads.ids, grads.weights,
+                                                grads.biases, LEARNING_RATE)
+            return (weights, biases, key), value, grads.inputs
 
-    def step(weights, biases, key):
-        key, sub = jax.random.split(key)
-        values = cs.log_uniform_candidate_sampler(y, 1, S, True, num_classes, rng=sub)
-        loss, grads = row_gradients(weights, biases, x, y, values)
-        weights, biases = apply_row_updates(weights, biases, grads.ids, grads.weights,
-                                            grads.biases, 0.1)
-        return weights, biases, key, loss, grads.inputs
+        jitted = jax.jit(step, donate_argnums=(0, 1))
 
-    jitted = jax.jit(step, donate_argnums=(0, 1))
-    state = {"params": (weights, biases, keys[3])}
+        def run(jitted=jitted):
+            state["params"], value, d_inputs = jitted(*state["params"])
+            return d_inputs
 
-    def run():
-        w, b, k = state["params"]
-        w, b, k, loss, gx = jitted(w, b, k)
-        state["params"] = (w, b, k)
-        return gx
-
-    w, g = jax.random.normal(keys[0], (S, D)), jax.random.normal(keys[1], (B, S))
+        runners[STEP.format(loss=loss)] = timed_runner(run, number, sync=ready, budget_s=budget_s)
+    w, g = jax.random.normal(keys[0], (s, d)), jax.random.normal(keys[1], (b, s))
     floor = jax.jit(lambda x, w, g: (x @ w.T, g @ w, g.T @ x))
-    ready = lambda out: jax.block_until_ready(out)
-    return {"jax step": lambda: time_calls(run, number, sync=ready),
-            "jax floor": lambda: time_calls(lambda: floor(x, w, g), number, sync=ready)}
+    runners[STEP_FLOOR] = timed_runner(lambda: floor(x, w, g), number, sync=ready,
+                                       budget_s=budget_s)
+    return runners
 
 
-def numpy_runners(num_classes: int, number: int) -> dict:
-    rng = np.random.default_rng(0)
-    weights = (rng.standard_normal((num_classes, D), dtype=np.float32) * 0.05)
-    biases = np.zeros(num_classes, np.float32)
-    x = rng.standard_normal((B, D), dtype=np.float32)
-    y = rng.integers(0, num_classes, (B, 1))
-    w = rng.standard_normal((S, D), dtype=np.float32)
-    forward = lambda: cs.sampled_softmax_loss(weights, biases, y, x, S, num_classes)
-    return {"numpy forward": lambda: time_calls(forward, number),
-            "numpy floor": lambda: time_calls(lambda: x @ w.T, number)}
+def numpy_runners(shape: StepShape, number: int, budget_s: float | None = None, *,
+                  xp: Any = np, rng: Any = None,
+                  sync: Callable[[Any], Any] | None = None) -> dict[str, Runner]:
+    """NumPy (or CuPy, ``xp``): the sampler, ``sampled_softmax_loss_and_grad`` /
+    ``nce_loss_and_grad`` and the SGD update of the touched rows (``np.add.at``); the
+    forward alone (``sampled_softmax_loss`` with its default sampler) and its floor."""
+    b, d, s, v = shape.batch, shape.dim, shape.num_sampled, shape.num_classes
+    gen = np.random.default_rng(0)
+    rng = gen if rng is None else rng
+    weights = xp.asarray(initial_weights(v, d))
+    biases = xp.zeros(v, dtype=xp.float32)
+    x = xp.asarray(gen.standard_normal((b, d), dtype=np.float32))
+    y = xp.asarray(gen.integers(0, v, (b, 1)))
+    w = xp.asarray(gen.standard_normal((s, d), dtype=np.float32))
+    g = xp.asarray(gen.standard_normal((b, s), dtype=np.float32))
+    runners = {}
+    for loss, loss_and_grad in zip(LOSSES, (cs.sampled_softmax_loss_and_grad,
+                                            cs.nce_loss_and_grad)):
+        def step(loss_and_grad=loss_and_grad):
+            values = cs.log_uniform_candidate_sampler(y, 1, s, True, v, rng=rng)
+            _, grads = loss_and_grad(weights, biases, y, x, s, v, sampled_values=values)
+            add_rows(xp, weights, grads.ids, -LEARNING_RATE * grads.weight_rows)
+            add_rows(xp, biases, grads.ids, -LEARNING_RATE * grads.bias_rows)
+            return grads.inputs
+
+        runners[STEP.format(loss=loss)] = timed_runner(step, number, sync=sync, budget_s=budget_s)
+    forward = lambda: cs.sampled_softmax_loss(weights, biases, y, x, s, v)
+    timed = lambda fn: timed_runner(fn, number, sync=sync, budget_s=budget_s)
+    runners[STEP_FLOOR] = timed(lambda: (x @ w.T, g @ w, g.T @ x))
+    runners[FORWARD] = timed(forward)
+    runners[FORWARD_FLOOR] = timed(lambda: x @ w.T)
+    return runners
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--classes", type=int, nargs="+", default=[20_000, 200_000, 2_000_000])
-    parser.add_argument("--number", type=int, default=5, help="timed steps per round")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    figures = {}
-    for num_classes in args.classes:
-        runners = numpy_runners(num_classes, args.number)
-        if importlib.util.find_spec("torch"):
-            runners.update(torch_runners(num_classes, args.number))
-        if importlib.util.find_spec("jax"):
-            runners.update(jax_runners(num_classes, args.number))
-        timings = interleave_with_tensorflow(
-            runners, args.rounds, "tensorflow step", task="step", batch=B, dim=D,
-            num_sampled=S, num_classes=num_classes, number=args.number)
-        med = {k: t.median * 1e3 for k, t in timings.items()}
-        tf_ms = med.get("tensorflow step")
-        rows = []
-        for name, ms in med.items():
-            floor = med.get(name.split()[0] + " floor")
-            rows.append([name, ms, ms / floor if floor and not name.endswith("floor") else "",
-                         ms / tf_ms if tf_ms and name.endswith("step") else ""])
-        print(f"\nB={B} D={D} S={S} num_classes={num_classes}")
-        print(markdown_table(["what", "median ms", "/ floor", "/ tensorflow"], rows))
-        figures[num_classes] = {k: t.as_dict() for k, t in timings.items()}
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1))
-    return figures
+def cupy_usable() -> bool:
+    """CuPy is installed and sees a GPU."""
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # not installed, no driver, no device
+        return False
 
 
-if __name__ == "__main__":
-    main()
+def cupy_runners(shape: StepShape, number: int, budget_s: float | None = None) -> dict[str, Runner]:
+    """:func:`numpy_runners` on CuPy arrays, synchronising the stream in every call."""
+    import cupy
+
+    sync = lambda _: cupy.cuda.get_current_stream().synchronize()
+    return numpy_runners(shape, number, budget_s, xp=cupy, rng=cupy.random.default_rng(0),
+                         sync=sync)

@@ -12,34 +12,35 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .peers.protocol import time_calls
+
 ROOT = Path(__file__).resolve().parents[1]
+PEERS = Path(__file__).resolve().parent / "peers"
 
-__all__ = ["time_calls", "Timing", "Peer", "tf_python", "interleave",
-           "interleave_with_tensorflow", "markdown_table", "ROOT"]
+__all__ = ["time_calls", "timed_runner", "Timing", "Peer", "tf_python", "tf_peer",
+           "naive_torch_peer", "interleave", "interleave_with_tensorflow", "markdown_table",
+           "ROOT"]
+
+Runner = Callable[[], list[float]]
 
 
-def time_calls(fn: Callable[[], Any], number: int, warmup: int = 2,
-               sync: Callable[[Any], Any] | None = None) -> list[float]:
-    """Seconds per call of ``fn``, ``number`` timed calls after ``warmup`` untimed ones.
+def timed_runner(fn: Callable[[], Any], number: int, warmup: int = 2,
+                 sync: Callable[[Any], Any] | None = None,
+                 budget_s: float | None = None) -> Runner:
+    """A runner for :func:`interleave`: each call times ``fn`` with :func:`time_calls`;
+    only the first call warms up (``warmup`` untimed calls)."""
+    left = [warmup]
 
-    ``sync(result)`` waits for asynchronous work (``block_until_ready``, CUDA sync)."""
-    for _ in range(warmup):
-        out = fn()
-        if sync is not None:
-            sync(out)
-    times = []
-    for _ in range(number):
-        start = time.perf_counter()
-        out = fn()
-        if sync is not None:
-            sync(out)
-        times.append(time.perf_counter() - start)
-    return times
+    def run() -> list[float]:
+        times = time_calls(fn, number, left[0], sync, budget_s)
+        left[0] = 0
+        return times
+
+    return run
 
 
 @dataclass
@@ -55,16 +56,18 @@ class Timing:
 
     def as_dict(self) -> dict:
         return {"name": self.name, "median_s": self.median, "min_s": min(self.times),
-                "max_s": max(self.times), "n": len(self.times)}
+                "max_s": max(self.times), "n": len(self.times), "times_s": list(self.times)}
 
 
 class Peer:
-    """A peer implementation in its own process and interpreter, kept warm; it answers
-    one JSON request per line with ``{"times": [...]}`` (see ``peers/``)."""
+    """A peer implementation in its own process and interpreter, kept warm: ``argv`` is
+    its command line (``python script.py`` or ``python -m module``); it answers one JSON
+    request per line with ``{"times": [...], "version": ...}`` (see ``peers/``)."""
 
-    def __init__(self, python: str, script: str | Path):
+    def __init__(self, *argv: str | Path):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([python, str(script)], stdin=subprocess.PIPE,
+        self.version: str | None = None
+        self.proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True, env=env)
 
@@ -77,12 +80,25 @@ class Peer:
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(f"peer: {answer['error']}")
+        self.version = answer.get("version", self.version)
         return answer
+
+    def runner(self, warmup: int = 2, **task: Any) -> Runner:
+        """A runner for :func:`interleave` that sends ``task``; only the first request
+        warms up (``warmup`` untimed calls)."""
+        left = [warmup]
+
+        def run() -> list[float]:
+            times = self.request(**task, warmup=left[0])["times"]
+            left[0] = 0
+            return times
+
+        return run
 
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.stdin.close()
-            self.proc.wait(timeout=30)
+            self.proc.wait(timeout=60)
 
     def __enter__(self) -> "Peer":
         return self
@@ -93,23 +109,37 @@ class Peer:
 
 def tf_python() -> str | None:
     """The interpreter with TensorFlow 2.21: ``$CS_BENCH_TF_PYTHON``, else the oracle
-    environment ``.oracle-envs/tf2`` (``bash oracles/regenerate.sh tf2`` builds it)."""
-    candidate = os.environ.get("CS_BENCH_TF_PYTHON") or str(ROOT / ".oracle-envs/tf2/bin/python")
-    return candidate if Path(candidate).exists() else None
+    environment ``.oracle-envs/tf2`` (``bash oracles/regenerate.sh tf2`` builds it) in the
+    working directory or the source tree."""
+    explicit = os.environ.get("CS_BENCH_TF_PYTHON")
+    candidates = [explicit] if explicit else [
+        str(base / ".oracle-envs/tf2/bin/python") for base in (Path.cwd(), ROOT)]
+    return next((c for c in candidates if Path(c).exists()), None)
 
 
-def interleave_with_tensorflow(runners: dict[str, Callable[[], list[float]]], rounds: int,
-                               name: str, **task: Any) -> dict[str, Timing]:
+def tf_peer() -> Peer | None:
+    """TensorFlow's peer process (``peers/tf_peer.py``), or None without TensorFlow."""
+    python = tf_python()
+    return None if python is None else Peer(python, PEERS / "tf_peer.py")
+
+
+def naive_torch_peer() -> Peer:
+    """The naive PyTorch port (``peers/naive_torch.py``) in a process of this interpreter."""
+    return Peer(sys.executable, "-m", f"{__package__}.peers.naive_torch")
+
+
+def interleave_with_tensorflow(runners: dict[str, Runner], rounds: int, name: str,
+                               **task: Any) -> dict[str, Timing]:
     """:func:`interleave`, with TensorFlow answering ``task`` (see ``peers/tf_peer.py``) as
     runner ``name`` when :func:`tf_python` finds it; its process is closed afterwards."""
-    python = tf_python()
-    if python is None:
+    peer = tf_peer()
+    if peer is None:
         return interleave(runners, rounds)
-    with Peer(python, Path(__file__).parent / "peers" / "tf_peer.py") as peer:
-        return interleave({**runners, name: lambda: peer.request(**task)["times"]}, rounds)
+    with peer:
+        return interleave({**runners, name: peer.runner(**task)}, rounds)
 
 
-def interleave(runners: dict[str, Callable[[], list[float]]], rounds: int) -> dict[str, Timing]:
+def interleave(runners: dict[str, Runner], rounds: int) -> dict[str, Timing]:
     """Call every runner once per round, in turn, for ``rounds`` rounds."""
     timings = {name: Timing(name) for name in runners}
     for _ in range(rounds):
@@ -121,15 +151,12 @@ def interleave(runners: dict[str, Callable[[], list[float]]], rounds: int) -> di
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     """A Markdown table with right-aligned numbers."""
     def fmt(v: Any) -> str:
-        return f"{v:.3g}" if isinstance(v, float) else str(v)
+        if isinstance(v, float):
+            return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+        return str(v)
 
     cells = [[fmt(v) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
     line = lambda vals: "| " + " | ".join(v.rjust(w) for v, w in zip(vals, widths)) + " |"
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
                      + [line(r) for r in cells])
-
-
-def main_guard() -> None:
-    """Make ``benchmarks/`` scripts importable as ``python benchmarks/x.py``."""
-    sys.path.insert(0, str(ROOT))

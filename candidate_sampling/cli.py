@@ -72,7 +72,9 @@ def _conform(args: argparse.Namespace) -> int:
     return 1 if report.verdict(checks)[1] else 0
 
 
-COMMAND_MODULES: dict[str, tuple[str, str]] = {}
+COMMAND_MODULES: dict[str, tuple[str, str]] = {
+    "bench": ("candidate_sampling.benchmarks.command", "time steps and samplers against peers"),
+}
 """Subcommands that live in their own module: name -> (module, one-line help).
 
 Each module defines ``configure(parser)`` (its arguments) and ``run(args) -> int``; it is

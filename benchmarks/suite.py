@@ -1,0 +1,196 @@
+"""Runs the benchmark: for every ``num_classes`` of the sweep and every backend, one case
+that interleaves our runners with the peers' (TensorFlow, the naive PyTorch port), then
+the samplers against TensorFlow's kernel; returns the recorded timings as plain data
+(see :func:`run_suite`)."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import importlib.util
+import os
+import platform
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from . import memory
+from .bench_samplers import TF_KERNEL, sampler_runners, tf_sampler_task
+from .bench_step import (
+    LOSSES,
+    STEP,
+    cupy_runners,
+    cupy_usable,
+    jax_runners,
+    numpy_runners,
+    torch_runners,
+)
+from .config import BenchConfig
+from .full_softmax import (
+    FULL_STEP,
+    cupy_full_runners,
+    jax_full_runners,
+    numpy_full_runners,
+    torch_full_runners,
+)
+from .harness import Peer, Runner, interleave, naive_torch_peer, tf_peer
+
+__all__ = ["BACKENDS", "TF", "NAIVE", "peer_name", "available_backends", "run_suite"]
+
+BACKENDS = ("torch", "jax", "numpy", "cupy")
+"""Every backend, in the order the cases run (torch first: the naive port is measured in
+the first case of each ``num_classes``)."""
+
+TF = "tensorflow"
+NAIVE = "naive_torch"
+
+STEP_RUNNERS = {"numpy": numpy_runners, "torch": torch_runners, "jax": jax_runners,
+                "cupy": cupy_runners}
+FULL_RUNNERS = {"numpy": numpy_full_runners, "torch": torch_full_runners,
+                "jax": jax_full_runners, "cupy": cupy_full_runners}
+
+
+def peer_name(peer: str, what: str) -> str:
+    """The name of a peer's timing: ``'tensorflow sampled_softmax step'``."""
+    return f"{peer} {what}"
+
+
+def available_backends() -> list[str]:
+    """The backends installed and usable here, in :data:`BACKENDS` order."""
+    usable = {"numpy": True, "torch": importlib.util.find_spec("torch") is not None,
+              "jax": importlib.util.find_spec("jax") is not None, "cupy": cupy_usable()}
+    return [b for b in BACKENDS if usable[b]]
+
+
+def _versions(backends: list[str]) -> dict[str, str]:
+    out = {"python": platform.python_version(), "numpy": np.__version__}
+    for b in backends:
+        out[b] = getattr(importlib.import_module(b), "__version__", "?")
+    return out
+
+
+def _full_wanted(config: BenchConfig, backend: str, num_classes: int,
+                 last_full: dict[str, tuple[int, float]]) -> tuple[bool, str]:
+    """Whether full softmax is measured at ``num_classes``, and why not."""
+    if num_classes == config.default_classes:
+        return True, ""
+    if num_classes > config.full_max_classes:
+        return False, f"above {config.full_max_classes:,} classes"
+    if backend in last_full:
+        classes, seconds = last_full[backend]
+        predicted = seconds * num_classes / classes
+        if predicted > config.full_max_step_s:
+            return False, (f"one step would take ~{predicted:.1f} s "
+                           f"(> {config.full_max_step_s:g} s)")
+    return True, ""
+
+
+def _peer_runners(config: BenchConfig, num_classes: int, tf: Peer | None, naive: Peer | None,
+                  full: bool) -> dict[str, Runner]:
+    common = dict(task="step", batch=config.batch, dim=config.dim, num_sampled=config.num_sampled,
+                  num_classes=num_classes, number=config.number, budget_s=config.round_budget_s)
+    runners = {}
+    for peer, name in ((tf, TF), (naive, NAIVE)):
+        if peer is not None:
+            for loss in LOSSES:
+                runners[peer_name(name, STEP.format(loss=loss))] = peer.runner(loss=loss, **common)
+    if tf is not None and full:
+        runners[peer_name(TF, FULL_STEP)] = tf.runner(loss="full_softmax", warmup=1, **common)
+    return runners
+
+
+def run_suite(config: BenchConfig, backends: list[str], peers: bool = True,
+              log: Callable[[str], Any] = print) -> dict:
+    """Measure everything; ``log`` gets one line of progress per case.
+
+    Returns plain data (JSON-ready): ``config``, ``backends``, ``environment`` (versions;
+    the peers' too), ``cases`` (one per ``num_classes`` and backend: ``num_classes``,
+    ``backend``, ``timings`` ``{name: {median_s, min_s, max_s, n}}``), ``samplers``
+    (``num_sampled``, ``range_max``, ``timings``), ``skipped`` (what was not measured,
+    and why), ``notes`` and ``duration_s``.
+    """
+    start = time.perf_counter()
+    skipped: list[str] = []
+    notes: list[str] = []
+    tf = naive = None
+    if peers:
+        tf = tf_peer()
+        if tf is None:
+            notes.append("TensorFlow not found (set CS_BENCH_TF_PYTHON or build .oracle-envs/tf2 "
+                         "with bash oracles/regenerate.sh tf2): no TensorFlow columns.")
+        if importlib.util.find_spec("torch") is not None:
+            naive = naive_torch_peer()
+        else:
+            notes.append("PyTorch not installed: no naive PyTorch port.")
+    else:
+        notes.append("Peers off (--no-peers): no TensorFlow or naive PyTorch columns.")
+    cases: list[dict] = []
+    last_full: dict[str, tuple[int, float]] = {}
+    try:
+        for num_classes in config.classes:
+            for index, backend in enumerate(backends):
+                first = index == 0
+                case = _run_case(config, backend, num_classes, tf, naive if first else None,
+                                 first, last_full, skipped, log)
+                if case is not None:
+                    cases.append(case)
+        log(f"samplers: {config.sampler_num_sampled} of {config.sampler_range_max:,}")
+        runners = sampler_runners(backends, config.sampler_num_sampled, config.sampler_range_max,
+                                  config.number, config.round_budget_s)
+        if tf is not None:
+            runners[TF_KERNEL] = tf.runner(**tf_sampler_task(
+                config.sampler_num_sampled, config.sampler_range_max, config.number,
+                config.round_budget_s))
+        timings = interleave(runners, config.rounds)
+        environment = _versions(backends)
+        for peer, name in ((tf, TF), (naive, NAIVE)):
+            if peer is not None and peer.version:
+                environment[name] = peer.version
+    finally:
+        for peer in (tf, naive):
+            if peer is not None:
+                peer.close()
+    environment.update(platform=platform.platform(), machine=platform.machine(),
+                       cpus=os.cpu_count() or 1)
+    return {"config": config.as_dict(), "backends": list(backends), "peers": peers,
+            "environment": environment, "cases": cases,
+            "samplers": {"num_sampled": config.sampler_num_sampled,
+                         "range_max": config.sampler_range_max,
+                         "timings": {k: t.as_dict() for k, t in timings.items()}},
+            "skipped": skipped, "notes": notes, "duration_s": time.perf_counter() - start}
+
+
+def _run_case(config: BenchConfig, backend: str, num_classes: int, tf: Peer | None,
+              naive: Peer | None, first: bool, last_full: dict[str, tuple[int, float]],
+              skipped: list[str], log: Callable[[str], Any]) -> dict | None:
+    """One case: ``backend`` at ``num_classes`` with the peers; None when skipped."""
+    full, why = _full_wanted(config, backend, num_classes, last_full)
+    need = memory.case_bytes(num_classes, config.dim, config.batch, tensorflow=tf is not None,
+                             naive=naive is not None, full=full)
+    available = memory.available_bytes()
+    if available is not None and need > config.memory_fraction * available:
+        skipped.append(f"V={num_classes:,} on {backend}: needs ~{memory.gigabytes(need)} "
+                       f"([V, D] float32 weights are "
+                       f"{memory.gigabytes(memory.weight_bytes(num_classes, config.dim))} a copy), "
+                       f"more than {config.memory_fraction:.0%} of the "
+                       f"{memory.gigabytes(available)} available")
+        log(f"V={num_classes:,} {backend}: skipped (memory)")
+        return None
+    if not full:
+        skipped.append(f"full softmax at V={num_classes:,} on {backend}: {why}")
+    began = time.perf_counter()
+    shape = config.shape(num_classes)
+    runners = STEP_RUNNERS[backend](shape, config.number, config.round_budget_s)
+    if full:
+        runners.update(FULL_RUNNERS[backend](shape, config.number, config.round_budget_s))
+    runners.update(_peer_runners(config, num_classes, tf, naive, full and first))
+    timings = interleave(runners, config.rounds)
+    del runners
+    gc.collect()
+    if full:
+        last_full[backend] = (num_classes, timings[FULL_STEP].median)
+    wall = time.perf_counter() - began
+    log(f"V={num_classes:,} {backend}: {len(timings)} timings, {wall:.1f} s")
+    return {"num_classes": num_classes, "backend": backend,
+            "timings": {k: t.as_dict() for k, t in timings.items()}, "wall_s": wall}
