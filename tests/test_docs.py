@@ -63,6 +63,18 @@ def relative_links(text: str) -> list[str]:
 EXAMPLE_PAGES = [p for p in PAGES if ">>>" in code_lines(p.read_text())]
 
 
+@pytest.fixture
+def fresh_tf_seed_state():
+    """A page starts, as a reader's session would, with no TensorFlow global seed and no
+    cached sampler kernels, and leaves none behind for the tests that follow."""
+    from candidate_sampling.compat.tf.random import set_seed
+
+    set_seed(None)
+    yield
+    set_seed(None)
+
+
+@pytest.mark.usefixtures("fresh_tf_seed_state")
 @pytest.mark.parametrize("page", EXAMPLE_PAGES, ids=_ids(EXAMPLE_PAGES))
 def test_examples_run(page: Path) -> None:
     """The page's examples run in order, in one namespace, and print what they show."""
