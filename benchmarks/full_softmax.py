@@ -48,29 +48,33 @@ def full_softmax_step(xp: Any, weights: Any, biases: Any, inputs: Any, labels: A
 
 
 def numpy_full_runners(shape: StepShape, number: int, budget_s: float | None = None, *,
-                       xp: Any = np, sync: Callable[[Any], Any] | None = None) -> dict[str, Runner]:
-    """:func:`full_softmax_step` on NumPy (or CuPy, ``xp``) arrays."""
+                       xp: Any = np, sync: Callable[[Any], Any] | None = None,
+                       warmup: int = 0) -> dict[str, Runner]:
+    """:func:`full_softmax_step` on NumPy (or CuPy, ``xp``) arrays; NumPy has nothing to
+    warm up (a full step takes seconds at large ``V``: no call is wasted)."""
     gen = np.random.default_rng(1)
     weights = xp.asarray(initial_weights(shape.num_classes, shape.dim))
     biases = xp.zeros(shape.num_classes, dtype=xp.float32)
     x = xp.asarray(gen.standard_normal((shape.batch, shape.dim), dtype=np.float32))
     y = xp.asarray(gen.integers(0, shape.num_classes, shape.batch))
     step = lambda: full_softmax_step(xp, weights, biases, x, y, LEARNING_RATE)[1]
-    return {FULL_STEP: timed_runner(step, number, warmup=1, sync=sync, budget_s=budget_s)}
+    return {FULL_STEP: timed_runner(step, number, warmup=warmup, sync=sync, budget_s=budget_s)}
 
 
 def cupy_full_runners(shape: StepShape, number: int,
                       budget_s: float | None = None) -> dict[str, Runner]:
-    """:func:`numpy_full_runners` on CuPy arrays, synchronising the stream in every call."""
+    """:func:`numpy_full_runners` on CuPy arrays, synchronising the stream in every call,
+    after one untimed call (CuPy compiles its kernels on first use)."""
     import cupy
 
     sync = lambda _: cupy.cuda.get_current_stream().synchronize()
-    return numpy_full_runners(shape, number, budget_s, xp=cupy, sync=sync)
+    return numpy_full_runners(shape, number, budget_s, xp=cupy, sync=sync, warmup=1)
 
 
 def torch_full_runners(shape: StepShape, number: int,
                        budget_s: float | None = None) -> dict[str, Runner]:
-    """``F.cross_entropy`` of ``x @ W.T + b``, autograd, ``torch.optim.SGD``."""
+    """``F.cross_entropy`` of ``x @ W.T + b``, autograd, ``torch.optim.SGD``; one untimed
+    call on a GPU only."""
     import torch
     import torch.nn.functional as F
 
@@ -90,14 +94,14 @@ def torch_full_runners(shape: StepShape, number: int,
         optimizer.step()
         return x.grad
 
-    return {FULL_STEP: timed_runner(step, number, warmup=1, sync=torch_sync(device),
-                                    budget_s=budget_s)}
+    return {FULL_STEP: timed_runner(step, number, warmup=int(device.type != "cpu"),
+                                    sync=torch_sync(device), budget_s=budget_s)}
 
 
 def jax_full_runners(shape: StepShape, number: int,
                      budget_s: float | None = None) -> dict[str, Runner]:
     """``jax.value_and_grad`` of the mean cross entropy of all logits and an SGD update,
-    jitted, weights donated."""
+    jitted, weights donated; one untimed call (the compilation)."""
     import jax
     import jax.numpy as jnp
 

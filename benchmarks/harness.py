@@ -95,6 +95,10 @@ class Peer:
 
         return run
 
+    def release(self) -> None:
+        """Ask the peer to drop what it keeps between tasks (its weights)."""
+        self.request(task="release")
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.stdin.close()

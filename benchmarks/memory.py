@@ -7,12 +7,13 @@ import os
 
 __all__ = ["available_bytes", "weight_bytes", "case_bytes", "gigabytes"]
 
-OURS_COPIES = 2
-"""Our weights in a case: the array initialised on the host, then the backend's copy."""
+OURS_COPIES = {"numpy": 1, "torch": 1, "jax": 2, "cupy": 1}
+"""Our weights in host memory: the array initialised on the host (PyTorch on the CPU
+shares it), and JAX's copy of it."""
 TF_COPIES = 2
 """TensorFlow's weights: the variable, and its initial value while it is built."""
-NAIVE_COPIES = 3
-"""The naive port's weights: the parameter, its dense gradient, and the initial value."""
+NAIVE_COPIES = 2
+"""The naive port's weights: the parameter and its dense gradient."""
 FULL_COPIES = 3
 """Full softmax: weights, their dense gradient, and the scaled update."""
 
@@ -37,11 +38,12 @@ def weight_bytes(num_classes: int, dim: int) -> int:
     return 4 * num_classes * dim
 
 
-def case_bytes(num_classes: int, dim: int, batch: int, *, tensorflow: bool, naive: bool,
-               full: bool) -> int:
-    """Estimated peak host memory of one case (one backend at one ``num_classes``, with
-    the peers measured next to it)."""
-    copies = OURS_COPIES + TF_COPIES * tensorflow + NAIVE_COPIES * naive + FULL_COPIES * full
+def case_bytes(backend: str, num_classes: int, dim: int, batch: int, *, tensorflow: bool,
+               naive: bool, full: bool) -> int:
+    """Estimated peak host memory of one case (``backend`` at ``num_classes``, with the
+    peers measured next to it)."""
+    copies = (OURS_COPIES[backend] + TF_COPIES * tensorflow + NAIVE_COPIES * naive
+              + FULL_COPIES * full)
     logits = 3 * 4 * batch * num_classes if full else 0
     return copies * weight_bytes(num_classes, dim) + logits
 

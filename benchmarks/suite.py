@@ -129,12 +129,17 @@ def run_suite(config: BenchConfig, backends: list[str], peers: bool = True,
     last_full: dict[str, tuple[int, float]] = {}
     try:
         for num_classes in config.classes:
-            for index, backend in enumerate(backends):
-                first = index == 0
+            first = True  # the naive port and TensorFlow's full softmax: in the first case only
+            for backend in backends:
                 case = _run_case(config, backend, num_classes, tf, naive if first else None,
                                  first, last_full, skipped, log)
                 if case is not None:
                     cases.append(case)
+                    if first and naive is not None:
+                        naive.release()
+                    first = False
+            if tf is not None:
+                tf.release()
         log(f"samplers: {config.sampler_num_sampled} of {config.sampler_range_max:,}")
         runners = sampler_runners(backends, config.sampler_num_sampled, config.sampler_range_max,
                                   config.number, config.round_budget_s)
@@ -162,12 +167,13 @@ def run_suite(config: BenchConfig, backends: list[str], peers: bool = True,
 
 
 def _run_case(config: BenchConfig, backend: str, num_classes: int, tf: Peer | None,
-              naive: Peer | None, first: bool, last_full: dict[str, tuple[int, float]],
+              naive: Peer | None, tf_full: bool, last_full: dict[str, tuple[int, float]],
               skipped: list[str], log: Callable[[str], Any]) -> dict | None:
-    """One case: ``backend`` at ``num_classes`` with the peers; None when skipped."""
+    """One case: ``backend`` at ``num_classes`` with the peers (TensorFlow's full softmax
+    too with ``tf_full``); None when skipped."""
     full, why = _full_wanted(config, backend, num_classes, last_full)
-    need = memory.case_bytes(num_classes, config.dim, config.batch, tensorflow=tf is not None,
-                             naive=naive is not None, full=full)
+    need = memory.case_bytes(backend, num_classes, config.dim, config.batch,
+                             tensorflow=tf is not None, naive=naive is not None, full=full)
     available = memory.available_bytes()
     if available is not None and need > config.memory_fraction * available:
         skipped.append(f"V={num_classes:,} on {backend}: needs ~{memory.gigabytes(need)} "
@@ -184,7 +190,7 @@ def _run_case(config: BenchConfig, backend: str, num_classes: int, tf: Peer | No
     runners = STEP_RUNNERS[backend](shape, config.number, config.round_budget_s)
     if full:
         runners.update(FULL_RUNNERS[backend](shape, config.number, config.round_budget_s))
-    runners.update(_peer_runners(config, num_classes, tf, naive, full and first))
+    runners.update(_peer_runners(config, num_classes, tf, naive, full and tf_full))
     timings = interleave(runners, config.rounds)
     del runners
     gc.collect()

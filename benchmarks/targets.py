@@ -71,11 +71,16 @@ def _ratio(med: dict[str, float] | None, num: str, den: str) -> float | None:
     return med[num] / med[den]
 
 
+STAND_IN = 3.0
+"""A measured ``num_classes`` within this factor of the one a target names may stand in
+for it (the quick sweep has 1e4, not 2e4)."""
+
+
 def _nearest(measured: list[int], wanted: int) -> int | None:
-    """The measured ``num_classes`` nearest to ``wanted`` on a log scale."""
-    if not measured:
-        return None
-    return min(measured, key=lambda v: (abs(math.log(v / wanted)), v))
+    """The measured ``num_classes`` nearest to ``wanted`` on a log scale, if within a
+    factor :data:`STAND_IN` of it."""
+    near = [v for v in measured if abs(math.log(v / wanted)) <= math.log(STAND_IN)]
+    return min(near, key=lambda v: (abs(math.log(v / wanted)), v)) if near else None
 
 
 def _flat_target(medians: dict, backend: str, loss: str, small: int, big: int) -> Target:
@@ -84,8 +89,10 @@ def _flat_target(medians: dict, backend: str, loss: str, small: int, big: int) -
     step = STEP.format(loss=loss)
     measured = sorted(v for (v, b), med in medians.items() if b == backend and step in med)
     lo, hi = _nearest(measured, small), _nearest(measured, big)
-    if lo is None or lo == hi:
-        return Target(name, None, FLAT, detail="needs two numbers of classes")
+    missing = [classes_label(want) for got, want in ((lo, small), (hi, big)) if got is None]
+    if missing or lo == hi:
+        return Target(name, None, FLAT, detail=f"V={' and '.join(missing) or classes_label(big)} "
+                                               "not measured")
     notes = [f"V={classes_label(got)} stands in for {classes_label(want)}"
              for got, want in ((lo, small), (hi, big)) if got != want]
     value = medians[(hi, backend)][step] / medians[(lo, backend)][step]

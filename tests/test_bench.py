@@ -269,7 +269,7 @@ def test_targets_are_judged_from_the_medians():
         assert judged[name].value == (None if value is None else pytest.approx(value)), name
     assert len(judged) == 3 * 2 * 2 + 1 + 3 + 1 + 3
     assert judged["jax NCE step flat in V: V=2e6 within 1.2x of V=2e4"].detail == \
-        "needs two numbers of classes"
+        "V=2e4 and 2e6 not measured"
     line = judged["torch NCE step <= TensorFlow's (V=2e5)"].line()
     assert line == "not met: torch NCE step <= TensorFlow's (V=2e5): 1.2 (limit <= 1)"
 
@@ -281,6 +281,10 @@ def test_flatness_uses_the_nearest_measured_shapes():
     flat = judged["torch sampled softmax step flat in V: V=2e6 within 1.2x of V=2e4"]
     assert flat.value == pytest.approx(1.3) and flat.status == "not met"
     assert flat.detail == "V=1e4 stands in for 2e4"
+    del cases[(2_000_000, "torch")]  # 2e5 is too far from 2e6 to stand in for it
+    judged = {t.name: t for t in targets.judge(_results(cases, {}, ["torch"], QUICK))}
+    flat = judged["torch sampled softmax step flat in V: V=2e6 within 1.2x of V=2e4"]
+    assert flat.status == "n/a" and flat.detail == "V=2e6 not measured"
     stream = judged["exact TF stream <= 3x TensorFlow's kernel (S=8192 of 1e6)"]
     assert stream.status == "n/a" and stream.line().endswith("not measured (limit <= 3)")
 

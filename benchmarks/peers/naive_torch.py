@@ -15,8 +15,9 @@ Given the same sampled values the losses equal ``candidate_sampling``'s
 (:func:`sampled_logits`, :func:`sampled_softmax_loss`, :func:`nce_loss`), so the
 benchmark compares the same computation written two ways.
 
-Task: ``{"task": "step", "loss": "sampled_softmax"|"nce", "batch", "dim", "num_sampled",
-"num_classes", "number", "warmup", "budget_s"}``.
+Tasks: ``{"task": "step", "loss": "sampled_softmax"|"nce", "batch", "dim", "num_sampled",
+"num_classes", "number", "warmup", "budget_s"}``; ``{"task": "release"}`` drops the
+weights kept between tasks.
 """
 
 from __future__ import annotations
@@ -146,5 +147,11 @@ def step_task(t: dict) -> list[float]:
                       budget_s=t.get("budget_s"))
 
 
+def release_task(t: dict) -> list[float]:
+    """Drop the weights kept between tasks."""
+    _STATE.clear()
+    return []
+
+
 if __name__ == "__main__":
-    serve({"step": step_task}, f"torch {torch.__version__}")
+    serve({"step": step_task, "release": release_task}, f"torch {torch.__version__}")

@@ -12,6 +12,7 @@ Tasks (``number`` timed calls after ``warmup`` untimed ones, at most ``budget_s`
    update of the touched rows; or full softmax cross entropy over every class
    (tf.nn.sparse_softmax_cross_entropy_with_logits, dense gradients and update).
    The weights of one shape are kept between tasks (and dropped when the shape changes).
+  {"task": "release"}: drop the weights kept.
 """
 
 import tensorflow as tf
@@ -40,9 +41,17 @@ def _tensors(v, d, b):
     if key not in _STATE:
         _STATE.clear()  # one shape at a time: free the weights of the last one first
         rng = tf.random.Generator.from_seed(0)
-        _STATE[key] = (tf.Variable(rng.normal((v, d), stddev=0.05)), tf.Variable(tf.zeros((v,))),
+        block = rng.normal((min(4096, v), d), stddev=0.05)  # repeated, as ours
+        weights = tf.tile(block, [-(-v // block.shape[0]), 1])[:v]
+        _STATE[key] = (tf.Variable(weights), tf.Variable(tf.zeros((v,))),
                        rng.normal((b, d)), rng.uniform((b, 1), 0, v, dtype=tf.int64), {})
     return _STATE[key]
+
+
+def release_task(t):
+    """Drop the weights kept between tasks."""
+    _STATE.clear()
+    return []
 
 
 def _build_step(loss_name, weights, biases, inputs, labels, s, v):
@@ -87,4 +96,5 @@ def step_task(t):
 
 
 if __name__ == "__main__":
-    serve({"sampler": sampler_task, "step": step_task}, tf.__version__)
+    serve({"sampler": sampler_task, "step": step_task, "release": release_task},
+          tf.__version__)
