@@ -266,6 +266,11 @@ def test_single_point_and_equal_values_get_a_padded_range():
     assert _is(chart.pixels[py, px], BLUE)
     flat = render_chart([Series("flat", [1, 2, 3], [0, 0, 0])], log_x=True)
     assert flat.y_axis.lo == pytest.approx(-1.0) and flat.y_axis.hi == pytest.approx(1.0)
+    assert dash_segments([4.0], [2.0], (6.0, 6.0)) == []
+    for style in ("dashed", "dotted"):  # a lone point of a patterned series: its marker only
+        lone = render_chart([Series("two", [1, 2], [1, 2]), Series("one", [1.5], [1.5], style)])
+        px, py = (int(np.rint(a.to_pixel(1.5))) for a in (lone.x_axis, lone.y_axis))
+        assert _is(lone.pixels[py, px], VERMILLION)
 
 
 def test_dashed_and_dotted_lines_have_gaps():

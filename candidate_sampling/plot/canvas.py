@@ -142,6 +142,8 @@ def dash_segments(xs: Sequence[float], ys: Sequence[float],
     """
     down, up = pattern
     xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
+    if xs.size < 2:  # a lone point has no line (its marker is drawn apart)
+        return []
     cum = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(xs), np.diff(ys)))])
 
     def point(s: float, i: int) -> tuple[float, float]:
