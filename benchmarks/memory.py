@@ -49,5 +49,5 @@ def case_bytes(backend: str, num_classes: int, dim: int, batch: int, *, tensorfl
 
 
 def gigabytes(n: int) -> str:
-    """``n`` bytes as ``'12.3 GB'``."""
-    return f"{n / 1e9:.1f} GB"
+    """``n`` bytes as ``'12.3 GB'`` (``'0.0012 GB'`` below 0.1 GB)."""
+    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e9:.2g} GB"

@@ -129,15 +129,19 @@ def run_suite(config: BenchConfig, backends: list[str], peers: bool = True,
     last_full: dict[str, tuple[int, float]] = {}
     try:
         for num_classes in config.classes:
-            first = True  # the naive port and TensorFlow's full softmax: in the first case only
+            # the naive port and TensorFlow's full softmax: in the first case that has room
+            want_naive, want_tf_full = naive is not None, tf is not None
             for backend in backends:
-                case = _run_case(config, backend, num_classes, tf, naive if first else None,
-                                 first, last_full, skipped, log)
-                if case is not None:
-                    cases.append(case)
-                    if first and naive is not None:
-                        naive.release()
-                    first = False
+                case = _run_case(config, backend, num_classes, tf,
+                                 naive if want_naive else None, want_tf_full, last_full,
+                                 skipped, log)
+                if case is None:
+                    continue
+                cases.append(case)
+                if want_naive and _NAIVE_STEP in case["timings"]:
+                    naive.release()
+                    want_naive = False
+                want_tf_full = want_tf_full and _TF_FULL not in case["timings"]
             if tf is not None:
                 tf.release()
         log(f"samplers: {config.sampler_num_sampled} of {config.sampler_range_max:,}")
@@ -166,16 +170,27 @@ def run_suite(config: BenchConfig, backends: list[str], peers: bool = True,
             "skipped": skipped, "notes": notes, "duration_s": time.perf_counter() - start}
 
 
+_NAIVE_STEP = peer_name(NAIVE, STEP.format(loss=LOSSES[0]))
+_TF_FULL = peer_name(TF, FULL_STEP)
+
+
 def _run_case(config: BenchConfig, backend: str, num_classes: int, tf: Peer | None,
               naive: Peer | None, tf_full: bool, last_full: dict[str, tuple[int, float]],
               skipped: list[str], log: Callable[[str], Any]) -> dict | None:
     """One case: ``backend`` at ``num_classes`` with the peers (TensorFlow's full softmax
-    too with ``tf_full``); None when skipped."""
+    too with ``tf_full``), without the naive port, or TensorFlow too, where they would not
+    fit in memory; None when even ours alone would not."""
     full, why = _full_wanted(config, backend, num_classes, last_full)
-    need = memory.case_bytes(backend, num_classes, config.dim, config.batch,
-                             tensorflow=tf is not None, naive=naive is not None, full=full)
     available = memory.available_bytes()
-    if available is not None and need > config.memory_fraction * available:
+    room = None if available is None else config.memory_fraction * available
+    options = list(dict.fromkeys([(tf, naive), (tf, None), (None, None)]))
+    for tf_used, naive_used in options:
+        need = memory.case_bytes(backend, num_classes, config.dim, config.batch,
+                                 tensorflow=tf_used is not None, naive=naive_used is not None,
+                                 full=full)
+        if room is None or need <= room:
+            break
+    else:
         skipped.append(f"V={num_classes:,} on {backend}: needs ~{memory.gigabytes(need)} "
                        f"([V, D] float32 weights are "
                        f"{memory.gigabytes(memory.weight_bytes(num_classes, config.dim))} a copy), "
@@ -183,6 +198,13 @@ def _run_case(config: BenchConfig, backend: str, num_classes: int, tf: Peer | No
                        f"{memory.gigabytes(available)} available")
         log(f"V={num_classes:,} {backend}: skipped (memory)")
         return None
+    dropped = [name for name, peer, used in (("the naive PyTorch port", naive, naive_used),
+                                             ("TensorFlow", tf, tf_used)) if peer and not used]
+    if dropped:
+        skipped.append(f"{' and '.join(dropped)} at V={num_classes:,} next to {backend}: left "
+                       f"out for memory (the case takes ~{memory.gigabytes(need)} without, "
+                       f"{memory.gigabytes(available)} available)")
+    tf, naive = tf_used, naive_used
     if not full:
         skipped.append(f"full softmax at V={num_classes:,} on {backend}: {why}")
     began = time.perf_counter()
