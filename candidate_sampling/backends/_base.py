@@ -80,6 +80,48 @@ class Backend:
         not exist yet (inside a trace)."""
         return compute()
 
+    def with_gradient(self, forward: Any, backward: Any, diff: tuple, static: tuple) -> Any:
+        """``forward(*diff, *static, need_grad=False)[0]``, made differentiable with respect
+        to the arrays ``diff`` by an analytic rule where the backend differentiates:
+        ``forward(*diff, *static, need_grad=True)`` gives ``(out, residuals)`` and
+        ``backward(residuals, cotangent)`` the gradients of ``sum(out * cotangent)``, one
+        per ``diff`` array (``static`` takes none). Without autodiff, just the value."""
+        return forward(*diff, *static, need_grad=False)[0]
+
+    def may_overwrite(self, x: Any) -> bool:
+        """Whether the core may update ``x``, an array it made and needs no more, in place
+        (no autodiff records it, and the library can write arrays)."""
+        return False
+
+    def iadd(self, x: Any, y: Any) -> Any:
+        """``x + y``, in ``x``'s memory where :meth:`may_overwrite` allows."""
+        if self.may_overwrite(x):
+            x += y
+            return x
+        return x + y
+
+    def isub(self, x: Any, y: Any) -> Any:
+        """``x - y``, in ``x``'s memory where :meth:`may_overwrite` allows."""
+        if self.may_overwrite(x):
+            x -= y
+            return x
+        return x - y
+
+    def iexp(self, xp: Any, x: Any) -> Any:
+        """``exp(x)``, in ``x``'s memory where the backend can."""
+        return xp.exp(x)
+
+    def mask_positions(self, xp: Any, x: Any, found: Any, position: Any, value: Any) -> Any:
+        """``x [B, S]`` with ``x[i, position[i, j]] = value`` wherever ``found[i, j]``
+        (``found``, ``position``: ``[B, T]``), in ``x``'s memory where the backend can.
+
+        Generic: a dense ``[B, T, S]`` comparison and a ``where``; the native versions
+        scatter ``min(x, value)`` to the ``B T`` positions only."""
+        from ..core.hits import dense_hits
+
+        hits = dense_hits(xp, found, position, int(x.shape[1]))
+        return xp.where(hits, xp.asarray(value, dtype=x.dtype), x)
+
     def scatter_add(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
         """A new array: ``target`` with ``values[k]`` added to row ``indices[k]`` for every
         ``k``, rows given more than once accumulating (``np.add.at`` on a copy).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._base import Backend, Stream
+from .numpy import masked_minimum
 
 __all__ = ["CupyBackend"]
 
@@ -12,6 +13,23 @@ class CupyBackend(Backend):
 
     def random_stream(self, xp, seed, rng, device):
         return CupyStream(seed, rng, device)
+
+    def may_overwrite(self, x):
+        return True
+
+    def iexp(self, xp, x):
+        import cupy
+
+        return cupy.exp(x, out=x)
+
+    def mask_positions(self, xp, x, found, position, value):
+        """``cupyx.scatter_min`` over the ``B T`` positions (in place)."""
+        import cupy
+        import cupyx
+
+        rows, position, src = masked_minimum(cupy, found, position, value, x.dtype)
+        cupyx.scatter_min(x, (rows, position), src)
+        return x
 
     def scatter_add(self, xp, target, indices, values):
         """``cupyx.scatter_add`` (atomic adds on the GPU) on a copy."""

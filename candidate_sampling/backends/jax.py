@@ -89,9 +89,48 @@ class JaxBackend(Backend):
 
         return jax.lax.while_loop(cond, body, state)
 
+    def with_gradient(self, forward: Any, backward: Any, diff: tuple, static: tuple) -> Any:
+        """A ``jax.custom_vjp`` (so ``jax.grad``, ``jax.jit`` and ``jax.vmap`` apply);
+        ``static`` gets zero cotangents."""
+        import jax
+
+        @jax.custom_vjp
+        def function(diff: tuple, static: tuple) -> Any:
+            return forward(*diff, *static, need_grad=False)[0]
+
+        def function_fwd(diff: tuple, static: tuple) -> tuple:
+            out, residuals = forward(*diff, *static, need_grad=True)
+            return out, (residuals, static)
+
+        def function_bwd(saved: tuple, cotangent: Any) -> tuple:
+            residuals, static = saved
+            return tuple(backward(residuals, cotangent)), jax.tree_util.tree_map(_zero_cotangent, static)
+
+        function.defvjp(function_fwd, function_bwd)
+        return function(tuple(diff), tuple(static))
+
+    def mask_positions(self, xp: Any, x: Any, found: Any, position: Any, value: Any) -> Any:
+        """A scatter-min of ``value`` to the ``B T`` positions (``x.at[...].min``)."""
+        import jax.numpy as jnp
+
+        from .numpy import masked_minimum
+
+        rows, position, src = masked_minimum(jnp, found, position, value, x.dtype)
+        return x.at[rows, position].min(src)
+
     def scatter_add(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
         """``target.at[indices].add(values)`` (traceable, differentiable)."""
         return target.at[indices].add(values.astype(target.dtype))
+
+
+def _zero_cotangent(x: Any) -> Any:
+    """The zero cotangent of a primal ``x`` (``float0`` for integer arrays)."""
+    import jax
+    import numpy as np
+
+    if jax.numpy.issubdtype(x.dtype, jax.numpy.inexact):
+        return jax.numpy.zeros_like(x)
+    return np.zeros(x.shape, dtype=jax.dtypes.float0)
 
 
 class JaxStream(Stream):

@@ -52,8 +52,34 @@ def first_distinct(draw: Any, num_sampled: int, block: int) -> tuple:
         index += 1
 
 
+def masked_minimum(module: Any, found: Any, position: Any, value: Any, dtype: Any) -> tuple:
+    """``(rows, position, src)`` for a scatter-min of ``value`` to the found positions:
+    ``src`` is ``value`` where ``found`` and ``+inf`` (no change) elsewhere."""
+    rows = module.broadcast_to(module.arange(found.shape[0])[:, None], found.shape)
+    src = module.where(found, module.asarray(value, dtype=dtype), module.asarray(module.inf, dtype=dtype))
+    return rows, position, src
+
+
 class NumpyBackend(Backend):
     name = "numpy"
+
+    def may_overwrite(self, x):
+        return bool(getattr(getattr(x, "flags", None), "writeable", False))
+
+    def iexp(self, xp, x):
+        import numpy as np
+
+        return np.exp(x, out=x) if self.may_overwrite(x) else np.exp(x)
+
+    def mask_positions(self, xp, x, found, position, value):
+        """``np.minimum.at`` over the ``B T`` positions."""
+        import numpy as np
+
+        if not self.may_overwrite(x):
+            x = x.copy()
+        rows, position, src = masked_minimum(np, found, position, value, x.dtype)
+        np.minimum.at(x, (rows, position), src)
+        return x
 
     def scatter_add(self, xp, target, indices, values):
         """``np.add.at`` on a copy."""

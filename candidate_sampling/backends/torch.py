@@ -26,8 +26,43 @@ def no_value_reads() -> Iterator[None]:
         _NO_READS.reset(token)
 
 
+def _analytic_function():
+    """A ``torch.autograd.Function`` running ``forward``/``backward`` of
+    :meth:`TorchBackend.with_gradient` (made on first use, so that importing this module
+    does not import torch)."""
+    import torch
+    from torch.autograd.function import once_differentiable
+
+    class Analytic(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, forward: Any, backward: Any, static: tuple, *diff: Any) -> Any:
+            out, residuals = forward(*diff, *static, need_grad=True)
+            ctx.backward, ctx.residuals = backward, residuals
+            return out
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx: Any, cotangent: Any):
+            return (None, None, None, *ctx.backward(ctx.residuals, cotangent))
+
+    return Analytic
+
+
 class TorchBackend(Backend):
     name = "torch"
+    _analytic = None
+
+    def with_gradient(self, forward: Any, backward: Any, diff: tuple, static: tuple) -> Any:
+        """A ``torch.autograd.Function`` when a ``diff`` tensor requires grad (outside
+        ``torch.compile``, which differentiates the traced forward itself)."""
+        import torch
+
+        tracked = torch.is_grad_enabled() and any(t.requires_grad for t in diff)
+        if not tracked or torch.compiler.is_compiling():
+            return forward(*diff, *static, need_grad=False)[0]
+        if TorchBackend._analytic is None:
+            TorchBackend._analytic = _analytic_function()
+        return TorchBackend._analytic.apply(forward, backward, static, *diff)
 
     def stop_gradient(self, x: Any) -> Any:
         return x.detach()
@@ -45,6 +80,25 @@ class TorchBackend(Backend):
         if torch.compiler.is_compiling() or _NO_READS.get():
             return None
         return compute()
+
+    def may_overwrite(self, x: Any) -> bool:
+        import torch
+
+        return not (torch.is_grad_enabled() and x.requires_grad)
+
+    def iexp(self, xp: Any, x: Any) -> Any:
+        return x.exp_() if self.may_overwrite(x) else x.exp()
+
+    def mask_positions(self, xp: Any, x: Any, found: Any, position: Any, value: Any) -> Any:
+        """``scatter_reduce(amin)`` over the ``B T`` positions (no host synchronisation)."""
+        import torch
+
+        src = torch.where(found, torch.tensor(value, dtype=x.dtype, device=x.device),
+                          torch.tensor(float("inf"), dtype=x.dtype, device=x.device))
+        index = position.to(torch.int64)
+        if self.may_overwrite(x):
+            return x.scatter_reduce_(1, index, src, "amin")
+        return x.scatter_reduce(1, index, src, "amin")
 
     def scatter_add(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
         """``Tensor.index_add`` (out of place, differentiable)."""

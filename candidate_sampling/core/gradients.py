@@ -10,19 +10,16 @@ and biases. Paddle's op gives the dense gradient of its logits (:class:`LogitsGr
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import array_api_compat
 
 from ..backends import backend_for
 from . import checks
 from .embedding import shard_of
-from .logits import Rows, SampledLogits, sampled_logits_with_rows, touched_ids
-from .losses import (
-    nce_cross_entropy,
-    rank_resampled_values,
-    softmax_cross_entropy_terms,
-)
+from .logits import touched_ids
+from .losses import rank_resampled_values
+from .row_loss import prepare_rows, row_loss_backward, row_loss_forward
 from .namespace import accumulation_dtype, device_of, namespace_of
 from .sample_logits import SeededSampler, clipped_softmax_cross_entropy_terms, picked_logits
 
@@ -160,53 +157,22 @@ def _minus_targets(xp: Any, probabilities: Any, num_true: int) -> Any:
                       probabilities[:, num_true:]], axis=1)
 
 
-def _sigmoid(xp: Any, x: Any) -> Any:
-    """``1 / (1 + exp(-x))`` without overflow."""
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _softmax_logit_grads(xp: Any, true_logits: Any, sampled_logits: Any) -> tuple:
-    """``(loss, d loss / d [true | sampled] logits)``: ``softmax - labels``."""
-    loss, exps, totals = softmax_cross_entropy_terms(xp, true_logits, sampled_logits)
-    return loss, _minus_targets(xp, exps / totals, int(true_logits.shape[1]))
-
-
-def _nce_logit_grads(xp: Any, true_logits: Any, sampled_logits: Any) -> tuple:
-    """``(loss, d loss / d [true | sampled] logits)``: ``sigmoid - labels``."""
-    wide = accumulation_dtype(xp, true_logits.dtype)
-    logits = xp.astype(xp.concat([true_logits, sampled_logits], axis=1), wide)
-    loss = nce_cross_entropy(xp, true_logits, sampled_logits)
-    return loss, _minus_targets(xp, _sigmoid(xp, logits), int(true_logits.shape[1]))
-
-
-def _row_grads(xp: Any, inputs: Any, rows: Rows, d_logits: Any, ids: Any,
-               partition_strategy: str) -> SampledGrads:
-    """Back through ``logits = x . w + b - log Q``: ``d_logits`` ``[B, T+S]`` (the hit
-    mask passes it through, ``log Q`` takes none) to ``inputs`` and the touched rows."""
-    wide = d_logits.dtype
-    batch, num_true = (int(d) for d in rows.true_biases.shape)
-    dim = int(inputs.shape[1])
-    d_true, d_sampled = d_logits[:, :num_true], d_logits[:, num_true:]
-    x = xp.astype(inputs, wide)
-    true_w = xp.astype(rows.true_weights, wide)
-    sampled_w = xp.astype(rows.sampled_weights, wide)
-    d_inputs = xp.sum(d_true[:, :, None] * true_w, axis=1) + xp.matmul(d_sampled, sampled_w)
-    weight_rows = xp.concat([xp.reshape(d_true[:, :, None] * x[:, None, :], (batch * num_true, dim)),
-                             xp.matmul(xp.matrix_transpose(d_sampled), x)], axis=0)
-    bias_rows = xp.concat([xp.reshape(d_true, (-1,)), xp.sum(d_sampled, axis=0)])
-    return SampledGrads(xp.astype(d_inputs, inputs.dtype), ids,
-                        xp.astype(weight_rows, rows.true_weights.dtype),
-                        xp.astype(bias_rows, rows.true_biases.dtype), partition_strategy)
-
-
-def _sampled_loss_and_grad(logit_grads: Callable[..., tuple], parts: SampledLogits, inputs: Any,
-                           partition_strategy: str, cotangent: Any) -> tuple[Any, SampledGrads]:
-    xp = parts.xp
-    loss, d_logits = logit_grads(xp, parts.true_logits, parts.sampled_logits)
-    d_logits = _cotangent(xp, cotangent, loss, d_logits.dtype)[:, None] * d_logits
-    ids = touched_ids(xp, parts.labels, parts.values.sampled_candidates)
-    return loss, _row_grads(xp, inputs, parts.rows, d_logits, ids, partition_strategy)
+def _sampled_loss_and_grad(kind: str, weights: Any, biases: Any, labels: Any, inputs: Any,
+                           num_sampled: int, num_classes: int, num_true: int,
+                           sampled_values: Any, remove_accidental_hits: bool,
+                           partition_strategy: str, seed: int | None,
+                           cotangent: Any) -> tuple[Any, SampledGrads]:
+    """:func:`~candidate_sampling.core.row_loss.row_loss_forward` and
+    :func:`~candidate_sampling.core.row_loss.row_loss_backward` on the checked arguments."""
+    p = prepare_rows(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                     sampled_values, remove_accidental_hits, partition_strategy, seed)
+    xp = p.xp
+    loss, residuals = row_loss_forward(kind, xp, inputs, p.labels, p.values, p.weight_rows,
+                                       p.bias_rows, True, p.remove_accidental_hits)
+    scale = None if cotangent is None else _cotangent(xp, cotangent, loss, residuals.sampled.dtype)
+    d_inputs, d_weight_rows, d_bias_rows = row_loss_backward(xp, residuals, scale)
+    ids = touched_ids(xp, p.labels, p.values.sampled_candidates)
+    return loss, SampledGrads(d_inputs, ids, d_weight_rows, d_bias_rows, partition_strategy)
 
 
 def sampled_softmax_loss_and_grad(weights: Any, biases: Any, labels: Any, inputs: Any,
@@ -238,11 +204,9 @@ def sampled_softmax_loss_and_grad(weights: Any, biases: Any, labels: Any, inputs
       Gradients are reduced in float32 for half-precision arrays and returned in the
       dtype of their parameter.
     """
-    parts = sampled_logits_with_rows(weights, biases, labels, inputs, num_sampled, num_classes,
-                                     num_true, sampled_values, True, remove_accidental_hits,
-                                     partition_strategy, seed)
-    return _sampled_loss_and_grad(_softmax_logit_grads, parts, inputs, partition_strategy,
-                                  cotangent)
+    return _sampled_loss_and_grad("softmax", weights, biases, labels, inputs, num_sampled,
+                                  num_classes, num_true, sampled_values, remove_accidental_hits,
+                                  partition_strategy, seed, cotangent)
 
 
 def nce_loss_and_grad(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -263,10 +227,9 @@ def nce_loss_and_grad(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
     Returns:
       ``(loss, grads)``: ``[batch_size]`` losses and a :class:`SampledGrads`.
     """
-    parts = sampled_logits_with_rows(weights, biases, labels, inputs, num_sampled, num_classes,
-                                     num_true, sampled_values, True, remove_accidental_hits,
-                                     partition_strategy, seed)
-    return _sampled_loss_and_grad(_nce_logit_grads, parts, inputs, partition_strategy, cotangent)
+    return _sampled_loss_and_grad("nce", weights, biases, labels, inputs, num_sampled,
+                                  num_classes, num_true, sampled_values, remove_accidental_hits,
+                                  partition_strategy, seed, cotangent)
 
 
 def sampled_sparse_softmax_loss_and_grad(weights: Any, biases: Any, labels: Any, inputs: Any,

@@ -8,7 +8,8 @@ from ..backends import backend_for
 from . import checks
 from .namespace import device_of, namespace_of
 
-__all__ = ["compute_accidental_hits", "first_occurrence", "last_occurrence", "hit_mask"]
+__all__ = ["compute_accidental_hits", "first_occurrence", "hit_positions",
+           "dense_hits", "hit_mask"]
 
 
 def first_occurrence(xp: Any, values: Any) -> Any:
@@ -23,26 +24,36 @@ def first_occurrence(xp: Any, values: Any) -> Any:
     return xp.take(new, xp.argsort(order))
 
 
-def last_occurrence(xp: Any, values: Any) -> Any:
-    """Boolean ``[n]``: True where ``values[k]`` does not occur again after ``k``.
+def hit_positions(xp: Any, true_classes: Any, sampled_candidates: Any) -> tuple[Any, Any]:
+    """``(found, position)``, both ``[B, T]``: whether true class ``(i, j)`` is among the
+    sampled candidates, and the position of its LAST occurrence there (TensorFlow maps
+    each sampled id to its last position, so only that position can be a hit).
 
-    TensorFlow maps each sampled id to its last position, so only that position of a
-    duplicated sampled id can be a hit."""
-    return xp.flip(first_occurrence(xp, xp.flip(values)))
-
-
-def _matches(xp: Any, true_classes: Any, sampled_candidates: Any) -> Any:
-    """Boolean ``[B, T, S]``: true class ``(i, j)`` is at sampled position ``s``,
-    ``s`` being the last position of that id."""
+    One stable sort of the ``S`` candidates and a binary search per true class:
+    O((S + B T) log S), static shapes; ``position`` is 0 where not ``found``."""
     dt = xp.result_type(true_classes.dtype, sampled_candidates.dtype)
-    labels = xp.astype(true_classes, dt)[:, :, None]
-    sampled = xp.astype(sampled_candidates, dt)
-    return (labels == sampled[None, None, :]) & last_occurrence(xp, sampled)[None, None, :]
+    sampled = xp.astype(sampled_candidates, dt, copy=False)
+    order = xp.argsort(sampled, stable=True)
+    ordered = xp.take(sampled, order)
+    flat = xp.reshape(xp.astype(true_classes, dt, copy=False), (-1,))
+    # the last of a run of equal values, in a stable order, is the latest position
+    at = xp.clip(xp.searchsorted(ordered, flat, side="right") - 1, 0, None)
+    found = xp.take(ordered, at) == flat
+    position = xp.where(found, xp.take(order, at), xp.zeros_like(at))
+    shape = tuple(true_classes.shape)
+    return xp.reshape(found, shape), xp.reshape(position, shape)
+
+
+def dense_hits(xp: Any, found: Any, position: Any, num_sampled: int) -> Any:
+    """Boolean ``[B, S]`` of the positions :func:`hit_positions` reports."""
+    columns = xp.arange(num_sampled, dtype=position.dtype, device=device_of(position))
+    return xp.any((position[:, :, None] == columns) & found[:, :, None], axis=1)
 
 
 def hit_mask(xp: Any, true_classes: Any, sampled_candidates: Any) -> Any:
     """Dense boolean ``[B, S]`` of the positions ``compute_accidental_hits`` reports."""
-    return xp.any(_matches(xp, true_classes, sampled_candidates), axis=1)
+    found, position = hit_positions(xp, true_classes, sampled_candidates)
+    return dense_hits(xp, found, position, int(sampled_candidates.shape[0]))
 
 
 def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true: int):
@@ -78,10 +89,9 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
         empty = xp.zeros((0,), dtype=xp.int32, device=dev)
         return (empty, xp.astype(empty, xp.int64),
                 xp.zeros((0,), dtype=xp.float32, device=dev))
-    matches = xp.astype(_matches(xp, true_classes, sampled_candidates), xp.int8)
-    found = xp.reshape(xp.max(matches, axis=2) > 0, (-1,))
-    position = xp.reshape(xp.argmax(matches, axis=2), (-1,))
-    (flat,) = xp.nonzero(found)
+    found, position = hit_positions(xp, true_classes, sampled_candidates)
+    (flat,) = xp.nonzero(xp.reshape(found, (-1,)))
+    position = xp.reshape(position, (-1,))
     indices = xp.astype(flat // num_true, xp.int32)
     ids = xp.astype(xp.take(position, flat), backend_for(xp).int64(xp))
     weights = xp.full(ids.shape, xp.finfo(xp.float32).min, dtype=xp.float32, device=dev)

@@ -7,13 +7,12 @@ from typing import Any, NamedTuple
 from ..backends import backend_for
 from . import checks
 from .embedding import embedding_lookup
-from .hits import hit_mask
+from .hits import hit_positions
 from .namespace import flatten_arrays, index_dtype, namespace_of, wide_float
 from .types import SampledValues
 
-__all__ = ["compute_sampled_logits", "sampled_logits_parts", "prepare", "default_log_uniform",
-           "Rows", "touched_ids", "split_rows", "gather_rows", "logits_from_rows",
-           "SampledLogits", "sampled_logits_with_rows"]
+__all__ = ["compute_sampled_logits", "prepare", "default_log_uniform", "Rows", "touched_ids",
+           "split_rows", "lookup_rows", "gather_rows", "logits_from_rows"]
 
 
 def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classes: int,
@@ -93,55 +92,6 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     return xp, labels, SampledValues(*(backend.stop_gradient(v) for v in sampled_values))
 
 
-def sampled_logits_parts(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
-                         num_classes: int, num_true: int = 1, sampled_values: Any = None,
-                         subtract_log_q: bool = True, remove_accidental_hits: bool = False,
-                         partition_strategy: str = "div", seed: int | None = None, *,
-                         hits_pass_gradient: bool = False):
-    """Checked arguments -> ``(xp, true_logits [B, T], sampled_logits [B, S])``.
-
-    The steps are TensorFlow's: one lookup of the true and sampled rows, ``x . w + b``,
-    ``- log Q`` and the accidental-hit mask (see :func:`logits_from_rows`).
-    """
-    parts = sampled_logits_with_rows(weights, biases, labels, inputs, num_sampled, num_classes,
-                                     num_true, sampled_values, subtract_log_q,
-                                     remove_accidental_hits, partition_strategy, seed,
-                                     hits_pass_gradient=hits_pass_gradient)
-    return parts.xp, parts.true_logits, parts.sampled_logits
-
-
-class SampledLogits(NamedTuple):
-    """What :func:`sampled_logits_with_rows` computes: the namespace, the checked labels
-    ``[B, T]`` and sampled values, the gathered :class:`Rows` and the logits
-    ``[B, T]``/``[B, S]`` (a backward pass needs the rows as well as the logits)."""
-
-    xp: Any
-    labels: Any
-    values: SampledValues
-    rows: Rows
-    true_logits: Any
-    sampled_logits: Any
-
-
-def sampled_logits_with_rows(weights: Any, biases: Any, labels: Any, inputs: Any,
-                             num_sampled: int, num_classes: int, num_true: int = 1,
-                             sampled_values: Any = None, subtract_log_q: bool = True,
-                             remove_accidental_hits: bool = False,
-                             partition_strategy: str = "div",
-                             seed: int | None = None, *,
-                             hits_pass_gradient: bool = False) -> SampledLogits:
-    """:func:`sampled_logits_parts`, keeping the labels, sampled values and gathered rows."""
-    subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
-    remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
-    xp, labels, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
-                                 num_true, sampled_values, partition_strategy, seed)
-    rows = gather_rows(xp, weights, biases, labels, values.sampled_candidates, partition_strategy)
-    true_logits, sampled_logits = logits_from_rows(xp, inputs, labels, values, rows,
-                                                   subtract_log_q, remove_accidental_hits,
-                                                   hits_pass_gradient=hits_pass_gradient)
-    return SampledLogits(xp, labels, values, rows, true_logits, sampled_logits)
-
-
 class Rows(NamedTuple):
     """The class rows a batch touches: true ``[B, T, D]``/``[B, T]``, sampled ``[S, D]``/``[S]``."""
 
@@ -167,12 +117,19 @@ def split_rows(xp: Any, weight_rows: Any, bias_rows: Any, batch: int, num_true: 
                 weight_rows[n_true:, ...], bias_rows[n_true:])
 
 
+def lookup_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,
+                partition_strategy: str = "div") -> tuple[Any, Any]:
+    """One lookup of the true and sampled rows (as TensorFlow does): ``(weight_rows,
+    bias_rows)``, stacked in :func:`touched_ids` order."""
+    ids = touched_ids(xp, labels, sampled)
+    return (embedding_lookup(xp, weights, ids, partition_strategy),
+            embedding_lookup(xp, biases, ids, partition_strategy))
+
+
 def gather_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,
                 partition_strategy: str = "div") -> Rows:
-    """One lookup of the true and sampled rows (as TensorFlow does), split."""
-    ids = touched_ids(xp, labels, sampled)
-    return split_rows(xp, embedding_lookup(xp, weights, ids, partition_strategy),
-                      embedding_lookup(xp, biases, ids, partition_strategy),
+    """:func:`lookup_rows`, split into :class:`Rows`."""
+    return split_rows(xp, *lookup_rows(xp, weights, biases, labels, sampled, partition_strategy),
                       int(labels.shape[0]), int(labels.shape[1]))
 
 
@@ -186,7 +143,9 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
     subtracting ``log Q``; here the mask sets the logit to the lowest finite value of
     the dtype at the end. In float32 both give that same value (the ulp of FLT_MAX
     dwarfs any logit), and in narrower dtypes nothing can overflow. Folding ``log Q``
-    into the ``[S]`` bias saves a pass over the ``[B, S]`` logits.
+    into the ``[S]`` bias saves a pass over the ``[B, S]`` logits; the bias is added in
+    place where the backend allows, and the mask touches only the ``B T`` hit positions
+    (:func:`~candidate_sampling.core.hits.hit_positions`).
 
     ``hits_pass_gradient``: let the gradient pass through masked positions, as through
     TensorFlow's additive mask (what the gradient of the logits themselves needs). A
@@ -200,23 +159,26 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
         true_bias = true_bias - xp.astype(xp.log(xp.astype(true_q, wide)), dtype)
         sampled_bias = sampled_bias - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
     true_logits = xp.sum(inputs[:, None, :] * rows.true_weights, axis=2) + true_bias
-    sampled_logits = (xp.matmul(inputs, xp.matrix_transpose(rows.sampled_weights))
-                      + sampled_bias[None, :])
+    backend = backend_for(xp)
+    sampled_logits = backend.iadd(xp.matmul(inputs, xp.matrix_transpose(rows.sampled_weights)),
+                                  sampled_bias[None, :])
     if remove_accidental_hits:
-        sampled_logits = _mask_hits(xp, sampled_logits, hit_mask(xp, labels, sampled),
-                                    hits_pass_gradient)
+        found, position = hit_positions(xp, labels, sampled)
+        sampled_logits = _mask_hits(xp, sampled_logits, found, position, hits_pass_gradient)
     return true_logits, sampled_logits
 
 
-def _mask_hits(xp: Any, logits: Any, hits: Any, pass_gradient: bool) -> Any:
+def _mask_hits(xp: Any, logits: Any, found: Any, position: Any, pass_gradient: bool) -> Any:
     """Hit positions take the lowest finite value of the dtype; with ``pass_gradient``
     the gradient passes through every position unchanged, as through TensorFlow's
     ``logits + mask``."""
-    lowest = xp.asarray(xp.finfo(logits.dtype).min, dtype=logits.dtype)
-    masked = xp.where(hits, lowest, logits)
+    backend = backend_for(xp)
+    lowest = float(xp.finfo(logits.dtype).min)
     if not pass_gradient:
-        return masked
-    stop = backend_for(xp).stop_gradient
+        return backend.mask_positions(xp, logits, found, position, lowest)
+    stop = backend.stop_gradient
+    masked = backend.mask_positions(xp, xp.asarray(stop(logits), copy=True), found, position,
+                                    lowest)
     return (logits - stop(logits)) + stop(masked)
 
 
@@ -244,10 +206,14 @@ def compute_sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any, 
       ``(logits, labels)``: ``[batch_size, num_true + num_sampled]``, true columns first,
       and the matching soft labels (``1/num_true`` on the true columns, 0 elsewhere).
     """
-    xp, true_logits, sampled_logits = sampled_logits_parts(
-        weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
-        subtract_log_q, remove_accidental_hits, partition_strategy, seed,
-        hits_pass_gradient=True)
+    subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
+    remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    xp, labels, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
+                                 num_true, sampled_values, partition_strategy, seed)
+    rows = gather_rows(xp, weights, biases, labels, values.sampled_candidates, partition_strategy)
+    true_logits, sampled_logits = logits_from_rows(xp, inputs, labels, values, rows,
+                                                   subtract_log_q, remove_accidental_hits,
+                                                   hits_pass_gradient=True)
     logits = xp.concat([true_logits, sampled_logits], axis=1)
     out_labels = xp.concat([xp.ones_like(true_logits) / true_logits.shape[1],
                             xp.zeros_like(sampled_logits)], axis=1)

@@ -1,4 +1,4 @@
-"""Sampled softmax, NCE and the contrib losses, on top of :mod:`.logits`."""
+"""Sampled softmax, NCE and the contrib losses (their per-row math is in :mod:`.row_loss`)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 from ..backends import backend_for
 from . import checks
 from .embedding import embedding_lookup
-from .logits import prepare, sampled_logits_parts
-from .namespace import accumulation_dtype, namespace_of
+from .logits import prepare
+from .namespace import namespace_of
+from .row_loss import sampled_loss
 from .types import SampledValues
 
 __all__ = [
-    "logsumexp", "logsumexp_terms", "softmax_cross_entropy", "sigmoid_cross_entropy", "nce_cross_entropy",
-    "sampled_softmax_loss", "nce_loss", "sampled_sparse_softmax_loss",
-    "rank_sampled_softmax_loss", "rank_resample", "rank_resampled_values",
-    "softmax_cross_entropy_terms",
+    "logsumexp", "logsumexp_terms", "sampled_softmax_loss", "nce_loss",
+    "sampled_sparse_softmax_loss", "rank_sampled_softmax_loss", "rank_resample",
+    "rank_resampled_values",
 ]
 
 
@@ -32,40 +32,6 @@ def logsumexp_terms(xp: Any, x: Any, axis: int) -> tuple:
     exps = xp.exp(x - m)
     totals = xp.sum(exps, axis=axis, keepdims=True)
     return xp.squeeze(xp.log(totals) + m, axis=axis), exps, totals
-
-
-def softmax_cross_entropy(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
-    """Per row: ``logsumexp([true | sampled]) - mean(true)`` (labels ``1/T`` on the true
-    columns), reduced in :func:`accumulation_dtype` and returned in the logits' dtype."""
-    return softmax_cross_entropy_terms(xp, true_logits, sampled_logits)[0]
-
-
-def softmax_cross_entropy_terms(xp: Any, true_logits: Any, sampled_logits: Any) -> tuple:
-    """``(loss, exps, totals)``: :func:`softmax_cross_entropy`'s ``[B]`` loss (logits'
-    dtype), with the softmax of ``[true | sampled]`` as ``exps [B, T+S] / totals [B, 1]``
-    (:func:`logsumexp_terms`), in the :func:`accumulation_dtype`."""
-    dtype = true_logits.dtype
-    wide = accumulation_dtype(xp, dtype)
-    logits = xp.astype(xp.concat([true_logits, sampled_logits], axis=1), wide)
-    lse, exps, totals = logsumexp_terms(xp, logits, axis=1)
-    loss = lse - xp.mean(logits[:, :true_logits.shape[1]], axis=1)
-    return xp.astype(loss, dtype), exps, totals
-
-
-def sigmoid_cross_entropy(xp: Any, logits: Any, labels: Any) -> Any:
-    """Elementwise ``max(x, 0) - x z + log1p(exp(-|x|))``."""
-    return xp.maximum(logits, xp.zeros_like(logits)) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
-
-
-def nce_cross_entropy(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
-    """Per row: the summed sigmoid cross entropy against labels ``1/T`` (true columns)
-    and 0 (sampled), reduced in :func:`accumulation_dtype`, in the logits' dtype."""
-    dtype = true_logits.dtype
-    wide = accumulation_dtype(xp, dtype)
-    true_logits, sampled_logits = xp.astype(true_logits, wide), xp.astype(sampled_logits, wide)
-    true_part = sigmoid_cross_entropy(xp, true_logits, xp.ones_like(true_logits) / true_logits.shape[1])
-    sampled_part = sigmoid_cross_entropy(xp, sampled_logits, xp.zeros_like(sampled_logits))
-    return xp.astype(xp.sum(true_part, axis=1) + xp.sum(sampled_part, axis=1), dtype)
 
 
 def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -94,10 +60,9 @@ def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, nu
     Returns:
       ``[batch_size]`` per-row losses, in the dtype of the logits.
     """
-    xp, true_logits, sampled_logits = sampled_logits_parts(
-        weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
-        True, remove_accidental_hits, partition_strategy, seed)
-    return softmax_cross_entropy(xp, true_logits, sampled_logits)
+    return sampled_loss("softmax", weights, biases, labels, inputs, num_sampled, num_classes,
+                        num_true, sampled_values, remove_accidental_hits, partition_strategy,
+                        seed)
 
 
 def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -114,10 +79,9 @@ def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: i
     Returns:
       ``[batch_size]`` per-row NCE losses.
     """
-    xp, true_logits, sampled_logits = sampled_logits_parts(
-        weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
-        True, remove_accidental_hits, partition_strategy, seed)
-    return nce_cross_entropy(xp, true_logits, sampled_logits)
+    return sampled_loss("nce", weights, biases, labels, inputs, num_sampled, num_classes,
+                        num_true, sampled_values, remove_accidental_hits, partition_strategy,
+                        seed)
 
 
 def sampled_sparse_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any,
@@ -133,10 +97,8 @@ def sampled_sparse_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: 
     Returns:
       ``[batch_size]`` per-row losses.
     """
-    xp, true_logits, sampled_logits = sampled_logits_parts(
-        weights, biases, labels, inputs, num_sampled, num_classes, 1, sampled_values,
-        True, remove_accidental_hits, partition_strategy, seed)
-    return softmax_cross_entropy(xp, true_logits, sampled_logits)
+    return sampled_loss("softmax", weights, biases, labels, inputs, num_sampled, num_classes,
+                        1, sampled_values, remove_accidental_hits, partition_strategy, seed)
 
 
 def default_learned_unigram(labels: Any, num_true: int, num_sampled: int, num_classes: int,

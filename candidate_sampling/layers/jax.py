@@ -26,10 +26,9 @@ The same by hand, e.g. behind an encoder that produces ``inputs``::
                                         grads.biases, learning_rate)
     # grads.inputs is d loss / d inputs: pull it back through the encoder with jax.vjp
 
-The logits and losses are the core's (:func:`~candidate_sampling.core.logits.logits_from_rows`,
-:func:`~candidate_sampling.core.losses.softmax_cross_entropy`,
-:func:`~candidate_sampling.core.losses.nce_cross_entropy`), so the numbers are
-TensorFlow's. Ids are int32 unless ``jax_enable_x64`` is on.
+The loss and its gradient are the core's (:func:`~candidate_sampling.core.row_loss.row_loss`,
+a ``jax.custom_vjp`` with the analytic gradient), so the numbers are TensorFlow's. Ids
+are int32 unless ``jax_enable_x64`` is on.
 """
 
 from __future__ import annotations
@@ -39,17 +38,16 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..core.logits import logits_from_rows, prepare, split_rows, touched_ids
-from ..core.losses import nce_cross_entropy, softmax_cross_entropy
+from ..core.logits import prepare, touched_ids
+from ..core.row_loss import row_loss
 from ..core.samplers import log_uniform_candidate_sampler
 from ..core.types import SampledValues
 
 __all__ = ["OutputParams", "TouchedRows", "RowGradients", "LOSSES", "touched_rows",
            "loss_from_rows", "row_gradients", "apply_row_updates", "make_train_step"]
 
-LOSSES = {"sampled_softmax": (softmax_cross_entropy, True), "nce": (nce_cross_entropy, False)}
-"""Loss name -> (per-row loss of the true and sampled logits, TensorFlow's default
-``remove_accidental_hits``)."""
+LOSSES = {"sampled_softmax": ("softmax", True), "nce": ("nce", False)}
+"""Loss name -> (the core's loss kind, TensorFlow's default ``remove_accidental_hits``)."""
 
 
 class OutputParams(NamedTuple):
@@ -78,16 +76,16 @@ class RowGradients(NamedTuple):
     inputs: Any
 
 
-def _check_loss(loss: str, remove_accidental_hits: bool | None) -> tuple[Callable, bool]:
+def _check_loss(loss: str, remove_accidental_hits: bool | None) -> tuple[str, bool]:
     if loss not in LOSSES:
         raise ValueError(f"loss: must be one of {sorted(LOSSES)}, got {loss!r}")
-    per_row, default_hits = LOSSES[loss]
+    kind, default_hits = LOSSES[loss]
     if remove_accidental_hits is None:
-        return per_row, default_hits
+        return kind, default_hits
     if not isinstance(remove_accidental_hits, bool):
         raise TypeError(f"remove_accidental_hits: expected a bool or None, got "
                         f"{type(remove_accidental_hits).__name__}")
-    return per_row, remove_accidental_hits
+    return kind, remove_accidental_hits
 
 
 def _check_unsharded(weights: Any, biases: Any) -> None:
@@ -114,11 +112,9 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
     ``remove_accidental_hits=None`` takes TensorFlow's default (True for
     ``'sampled_softmax'``, False for ``'nce'``). Differentiate with respect to
     ``rows.weights``/``rows.biases`` to get row gradients."""
-    per_row, hits = _check_loss(loss, remove_accidental_hits)
+    kind, hits = _check_loss(loss, remove_accidental_hits)
     values = SampledValues(*(jax.lax.stop_gradient(v) for v in sampled_values))
-    parts = split_rows(jnp, rows.weights, rows.biases, int(labels.shape[0]), int(labels.shape[1]))
-    true_logits, sampled_logits = logits_from_rows(jnp, inputs, labels, values, parts, True, hits)
-    return per_row(jnp, true_logits, sampled_logits)
+    return row_loss(kind, jnp, inputs, labels, values, rows.weights, rows.biases, True, hits)
 
 
 def row_gradients(weights: Any, biases: Any, inputs: Any, labels: Any, sampled_values: Any, *,
@@ -128,7 +124,7 @@ def row_gradients(weights: Any, biases: Any, inputs: Any, labels: Any, sampled_v
 
     Arguments as :func:`candidate_sampling.sampled_softmax_loss` (``num_classes`` is
     ``weights.shape[0]``, ``num_sampled`` the length of the sample), checked the same way."""
-    per_row, hits = _check_loss(loss, remove_accidental_hits)
+    _, hits = _check_loss(loss, remove_accidental_hits)
     _check_unsharded(weights, biases)
     if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
         raise TypeError("sampled_values: expected a tuple (sampled_candidates, "

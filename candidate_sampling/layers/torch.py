@@ -11,10 +11,11 @@ does: :class:`torch.optim.SGD` (without weight decay), :class:`torch.optim.Spars
 and :class:`torch.optim.Adagrad` then update only those rows. With ``sparse=False`` the
 gradients are dense and equal TensorFlow's.
 
-The logits and losses are the core's (:func:`~candidate_sampling.core.logits.logits_from_rows`,
-:func:`~candidate_sampling.core.losses.softmax_cross_entropy`,
-:func:`~candidate_sampling.core.losses.nce_cross_entropy`), so the numbers are those of
-``tf.nn.sampled_softmax_loss`` and ``tf.nn.nce_loss`` with the same sampled values.
+The loss and its gradient are the core's (:func:`~candidate_sampling.core.row_loss.row_loss`,
+run as a ``torch.autograd.Function`` with the analytic backward), so the numbers are
+those of ``tf.nn.sampled_softmax_loss`` and ``tf.nn.nce_loss`` with the same sampled
+values; the step makes a few passes over the ``[B, S]`` logits and keeps one array of
+that size for the backward pass.
 
 Host synchronisation. Shape, dtype and device checks read only metadata. The value
 checks (every label and sampled id in ``[0, num_classes)``, every expected count
@@ -52,8 +53,8 @@ from torch import nn
 
 from ..backends.torch import no_value_reads
 from ..core import checks
-from ..core.logits import logits_from_rows, prepare, split_rows, touched_ids
-from ..core.losses import nce_cross_entropy, softmax_cross_entropy
+from ..core.logits import prepare, touched_ids
+from ..core.row_loss import row_loss
 from ..core.samplers import (
     learned_unigram_step,
     log_uniform_candidate_sampler,
@@ -189,10 +190,8 @@ class SampledOutputLoss(nn.Module):
                                                               dtype=torch.int64, device=device))
         self.reset_parameters()
 
-    @staticmethod
-    def per_row_loss(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
-        """The ``[B]`` losses of the true ``[B, T]`` and sampled ``[B, S]`` logits."""
-        raise NotImplementedError
+    loss_kind = ""
+    """The per-row loss (:data:`~candidate_sampling.core.row_loss.LOSS_KINDS`)."""
 
     def reset_parameters(self) -> None:
         """Draw ``weight`` from a normal of standard deviation ``1/sqrt(dim)`` truncated at
@@ -270,12 +269,9 @@ class SampledOutputLoss(nn.Module):
         ids = touched_ids(xp, labels, values.sampled_candidates).to(torch.int64)
         bias_rows = (_gather_sparse(self.bias, ids) if self.sparse
                      else self.bias.index_select(0, ids))
-        rows = split_rows(xp, F.embedding(ids, self.weight, sparse=self.sparse), bias_rows,
-                          int(labels.shape[0]), self.num_true)
-        true_logits, sampled_logits = logits_from_rows(xp, inputs, labels, values, rows,
-                                                       self.subtract_log_q,
-                                                       self.remove_accidental_hits)
-        loss = self.per_row_loss(xp, true_logits, sampled_logits)
+        weight_rows = F.embedding(ids, self.weight, sparse=self.sparse)
+        loss = row_loss(self.loss_kind, xp, inputs, labels, values, weight_rows, bias_rows,
+                        self.subtract_log_q, self.remove_accidental_hits)
         if self.reduction == "mean":
             return loss.mean()
         if self.reduction == "sum":
@@ -349,11 +345,7 @@ class SampledSoftmaxLoss(SampledOutputLoss):
     """
 
     remove_accidental_hits_default = True
-
-    @staticmethod
-    def per_row_loss(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
-        """Softmax cross entropy per row (:func:`~candidate_sampling.core.losses.softmax_cross_entropy`)."""
-        return softmax_cross_entropy(xp, true_logits, sampled_logits)
+    loss_kind = "softmax"
 
 
 class NCELoss(SampledOutputLoss):
@@ -381,8 +373,4 @@ class NCELoss(SampledOutputLoss):
     """
 
     remove_accidental_hits_default = False
-
-    @staticmethod
-    def per_row_loss(xp: Any, true_logits: Any, sampled_logits: Any) -> Any:
-        """Summed sigmoid cross entropy per row (:func:`~candidate_sampling.core.losses.nce_cross_entropy`)."""
-        return nce_cross_entropy(xp, true_logits, sampled_logits)
+    loss_kind = "nce"

@@ -1,0 +1,200 @@
+"""The sampled losses over gathered class rows, with their analytic gradient.
+
+A training step of sampled softmax or NCE needs, past the lookup, only the logits of the
+``B T`` true and ``S`` sampled rows, the per-row loss and its gradient. Here both are
+computed in as few passes over the ``[B, S]`` logits as the math allows, and the gradient
+is analytic (``softmax - labels``, ``sigmoid - labels``), not recorded by an autodiff
+tape:
+
+- forward: one matrix product with the bias added in place, the accidental hits
+  masked at their ``B T`` positions (no dense ``[B, T, S]`` comparison), the row
+  maximum, ``exp(l - max)`` in place and its row sum; the unnormalised exponentials are
+  kept as the residual;
+- backward: the row scale ``cotangent / sum`` is applied to the ``[B, D]`` operands of
+  the two matrix products, never to the ``[B, S]`` residual, and the sampled bias
+  gradient is one vector-matrix product.
+
+:func:`row_loss` is differentiable on every backend through
+:meth:`~candidate_sampling.backends.Backend.with_gradient` (a ``torch.autograd.Function``,
+a ``jax.custom_vjp``); :func:`row_loss_forward` and :func:`row_loss_backward` give the
+loss and the gradient to the ``*_and_grad`` functions of libraries without autodiff.
+Arrays are updated in place only where the backend says the core may
+(:meth:`~candidate_sampling.backends.Backend.may_overwrite`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, NamedTuple
+
+from ..backends import backend_for
+from . import checks
+from .logits import Rows, logits_from_rows, lookup_rows, prepare, split_rows
+from .namespace import accumulation_dtype
+from .types import SampledValues
+
+__all__ = ["LOSS_KINDS", "RowResiduals", "PreparedRows", "prepare_rows", "row_loss",
+           "row_loss_forward", "row_loss_backward", "sampled_loss"]
+
+LOSS_KINDS = ("softmax", "nce")
+"""Per-row losses over the true and sampled logits: sampled softmax cross entropy
+(TensorFlow's ``sampled_softmax_loss``), summed sigmoid cross entropy (``nce_loss``)."""
+
+
+class RowResiduals(NamedTuple):
+    """What the backward pass needs: the inputs and rows, the gradient of the true logits
+    ``[B, T]``, and that of the sampled logits as ``row_scale[:, None] * sampled [B, S]``
+    (all in the accumulation dtype)."""
+
+    inputs: Any
+    rows: Rows
+    d_true: Any
+    sampled: Any
+    row_scale: Any
+
+
+def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool) -> tuple:
+    """``(loss, d_true, exps, 1/total)``: softmax cross entropy over ``[true | sampled]``
+    with labels ``1/T`` on the true columns; ``exps = exp(sampled - max)`` (in place)."""
+    num_true = int(true.shape[1])
+    peak = xp.maximum(xp.max(sampled, axis=1), xp.max(true, axis=1))
+    peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))[:, None]
+    true_exps = xp.exp(true - peak)
+    exps = backend.iexp(xp, backend.isub(sampled, peak))
+    total = xp.sum(exps, axis=1) + xp.sum(true_exps, axis=1)
+    loss = xp.log(total) + peak[:, 0] - xp.mean(true, axis=1)
+    if not need_grad:
+        return loss, None, None, None
+    inverse = 1.0 / total
+    return loss, true_exps * inverse[:, None] - 1.0 / num_true, exps, inverse
+
+
+def _sigmoid(xp: Any, x: Any) -> Any:
+    """``1 / (1 + exp(-x))`` without overflow."""
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus(xp: Any, x: Any) -> Any:
+    """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
+    return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool) -> tuple:
+    """``(loss, d_true, sigmoid(sampled), ones)``: the summed sigmoid cross entropy against
+    labels ``1/T`` (true columns) and 0 (sampled): ``softplus(x) - x z``."""
+    num_true = int(true.shape[1])
+    loss = (xp.sum(_softplus(xp, true) - true / num_true, axis=1)
+            + xp.sum(_softplus(xp, sampled), axis=1))
+    if not need_grad:
+        return loss, None, None, None
+    return (loss, _sigmoid(xp, true) - 1.0 / num_true, _sigmoid(xp, sampled),
+            xp.ones_like(loss))
+
+
+_KINDS = {"softmax": _softmax, "nce": _nce}
+
+
+def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: SampledValues,
+                     weight_rows: Any, bias_rows: Any, subtract_log_q: bool = True,
+                     remove_accidental_hits: bool = False, need_grad: bool = True
+                     ) -> tuple[Any, RowResiduals | None]:
+    """``(loss [B], residuals)`` of loss ``kind`` over rows stacked as
+    :func:`~candidate_sampling.core.logits.touched_ids` orders them (``B T`` true rows,
+    then ``S`` sampled); ``residuals`` is None unless ``need_grad``.
+
+    The arguments are already checked (:func:`~candidate_sampling.core.logits.prepare`)."""
+    backend = backend_for(xp)
+    batch, num_true = (int(d) for d in labels.shape)
+    rows = split_rows(xp, weight_rows, bias_rows, batch, num_true)
+    true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
+                                     remove_accidental_hits)
+    dtype = true.dtype
+    wide = accumulation_dtype(xp, dtype)
+    true, sampled = xp.astype(true, wide, copy=False), xp.astype(sampled, wide, copy=False)
+    loss, d_true, exps, scale = _KINDS[kind](xp, backend, true, sampled, need_grad)
+    loss = xp.astype(loss, dtype, copy=False)
+    if not need_grad:
+        return loss, None
+    return loss, RowResiduals(inputs, rows, d_true, exps, scale)
+
+
+def row_loss_backward(xp: Any, residuals: RowResiduals, cotangent: Any = None) -> tuple:
+    """``(d_inputs [B, D], d_weight_rows [B T + S, D], d_bias_rows [B T + S])``: the
+    gradients of ``sum(loss * cotangent)`` (``cotangent`` ``[B]``; None: ones), in the
+    dtypes of the inputs and rows. The hit mask passes the gradient through (as
+    TensorFlow's additive mask), and a masked logit's softmax is 0; ``log Q`` takes none."""
+    inputs, rows, d_true, sampled, scale = residuals
+    wide = sampled.dtype
+    batch, num_true = (int(d) for d in d_true.shape)
+    dim = int(inputs.shape[1])
+    if cotangent is not None:
+        cotangent = xp.astype(cotangent, wide, copy=False)
+        scale = scale * cotangent
+        d_true = d_true * cotangent[:, None]
+    x = xp.astype(inputs, wide, copy=False)
+    true_w = xp.astype(rows.true_weights, wide, copy=False)
+    sampled_w = xp.astype(rows.sampled_weights, wide, copy=False)
+    d_inputs = (xp.sum(d_true[:, :, None] * true_w, axis=1)
+                + scale[:, None] * xp.matmul(sampled, sampled_w))
+    d_sampled_w = xp.matmul(xp.matrix_transpose(sampled), scale[:, None] * x)
+    d_sampled_b = xp.matmul(scale[None, :], sampled)[0, :]
+    d_weight_rows = xp.concat([xp.reshape(d_true[:, :, None] * x[:, None, :],
+                                          (batch * num_true, dim)), d_sampled_w], axis=0)
+    d_bias_rows = xp.concat([xp.reshape(d_true, (-1,)), d_sampled_b])
+    return (xp.astype(d_inputs, inputs.dtype, copy=False),
+            xp.astype(d_weight_rows, rows.true_weights.dtype, copy=False),
+            xp.astype(d_bias_rows, rows.true_biases.dtype, copy=False))
+
+
+class PreparedRows(NamedTuple):
+    """Checked arguments of a sampled loss and its gathered rows (:func:`prepare_rows`)."""
+
+    xp: Any
+    labels: Any
+    values: SampledValues
+    weight_rows: Any
+    bias_rows: Any
+    remove_accidental_hits: bool
+
+
+def prepare_rows(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                 num_classes: int, num_true: int, sampled_values: Any,
+                 remove_accidental_hits: bool, partition_strategy: str,
+                 seed: int | None) -> PreparedRows:
+    """Check a sampled loss's arguments, draw the default sample if needed and look up
+    the touched rows (:func:`~candidate_sampling.core.logits.lookup_rows`)."""
+    remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    xp, labels, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
+                                 num_true, sampled_values, partition_strategy, seed)
+    weight_rows, bias_rows = lookup_rows(xp, weights, biases, labels, values.sampled_candidates,
+                                         partition_strategy)
+    return PreparedRows(xp, labels, values, weight_rows, bias_rows, remove_accidental_hits)
+
+
+def sampled_loss(kind: str, weights: Any, biases: Any, labels: Any, inputs: Any,
+                 num_sampled: int, num_classes: int, num_true: int, sampled_values: Any,
+                 remove_accidental_hits: bool, partition_strategy: str,
+                 seed: int | None) -> Any:
+    """The ``[B]`` loss ``kind`` of TensorFlow's sampled losses, from the parameters:
+    :func:`prepare_rows`, then :func:`row_loss`."""
+    p = prepare_rows(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                     sampled_values, remove_accidental_hits, partition_strategy, seed)
+    return row_loss(kind, p.xp, inputs, p.labels, p.values, p.weight_rows, p.bias_rows,
+                    True, p.remove_accidental_hits)
+
+
+def row_loss(kind: str, xp: Any, inputs: Any, labels: Any, values: SampledValues,
+             weight_rows: Any, bias_rows: Any, subtract_log_q: bool = True,
+             remove_accidental_hits: bool = False) -> Any:
+    """The ``[B]`` loss of :func:`row_loss_forward`, differentiable with respect to
+    ``inputs``, ``weight_rows`` and ``bias_rows`` by :func:`row_loss_backward` wherever
+    the backend differentiates (``labels`` and ``values`` take no gradient)."""
+    def forward(inputs: Any, weight_rows: Any, bias_rows: Any, labels: Any, values: Any, *,
+                need_grad: bool) -> tuple:
+        return row_loss_forward(kind, xp, inputs, labels, SampledValues(*values), weight_rows,
+                                bias_rows, subtract_log_q, remove_accidental_hits, need_grad)
+
+    return backend_for(xp).with_gradient(forward, partial(row_loss_backward, xp),
+                                         (inputs, weight_rows, bias_rows),
+                                         (labels, tuple(values)))

@@ -1,0 +1,140 @@
+"""The row-loss kernel: sparse hit positions, in-place steps that never touch the caller's
+arrays, and the analytic gradient wired into each backend's autodiff."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import candidate_sampling as cs
+from candidate_sampling.backends import Backend, backend_for
+from candidate_sampling.core.hits import hit_positions
+
+
+def _reference_hits(labels: np.ndarray, sampled: np.ndarray) -> np.ndarray:
+    """``[B, S]``: position ``s`` is the last occurrence of its id and that id is a true
+    class of the row (TensorFlow's ``compute_accidental_hits``, by brute force)."""
+    batch, num_sampled = labels.shape[0], sampled.shape[0]
+    out = np.zeros((batch, num_sampled), dtype=bool)
+    for s in range(num_sampled):
+        if sampled[s] in sampled[s + 1:]:
+            continue
+        out[:, s] = (labels == sampled[s]).any(axis=1)
+    return out
+
+
+@pytest.mark.parametrize("num_true", [1, 3])
+def test_hit_positions_are_the_last_occurrences(xp, rng, num_true):
+    labels = rng.integers(0, 12, (7, num_true))
+    sampled = rng.integers(0, 12, 20)  # many duplicates and hits
+    found, position = hit_positions(xp, xp.asarray(labels), xp.asarray(sampled))
+    found, position = np.asarray(found), np.asarray(position)
+    for i in range(labels.shape[0]):
+        for j in range(num_true):
+            occurs = np.flatnonzero(sampled == labels[i, j])
+            assert found[i, j] == (occurs.size > 0)
+            assert position[i, j] == (occurs[-1] if occurs.size else 0)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_native_mask_equals_the_generic_dense_mask(xp, rng, dtype):
+    if dtype == "float64" and xp.__name__.startswith("jax"):
+        pytest.skip("JAX without x64 has no float64")
+    if dtype == "float16" and not hasattr(xp, "float16"):
+        pytest.skip(f"{xp.__name__} has no float16")
+    labels = rng.integers(0, 10, (6, 2))
+    sampled = rng.integers(0, 10, 16)
+    logits = rng.standard_normal((6, 16)).astype(dtype)
+    lowest = float(np.finfo(dtype).min)
+    found, position = hit_positions(xp, xp.asarray(labels), xp.asarray(sampled))
+    native = backend_for(xp).mask_positions(xp, xp.asarray(logits.copy()), found, position, lowest)
+    generic = Backend().mask_positions(xp, xp.asarray(logits.copy()), found, position, lowest)
+    expected = np.where(_reference_hits(labels, sampled), np.asarray(lowest, dtype), logits)
+    np.testing.assert_array_equal(np.asarray(native), expected)
+    np.testing.assert_array_equal(np.asarray(generic), expected)
+
+
+def _problem(rng, num_classes=50, batch=8, dim=4, num_true=2, num_sampled=12):
+    weights = rng.standard_normal((num_classes, dim)).astype(np.float32)
+    biases = rng.standard_normal(num_classes).astype(np.float32)
+    labels = rng.integers(0, num_classes, (batch, num_true))
+    inputs = rng.standard_normal((batch, dim)).astype(np.float32)
+    values = cs.log_uniform_candidate_sampler(labels, num_true, num_sampled, False, num_classes,
+                                              seed=3)
+    values = (values[0], values[1], values[2])
+    return weights, biases, labels, inputs, values
+
+
+@pytest.mark.parametrize("fn", [cs.sampled_softmax_loss, cs.nce_loss,
+                                cs.sampled_softmax_loss_and_grad, cs.nce_loss_and_grad])
+def test_numpy_arguments_are_left_untouched(rng, fn):
+    """The kernel updates its own arrays in place, never the caller's."""
+    args = _problem(rng)
+    weights, biases, labels, inputs, values = args
+    before = [np.copy(a) for a in (weights, biases, labels, inputs, *values)]
+    fn(weights, biases, labels, inputs, 12, 50, 2, values, True)
+    after = [weights, biases, labels, inputs, *values]
+    for old, new in zip(before, after):
+        np.testing.assert_array_equal(old, new)
+
+
+def _torch_loss(rng):
+    torch = pytest.importorskip("torch")
+    weights, biases, labels, inputs, values = _problem(rng)
+    w = torch.tensor(weights, requires_grad=True)
+    x = torch.tensor(inputs, requires_grad=True)
+    loss = cs.sampled_softmax_loss(w, torch.tensor(biases), torch.tensor(labels), x, 12, 50, 2,
+                                   tuple(torch.tensor(v) for v in values)).sum()
+    return torch, (weights, biases, labels, inputs, values), w, x, loss
+
+
+def test_torch_gradient_is_the_analytic_one_and_survives_retain_graph(rng):
+    torch, args, w, x, loss = _torch_loss(rng)
+    _, grads = cs.sampled_softmax_loss_and_grad(*args[:4], 12, 50, 2, args[4])
+    dense_w, _ = grads.dense(args[0])
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(w.grad.numpy(), dense_w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), grads.inputs, rtol=1e-5, atol=1e-6)
+    first = w.grad.clone()
+    loss.backward()  # the residuals are still there, unchanged
+    np.testing.assert_allclose(w.grad.numpy(), 2 * first.numpy(), rtol=1e-6)
+
+
+def test_torch_second_derivative_is_refused(rng):
+    torch, _, w, _, loss = _torch_loss(rng)
+    (grad,) = torch.autograd.grad(loss, w, create_graph=True)
+    with pytest.raises(RuntimeError):
+        grad.sum().backward()
+
+
+def test_torch_value_is_the_same_with_and_without_grad(rng):
+    torch, args, w, x, loss = _torch_loss(rng)
+    with torch.no_grad():
+        _, _, _, _, again = _torch_loss(np.random.default_rng(20261123))
+    np.testing.assert_allclose(float(loss.detach()), float(again), rtol=1e-6)
+
+
+def test_jax_grad_vmap_and_jit_use_the_analytic_gradient(rng):
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    weights, biases, labels, inputs, values = _problem(rng)
+    _, grads = cs.nce_loss_and_grad(weights, biases, labels, inputs, 12, 50, 2, values, True)
+    dense_w, dense_b = grads.dense(weights)
+    jvalues = tuple(jnp.asarray(v) for v in values)
+
+    def total(w, b, x):
+        return jnp.sum(cs.nce_loss(w, b, jnp.asarray(labels), x, 12, 50, 2, jvalues, True))
+
+    gw, gb, gx = jax.jit(jax.grad(total, argnums=(0, 1, 2)))(jnp.asarray(weights),
+                                                              jnp.asarray(biases),
+                                                              jnp.asarray(inputs))
+    np.testing.assert_allclose(np.asarray(gw), dense_w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(gb), dense_b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(gx), grads.inputs, rtol=1e-5, atol=1e-6)
+    # per-example gradients: vmap over rows of the batch
+    per_row = jax.vmap(jax.grad(lambda x, y, q: jnp.sum(cs.nce_loss(
+        jnp.asarray(weights), jnp.asarray(biases), y[None, :], x[None, :], 12, 50, 2,
+        (jvalues[0], q[None, :], jvalues[2]), True))))
+    rows = per_row(jnp.asarray(inputs), jnp.asarray(labels), jvalues[1])
+    assert rows.shape == inputs.shape
+    np.testing.assert_allclose(np.asarray(rows), grads.inputs, rtol=1e-5, atol=1e-6)
