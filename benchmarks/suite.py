@@ -91,10 +91,11 @@ def _peer_runners(config: BenchConfig, num_classes: int, tf: Peer | None, naive:
     common = dict(task="step", batch=config.batch, dim=config.dim, num_sampled=config.num_sampled,
                   num_classes=num_classes, number=config.number, budget_s=config.round_budget_s)
     runners = {}
-    for peer, name in ((tf, TF), (naive, NAIVE)):
+    for peer, name, warmup in ((tf, TF, 2), (naive, NAIVE, 1)):  # the naive port compiles nothing
         if peer is not None:
             for loss in LOSSES:
-                runners[peer_name(name, STEP.format(loss=loss))] = peer.runner(loss=loss, **common)
+                runners[peer_name(name, STEP.format(loss=loss))] = peer.runner(warmup, loss=loss,
+                                                                              **common)
     if tf is not None and full:
         runners[peer_name(TF, FULL_STEP)] = tf.runner(loss="full_softmax", warmup=1, **common)
     return runners
