@@ -22,8 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PEERS = Path(__file__).resolve().parent / "peers"
 
 __all__ = ["time_calls", "timed_runner", "Timing", "Peer", "tf_python", "tf_peer",
-           "naive_torch_peer", "interleave", "interleave_with_tensorflow", "markdown_table",
-           "ROOT"]
+           "naive_torch_peer", "interleave", "markdown_table", "ROOT"]
 
 Runner = Callable[[], list[float]]
 
@@ -130,17 +129,6 @@ def tf_peer() -> Peer | None:
 def naive_torch_peer() -> Peer:
     """The naive PyTorch port (``peers/naive_torch.py``) in a process of this interpreter."""
     return Peer(sys.executable, "-m", f"{__package__}.peers.naive_torch")
-
-
-def interleave_with_tensorflow(runners: dict[str, Runner], rounds: int, name: str,
-                               **task: Any) -> dict[str, Timing]:
-    """:func:`interleave`, with TensorFlow answering ``task`` (see ``peers/tf_peer.py``) as
-    runner ``name`` when :func:`tf_python` finds it; its process is closed afterwards."""
-    peer = tf_peer()
-    if peer is None:
-        return interleave(runners, rounds)
-    with peer:
-        return interleave({**runners, name: peer.runner(**task)}, rounds)
 
 
 def interleave(runners: dict[str, Runner], rounds: int) -> dict[str, Timing]:

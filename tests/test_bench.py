@@ -18,7 +18,8 @@ from candidate_sampling.benchmarks.config import FULL, QUICK, TINY, BenchConfig
 from candidate_sampling.benchmarks.harness import markdown_table, time_calls
 from candidate_sampling.benchmarks.ratios import case_medians, classes_label, pooled_median
 from candidate_sampling.benchmarks.report import summary
-from candidate_sampling.benchmarks.suite import _full_wanted, run_suite
+from candidate_sampling.benchmarks.bench_step import cupy_usable
+from candidate_sampling.benchmarks.suite import _full_wanted, available_backends, run_suite
 from candidate_sampling.cli import main
 from candidate_sampling.conformance.vectors import load_cases
 from candidate_sampling.plot.png import PNG_SIGNATURE, read_png
@@ -327,6 +328,10 @@ def test_bad_backend_exits_2_with_one_line():
 @pytest.mark.parametrize("args, message", [
     (["--rounds", "0"], "--rounds: must be >= 1, got 0"),
     (["--classes", "10"], "classes: every number of classes must be >= num_sampled = 32, got 10"),
+    pytest.param(["--backend", "cupy"],
+                 "--backend: cupy is not usable here (not installed, or no GPU); usable: "
+                 + ", ".join(available_backends()),
+                 marks=pytest.mark.skipif(cupy_usable(), reason="CuPy runs here")),
 ])
 def test_bad_arguments_exit_2(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
