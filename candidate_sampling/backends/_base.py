@@ -107,6 +107,11 @@ class Backend:
             return x
         return x - y
 
+    def linear(self, xp: Any, inputs: Any, weights: Any, bias: Any) -> Any:
+        """``inputs [B, D] @ weights[S, D].T + bias [S]``, the bias added in place where
+        :meth:`may_overwrite` allows."""
+        return self.iadd(xp.matmul(inputs, xp.matrix_transpose(weights)), bias[None, :])
+
     def iexp(self, xp: Any, x: Any) -> Any:
         """``exp(x)``, in ``x``'s memory where the backend can."""
         return xp.exp(x)

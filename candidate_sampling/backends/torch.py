@@ -86,6 +86,12 @@ class TorchBackend(Backend):
 
         return not (torch.is_grad_enabled() and x.requires_grad)
 
+    def linear(self, xp: Any, inputs: Any, weights: Any, bias: Any) -> Any:
+        """``torch.nn.functional.linear``: the bias is the GEMM's initial value (addmm)."""
+        import torch
+
+        return torch.nn.functional.linear(inputs, weights, bias)
+
     def iexp(self, xp: Any, x: Any) -> Any:
         return x.exp_() if self.may_overwrite(x) else x.exp()
 

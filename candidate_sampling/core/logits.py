@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 from ..backends import backend_for
 from . import checks
 from .embedding import embedding_lookup
-from .hits import hit_positions
-from .namespace import flatten_arrays, index_dtype, namespace_of, wide_float
+from .hits import dense_hits, hit_positions
+from .namespace import device_of, flatten_arrays, index_dtype, namespace_of, wide_float
 from .types import SampledValues
 
 __all__ = ["compute_sampled_logits", "prepare", "default_log_uniform", "Rows", "touched_ids",
@@ -140,9 +140,10 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
 
     ``x . w + (b - log Q)``, then the accidental-hit mask. TensorFlow computes
     ``(x . w + b) - log Q`` (the same up to rounding) and adds ``-FLT_MAX`` before
-    subtracting ``log Q``; here the mask sets the logit to the lowest finite value of
-    the dtype at the end. In float32 both give that same value (the ulp of FLT_MAX
-    dwarfs any logit), and in narrower dtypes nothing can overflow. Folding ``log Q``
+    subtracting ``log Q``. With ``hits_pass_gradient`` (the logits themselves) the mask
+    is added as TensorFlow does; in float32 that is ``-FLT_MAX`` itself unless the logit
+    exceeds about 1e31 (half the ulp of FLT_MAX). The losses set a hit to the lowest
+    finite value instead: a softmax or sigmoid gives it zero weight either way. Folding ``log Q
     into the ``[S]`` bias saves a pass over the ``[B, S]`` logits; the bias is added in
     place where the backend allows, and the mask touches only the ``B T`` hit positions
     (:func:`~candidate_sampling.core.hits.hit_positions`).
@@ -160,8 +161,7 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
         sampled_bias = sampled_bias - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
     true_logits = xp.sum(inputs[:, None, :] * rows.true_weights, axis=2) + true_bias
     backend = backend_for(xp)
-    sampled_logits = backend.iadd(xp.matmul(inputs, xp.matrix_transpose(rows.sampled_weights)),
-                                  sampled_bias[None, :])
+    sampled_logits = backend.linear(xp, inputs, rows.sampled_weights, sampled_bias)
     if remove_accidental_hits:
         found, position = hit_positions(xp, labels, sampled)
         sampled_logits = _mask_hits(xp, sampled_logits, found, position, hits_pass_gradient)
@@ -169,17 +169,20 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
 
 
 def _mask_hits(xp: Any, logits: Any, found: Any, position: Any, pass_gradient: bool) -> Any:
-    """Hit positions take the lowest finite value of the dtype; with ``pass_gradient``
-    the gradient passes through every position unchanged, as through TensorFlow's
-    ``logits + mask``."""
+    """Hit positions take the lowest finite value of the dtype. With ``pass_gradient``
+    they become ``logit + lowest`` instead, as TensorFlow's ``logits + mask`` (kept
+    finite: no lower than the lowest value), and the gradient passes through every
+    position unchanged."""
     backend = backend_for(xp)
     lowest = float(xp.finfo(logits.dtype).min)
     if not pass_gradient:
         return backend.mask_positions(xp, logits, found, position, lowest)
     stop = backend.stop_gradient
-    masked = backend.mask_positions(xp, xp.asarray(stop(logits), copy=True), found, position,
-                                    lowest)
-    return (logits - stop(logits)) + stop(masked)
+    value = stop(logits)
+    floor = xp.asarray(lowest, dtype=logits.dtype, device=device_of(logits))
+    hits = dense_hits(xp, found, position, int(logits.shape[1]))
+    masked = xp.where(hits, xp.maximum(value + floor, floor), value)
+    return (logits - value) + stop(masked)
 
 
 def compute_sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
