@@ -74,6 +74,7 @@ def _conform(args: argparse.Namespace) -> int:
 
 COMMAND_MODULES: dict[str, tuple[str, str]] = {
     "bench": ("candidate_sampling.benchmarks.command", "time steps and samplers against peers"),
+    "demo": ("candidate_sampling.demo.command", "train with sampled softmax and full softmax, and compare"),
 }
 """Subcommands that live in their own module: name -> (module, one-line help).
 

@@ -1,0 +1,119 @@
+"""Train a softmax classifier over many classes with sampled softmax, and the same model
+with the full softmax for the same time, on a synthetic corpus whose best possible
+perplexity is known; print how they compare and draw their learning curves."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from ..core.checks import check_int
+
+__all__ = ["DEFAULT_SECONDS", "MAX_CLASSES", "configure", "run"]
+
+DEFAULT_SECONDS = 25.0
+"""Training time of each method when neither ``--seconds`` nor ``--steps`` is given."""
+MAX_CLASSES = 10_000_000
+MAX_DIM = 1024
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The ``demo`` command's arguments."""
+    from .train import Settings
+
+    d = Settings()
+    parser.add_argument("--backend", default="numpy",
+                        help="numpy (default), torch, jax or cupy")
+    parser.add_argument("--seed", type=int, default=d.seed,
+                        help=f"seed of the data, the initial weights and the sampler (default {d.seed})")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--seconds", type=float,
+                        help=f"training time of each method (default {DEFAULT_SECONDS:g})")
+    budget.add_argument("--steps", type=int,
+                        help="train each method for this many steps instead (equal steps, "
+                             "deterministic)")
+    parser.add_argument("--classes", type=int, default=d.num_classes,
+                        help=f"number of classes (default {d.num_classes:,})")
+    parser.add_argument("--dim", type=int, default=d.dim,
+                        help=f"features of a context (default {d.dim})")
+    parser.add_argument("--batch-size", type=int, default=d.batch_size,
+                        help=f"examples a step (default {d.batch_size})")
+    parser.add_argument("--num-sampled", type=int, default=d.num_sampled,
+                        help=f"classes sampled a step (default {d.num_sampled})")
+    parser.add_argument("--learning-rate", type=float, default=d.learning_rate,
+                        help=f"of SGD, for both methods (default {d.learning_rate:g})")
+    parser.add_argument("--evaluations", type=int, default=6,
+                        help="held-out evaluations during each run (default 6)")
+    parser.add_argument("--out", default="candidate-sampling-demo",
+                        help="folder of the learning-curve chart (default ./candidate-sampling-demo)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _check_positive(value: float, name: str) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name}: must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def _settings_and_budget(args: argparse.Namespace):
+    """``(Settings, Budget)`` from the arguments; ``ValueError`` naming a bad option."""
+    from .train import Budget, Settings
+
+    classes = check_int(args.classes, "--classes", minimum=2, maximum=MAX_CLASSES)
+    settings = Settings(
+        num_classes=classes,
+        dim=check_int(args.dim, "--dim", minimum=1, maximum=MAX_DIM),
+        batch_size=check_int(args.batch_size, "--batch-size", minimum=1, maximum=1 << 16),
+        num_sampled=check_int(args.num_sampled, "--num-sampled", minimum=1, maximum=classes),
+        learning_rate=_check_positive(args.learning_rate, "--learning-rate"),
+        seed=check_int(args.seed, "--seed", minimum=0),
+    )
+    evaluations = check_int(args.evaluations, "--evaluations", minimum=1, maximum=1000)
+    if args.steps is not None:
+        budget = Budget(steps=check_int(args.steps, "--steps", minimum=1), evaluations=evaluations)
+    else:
+        seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
+        budget = Budget(seconds=_check_positive(seconds, "--seconds"), evaluations=evaluations)
+    return settings, budget
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the demo; 0 on success. Bad options and a missing backend raise ``ValueError``
+    (the command line turns it into one line and exit status 2)."""
+    settings, budget = _settings_and_budget(args)
+    from .trainers import check_backend
+
+    check_backend(args.backend)
+    from .corpus import make_corpus, optimal_perplexity, popularity_perplexity
+    from .model import initial_params
+    from .progress import ProgressBar
+    from .report import BACKEND_NAMES, comparison_lines, setup_lines, write_chart
+    from .train import train
+    from .trainers import make_trainer
+
+    s = settings
+    corpus = make_corpus(s.num_classes, s.dim, seed=s.seed)
+    ideal, popularity = optimal_perplexity(corpus), popularity_perplexity(corpus)
+    print("\n".join(setup_lines(args.backend, s, corpus, budget, ideal, popularity)), flush=True)
+    weights, biases = initial_params(s.num_classes, s.dim, s.seed)
+    held_out = corpus.inputs(corpus.held_out)
+    runs = {}
+    for method, label in (("sampled", "sampled softmax"), ("full", "full softmax")):
+        if method == "full" and budget.steps is None:  # the same training time as sampled
+            budget = budget._replace(seconds=runs["sampled"].seconds)
+        trainer = make_trainer(args.backend, method, weights, biases, s, held_out)
+        bar = None if args.quiet else ProgressBar(label)
+        runs[method] = train(trainer, corpus, s.batch_size, budget,
+                             progress=None if bar is None else bar.update)
+        if bar is not None:
+            bar.close()
+    print()
+    print("\n".join(comparison_lines(runs["sampled"], runs["full"], budget, ideal)))
+    title = (f"Held-out perplexity, {s.num_classes:,} classes, {BACKEND_NAMES[args.backend]}")
+    path = write_chart(Path(args.out) / "learning_curves.png", runs["sampled"], runs["full"],
+                       ideal, title)
+    print(f"learning curves: {path}")
+    sys.stdout.flush()
+    return 0
