@@ -3,7 +3,8 @@ PyTorch port, the bare matmul floor and full softmax; print the medians, ratios 
 targets, and write results.md, results.json and PNG charts to --out.
 
 Ours and the peers run interleaved (ours, peer, ours, peer, ...) so that machine drift
-cancels in the ratios. A full run takes tens of minutes; --quick a few."""
+cancels in the ratios. A full run takes about a quarter of an hour on a 2-core CPU;
+--quick a few minutes."""
 
 from __future__ import annotations
 
