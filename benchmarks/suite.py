@@ -40,7 +40,7 @@ __all__ = ["BACKENDS", "TF", "NAIVE", "peer_name", "available_backends", "run_su
 
 BACKENDS = ("torch", "jax", "numpy", "cupy")
 """Every backend, in the order the cases run (torch first: the naive port is measured in
-the first case of each ``num_classes``)."""
+the first case of each ``num_classes`` that has room for it)."""
 
 TF = "tensorflow"
 NAIVE = "naive_torch"
@@ -107,7 +107,7 @@ def run_suite(config: BenchConfig, backends: list[str], peers: bool = True,
 
     Returns plain data (JSON-ready): ``config``, ``backends``, ``environment`` (versions;
     the peers' too), ``cases`` (one per ``num_classes`` and backend: ``num_classes``,
-    ``backend``, ``timings`` ``{name: {median_s, min_s, max_s, n}}``), ``samplers``
+    ``backend``, ``timings`` ``{name: {median_s, min_s, max_s, n, times_s}}``), ``samplers``
     (``num_sampled``, ``range_max``, ``timings``), ``skipped`` (what was not measured,
     and why), ``notes`` and ``duration_s``.
     """
