@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from candidate_sampling.cli import main
+from candidate_sampling.conformance.streams import stream_cases
 from candidate_sampling.conformance.suite import run_checks, select_cases, load_impl
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -83,3 +84,65 @@ def test_impl_is_imported_from_the_working_directory(tmp_path, monkeypatch, caps
     monkeypatch.chdir(tmp_path)
     assert main(["conform", "--backend", "numpy", "--impl", "my_port:loss",
                  "--op", "sampled_softmax_loss"]) == 0
+
+
+def _last_line(out: str) -> str:
+    return out.strip().splitlines()[-1]
+
+
+def test_this_library_samplers_laws_and_streams(capsys):
+    """Without --impl, a sampler op runs the native laws, and laws and streams of the
+    exact TensorFlow and Paddle front ends."""
+    assert main(["conform", "--backend", "numpy", "--op", "log_uniform_candidate_sampler"]) == 0
+    out = capsys.readouterr().out
+    rows = {tuple(line.split()[:3]) for line in out.splitlines() if line.startswith("  ")}
+    assert {("native", "numpy", "laws"), ("tf2", "numpy", "laws"), ("tf2", "numpy", "streams"),
+            ("paddle", "numpy", "laws"), ("paddle", "numpy", "streams")} <= rows
+    assert _last_line(out).endswith(" passed, 0 failed")
+
+
+@pytest.mark.parametrize("impl,stream,passed_kinds", [
+    ("candidate_sampling.compat.tf.random:uniform_candidate_sampler", "tf2", {"laws", "streams"}),
+    ("candidate_sampling:uniform_candidate_sampler", "none", {"laws"}),
+])
+def test_sampler_implementations(impl, stream, passed_kinds, tmp_path, capsys):
+    """A sampler claiming TensorFlow's stream runs the stream cases too (set_seed from its
+    module); one claiming none has them reported as not applicable."""
+    report = tmp_path / "r.json"
+    assert main(["conform", "--backend", "numpy", "--impl", impl, "--op",
+                 "uniform_candidate_sampler", "--stream", stream, "--json", str(report)]) == 0
+    checks = json.loads(report.read_text())["checks"]
+    assert {c["kind"] for c in checks if c["status"] == "passed"} == passed_kinds
+    skipped = [c for c in checks if c["status"] == "n/a"]
+    assert all(c["kind"] == "streams" for c in skipped)
+    assert (len(skipped) == 0) == (stream == "tf2")
+    out = capsys.readouterr().out
+    if stream == "none":
+        assert "the implementation claims no tf2 stream (--stream tf2)" in out
+        assert _last_line(out).endswith(f", {len(skipped)} not applicable")
+
+
+def test_paddle_stream_of_a_sampler(capsys):
+    assert main(["conform", "--backend", "numpy", "--impl",
+                 "candidate_sampling.compat.paddle:log_uniform_candidate_sampler", "--op",
+                 "log_uniform_candidate_sampler", "--stream", "paddle"]) == 0
+    out = capsys.readouterr().out
+    rows = {tuple(line.split()[:5]) for line in out.splitlines() if line.startswith("  ")}
+    streams = len(stream_cases("paddle", "log_uniform_candidate_sampler"))
+    assert streams >= 30
+    assert ("paddle", "numpy", "laws", "2", "0") in rows
+    assert ("paddle", "numpy", "streams", str(streams), "0") in rows
+    unclaimed = len(stream_cases("tf2", "log_uniform_candidate_sampler"))
+    assert _last_line(out) == f"conformance: {streams + 2} passed, 0 failed, {unclaimed} not applicable"
+
+
+def test_a_tf2_stream_needs_set_seed(tmp_path, monkeypatch, capsys):
+    (tmp_path / "seedless.py").write_text(
+        "from candidate_sampling.compat.tf.random import all_candidate_sampler as sample\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["conform", "--backend", "numpy", "--impl", "seedless:sample", "--op",
+                 "all_candidate_sampler", "--stream", "tf2"]) == 1
+    assert "no set_seed: a tf2 stream starts from tf.random.set_seed" in capsys.readouterr().out
+    assert main(["conform", "--backend", "numpy", "--impl", "seedless:sample", "--op",
+                 "all_candidate_sampler", "--stream", "tf2", "--set-seed",
+                 "candidate_sampling.compat.tf.random:set_seed"]) == 0

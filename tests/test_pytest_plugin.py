@@ -65,3 +65,26 @@ from candidate_sampling.conformance.pytest_plugin import test_golden_case  # noq
     result = pytester.runpytest("-p", "no:cacheprovider", "-q")
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*test_golden_case needs an op*"])
+
+
+def test_sampler_laws_and_streams_as_tests(pytester):
+    """A sampler op runs its law cases; a claimed stream adds its cases."""
+    pytester.makepyfile(test_conform="""
+import pytest
+from candidate_sampling.conformance.pytest_plugin import test_golden_case  # noqa: F401
+
+pytestmark = pytest.mark.conformance(op="uniform_candidate_sampler", stream="tf2")
+
+
+@pytest.fixture
+def conformance_impl():
+    from candidate_sampling.compat.tf.random import uniform_candidate_sampler
+    return uniform_candidate_sampler
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q", "--collect-only")
+    ids = result.stdout.str()
+    assert "test_golden_case[numpy-laws.tf2.uniform_candidate_sampler.unique]" in ids
+    assert "test_golden_case[numpy-tf2.stream.uniform.u-gs-t1-s5-r20]" in ids
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-k",
+                                "unique or u-gs-t1-s5-r20 or nu-s-t2")
+    result.assert_outcomes(passed=4)   # laws .unique, streams (n)u-gs-t1-s5-r20, nu-s-t2-s8-r50

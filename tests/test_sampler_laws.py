@@ -1,183 +1,201 @@
-"""Statistical laws of the native samplers, on every backend.
+"""Statistical laws of the samplers, with the conformance suite's own law checks
+(candidate_sampling.conformance.laws): the native samplers on every backend, TensorFlow's
+and Paddle's exact streams; and the statistics underneath, against exact figures.
 
-Seeds are fixed, so these tests do not flake; the thresholds are chosen so that the
-known wrong variants fail: an off-by-one log-uniform law, sampling with replacement
-under ``unique``, ``p * S`` where the tries formula applies, a fixed number of tries.
+Seeds are fixed, so these tests do not flake; a correct sampler fails a statistical
+comparison with probability at most 1e-7.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 from scipy import stats
 
 import candidate_sampling as cs
+from candidate_sampling.compat import paddle
+from candidate_sampling.compat.tf import random as tfrandom
 from candidate_sampling.conformance.adapters import get_adapter
+from candidate_sampling.conformance.laws import (
+    LAW_OPS,
+    RANGE,
+    SAMPLER_OPS,
+    law_cases,
+    law_probabilities,
+    law_probabilities32,
+    run_law_case,
+)
+from candidate_sampling.conformance.stats import (
+    chi_square_sf,
+    chi_square_test,
+    normal_threshold,
+    unique_moments,
+)
 
 from conftest import BACKENDS
 
 LAW_BACKENDS = [b for b in ("numpy", "torch", "jax", "array_api_strict") if b in BACKENDS]
 """NumPy, CPU torch and JAX take native fast paths for unique sampling; array-api-strict
 runs the core's generic sort-based step (what CUDA torch and CuPy run)."""
-R = 50
-ALPHA = 1e-6  # a right law passes with near certainty; a wrong one gives p ~ 0 at these sizes
-WEIGHTS = [float(w) for w in np.random.default_rng(3).integers(1, 20, size=R)]
+SUBSET_OPS = {"jax": ("log_uniform_candidate_sampler", "fixed_unigram_candidate_sampler"),
+              "array_api_strict": ("uniform_candidate_sampler", "fixed_unigram_candidate_sampler")}
+"""On JAX each law case compiles its vmapped calls (seconds each), array-api-strict is
+slow per call: two laws cover their unique-sampling step and both kinds of law (closed
+form and inverse CDF)."""
 
 
-def log_uniform_law(r: int) -> np.ndarray:
-    v = np.arange(r, dtype=np.float64)
-    return np.log((v + 2) / (v + 1)) / np.log1p(r)
+def _native_params():
+    for backend in LAW_BACKENDS:
+        for op in SAMPLER_OPS:
+            if op not in SUBSET_OPS.get(backend, SAMPLER_OPS):
+                continue
+            for case in law_cases(op, "native"):
+                yield pytest.param(case, backend, id=f"{backend}-{case.id}")
 
 
-LAWS = {
-    "uniform": (lambda y, s, u, **kw: cs.uniform_candidate_sampler(y, 1, s, u, R, **kw),
-                np.full(R, 1.0 / R)),
-    "log_uniform": (lambda y, s, u, **kw: cs.log_uniform_candidate_sampler(y, 1, s, u, R, **kw),
-                    log_uniform_law(R)),
-    "learned_unigram": (lambda y, s, u, **kw: cs.learned_unigram_candidate_sampler(y, 1, s, u, R, **kw),
-                        np.full(R, 1.0 / R)),
-    "fixed_unigram": (lambda y, s, u, **kw: cs.fixed_unigram_candidate_sampler(
-        y, 1, s, u, R, unigrams=WEIGHTS, distortion=0.75, **kw),
-        np.array(WEIGHTS) ** 0.75 / np.sum(np.array(WEIGHTS) ** 0.75)),
-}
+def assert_passes(result):
+    assert result.comparisons, result.describe()
+    assert result.ok, result.describe()
 
 
-def chi_square_p(observed: np.ndarray, probs: np.ndarray) -> float:
-    expected = probs * observed.sum()
-    return float(stats.chisquare(observed, expected).pvalue)
+@pytest.mark.parametrize("case,backend", list(_native_params()))
+def test_native_sampler_laws(case, backend):
+    assert_passes(run_law_case(case, get_adapter(backend), getattr(cs, case.op)))
 
 
-class Draws:
-    """Many independent sampler calls on one backend, as NumPy arrays."""
+@pytest.mark.parametrize("case", [c for op in SAMPLER_OPS for c in law_cases(op, "tf2")],
+                         ids=lambda c: c.id)
+def test_exact_tensorflow_stream_laws(case):
+    tfrandom.set_seed(None)
+    assert_passes(run_law_case(case, get_adapter("numpy"), getattr(tfrandom, case.op)))
 
-    def __init__(self, backend: str):
-        self.backend = backend
-        self.adapter = get_adapter(backend)
 
-    def calls(self, sampler, labels: np.ndarray, num_sampled: int, unique: bool, n: int):
-        """``n`` calls: ``(candidates [n, S], true_q [n, B, T], sampled_q [n, S])``."""
-        y = self.adapter.asarray(labels)
-        if self.backend == "jax":
-            import jax
+@pytest.mark.parametrize("case", law_cases("log_uniform_candidate_sampler", "paddle", True),
+                         ids=lambda c: c.id)
+def test_paddle_stream_laws(case):
+    assert_passes(run_law_case(case, get_adapter("numpy"), paddle.log_uniform_candidate_sampler))
 
-            keys = jax.random.split(jax.random.key(7), n)
-            batched = jax.jit(jax.vmap(lambda k: tuple(sampler(y, num_sampled, unique, rng=k))))
-            return tuple(np.asarray(a) for a in batched(keys))
-        if self.backend == "torch":
-            import torch
 
-            gen = torch.Generator().manual_seed(7)
-            outs = [sampler(y, num_sampled, unique, rng=gen) for _ in range(n)]
-        else:
-            gen = np.random.default_rng(7)
-            outs = [sampler(y, num_sampled, unique, rng=gen) for _ in range(n)]
-        return tuple(np.stack([self.adapter.to_numpy(o[i]) for o in outs]) for i in range(3))
+def test_law_tables():
+    """The laws the checks use sum to one, and TensorFlow's float32 p are those laws."""
+    for op in LAW_OPS:
+        p = law_probabilities(op)
+        assert p.shape == (RANGE,) and abs(p.sum() - 1) < 1e-12
+        np.testing.assert_allclose(law_probabilities32(op), p, rtol=2e-7)
+    v = np.arange(RANGE)
+    np.testing.assert_allclose(law_probabilities("log_uniform_candidate_sampler"),
+                               (np.log(v + 2) - np.log(v + 1)) / np.log(RANGE + 1))
 
+
+# --------------------------------------------------------------------------- statistics
+
+@pytest.mark.parametrize("x,dof", [(0.5, 1), (49.0, 49), (120.0, 49), (200.0, 30), (3.0, 10),
+                                   (1e-3, 3), (500.0, 49), (80.0, 2)])
+def test_chi_square_tail_equals_scipy(x, dof):
+    assert chi_square_sf(x, dof) == pytest.approx(stats.chi2.sf(x, dof), rel=1e-9, abs=1e-300)
+
+
+def test_chi_square_test_pools_rare_cells():
+    probs = np.array([0.5, 0.3, 0.192, 0.004, 0.004])
+    observed = np.array([500, 300, 190, 6, 4])
+    p, statistic, dof = chi_square_test(observed, probs)
+    assert dof == 3                        # the two cells expected 4 times are pooled
+    expected, pooled = np.array([8, 192, 300, 500]), np.array([10, 190, 300, 500])
+    assert statistic == pytest.approx(np.sum((pooled - expected) ** 2 / expected))
+    assert p == pytest.approx(stats.chi2.sf(statistic, 3))
+    assert chi_square_test(np.array([10, 0, 1]), np.array([0.5, 0.5, 0.0]))[0] == 0.0
+
+
+def test_normal_threshold_equals_scipy():
+    for alpha in (1e-7, 1e-9 / 50, 0.05):
+        assert normal_threshold(alpha) == pytest.approx(stats.norm.isf(alpha / 2), rel=1e-9)
+
+
+def test_unique_moments_of_the_uniform_law_are_the_coupon_collectors():
+    r, s = RANGE, 10
+    exact = unique_moments(np.full(r, 1.0 / r), s)
+    p = (r - np.arange(s)) / r
+    assert exact.mean_tries == pytest.approx(np.sum(1 / p), rel=1e-9)
+    assert exact.var_tries == pytest.approx(np.sum((1 - p) / p**2), rel=1e-7)
+    np.testing.assert_allclose(exact.inclusion, s / r, rtol=1e-8)
+
+
+def _enumerated(probs, s, horizon=400):
+    """E[tries], E[tries^2] and inclusion probabilities by summing over every sequence
+    of draws up to ``horizon`` (a Markov chain on the set of distinct values)."""
+    r = len(probs)
+    states = {frozenset(): 1.0}
+    mean = second = 0.0
+    inclusion = np.zeros(r)
+    for t in range(1, horizon + 1):
+        nxt: dict = {}
+        for seen, mass in states.items():
+            for v in range(r):
+                grown = seen | {v}
+                if len(grown) == s:
+                    w = mass * probs[v]
+                    mean += t * w
+                    second += t * t * w
+                    inclusion[list(grown)] += w
+                else:
+                    nxt[grown] = nxt.get(grown, 0.0) + mass * probs[v]
+        states = nxt
+    return mean, second - mean * mean, inclusion
+
+
+def test_unique_moments_of_a_skewed_law_match_enumeration():
+    probs = np.array([0.55, 0.25, 0.12, 0.06, 0.02])
+    exact = unique_moments(probs, 3)
+    mean, var, inclusion = _enumerated(probs, 3)
+    assert exact.mean_tries == pytest.approx(mean, rel=1e-8)
+    assert exact.var_tries == pytest.approx(var, rel=1e-6)
+    np.testing.assert_allclose(exact.inclusion, inclusion, rtol=1e-7)
+
+
+def test_off_by_one_log_uniform_is_detected():
+    """The chi-square rejects the classic off-by-one of the log-uniform law."""
+    cand = np.asarray(cs.log_uniform_candidate_sampler(np.array([[0]]), 1, 20_000, False, RANGE,
+                                                       seed=5)[0])
+    shifted = law_probabilities("log_uniform_candidate_sampler", RANGE + 1)[1:]
+    assert chi_square_test(np.bincount(cand, minlength=RANGE), shifted)[0] < 1e-7
+
+
+# --------------------------------------------------------------------------- library specifics
 
 @pytest.fixture(params=LAW_BACKENDS)
-def draws(request):
-    return Draws(request.param)
+def law_backend(request):
+    return request.param
 
 
-@pytest.mark.parametrize("law", sorted(LAWS))
-def test_law_with_replacement(draws, law):
-    """10^5 draws with ``unique=False`` follow the sampler's law; counts are ``p * S``."""
-    sampler, probs = LAWS[law]
-    cand, true_q, sampled_q = draws.calls(sampler, np.array([[3]]), 20_000, False, 5)
-    assert cand.min() >= 0 and cand.max() < R
-    observed = np.bincount(cand.ravel(), minlength=R)
-    assert chi_square_p(observed, probs) > ALPHA
-    # float32 counts (JAX without x64 also sums the weights in float32)
-    np.testing.assert_allclose(sampled_q, (probs[cand] * 20_000).astype(np.float32), rtol=1e-5)
-
-
-@pytest.mark.parametrize("law", sorted(LAWS))
-def test_unique_law(draws, law):
-    """``unique=True``: distinct values, the first one drawn from the law, inclusion
-    frequencies equal to the expected counts, and the tries behind them right."""
-    sampler, probs = LAWS[law]
-    num_sampled, n = 10, 10_000
-    every_class = np.arange(R)[:, None]
-    cand, true_q, sampled_q = draws.calls(sampler, every_class, num_sampled, True, n)
-    assert cand.shape == (n, num_sampled)
-    assert all(len(set(row)) == num_sampled for row in cand.tolist())
-    assert cand.min() >= 0 and cand.max() < R
-    # The first value of a unique sample is an ordinary draw from the law.
-    assert chi_square_p(np.bincount(cand[:, 0], minlength=R), probs) > ALPHA
-    # Inclusion frequency of each class against its mean expected count (10^5 values).
-    # TensorFlow's formula 1 - (1 - p)^tries treats tries as independent of the class,
-    # which overstates the most likely classes by up to ~0.09 here; p * S would give 3.5.
-    inclusion = np.bincount(cand.ravel(), minlength=R) / n
-    assert np.abs(inclusion - true_q[:, :, 0].mean(axis=0)).max() < 0.1
-    # The expected counts of a call all come from one number of tries, at least S.
-    p = probs[cand].astype(np.float32)
-    with np.errstate(invalid="ignore"):  # p * S may exceed 1 where tries == S
-        tries = np.log1p(-sampled_q.astype(np.float64)) / np.log1p(-p.astype(np.float64))
-    tries = np.where(np.isclose(sampled_q, p * num_sampled, rtol=1e-5), num_sampled, tries)
-    # A count that rounds to 1.0 in float32 no longer tells its tries: leave it out.
-    tries = np.where(sampled_q < np.float32(1) - np.float32(1e-6), tries, np.nan)
-    reference = np.nanmedian(tries, axis=1, keepdims=True)
-    known = ~np.isnan(tries)
-    assert np.all(np.abs(tries - reference)[known] < 0.01 * np.broadcast_to(reference, tries.shape)[known])
-    assert np.all(reference >= num_sampled - 1e-3)
-
-
-def coupon_tries(r: int, s: int) -> tuple[float, float]:
-    """Mean and variance of the draws needed to see ``s`` distinct of ``r`` equally likely values."""
-    p = (r - np.arange(s)) / r
-    return float(np.sum(1 / p)), float(np.sum((1 - p) / p**2))
-
-
-def test_unique_tries_distribution(draws):
-    """Uniform law: the number of tries behind the expected counts has the coupon
-    collector's mean (a fixed 2*S, or S, would not)."""
-    num_sampled, n = 40, 3_000
-    cand, true_q, sampled_q = draws.calls(LAWS["uniform"][0], np.array([[0]]), num_sampled, True, n)
-    tries = np.log1p(-sampled_q[:, 0].astype(np.float64)) / math.log1p(-1 / R)
-    mean, var = coupon_tries(R, num_sampled)
-    assert abs(tries.mean() - mean) < 5 * math.sqrt(var / n)
-    assert np.all(np.abs(tries - np.round(tries)) < 0.05)
-
-
-def test_learned_unigram_learns(draws):
+def test_learned_unigram_learns(law_backend):
     """After a call, the true classes have one more count each: the next draws follow that."""
-    backend = draws.adapter
+    backend = get_adapter(law_backend)
     labels = np.array([[4], [4], [9], [4]])
-    counts = np.ones(R)
+    counts = np.ones(RANGE)
     counts[4] += 3
     counts[9] += 1
-    if draws.backend == "jax":
+    if law_backend == "jax":
         import jax
 
-        c0 = backend.asarray(np.ones(R, np.float32))
+        c0 = backend.asarray(np.ones(RANGE, np.float32))
         _, c1 = cs.learned_unigram_step(c0, backend.asarray(labels), 1, 4, True, seed=1)
         step = jax.jit(lambda c, k: cs.learned_unigram_step(c, backend.asarray(labels), 1, 20_000,
                                                             False, rng=k)[0][0])
         cand = np.asarray(step(c1, jax.random.key(3)))
         np.testing.assert_array_equal(np.asarray(c1), counts)
     else:
-        sampler = cs.LearnedUnigramSampler(R)
+        sampler = cs.LearnedUnigramSampler(RANGE)
         sampler(backend.asarray(labels), 1, 4, True, seed=1)
         np.testing.assert_array_equal(backend.to_numpy(sampler.counts), counts)
         cand = backend.to_numpy(sampler(backend.asarray(labels), 1, 20_000, False, seed=2)[0])
-    assert chi_square_p(np.bincount(cand, minlength=R), counts / counts.sum()) > ALPHA
-
-
-def test_off_by_one_log_uniform_is_detected():
-    """The chi-square above rejects the classic off-by-one of the log-uniform law."""
-    cand = np.asarray(cs.log_uniform_candidate_sampler(np.array([[0]]), 1, 20_000, False, R,
-                                                       seed=5)[0])
-    shifted = log_uniform_law(R + 1)[1:] / log_uniform_law(R + 1)[1:].sum()
-    assert chi_square_p(np.bincount(cand, minlength=R), shifted) < ALPHA
+    assert chi_square_test(np.bincount(cand, minlength=RANGE), counts / counts.sum())[0] > 1e-7
 
 
 @pytest.mark.parametrize("backend_name", [b for b in BACKENDS if not get_adapter(b).traced])
 def test_seed_reproducible(backend_name):
     backend = get_adapter(backend_name)
     y = backend.asarray(np.array([[1], [2]]))
-    a = cs.log_uniform_candidate_sampler(y, 2 - 1, 8, True, 30, seed=11)
+    a = cs.log_uniform_candidate_sampler(y, 1, 8, True, 30, seed=11)
     b = cs.log_uniform_candidate_sampler(y, 1, 8, True, 30, seed=11)
     for x, z in zip(a, b):
         np.testing.assert_array_equal(backend.to_numpy(x), backend.to_numpy(z))
@@ -196,3 +214,25 @@ def test_samplers_under_jit():
 def test_wrong_rng_type_is_refused():
     with pytest.raises(TypeError, match="^rng"):
         cs.uniform_candidate_sampler(np.array([[1]]), 1, 2, True, 5, rng=12)
+
+
+def test_paddle_sampler_refuses_what_paddle_cannot_do():
+    with pytest.raises(ValueError, match="^unique"):
+        paddle.log_uniform_candidate_sampler(np.array([[1]]), 1, 2, False, 5, seed=3)
+    with pytest.raises(ValueError, match="^seed"):
+        paddle.log_uniform_candidate_sampler(np.array([[1]]), 1, 2, True, 5, seed=0)
+    with pytest.raises(ValueError, match="^num_sampled"):
+        paddle.log_uniform_candidate_sampler(np.array([[1]]), 1, 6, True, 5, seed=3)
+
+
+def test_paddle_sampler_is_paddles_stream():
+    """Its triple is the split of log_uniform_samples (checked against Paddle's own
+    Samples and Probabilities in test_paddle_stream)."""
+    label = np.array([[3], [40], [7]])
+    samples, probabilities = paddle.log_uniform_samples(label, 20, 50, 99)
+    values = paddle.log_uniform_candidate_sampler(label, 1, 20, True, 50, seed=99)
+    np.testing.assert_array_equal(values.sampled_candidates, samples[0, 1:])
+    np.testing.assert_array_equal(values.true_expected_count, probabilities[:, :1])
+    np.testing.assert_array_equal(values.sampled_expected_count, probabilities[0, 1:])
+    assert values.sampled_candidates.dtype == np.int64
+    assert values.true_expected_count.dtype == values.sampled_expected_count.dtype == np.float32

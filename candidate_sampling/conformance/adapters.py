@@ -22,7 +22,8 @@ def _map(fn: Callable[[Any], Any], value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
-        return type(value)(_map(fn, v) for v in value)
+        mapped = [_map(fn, v) for v in value]
+        return type(value)(*mapped) if hasattr(value, "_fields") else type(value)(mapped)
     return fn(value)
 
 

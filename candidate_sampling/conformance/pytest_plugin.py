@@ -14,20 +14,24 @@ In a test module of your own, import the ready-made test and say what it checks:
         return sampled_softmax
 
 Each golden case of that op then runs as one test per backend, with ids like
-``test_golden_case[torch-tf2.sampled_softmax_loss.t1-fixed-nu-rah-b5]``. Without the
-``conformance_impl`` fixture, ``--conform-impl module:function`` names the
-implementation; with neither, candidate_sampling itself is checked. The marker's
-arguments may also come from ``--conform-op``, ``--conform-semantics`` and
-``--conform-backend``.
+``test_golden_case[torch-tf2.sampled_softmax_loss.t1-fixed-nu-rah-b5]``. For a sampler op
+the tests are its law cases (``laws.tf2.<op>.unique`` ...). ``stream="tf2"`` or
+``"paddle"`` in the marker adds the cases of that random stream (bit for bit; a ``tf2``
+implementation's module provides ``set_seed``). Without the ``conformance_impl``
+fixture, ``--conform-impl module:function`` names the implementation; with neither,
+candidate_sampling itself is checked. The marker's arguments may also come from
+``--conform-op``, ``--conform-semantics``, ``--conform-stream`` and ``--conform-backend``.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
 
-from .suite import load_impl, resolve_backends, run_checks, runnable, select_cases
+from .suite import load_impl, resolve_backends, run_checks, runnable, target_cases
+from .targets import Functions, SingleFunction, Target
 
 __all__ = ["test_golden_case", "conformance_impl", "pytest_addoption", "pytest_configure",
            "pytest_generate_tests"]
@@ -38,36 +42,44 @@ def pytest_addoption(parser: Any) -> None:
     group.addoption("--conform-impl", help="module:function checked by test_golden_case")
     group.addoption("--conform-op", help="op of the golden cases (default: the marker's)")
     group.addoption("--conform-semantics", help="tf2, tf1, contrib or paddle")
+    group.addoption("--conform-stream", choices=["tf2", "paddle", "none"],
+                    help="random stream the implementation reproduces (default: the marker's, "
+                         "else none)")
     group.addoption("--conform-backend", action="append",
                     help="backend to run on (repeatable; default: the marker's, else numpy)")
 
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line(
-        "markers", "conformance(op, semantics=None, backends=None): the golden cases that "
-                   "test_golden_case runs")
+        "markers", "conformance(op, semantics=None, backends=None, stream=None): the golden, "
+                   "law and stream cases that test_golden_case runs")
 
 
-def _settings(metafunc: Any) -> tuple[str | None, str | None, list[str]]:
+def _settings(metafunc: Any) -> tuple[str | None, str | None, str, list[str]]:
     marker = metafunc.definition.get_closest_marker("conformance")
     kwargs = dict(marker.kwargs) if marker else {}
     option = metafunc.config.getoption
     op = option("--conform-op") or kwargs.get("op")
     semantics = option("--conform-semantics") or kwargs.get("semantics")
+    stream = option("--conform-stream") or kwargs.get("stream") or "none"
     backends = option("--conform-backend") or kwargs.get("backends") or ["numpy"]
-    return op, semantics, [n for b in backends for n in resolve_backends(b)]
+    return op, semantics, stream, [n for b in backends for n in resolve_backends(b)]
 
 
 def pytest_generate_tests(metafunc: Any) -> None:
     if "golden_case" not in metafunc.fixturenames:
         return
-    op, semantics, backends = _settings(metafunc)
+    op, semantics, stream, backends = _settings(metafunc)
     if op is None:
         raise pytest.UsageError("test_golden_case needs an op: pytest.mark.conformance(op=...) "
                                 "or --conform-op")
-    cases = select_cases(op=op, semantics=semantics)
-    if not cases:
-        raise pytest.UsageError(f"no golden cases for op={op!r}, semantics={semantics!r}")
+    try:
+        pairs = target_cases(Target(impl="pytest:conformance_impl", op=op, semantics=semantics,
+                                    stream=stream))
+    except ValueError as exc:
+        raise pytest.UsageError(f"no golden cases for op={op!r}, semantics={semantics!r}: "
+                                f"{exc}") from None
+    cases = [case for case, skip in pairs if skip is None]
     params = [pytest.param(case, backend, id=f"{backend}-{case.id}")
               for case in cases for backend in backends if runnable(case, backend)]
     metafunc.parametrize(("golden_case", "conformance_backend"), params)
@@ -82,7 +94,12 @@ def conformance_impl(request: Any) -> Any:
 
 
 def test_golden_case(golden_case: Any, conformance_backend: str, conformance_impl: Any) -> None:
-    """One golden case on one backend: values and gradients within the case's tolerance,
-    or, for a bad-input case, an exception in bounded time."""
-    (check,) = run_checks([golden_case], [conformance_backend], impl=conformance_impl)
+    """One case on one backend: values and gradients within the case's tolerance, an
+    exception in bounded time for bad input, a sampler's laws, or a stream bit for bit.
+    A ``tf2`` stream uses ``set_seed`` of the implementation's module."""
+    impl = conformance_impl
+    if impl is not None and not isinstance(impl, Functions):
+        module = sys.modules.get(getattr(impl, "__module__", ""), None)
+        impl = SingleFunction(impl, getattr(module, "set_seed", None))
+    (check,) = run_checks([golden_case], [conformance_backend], impl=impl)
     assert check.ok, check.result.describe()

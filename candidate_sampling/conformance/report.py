@@ -1,18 +1,23 @@
-"""Reports of a conformance run: a table per op, a summary line, JSON and JUnit XML."""
+"""Reports of a conformance run: a table per op, failures in words, a one-line summary,
+progress on a terminal, JSON and JUnit XML."""
 
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import IO, Iterable
+from typing import IO, Callable, Iterable
 
-from .suite import Check
+from .suite import KINDS, Check
 
-__all__ = ["Row", "summarize", "render_table", "summary_line", "to_json", "to_junit", "verdict"]
+__all__ = ["Row", "summarize", "render_table", "summary_line", "failures", "not_applicable",
+           "xfail_notes", "progress_printer", "to_json", "to_junit", "verdict"]
 
-GREEN, RED, YELLOW, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[0m"
+GREEN, RED, YELLOW, DIM, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[0m"
+MEASURED_KINDS = ("values", "streams")
+"""Kinds whose comparisons are numbers against the oracle's (worst errors shown)."""
 
 
 @dataclass
@@ -27,41 +32,54 @@ class Row:
     failed: int = 0
     xfailed: int = 0
     xpassed: int = 0
+    na: int = 0
     worst_abs: float = 0.0
     worst_rel: float = 0.0
     worst_case: str = ""
 
 
 def summarize(checks: Iterable[Check]) -> list[Row]:
+    """One :class:`Row` per (op, origin, backend, kind), sorted."""
     rows: dict = {}
     for c in checks:
         key = (c.case.op, c.case.api, c.backend, c.kind)
         row = rows.setdefault(key, Row(*key))
-        if c.ok:
-            if c.xfail:
-                row.xpassed += 1
-            else:
-                row.passed += 1
-        elif c.xfail:
-            row.xfailed += 1
-        else:
-            row.failed += 1
-        for comp in c.result.comparisons:
-            score = comp.worst_abs if comp.worst_abs != float("inf") else float("inf")
-            if score > row.worst_abs:
-                row.worst_abs, row.worst_rel, row.worst_case = score, comp.worst_rel, c.case.id
-        if not c.ok and not row.worst_case:
-            row.worst_case = c.case.id
-    return sorted(rows.values(), key=lambda r: (r.op, r.api, r.backend, r.kind))
+        status = c.status
+        if status == "n/a":
+            row.na += 1
+            continue
+        setattr(row, status, getattr(row, status) + 1)
+        if c.kind in MEASURED_KINDS:
+            for comp in c.result.comparisons:
+                if comp.worst_abs > row.worst_abs:
+                    row.worst_abs, row.worst_rel, row.worst_case = (comp.worst_abs, comp.worst_rel,
+                                                                    c.case.id)
+        if not c.ok and not c.xfail and (c.kind not in MEASURED_KINDS or not row.worst_case):
+            row.worst_case = row.worst_case or c.case.id
+    order = {k: i for i, k in enumerate(KINDS)}
+    return sorted(rows.values(), key=lambda r: (r.op, r.api, r.backend, order.get(r.kind, 9)))
 
 
 def _paint(text: str, colour: str, tty: bool) -> str:
     return f"{colour}{text}{RESET}" if tty else text
 
 
+def _colour(row: Row) -> str:
+    if row.failed:
+        return RED
+    if row.xpassed:
+        return YELLOW
+    if not (row.passed or row.xfailed):
+        return DIM
+    return GREEN
+
+
 def render_table(rows: list[Row], tty: bool = False) -> str:
-    """Aligned columns, one block per op; colour only when ``tty``."""
-    header = ["origin", "backend", "kind", "passed", "failed", "worst abs", "worst rel", "worst case"]
+    """Aligned columns, one block per op; colour only when ``tty``. The ``n/a`` column
+    appears when some check does not apply to the implementation."""
+    with_na = any(r.na for r in rows)
+    header = ["origin", "backend", "kind", "passed", "failed"] + (["n/a"] if with_na else []) + [
+        "worst abs", "worst rel", "worst case"]
     out = []
     by_op = defaultdict(list)
     for r in rows:
@@ -71,69 +89,120 @@ def render_table(rows: list[Row], tty: bool = False) -> str:
         for r in group:
             failed = f"{r.failed}" + (f" (+{r.xfailed} xfail)" if r.xfailed else "") + (
                 f" ({r.xpassed} xpass)" if r.xpassed else "")
-            table.append([r.api, r.backend, r.kind, str(r.passed), failed,
-                          f"{r.worst_abs:.2g}" if r.kind == "values" else "-",
-                          f"{r.worst_rel:.2g}" if r.kind == "values" else "-",
-                          r.worst_case if (r.failed or r.kind == "values") else ""])
+            measured = r.kind in MEASURED_KINDS and (r.passed or r.failed or r.xfailed or r.xpassed)
+            table.append([r.api, r.backend, r.kind, str(r.passed), failed]
+                         + ([str(r.na)] if with_na else [])
+                         + [f"{r.worst_abs:.2g}" if measured else "-",
+                            f"{r.worst_rel:.2g}" if measured else "-",
+                            r.worst_case if (r.failed or measured) else ""])
         widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+        numeric = {header.index(h) for h in ("passed", "failed", "n/a") if h in header}
         out.append(op)
         for j, line in enumerate(table):
-            text = "  " + "  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip()
+            cells = [v.rjust(w) if i in numeric else v.ljust(w)
+                     for i, (v, w) in enumerate(zip(line, widths))]
+            text = "  " + "  ".join(cells).rstrip()
             if j > 0:
-                r = group[j - 1]
-                text = _paint(text, RED if r.failed else (YELLOW if r.xpassed else GREEN), tty)
+                text = _paint(text, _colour(group[j - 1]), tty)
             out.append(text)
         out.append("")
     return "\n".join(out)
 
 
 def verdict(checks: list[Check]) -> tuple[int, int, int, int]:
-    """``(passed, failed, xfailed, xpassed)`` over all checks."""
-    passed = sum(c.ok and not c.xfail for c in checks)
-    failed = sum(not c.ok and not c.xfail for c in checks)
-    xfailed = sum(not c.ok and c.xfail for c in checks)
-    xpassed = sum(c.ok and c.xfail for c in checks)
-    return passed, failed, xfailed, xpassed
+    """``(passed, failed, xfailed, xpassed)`` over all checks (n/a ones aside)."""
+    counts = Counter(c.status for c in checks)
+    return counts["passed"], counts["failed"], counts["xfailed"], counts["xpassed"]
 
 
 def summary_line(checks: list[Check]) -> str:
+    """``conformance: P passed, F failed`` and, where there are any, xfailed, xpassed and
+    not-applicable counts."""
     passed, failed, xfailed, xpassed = verdict(checks)
     line = f"conformance: {passed} passed, {failed} failed"
     if xfailed or xpassed:
         line += f", {xfailed} xfailed, {xpassed} xpassed (remove them from the xfail file)"
+    na = sum(c.status == "n/a" for c in checks)
+    if na:
+        line += f", {na} not applicable"
     return line
 
 
 def failures(checks: list[Check], limit: int = 20) -> str:
-    bad = [c for c in checks if not c.ok and not c.xfail]
+    """The failed checks in words (at most ``limit``)."""
+    bad = [c for c in checks if c.status == "failed"]
     lines = [c.result.describe() for c in bad[:limit]]
     if len(bad) > limit:
-        lines.append(f"... and {len(bad) - limit} more")
+        lines.append(f"... and {len(bad) - limit} more (--json has them all)")
     return "\n".join(lines)
 
 
+def not_applicable(checks: list[Check]) -> str:
+    """Why checks did not apply, one line per reason."""
+    reasons = Counter(c.skip for c in checks if c.skip is not None)
+    return "\n".join(f"not applicable: {n} check{'s' if n > 1 else ''}: {why}"
+                     for why, n in reasons.most_common())
+
+
+def xfail_notes(checks: list[Check], xfail: set[str]) -> str:
+    """xfail entries that no longer fail, and entries that name no check of this run."""
+    lines = [f"xpassed: {c.case.id} [{c.backend}] no longer fails: remove it from the xfail file"
+             for c in checks if c.status == "xpassed"]
+    known = {c.case.id for c in checks} | {f"{c.case.id}@{c.backend}" for c in checks}
+    lines += [f"xfail entry matches no check of this run: {entry}"
+              for entry in sorted(xfail - known)]
+    return "\n".join(lines)
+
+
+def progress_printer(stream: IO[str], every_s: float = 0.5) -> Callable[[int, int, Check], None]:
+    """A progress callback that rewrites one line on ``stream`` (a terminal): checks done,
+    failures so far, the case running."""
+    state = {"last": 0.0, "failed": 0}
+
+    def progress(done: int, total: int, check: Check) -> None:
+        state["failed"] += check.status == "failed"
+        now = time.monotonic()
+        if done < total and now - state["last"] < every_s:
+            return
+        state["last"] = now
+        text = f"{done}/{total} checks, {state['failed']} failed  {check.case.id} [{check.backend}]"
+        stream.write("\r\033[K" + text[:120] + ("\n" if done == total else ""))
+        stream.flush()
+
+    return progress
+
+
 def to_json(checks: list[Check], stream: IO[str]) -> None:
+    """Every check with its status and comparisons, and the summary."""
     json.dump({"checks": [{
         "id": c.case.id, "op": c.case.op, "origin": c.case.api, "backend": c.backend,
-        "kind": c.kind, "ok": c.ok, "xfail": c.xfail, "error": c.result.error,
+        "kind": c.kind, "status": c.status, "ok": c.ok, "xfail": c.xfail, "skip": c.skip,
+        "error": c.result.error,
         "comparisons": [vars(x) for x in c.result.comparisons]} for c in checks],
-        "summary": dict(zip(("passed", "failed", "xfailed", "xpassed"), verdict(checks)))},
+        "summary": {**dict(zip(("passed", "failed", "xfailed", "xpassed"), verdict(checks))),
+                    "not_applicable": sum(c.status == "n/a" for c in checks)}},
         stream, indent=1, default=float)
 
 
 def to_junit(checks: list[Check], stream: IO[str]) -> None:
+    """One test suite per (op, origin, kind), one test case per check; n/a and xfail
+    checks are skipped test cases."""
     suites = ET.Element("testsuites", name="candidate-sampling conformance")
-    by_op = defaultdict(list)
+    by_group = defaultdict(list)
     for c in checks:
-        by_op[(c.case.op, c.case.api)].append(c)
-    for (op, api), group in by_op.items():
-        suite = ET.SubElement(suites, "testsuite", name=f"{op}[{api}]", tests=str(len(group)),
-                              failures=str(sum(not c.ok and not c.xfail for c in group)))
+        by_group[(c.case.op, c.case.api, c.kind)].append(c)
+    for (op, api, kind), group in by_group.items():
+        suite = ET.SubElement(suites, "testsuite", name=f"{op}[{api}].{kind}",
+                              tests=str(len(group)),
+                              failures=str(sum(c.status == "failed" for c in group)),
+                              skipped=str(sum(c.status not in ("passed", "failed") for c in group)))
         for c in group:
-            case = ET.SubElement(suite, "testcase", classname=f"{op}.{api}.{c.backend}",
+            case = ET.SubElement(suite, "testcase", classname=f"{op}.{api}.{kind}.{c.backend}",
                                  name=c.case.id)
-            if not c.ok and not c.xfail:
+            if c.status == "failed":
                 ET.SubElement(case, "failure", message=c.result.describe())
-            elif c.xfail:
-                ET.SubElement(case, "skipped", message="xfail" if not c.ok else "xpass")
+            elif c.status == "n/a":
+                ET.SubElement(case, "skipped", message=f"not applicable: {c.skip}")
+            elif c.status in ("xfailed", "xpassed"):
+                ET.SubElement(case, "skipped", message=c.status)
     ET.ElementTree(suites).write(stream, encoding="unicode", xml_declaration=True)

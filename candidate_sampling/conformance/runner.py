@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+import numpy as np
 
 from .adapters import Adapter
 from .ops import FLOAT_INPUTS, op_spec
@@ -21,6 +22,8 @@ class Comparison:
     ok: bool
     worst_abs: float
     worst_rel: float
+    detail: str = ""
+    """What went wrong, in words, where "off by" says too little (law checks)."""
 
 
 @dataclass
@@ -40,7 +43,8 @@ class CaseResult:
         bad = [c for c in self.comparisons if not c.ok]
         return f"{self.case_id} [{self.backend}]: " + (
             "ok" if not bad else ", ".join(
-                f"{c.name} off by {c.worst_abs:.3g} (rel {c.worst_rel:.3g})" for c in bad))
+                c.detail or f"{c.name} off by {c.worst_abs:.3g} (rel {c.worst_rel:.3g})"
+                for c in bad))
 
 
 def case_inputs(case: GoldenCase) -> tuple[dict, dict]:
@@ -63,12 +67,32 @@ def _compare(result: CaseResult, name: str, actual: Any, expected: Any, rtol: fl
     result.comparisons.append(Comparison(name, ok, worst_abs, worst_rel))
 
 
+COUNT_NAMES = ("true_expected_count", "sampled_expected_count")
+
+
+def _counts_apart(impl: Callable[..., Any], inputs: dict) -> tuple[Callable[..., Any], dict]:
+    """``impl`` and ``inputs`` with the expected counts of ``sampled_values`` as an input
+    of their own (``expected_counts``), so that gradients can be taken with respect to
+    them."""
+    candidates, true_q, sampled_q = inputs["sampled_values"]
+    inputs = {k: v for k, v in inputs.items() if k != "sampled_values"}
+    inputs.update(expected_counts=[true_q, sampled_q], sampled_candidates_=candidates)
+
+    def joined(expected_counts: Any, sampled_candidates_: Any, **rest: Any) -> Any:
+        return impl(**rest, sampled_values=(sampled_candidates_, *expected_counts))
+
+    return joined, inputs
+
+
 def run_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any] | None = None,
              grads: bool = True, tolerance: dict | None = None) -> CaseResult:
     """Run ``case`` with ``impl`` (default: candidate_sampling's front end for the case's
     op and origin) on ``adapter``; compare outputs, and gradients where the backend
     differentiates and the case has them. ``tolerance`` (``rtol``, ``atol``,
-    ``grad_rtol``, ``grad_atol``) replaces the case's, e.g. for other dtypes."""
+    ``grad_rtol``, ``grad_atol``) replaces the case's, e.g. for other dtypes.
+
+    With gradients, the expected counts of ``sampled_values`` are differentiated too:
+    TensorFlow stops gradients there, so theirs must be zero."""
     if tolerance is not None:
         case = replace(case, tolerance={**case.tolerance, **tolerance})
     spec = op_spec(case.op, case.api)
@@ -79,9 +103,15 @@ def run_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any] | None
     wanted = [n for n in spec.outputs if n in case.outputs]
     wrt = tuple(n for n in FLOAT_INPUTS if n in case.grads and inputs.get(n) is not None)
     if grads and adapter.differentiable and wrt and case.cotangent is not None:
-        out, got = adapter.value_and_grads(impl, inputs, kwargs, wrt, case.cotangent)
+        fn, counts = impl, ()
+        if inputs.get("sampled_values") is not None:
+            fn, inputs = _counts_apart(impl, inputs)
+            counts = ("expected_counts",)
+        out, got = adapter.value_and_grads(fn, inputs, kwargs, wrt + counts, case.cotangent)
         for name in wrt:
             _compare(result, f"d/d{name}", got[name], case.grads[name], case.grad_rtol, case.grad_atol)
+        for name, grad in zip(COUNT_NAMES, got.get("expected_counts", ())):
+            _compare(result, f"d/d{name}", grad, np.zeros(np.shape(grad)), 0.0, 0.0)
     else:
         out = adapter.call(impl, inputs, kwargs)
     values = dict(zip(spec.outputs, out if isinstance(out, tuple) else (out,)))

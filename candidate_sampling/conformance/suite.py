@@ -1,10 +1,16 @@
-"""Running the golden cases against an implementation on one or more backends."""
+"""Which checks a run makes (:func:`plan`), and running them (:func:`run_checks`,
+:func:`run_target`).
+
+A check is one case on one backend, of one kind:
+
+- ``values``: a golden case's outputs (and gradients, where the backend differentiates);
+- ``errors``: bad input, which must raise an exception in bounded time;
+- ``laws``: the statistical laws of a sampler (:mod:`.laws`);
+- ``streams``: TensorFlow's or Paddle's random stream, bit for bit (:mod:`.streams`).
+"""
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -12,63 +18,210 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from .adapters import Adapter, available_adapters, get_adapter
-from .ops import OPS, op_spec
+from .laws import SAMPLER_OPS, LawCase, law_cases, run_law_case
+from .ops import op_spec
 from .runner import CaseResult, case_inputs, run_case
+from .streams import PADDLE_SAMPLER, STREAMS, jax_can_hold, run_stream_case, stream_cases, stream_of
+from .targets import (
+    STREAM_CHOICES,
+    Functions,
+    LibraryFunctions,
+    SingleFunction,
+    Target,
+    functions_of,
+    load_impl,
+)
 from .vectors import GoldenCase, load_cases
 
-__all__ = ["Check", "select_cases", "run_checks", "runnable", "load_impl", "ERROR_TIMEOUT_S",
-           "DYNAMIC_SHAPE_OPS", "resolve_backends"]
+__all__ = ["Check", "Planned", "KINDS", "select_cases", "target_cases", "plan", "execute", "run_checks",
+           "run_target", "runnable", "kind_of", "load_impl", "ERROR_TIMEOUT_S",
+           "DYNAMIC_SHAPE_OPS", "resolve_backends", "default_semantics"]
 
 ERROR_TIMEOUT_S = 30.0
-"""How long a bad-input case may run before it counts as a hang."""
+"""How long a bad-input case may run before it counts as a hang (in-process runs)."""
 
 DYNAMIC_SHAPE_OPS = {"compute_accidental_hits"}
 """Ops whose output length depends on the data: not run under a tracer (jit)."""
+
+KINDS = ("values", "errors", "laws", "streams")
+
+
+def kind_of(case: Any) -> str:
+    """``values``, ``errors``, ``laws`` or ``streams``."""
+    if isinstance(case, LawCase):
+        return "laws"
+    if stream_of(case) is not None:
+        return "streams"
+    if case.raises is not None or (case.deviation or {}).get("expect") == "raises":
+        return "errors"
+    return "values"
+
+
+@dataclass
+class Planned:
+    """One check to make; ``skip`` says why it is not applicable (it is then not run)."""
+
+    case: Any
+    backend: str
+    kind: str
+    skip: str | None = None
 
 
 @dataclass
 class Check:
     """One (case, backend) check and its outcome."""
 
-    case: GoldenCase
+    case: Any
     backend: str
     result: CaseResult
-    kind: str  # "values" or "errors"
+    kind: str
     xfail: bool = False
+    skip: str | None = None
+    """Why the check does not apply to this implementation (then it counts as n/a)."""
 
     @property
     def ok(self) -> bool:
-        return self.result.ok
+        return self.skip is None and self.result.ok
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed``, ``xfailed``, ``xpassed`` or ``n/a``."""
+        if self.skip is not None:
+            return "n/a"
+        if self.xfail:
+            return "xpassed" if self.result.ok else "xfailed"
+        return "passed" if self.result.ok else "failed"
 
 
-def load_impl(target: str) -> Callable[..., Any]:
-    """The callable named ``module:function`` (dots after the colon walk attributes)."""
-    module, sep, attr = target.partition(":")
-    if not sep or not module or not attr:
-        raise ValueError(f"--impl: expected 'module:function', got {target!r}")
-    if os.getcwd() not in sys.path:  # import the caller's own modules, as ``python -m`` would
-        sys.path.insert(0, os.getcwd())
-    try:
-        obj: Any = importlib.import_module(module)
-    except ImportError as exc:
-        raise ValueError(f"--impl: cannot import {module!r}: {exc}") from None
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ValueError(f"--impl: {module!r} has no attribute {attr!r}")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise ValueError(f"--impl: {target!r} is not callable")
-    return obj
+def default_semantics(op: str) -> str:
+    """The origin an implementation of ``op`` follows unless told: ``tf2`` where ``op``
+    has it (and for the samplers), else the op's only origin."""
+    if op in SAMPLER_OPS:
+        return "tf2"
+    origins = sorted({c.api for c in load_cases(op=op)})
+    if not origins:
+        raise ValueError(f"--op: no golden cases for {op!r}")
+    return "tf2" if "tf2" in origins else origins[0]
 
 
-def select_cases(op: str | None = None, semantics: str | None = None) -> list[GoldenCase]:
-    """Golden cases of candidate_sampling's front ends (streams aside), optionally one op/origin."""
-    return [c for c in load_cases(op=op, api=semantics)
-            if op_spec(c.op, c.api) is not None and not c.is_stream
-            and (c.deviation or {}).get("expect") != "value"]
+def select_cases(op: str | None = None, semantics: str | None = None,
+                 stream: str = "none") -> list[GoldenCase]:
+    """Golden value and error cases of candidate_sampling's front ends (optionally one
+    op/origin), and the stream cases of ``stream``."""
+    cases = [c for c in load_cases(op=op, api=semantics)
+             if op_spec(c.op, c.api) is not None and stream_of(c) is None
+             and (c.deviation or {}).get("expect") != "value"]
+    if stream in STREAMS:
+        cases += [c for c in stream_cases(stream, op)
+                  if semantics is None or c.api == semantics or c.op in SAMPLER_OPS]
+    return cases
 
 
-def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any]) -> CaseResult:
+def _library_cases(target: Target) -> list[tuple[Any, str | None]]:
+    op, semantics = target.op, target.semantics
+    out: list = [(c, None) for c in select_cases(op, semantics)]
+    for stream in STREAMS:
+        if semantics in (None, stream):
+            out += [(c, None) for c in stream_cases(stream, op, every_op=True)]
+    for api in ("native", "tf2", "paddle"):
+        if semantics not in (None, api):
+            continue
+        for sampler in SAMPLER_OPS:
+            if op in (None, sampler) and (api != "paddle" or sampler == PADDLE_SAMPLER):
+                out += [(c, None) for c in law_cases(sampler, api, unique_only=api == "paddle")]
+    return out
+
+
+def _third_party_cases(target: Target) -> list[tuple[Any, str | None]]:
+    op = target.op
+    semantics = target.semantics or default_semantics(op)
+    if target.stream == "paddle" and op not in (PADDLE_SAMPLER, "sampled_softmax_with_cross_entropy"):
+        raise ValueError(f"--stream paddle: Paddle's stream exists for {PADDLE_SAMPLER} and "
+                         f"sampled_softmax_with_cross_entropy, not {op!r}")
+    out: list = [(c, None) for c in select_cases(op, None if op in SAMPLER_OPS else semantics)]
+    for stream in STREAMS:
+        for case in stream_cases(stream, op):
+            if op not in SAMPLER_OPS and case.api != semantics:
+                continue
+            out.append((case, None if target.stream == stream else
+                        f"the implementation claims no {stream} stream (--stream {stream})"))
+    if op in SAMPLER_OPS:
+        api = "paddle" if target.stream == "paddle" else "tf2"
+        out += [(c, None) for c in law_cases(op, api, unique_only=api == "paddle")]
+    if not out:
+        raise ValueError(f"--semantics: no golden cases of {op!r} with semantics {semantics!r}")
+    return out
+
+
+def _tensorflow_cases(target: Target) -> list[tuple[Any, str | None]]:
+    out: list = []
+    for case in load_cases(op=target.op, api=target.semantics):
+        if stream_of(case) is not None:
+            continue
+        if case.api not in ("tf2", "tf1"):
+            out.append((case, "not a TensorFlow 2 op (origin %s)" % case.api))
+        elif case.deviation is not None:
+            out.append((case, "a recorded deviation of this library from TensorFlow "
+                              "(spec/deviations.json)"))
+        elif (case.raises or {}).get("type") == "none":
+            out.append((case, "TensorFlow returns here; the error is a check this library adds"))
+        elif op_spec(case.op, case.api) is not None:
+            out.append((case, None))
+    if target.semantics in (None, "tf2"):
+        out += [(c, None) for c in stream_cases("tf2", target.op, every_op=True)]
+    if target.semantics in (None, "paddle"):
+        out += [(c, "Paddle's stream") for c in stream_cases("paddle", target.op)]
+    if target.semantics in (None, "tf2"):
+        for sampler in SAMPLER_OPS:
+            if target.op in (None, sampler):
+                out += [(c, None) for c in law_cases(sampler, "tf2")]
+    return out
+
+
+def runnable(case: Any, backend: str) -> bool:
+    """Whether ``case`` can run on ``backend``: a traced backend (jit) runs no op whose
+    output shape depends on the data, no bad-input case (its checks read values), no law
+    or stream case (many eager calls); JAX without 64-bit types holds no id of 2**31 or
+    more."""
+    adapter = get_adapter(backend)
+    kind = kind_of(case)
+    if adapter.traced and (case.op in DYNAMIC_SHAPE_OPS or kind in ("errors", "laws", "streams")):
+        return False
+    if adapter.name == "jax" and kind == "streams" and not jax_can_hold(case):
+        return False
+    return True
+
+
+def target_cases(target: Target) -> list[tuple[Any, str | None]]:
+    """``(case, why it does not apply or None)`` for every case of ``target``, in a stable
+    order (by op, kind, id)."""
+    known = sorted({c.op for c in load_cases()} | set(SAMPLER_OPS))
+    if target.op is not None and target.op not in known:
+        raise ValueError(f"--op: no golden cases for {target.op!r} (ops: {', '.join(known)})")
+    if target.stream not in STREAM_CHOICES:
+        raise ValueError(f"--stream: must be one of {list(STREAM_CHOICES)}, got {target.stream!r}")
+    if target.is_tensorflow:
+        cases = _tensorflow_cases(target)
+    elif target.is_library:
+        cases = _library_cases(target)
+    else:
+        if target.op is None:
+            raise ValueError("--impl needs --op")
+        cases = _third_party_cases(target)
+    if not cases:
+        raise ValueError(f"--op: no cases for {target.op!r}")
+    order = {k: i for i, k in enumerate(KINDS)}
+    return sorted(cases, key=lambda pair: (pair[0].op, order[kind_of(pair[0])], pair[0].id))
+
+
+def plan(target: Target, backends: list[str]) -> list[Planned]:
+    """Every check of ``target`` on ``backends``."""
+    return [Planned(case, name, kind_of(case), skip) for case, skip in target_cases(target)
+            for name in backends if runnable(case, name)]
+
+
+def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
+                timeout: float = ERROR_TIMEOUT_S) -> CaseResult:
     """Bad input must raise an exception in bounded time (not hang, crash or return NaN)."""
     result = CaseResult(case.id, adapter.name)
     outcome: dict = {}
@@ -82,48 +235,87 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any]) ->
 
     worker = threading.Thread(target=attempt, daemon=True)
     worker.start()
-    worker.join(ERROR_TIMEOUT_S)
+    worker.join(timeout)
+    oracle = case.raises["type"] if case.raises else "raises"
     if worker.is_alive():
-        result.error = f"hung: no answer after {ERROR_TIMEOUT_S:.0f} s (oracle: {case.raises['type']})"
+        result.error = f"hung: no answer after {timeout:.0f} s (oracle: {oracle})"
     elif "error" not in outcome:
         value = outcome.get("value")
         nan = any(np.isnan(np.asarray(v, dtype=np.float64)).any()
                   for v in (value if isinstance(value, tuple) else (value,)))
         result.error = ("returned NaN instead of raising" if nan
-                        else "returned a value instead of raising") + f" (oracle: {case.raises['type']})"
+                        else "returned a value instead of raising") + f" (oracle: {oracle})"
     return result
 
 
-def runnable(case: GoldenCase, backend: str) -> bool:
-    """Whether ``case`` can run on ``backend``: a traced backend (jit) runs no op whose
-    output shape depends on the data, and no bad-input case (its checks read values)."""
-    return not (get_adapter(backend).traced
-                and (case.op in DYNAMIC_SHAPE_OPS or case.raises is not None))
+def execute(item: Planned, functions: Functions, timeout: float = ERROR_TIMEOUT_S) -> CaseResult:
+    """Run one planned check with ``functions``; an exception of the implementation is
+    that check's failure."""
+    case, adapter = item.case, get_adapter(item.backend)
+    try:
+        if item.kind == "laws":
+            reset = functions.set_seed()
+            if reset is not None:
+                reset(None)
+            return run_law_case(case, adapter, functions.function(case.op, case.api))
+        if item.kind == "streams":
+            return run_stream_case(case, adapter, functions.function, functions.set_seed())
+        fn = functions.function(case.op, case.api)
+        if item.kind == "errors":
+            return _error_case(case, adapter, fn, timeout)
+        return run_case(case, adapter, impl=fn)
+    except Exception as exc:  # an implementation's crash is that case's failure
+        return CaseResult(case.id, adapter.name, error=f"{type(exc).__name__}: {exc}")
 
 
-def run_checks(cases: Iterable[GoldenCase], backends: list[str],
-               impl: Callable[..., Any] | None = None, xfail: set[str] | None = None,
-               progress: Callable[[int, int, "Check"], None] | None = None) -> list[Check]:
-    """Every (case, backend) pair; ``impl`` defaults to candidate_sampling's front end of
-    each case's (op, origin). ``xfail``: case ids (or ``id@backend``) expected to fail."""
-    xfail = xfail or set()
-    pairs = [(case, get_adapter(name)) for case in cases for name in backends
-             if runnable(case, name)]
+def _as_functions(impl: Callable[..., Any] | Functions | None) -> Functions:
+    if impl is None:
+        return LibraryFunctions()
+    if isinstance(impl, Functions):
+        return impl
+    return SingleFunction(impl)
+
+
+def _checks(items: list[Planned], xfail: set[str],
+            run: Callable[[Planned], CaseResult],
+            progress: Callable[[int, int, Check], None] | None) -> list[Check]:
     checks = []
-    for i, (case, adapter) in enumerate(pairs):
-        fn = impl if impl is not None else OPS[(case.op, case.api)].resolve()
-        expect_error = case.raises is not None or (case.deviation or {}).get("expect") == "raises"
-        try:
-            result = (_error_case(case, adapter, fn) if expect_error
-                      else run_case(case, adapter, impl=fn))
-        except Exception as exc:  # an implementation's crash is that case's failure
-            result = CaseResult(case.id, adapter.name, error=f"{type(exc).__name__}: {exc}")
-        check = Check(case, adapter.name, result, "errors" if expect_error else "values",
-                      xfail=case.id in xfail or f"{case.id}@{adapter.name}" in xfail)
+    for i, item in enumerate(items):
+        result = (CaseResult(item.case.id, item.backend) if item.skip is not None
+                  else run(item))
+        check = Check(item.case, item.backend, result, item.kind, skip=item.skip,
+                      xfail=item.case.id in xfail or f"{item.case.id}@{item.backend}" in xfail)
         checks.append(check)
         if progress is not None:
-            progress(i + 1, len(pairs), check)
+            progress(i + 1, len(items), check)
     return checks
+
+
+def run_checks(cases: Iterable[Any], backends: list[str],
+               impl: Callable[..., Any] | Functions | None = None, xfail: set[str] | None = None,
+               progress: Callable[[int, int, "Check"], None] | None = None) -> list[Check]:
+    """Every (case, backend) pair, in this process; ``impl`` defaults to candidate_sampling's
+    front end of each case's (op, origin). ``xfail``: case ids (or ``id@backend``)
+    expected to fail."""
+    functions = _as_functions(impl)
+    items = [Planned(case, name, kind_of(case)) for case in cases for name in backends
+             if runnable(case, name)]
+    return _checks(items, xfail or set(), lambda item: execute(item, functions), progress)
+
+
+def run_target(target: Target, backends: list[str], xfail: set[str] | None = None,
+               progress: Callable[[int, int, "Check"], None] | None = None,
+               timeout: float = ERROR_TIMEOUT_S) -> list[Check]:
+    """Plan and run every check of ``target``."""
+    items = plan(target, backends)
+    functions = functions_of(target)
+    try:
+        return _checks(items, xfail or set(), lambda item: execute(item, functions, timeout),
+                       progress)
+    finally:
+        reset = functions.set_seed()
+        if reset is not None:
+            reset(None)
 
 
 def resolve_backends(choice: str) -> list[str]:

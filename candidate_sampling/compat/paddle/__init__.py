@@ -12,10 +12,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from ...core import sample_logits as _core
-from .log_uniform import log_uniform_samples
+from .log_uniform import log_uniform_candidate_sampler, log_uniform_samples
 from .mt19937_64 import MT19937_64
 
-__all__ = ["sampled_softmax_with_cross_entropy", "log_uniform_samples", "MT19937_64", "fluid"]
+__all__ = ["sampled_softmax_with_cross_entropy", "log_uniform_samples",
+           "log_uniform_candidate_sampler", "MT19937_64", "fluid"]
 
 
 def sampled_softmax_with_cross_entropy(logits: Any, label: Any, num_samples: int, num_true: int = 1,

@@ -27,10 +27,11 @@ from ...backends import backend_for, host_array
 from ...backends.numpy import first_distinct
 from ...core import checks
 from ...core.namespace import device_of, namespace_of
+from ...core.types import SampledValues
 from .mt19937_64 import STATE_SIZE, MT19937_64
 
-__all__ = ["log_uniform_samples", "unique_negatives", "draw_classes", "probability",
-           "expected_count", "log_range", "engine_seed"]
+__all__ = ["log_uniform_samples", "log_uniform_candidate_sampler", "unique_negatives",
+           "draw_classes", "probability", "expected_count", "log_range", "engine_seed"]
 
 _MARGIN = 16 * float(np.finfo(np.float64).eps)
 """Relative distance within which a double's last bits may decide a result; NumPy's
@@ -186,3 +187,34 @@ def log_uniform_samples(label: Any, num_samples: int, num_classes: int, seed: in
     sampled_q = xp.broadcast_to(xp.asarray(sampled_q, device=device)[None, :], (rows, num_samples))
     true_q = _true_counts(xp, label, num_classes, num_samples, tries)
     return xp.concat([label, sampled], axis=1), xp.concat([true_q, sampled_q], axis=1)
+
+
+def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
+                                  unique: bool, range_max: int,
+                                  seed: int | None = None) -> SampledValues:
+    """Paddle 1.8.5's seeded sampler with TensorFlow's sampler signature.
+
+    The negatives and expected counts of :func:`log_uniform_samples` (Paddle's
+    ``Samples`` and ``Probabilities``, bit for bit) as TensorFlow's triple:
+    ``sampled_candidates`` int64 ``[num_sampled]`` (the negatives, in draw order),
+    ``true_expected_count`` float32 ``[batch_size, num_true]`` and
+    ``sampled_expected_count`` float32 ``[num_sampled]``. Paddle's sampler always draws
+    distinct classes, so ``unique`` must be True; ``seed`` is the op's nonzero ``seed``
+    attribute, and the same seed gives the same sample on every call.
+    """
+    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+        true_classes, num_true, num_sampled, unique, range_max, seed)
+    if not unique:
+        raise ValueError("unique: Paddle's sampler draws distinct classes only; must be True, "
+                         "got False")
+    if seed is None or seed == 0:
+        raise ValueError(f"seed: must be a nonzero int in [-2147483648, 2147483647] (Paddle's "
+                         f"seed 0 draws a fresh engine seed on every run), got {seed}")
+    seed = checks.check_int(seed, "seed", minimum=-2**31, maximum=2**31 - 1)
+    range_max = int(range_max)
+    classes, sampled_q, tries = _negatives(range_max, num_sampled, seed)
+    device = device_of(true_classes)
+    return SampledValues(
+        xp.asarray(np.array(classes), dtype=backend_for(xp).int64(xp), device=device),
+        _true_counts(xp, true_classes, range_max, num_sampled, tries),
+        xp.asarray(np.array(sampled_q), dtype=xp.float32, device=device))

@@ -1,0 +1,84 @@
+"""Check an implementation against the golden TensorFlow/Paddle cases, the samplers'
+statistical laws and the exact random streams.
+
+Without --impl, checks candidate_sampling itself on every installed backend. Exit status
+1 on any failure not listed in --xfail, else 0."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["configure", "run", "read_xfail"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``candidate-sampling conform``."""
+    parser.add_argument("--backend", default="all",
+                        help="numpy, array_api_strict, torch, jax, cupy or all (default)")
+    parser.add_argument("--impl", help="module:function of the implementation to check, or "
+                                       "'tensorflow' for the installed TensorFlow itself")
+    parser.add_argument("--op", help="operation the implementation provides, e.g. "
+                                     "sampled_softmax_loss or log_uniform_candidate_sampler")
+    parser.add_argument("--semantics", choices=["tf2", "tf1", "contrib", "paddle", "native"],
+                        help="signature and defaults the implementation follows (native: "
+                             "this library's own samplers)")
+    parser.add_argument("--stream", choices=["tf2", "paddle", "none"], default="none",
+                        help="the random stream the implementation reproduces bit for bit: "
+                             "tf2 (TensorFlow 2's samplers after tf.random.set_seed), paddle "
+                             "(Paddle 1.8.5's seeded sampler), none (default)")
+    parser.add_argument("--set-seed", dest="set_seed",
+                        help="module:function of the implementation's tf.random.set_seed "
+                             "(for --stream tf2; default: set_seed of the --impl module)")
+    parser.add_argument("--xfail", help="file of case ids expected to fail (id or id@backend a line)")
+    parser.add_argument("--json", help="write the results as JSON here")
+    parser.add_argument("--junit", help="write JUnit XML here")
+
+
+def read_xfail(path: str | None) -> set[str]:
+    """Case ids (``id`` or ``id@backend``), one a line; ``#`` starts a comment."""
+    if path is None:
+        return set()
+    try:
+        with open(path, encoding="utf-8") as f:
+            return {line.split("#", 1)[0].strip() for line in f} - {""}
+    except OSError as exc:
+        raise ValueError(f"--xfail: cannot read {path!r}: {exc.strerror}") from None
+
+
+def _target(args: argparse.Namespace):
+    from .targets import TENSORFLOW, Target
+
+    if args.impl is not None and args.impl != TENSORFLOW and args.op is None:
+        raise ValueError("--impl needs --op")
+    stream = args.stream
+    if args.impl == TENSORFLOW:
+        stream = "tf2"
+    return Target(impl=args.impl, op=args.op, semantics=args.semantics, stream=stream,
+                  set_seed=args.set_seed)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the suite and print the report; 1 if a check failed, else 0."""
+    from . import report
+    from .suite import resolve_backends, run_target
+
+    target = _target(args)
+    backends = resolve_backends(args.backend)
+    xfail = read_xfail(args.xfail)
+    tty = sys.stdout.isatty()
+    checks = run_target(target, backends, xfail=xfail,
+                        progress=report.progress_printer(sys.stderr) if sys.stderr.isatty() else None)
+    print(report.render_table(report.summarize(checks), tty=tty))
+    for text in (report.failures(checks), report.not_applicable(checks),
+                 report.xfail_notes(checks, xfail)):
+        if text:
+            print(text)
+    print(report.summary_line(checks))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            report.to_json(checks, f)
+    if args.junit:
+        with open(args.junit, "w", encoding="utf-8") as f:
+            report.to_junit(checks, f)
+    return 1 if report.verdict(checks)[1] else 0
