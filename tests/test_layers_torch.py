@@ -242,6 +242,19 @@ def test_initialisation():
     wide = NCELoss(10, 4, 3, dtype=torch.float64)
     assert wide.weight.dtype == wide.bias.dtype == torch.float64
     assert "num_sampled=3" in repr(wide)
+    assert NCELoss(10, 4, 3, device="meta").weight.is_meta  # nothing to redraw there
+
+
+def test_initialisation_is_the_truncated_normal_law():
+    """Kolmogorov-Smirnov against the normal truncated at two standard deviations."""
+    from scipy import stats
+
+    torch.manual_seed(7)
+    values = SampledSoftmaxLoss(2000, 50, 10).weight.detach().numpy().ravel() * np.sqrt(50)
+    law = stats.truncnorm(-2, 2)
+    assert stats.kstest(values, law.cdf).pvalue > 1e-4
+    # the plain normal is rejected by the same test
+    assert stats.kstest(values, stats.norm.cdf).pvalue < 1e-10
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [

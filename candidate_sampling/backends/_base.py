@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 __all__ = ["Backend", "Stream", "NumpyStream"]
@@ -93,19 +94,20 @@ class Backend:
         (no autodiff records it, and the library can write arrays)."""
         return False
 
+    def _update(self, x: Any, y: Any, in_place: Any, out_of_place: Any) -> Any:
+        return in_place(x, y) if self.may_overwrite(x) else out_of_place(x, y)
+
     def iadd(self, x: Any, y: Any) -> Any:
         """``x + y``, in ``x``'s memory where :meth:`may_overwrite` allows."""
-        if self.may_overwrite(x):
-            x += y
-            return x
-        return x + y
+        return self._update(x, y, operator.iadd, operator.add)
 
     def isub(self, x: Any, y: Any) -> Any:
         """``x - y``, in ``x``'s memory where :meth:`may_overwrite` allows."""
-        if self.may_overwrite(x):
-            x -= y
-            return x
-        return x - y
+        return self._update(x, y, operator.isub, operator.sub)
+
+    def imul(self, x: Any, y: Any) -> Any:
+        """``x * y``, in ``x``'s memory where :meth:`may_overwrite` allows."""
+        return self._update(x, y, operator.imul, operator.mul)
 
     def linear(self, xp: Any, inputs: Any, weights: Any, bias: Any) -> Any:
         """``inputs [B, D] @ weights[S, D].T + bias [S]``, the bias added in place where

@@ -98,6 +98,22 @@ def _bounds(x: torch.Tensor) -> torch.Tensor:
     return torch.stack([x.min(), x.max()])
 
 
+def _truncated_normal_(weight: torch.Tensor, std: float) -> None:
+    """Fill ``weight`` in place from a normal of standard deviation ``std`` truncated at two
+    standard deviations, as ``tf.random.truncated_normal``: draw, then redraw the values
+    outside (about 4.6% of them, fewer each round). Much faster on large weights than
+    ``nn.init.trunc_normal_``'s inverse error function."""
+    flat = weight.view(-1)
+    flat.normal_(0.0, std)
+    if flat.is_meta:  # no values to redraw
+        return
+    outside = (flat.abs() > 2 * std).nonzero()[:, 0]
+    while outside.numel():
+        redrawn = torch.randn(outside.numel(), dtype=flat.dtype, device=flat.device) * std
+        flat[outside] = redrawn
+        outside = outside[redrawn.abs() > 2 * std]
+
+
 @torch.compiler.disable
 def _gather_sparse(vector: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     """:class:`_GatherSparse`, run outside ``torch.compile`` graphs: Dynamo cannot trace a
@@ -197,9 +213,8 @@ class SampledOutputLoss(nn.Module):
         """Draw ``weight`` from a normal of standard deviation ``1/sqrt(dim)`` truncated at
         two standard deviations (torch's global generator, as other ``nn`` modules); set
         ``bias`` to zeros."""
-        std = 1.0 / math.sqrt(self.dim)
         with torch.no_grad():
-            nn.init.trunc_normal_(self.weight, std=std, a=-2 * std, b=2 * std)
+            _truncated_normal_(self.weight, 1.0 / math.sqrt(self.dim))
             nn.init.zeros_(self.bias)
 
     def extra_repr(self) -> str:
