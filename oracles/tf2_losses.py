@@ -34,6 +34,7 @@ LOSS_DEFAULTS = dict(
     bias_shards=False,         # shard the biases like the weights
     label_dtype="int64",
     weight_scale=0.5, input_scale=0.5,
+    positive=False,            # all weights and inputs positive, so every logit is > 0
     subtract_log_q=True,       # compute_sampled_logits only
     grad_scale=1e-5,           # grad_rtol and the factor of grad_atol
     notes="",
@@ -59,6 +60,13 @@ def spec(op, name, **overrides):
     s["op"] = op
     s["id"] = "%s.%s.%s" % (s["api"], op, name)
     return s
+
+
+HUGE = dict(weight_scale=1e18, input_scale=1e18, dim=4, positive=True, sampler="hand",
+            num_true=2, batch=4, num_classes=12, labels=[[1, 5], [2, 5], [0, 7], [3, 9]],
+            candidates=[5, 2, 8, 5, 9, 11, 0], num_sampled=7, remove_accidental_hits=True,
+            grad_scale=1e-4)
+"""Logits about 1e36 with accidental hits (id 5 sampled twice, a label of two rows)."""
 
 
 def loss_specs():
@@ -145,6 +153,15 @@ def loss_specs():
                  notes="tf2 api, 4 uneven weight shards and biases sharded the same way"),
         ]
 
+    # NCE only: TensorFlow's sampled softmax is NaN at this scale (its soft-label cross
+    # entropy multiplies the zero labels of masked columns by an infinite log-softmax).
+    out.append(spec("nce_loss", "huge-logits-hits-rah", **HUGE,
+                    notes="logits about 1e36 (weights and inputs about 1e18, all positive); "
+                          "TensorFlow adds the bias, then -FLT_MAX at the last position of "
+                          "each hit, so a masked logit is x.w + b - FLT_MAX and its sigmoid "
+                          "cross entropy 0; a finite mask (-1e4, -1e20) leaves the hit a "
+                          "loss of about 1e36"))
+
     # 4. TF1 api: partition strategies over uneven shards, sharded or whole biases.
     for op in ops:
         for strategy in ("mod", "div"):
@@ -187,6 +204,10 @@ def loss_specs():
                         partition_strategy="div",
                         notes="hand-built duplicates and hits; masked logits are -FLT_MAX "
                               "minus log Q; gradients still flow into masked columns"))
+    out.append(spec(op, "huge-logits-hits-rah", partition_strategy="div", **HUGE,
+                    notes="logits about 1e36 (weights and inputs about 1e18, all positive): "
+                          "a masked logit is x.w + b - FLT_MAX - log Q, the bias and x.w "
+                          "added before the mask, which shows at this scale"))
     out.append(spec(op, "mod-shards-13in3", shards=3, num_classes=13, num_sampled=5,
                     partition_strategy="mod", bias_shards=True,
                     notes="3 uneven shards with partition 'mod' (weights and biases)"))
@@ -275,6 +296,8 @@ def build_loss_case(group, s):
     weights = (rng.standard_normal((n, d)) * s["weight_scale"]).astype(F32)
     biases = (rng.standard_normal(n) * 0.5).astype(F32)
     inputs = (rng.standard_normal((b, d)) * s["input_scale"]).astype(F32)
+    if s["positive"]:
+        weights, inputs = np.abs(weights), np.abs(inputs)
     labels = make_labels(rng, s)
     sampled, how = make_sampled(rng, s, labels)
     labels = labels.astype(s["label_dtype"])
