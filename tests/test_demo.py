@@ -293,12 +293,19 @@ def test_missing_backend_library_exits_2_with_one_line(backend, monkeypatch, cap
                    f"(pip install 'candidate-sampling[{backend}]')")
 
 
+_LOGITS = "a full-softmax step has batch size x classes logits, at most 268,435,456"
+
+
 @pytest.mark.parametrize("argv, option", [
-    (["--classes", "1"], "--classes: must be in [2, 10000000], got 1"),
-    (["--classes", "300", "--num-sampled", "301"], "--num-sampled: must be in [1, 300], got 301"),
-    (["--num-sampled", "0"], "--num-sampled: must be in [1, 100000], got 0"),
+    (["--classes", "1"], "--classes: must be in [2, 2000000], got 1"),
+    (["--classes", "2000001"], "--classes: must be in [2, 2000000], got 2000001"),
+    (["--classes", "2000000", "--batch-size", "135"],
+     f"--batch-size: must be in [1, 134], got 135 ({_LOGITS})"),
+    (["--classes", "300", "--num-sampled", "301"],
+     "--num-sampled: must be in [1, 300], got 301 (at most --classes)"),
+    (["--num-sampled", "0"], "--num-sampled: must be in [1, 100000], got 0 (at most --classes)"),
     (["--dim", "0"], "--dim: must be in [1, 1024], got 0"),
-    (["--batch-size", "0"], "--batch-size: must be in [1, 65536], got 0"),
+    (["--batch-size", "0"], f"--batch-size: must be in [1, 2684], got 0 ({_LOGITS})"),
     (["--steps", "0"], "--steps: must be in [1, inf], got 0"),
     (["--seconds", "0"], "--seconds: must be a finite number > 0, got 0.0"),
     (["--seconds", "nan"], "--seconds: must be a finite number > 0, got nan"),

@@ -11,12 +11,15 @@ from pathlib import Path
 
 from ..core.checks import check_int
 
-__all__ = ["DEFAULT_SECONDS", "MAX_CLASSES", "configure", "run"]
+__all__ = ["DEFAULT_SECONDS", "MAX_CLASSES", "MAX_DIM", "MAX_LOGITS", "configure", "run"]
 
 DEFAULT_SECONDS = 25.0
 """Training time of each method when neither ``--seconds`` nor ``--steps`` is given."""
-MAX_CLASSES = 10_000_000
+MAX_CLASSES = 2_000_000
 MAX_DIM = 1024
+MAX_LOGITS = 1 << 28
+"""Most logits a full-softmax step may compute (``--batch-size`` times ``--classes``):
+1 GiB in float32, a few times that in all."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +60,14 @@ def _check_positive(value: float, name: str) -> float:
     return float(value)
 
 
+def _check_bounded(value: int, name: str, maximum: int, why: str) -> int:
+    """``check_int(value, name, 1, maximum)``, saying ``why`` there is a maximum."""
+    try:
+        return check_int(value, name, minimum=1, maximum=maximum)
+    except ValueError as exc:
+        raise ValueError(f"{exc} ({why})") from None
+
+
 def _settings_and_budget(args: argparse.Namespace):
     """``(Settings, Budget)`` from the arguments; ``ValueError`` naming a bad option."""
     from .train import Budget, Settings
@@ -65,8 +76,11 @@ def _settings_and_budget(args: argparse.Namespace):
     settings = Settings(
         num_classes=classes,
         dim=check_int(args.dim, "--dim", minimum=1, maximum=MAX_DIM),
-        batch_size=check_int(args.batch_size, "--batch-size", minimum=1, maximum=1 << 16),
-        num_sampled=check_int(args.num_sampled, "--num-sampled", minimum=1, maximum=classes),
+        batch_size=_check_bounded(args.batch_size, "--batch-size", MAX_LOGITS // classes,
+                                  f"a full-softmax step has batch size x classes logits, "
+                                  f"at most {MAX_LOGITS:,}"),
+        num_sampled=_check_bounded(args.num_sampled, "--num-sampled", classes,
+                                   "at most --classes"),
         learning_rate=_check_positive(args.learning_rate, "--learning-rate"),
         seed=check_int(args.seed, "--seed", minimum=0),
     )

@@ -103,7 +103,8 @@ def write_chart(path: str | os.PathLike, sampled: Run, full: Run, ideal: float,
                [p.perplexity for p in sampled.curve]),
         Series("full softmax", [p.seconds for p in full.curve],
                [p.perplexity for p in full.curve], style="dashed"),
-        Series("ideal (true law)", [0.0, end], [ideal, ideal], style="dotted", marker=False),
+        Series(f"ideal: the true law, {ideal:,.0f}", [0.0, end], [ideal, ideal],
+               style="dotted", marker=False),
     ]
     return line_chart(path, series, title=title, xlabel="training time (s)",
                       ylabel="held-out perplexity", log_y=True)
