@@ -19,7 +19,7 @@ import candidate_sampling as cs
 from .harness import Runner, timed_runner
 
 __all__ = ["StepShape", "LOSSES", "STEP", "STEP_FLOOR", "FORWARD", "FORWARD_FLOOR",
-           "LEARNING_RATE", "initial_weights", "add_rows", "torch_device", "torch_sync",
+           "LEARNING_RATE", "initial_weights", "torch_device", "torch_sync",
            "torch_runners", "jax_runners", "numpy_runners", "cupy_runners", "cupy_usable"]
 
 LOSSES = ("sampled_softmax", "nce")
@@ -52,16 +52,6 @@ def initial_weights(num_classes: int, dim: int, seed: int = 0, block: int = 4096
     for start in range(0, num_classes, tile.shape[0]):
         out[start:start + tile.shape[0]] = tile[:num_classes - start]
     return out
-
-
-def add_rows(xp: Any, target: Any, ids: Any, rows: Any) -> None:
-    """``target[ids] += rows`` in place, repeated ids accumulating (NumPy or CuPy)."""
-    if xp.__name__.startswith("cupy"):
-        import cupyx
-
-        cupyx.scatter_add(target, ids, rows)
-    else:
-        np.add.at(target, ids, rows)
 
 
 def torch_device() -> Any:
@@ -174,8 +164,7 @@ def numpy_runners(shape: StepShape, number: int, budget_s: float | None = None, 
         def step(loss_and_grad=loss_and_grad):
             values = cs.log_uniform_candidate_sampler(y, 1, s, True, v, rng=rng)
             _, grads = loss_and_grad(weights, biases, y, x, s, v, sampled_values=values)
-            add_rows(xp, weights, grads.ids, -LEARNING_RATE * grads.weight_rows)
-            add_rows(xp, biases, grads.ids, -LEARNING_RATE * grads.bias_rows)
+            grads.sgd_update(weights, biases, LEARNING_RATE)
             return grads.inputs
 
         runners[STEP.format(loss=loss)] = timed_runner(step, number, sync=sync, budget_s=budget_s)

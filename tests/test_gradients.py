@@ -291,3 +291,40 @@ def test_scatter_add_on_cupy(shape, n, rng):
                                   cupy.asarray(values))
         np.testing.assert_allclose(cupy.asnumpy(out), _reference(target, indices, values),
                                    rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch", "jax"])
+def test_sgd_update_touches_only_the_rows_and_equals_the_dense_step(lib, rng):
+    """``grads.sgd_update`` is ``params - lr * dense gradient``, repeated ids accumulating;
+    in place where the library can, new arrays on JAX."""
+    pytest.importorskip(lib)
+    weights = rng.standard_normal((30, 4)).astype(np.float32)
+    biases = rng.standard_normal(30).astype(np.float32)
+    labels = np.array([[3, 3], [5, 7], [3, 9]])
+    inputs = rng.standard_normal((3, 4)).astype(np.float32)
+    values = (np.array([3, 11, 12, 11]), np.full((3, 2), 0.5, np.float32),
+              np.full(4, 0.25, np.float32))
+    _, grads = cs.sampled_softmax_loss_and_grad(weights, biases, labels, inputs, 4, 30, 2, values)
+    d_w, d_b = grads.dense(weights)
+    expected_w, expected_b = weights - 0.5 * d_w, biases - 0.5 * d_b
+    convert = {"numpy": np.array, "torch": lambda a: __import__("torch").tensor(a),
+               "jax": lambda a: __import__("jax").numpy.asarray(a)}[lib]
+    w, b = convert(weights), convert(biases)
+    lib_grads = cs.SampledGrads(*(convert(np.asarray(g)) for g in grads[:4]))
+    new_w, new_b = lib_grads.sgd_update(w, b, 0.5)
+    np.testing.assert_allclose(np.asarray(new_w), expected_w, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(new_b), expected_b, rtol=1e-6, atol=1e-7)
+    untouched = np.setdiff1d(np.arange(30), np.asarray(grads.ids))
+    np.testing.assert_array_equal(np.asarray(new_w)[untouched], weights[untouched])
+    assert (new_w is w) == (lib != "jax")
+
+
+def test_sgd_update_leaves_a_read_only_array_alone_and_refuses_shards(rng):
+    weights = rng.standard_normal((10, 2)).astype(np.float32)
+    weights.flags.writeable = False
+    grads = cs.SampledGrads(np.zeros((2, 2), np.float32), np.array([1, 1]),
+                            np.ones((2, 2), np.float32), np.ones(2, np.float32))
+    new_w, _ = grads.sgd_update(weights, np.zeros(10, np.float32), 1.0)
+    assert new_w is not weights and new_w[1, 0] == weights[1, 0] - np.float32(2)
+    with pytest.raises(TypeError, match="weights"):
+        grads.sgd_update([weights], np.zeros(10, np.float32), 1.0)

@@ -129,6 +129,10 @@ class Backend:
         hits = dense_hits(xp, found, position, int(x.shape[1]))
         return xp.where(hits, xp.asarray(value, dtype=x.dtype), x)
 
+    def add_rows(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
+        """:meth:`scatter_add`, in ``target``'s memory where the backend can update it."""
+        return self.scatter_add(xp, target, indices, values)
+
     def scatter_add(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
         """A new array: ``target`` with ``values[k]`` added to row ``indices[k]`` for every
         ``k``, rows given more than once accumulating (``np.add.at`` on a copy).

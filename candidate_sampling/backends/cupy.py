@@ -33,11 +33,14 @@ class CupyBackend(Backend):
 
     def scatter_add(self, xp, target, indices, values):
         """``cupyx.scatter_add`` (atomic adds on the GPU) on a copy."""
+        return self.add_rows(xp, target.copy(), indices, values)
+
+    def add_rows(self, xp, target, indices, values):
+        """``cupyx.scatter_add``, in place."""
         import cupyx
 
-        out = target.copy()
-        cupyx.scatter_add(out, indices, values.astype(out.dtype, copy=False))
-        return out
+        cupyx.scatter_add(target, indices, values.astype(target.dtype, copy=False))
+        return target
 
 
 class CupyStream(Stream):

@@ -85,9 +85,16 @@ class NumpyBackend(Backend):
         """``np.add.at`` on a copy."""
         import numpy as np
 
-        out = np.array(target, copy=True)
-        np.add.at(out, np.asarray(indices), np.asarray(values).astype(out.dtype, copy=False))
-        return out
+        return self.add_rows(xp, np.array(target, copy=True), indices, values)
+
+    def add_rows(self, xp, target, indices, values):
+        """``np.add.at``, in place where ``target`` is writeable."""
+        import numpy as np
+
+        if not self.may_overwrite(target):
+            return self.scatter_add(xp, target, indices, values)
+        np.add.at(target, np.asarray(indices), np.asarray(values).astype(target.dtype, copy=False))
+        return target
 
     def unique_draws(self, xp, law, num_sampled, stream, device):
         values, tries = first_distinct(lambda i, n: law.sample(stream.uniform(i, n)),

@@ -106,6 +106,14 @@ class TorchBackend(Backend):
             return x.scatter_reduce_(1, index, src, "amin")
         return x.scatter_reduce(1, index, src, "amin")
 
+    def add_rows(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
+        """``Tensor.index_add_`` where ``target`` may be overwritten."""
+        import torch
+
+        if not self.may_overwrite(target):
+            return self.scatter_add(xp, target, indices, values)
+        return target.index_add_(0, indices.to(torch.int64), values.to(target.dtype))
+
     def scatter_add(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
         """``Tensor.index_add`` (out of place, differentiable)."""
         import torch

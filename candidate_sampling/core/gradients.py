@@ -115,6 +115,32 @@ class SampledGrads(NamedTuple):
                 _dense_rows(xp, self.ids, self.bias_rows, b_sizes, b_sharded,
                             self.partition_strategy))
 
+    def sgd_update(self, weights: Any, biases: Any, learning_rate: float) -> tuple[Any, Any]:
+        """One SGD step on the touched rows only: ``weights[ids] -= learning_rate *
+        weight_rows`` and the same for ``biases``, the rows of a repeated id accumulating.
+
+        The step costs ``O((B T + S) D)``, not ``O(V D)``. It updates ``weights`` and
+        ``biases`` in place where the library can (NumPy, CuPy, torch tensors that do
+        not require grad, or under ``torch.no_grad()``) and returns them; JAX gets new arrays (use
+        :mod:`candidate_sampling.layers.jax` under ``jax.jit`` for an in-place update).
+
+        Args:
+          weights: ``[num_classes, dim]``, one array (not shards).
+          biases: ``[num_classes]``.
+          learning_rate: the step size.
+
+        Returns:
+          ``(weights, biases)`` after the step.
+        """
+        xp = namespace_of(weights=weights, biases=biases, weight_rows=self.weight_rows)
+        for name, value in (("weights", weights), ("biases", biases)):
+            if isinstance(value, (list, tuple)):
+                raise TypeError(f"{name}: expected one array; sgd_update does not take shards")
+        backend = backend_for(xp)
+        rate = -float(learning_rate)
+        return (backend.add_rows(xp, weights, self.ids, self.weight_rows * rate),
+                backend.add_rows(xp, biases, self.ids, self.bias_rows * rate))
+
 
 class LogitsGrads(NamedTuple):
     """Gradient of Paddle's ``sampled_softmax_with_cross_entropy``.

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..benchmarks.bench_step import add_rows, cupy_usable, torch_device
+from ..benchmarks.bench_step import cupy_usable, torch_device
 from ..benchmarks.full_softmax import full_softmax_step
 from ..core.gradients import sampled_softmax_loss_and_grad
 from ..core.samplers import log_uniform_candidate_sampler
@@ -73,8 +73,7 @@ class ArrayTrainer:
         loss, grads = sampled_softmax_loss_and_grad(
             self.weights, self.biases, y, x, s.num_sampled, s.num_classes,
             sampled_values=values, cotangent=self.cotangent)
-        add_rows(xp, self.weights, grads.ids, -s.learning_rate * grads.weight_rows)
-        add_rows(xp, self.biases, grads.ids, -s.learning_rate * grads.bias_rows)
+        grads.sgd_update(self.weights, self.biases, s.learning_rate)
         return float(xp.mean(loss))
 
     def evaluate(self) -> Scores:
