@@ -37,7 +37,7 @@ MUTANTS = {
                                           "values", "loss off by"),
     "ports:never_raises": (*LOSS, "numpy", "errors", "instead of raising"),
     "torch_ports:counts_take_gradients": (*LOSS, "torch", "values",
-                                          "d/dtrue_expected_count off by"),
+                                          "d/dsampled_values is"),
     "samplers:raw_probability": (*SAMPLER, "numpy", "laws", "differ from p * num_sampled"),
     "samplers:p_times_s_under_unique": (*SAMPLER, "numpy", "laws", "mean number of tries"),
     "samplers:tries_formula_always": (*SAMPLER, "numpy", "laws",

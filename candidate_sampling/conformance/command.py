@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     checks = run_target(target, backends, xfail=xfail,
                         progress=report.progress_printer(sys.stderr) if sys.stderr.isatty() else None)
     print(report.render_table(report.summarize(checks), tty=tty))
-    for text in (report.failures(checks), report.not_applicable(checks),
+    for text in (report.digest(checks), report.failures(checks), report.not_applicable(checks),
                  report.xfail_notes(checks, xfail)):
         if text:
             print(text)

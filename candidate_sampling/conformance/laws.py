@@ -35,6 +35,7 @@ import numpy as np
 from .adapters import Adapter
 from .runner import CaseResult, Comparison
 from .stats import ALPHA, chi_square_test, normal_threshold, unique_moments
+from .vectors import close
 
 __all__ = ["SAMPLER_OPS", "LAW_OPS", "RANGE", "LawCase", "law_cases", "law_kwargs",
            "law_probabilities", "law_probabilities32", "run_law_case", "Draws", "draw",
@@ -52,6 +53,9 @@ FIXED_WEIGHTS = tuple(float(w) for w in np.random.default_rng(3).integers(1, 20,
 FIXED_DISTORTION = 0.75
 DRAW_CALLS, DRAWS_PER_CALL = 4, 10_000
 UNIQUE_CALLS, UNIQUE_SAMPLED = 1000, 10
+COUNT_RTOL, COUNT_ATOL = 1e-5, 1e-6
+"""Expected counts against TensorFlow's float32 formula: float32 rounding and one-ulp
+differences of ``log1p``/``expm1`` stay far inside."""
 MIN_BINOMIAL_VARIANCE = 25.0
 """Inclusion frequencies are compared (normal approximation) where ``n p (1 - p)`` is
 at least this."""
@@ -133,6 +137,10 @@ def law_probabilities32(op: str, range_max: int = RANGE) -> np.ndarray:
 
 # --------------------------------------------------------------------------- calls
 
+class ShapeError(ValueError):
+    """The calls of one configuration returned arrays of different shapes."""
+
+
 @dataclass
 class Draws:
     """The outputs of ``n`` calls, stacked: ``candidates [n, S]``, ``true_q [n, B, T]``,
@@ -182,9 +190,11 @@ def draw(adapter: Adapter, impl: Callable[..., Any], op: str, true_classes: np.n
         outs = [_as_triple(adapter.call(impl, {"true_classes": true_classes},
                                         {**kwargs, "seed": seed})) for seed in seeds]
         dtypes = tuple(a.dtype for a in outs[0])
-        shapes = {tuple(a.shape for a in o) for o in outs}
+        shapes = sorted({tuple(a.shape for a in o) for o in outs})
         if len(shapes) > 1:
-            raise ValueError(f"output shapes change from call to call: {sorted(shapes)[:3]}")
+            seen = [str([list(s) for s in shape]) for shape in shapes]
+            raise ShapeError(f"output shapes change from call to call: {seen[0]}, "
+                             f"{seen[1]}{', ...' if len(seen) > 2 else ''}")
         stacked = tuple(np.stack([o[i] for o in outs]) for i in range(3))
     return Draws(*stacked, dtypes=dtypes)
 
@@ -201,15 +211,6 @@ def _expected_count(p: np.ndarray, tries: int, num_sampled: int) -> np.ndarray:
     if tries == num_sampled:
         return p * num_sampled
     return -np.expm1(tries * np.log1p(-p))
-
-
-def _close(actual: np.ndarray, expected: np.ndarray, rtol: float = 1e-5,
-           atol: float = 1e-6) -> tuple[bool, float, float]:
-    actual = np.asarray(actual, dtype=np.float64)
-    diff = np.abs(actual - expected)
-    ok = bool(np.all(diff <= atol + rtol * np.abs(expected)))
-    rel = diff / np.maximum(np.abs(expected), 1e-30)
-    return ok, float(diff.max(initial=0.0)), float(rel.max(initial=0.0))
 
 
 def _shape_checks(draws: Draws, batch: int, num_true: int, num_sampled: int,
@@ -264,7 +265,7 @@ def tries_of_calls(draws: Draws, true_classes: np.ndarray, p32: np.ndarray,
     for i in range(n):
         q = np.concatenate([draws.true_q[i].ravel(), draws.sampled_q[i]]).astype(np.float64)
         p = np.concatenate([true_p, p32[draws.candidates[i]].astype(np.float64)])
-        if _close(q, p * num_sampled)[0]:
+        if close(q, p * num_sampled, COUNT_RTOL, COUNT_ATOL)[0]:
             tries[i] = num_sampled
             continue
         usable = (q > 0) & (q < 0.999) & (p > 0) & (p < 1)
@@ -276,7 +277,7 @@ def tries_of_calls(draws: Draws, true_classes: np.ndarray, p32: np.ndarray,
         t = int(np.rint(np.median(estimate)))
         if t < num_sampled:
             bad.append((i, f"the counts fit tries {t} < num_sampled {num_sampled}"))
-        elif not _close(q, _expected_count(p, t, num_sampled))[0]:
+        elif not close(q, _expected_count(p, t, num_sampled), COUNT_RTOL, COUNT_ATOL)[0]:
             bad.append((i, f"no tries fit; the nearest, {t}, is off"))
         else:
             tries[i] = t
@@ -289,10 +290,11 @@ def _count_checks(draws: Draws, true_classes: np.ndarray, p32: np.ndarray,
         expected_true = np.broadcast_to(p32[true_classes] * np.float64(num_sampled),
                                         draws.true_q.shape)
         expected_sampled = p32[draws.candidates].astype(np.float64) * num_sampled
-        ok, worst_abs, worst_rel = _close(np.concatenate([draws.true_q.ravel(),
-                                                          draws.sampled_q.ravel()]),
-                                          np.concatenate([expected_true.ravel(),
-                                                          expected_sampled.ravel()]))
+        ok, worst_abs, worst_rel = close(np.concatenate([draws.true_q.ravel(),
+                                                         draws.sampled_q.ravel()]),
+                                         np.concatenate([expected_true.ravel(),
+                                                         expected_sampled.ravel()]),
+                                         COUNT_RTOL, COUNT_ATOL)
         return [_comparison("expected counts p * num_sampled", ok,
                             f"expected counts differ from p * num_sampled (unique=False) by up "
                             f"to {worst_abs:.3g} (rel {worst_rel:.3g})", worst_abs, worst_rel)], \
@@ -347,10 +349,21 @@ def _structure(adapter: Adapter, impl: Callable[..., Any], op: str,
                                       (True, RANGE, "unique=True, num_sampled=range_max")):
         if unique_only and not unique:
             continue
-        draws = draw(adapter, impl, op, classes, num_sampled, unique, range(_SEEDS["structure"],
-                                                                            _SEEDS["structure"] + 2))
+        try:
+            draws = draw(adapter, impl, op, classes, num_sampled, unique,
+                         range(_SEEDS["structure"], _SEEDS["structure"] + 2))
+        except ShapeError as exc:
+            out.append(_shape_failure(what, exc, num_sampled, 3, 2))
+            continue
         out += _shape_checks(draws, 3, 2, num_sampled, RANGE, unique, what)
     return out
+
+
+def _shape_failure(what: str, exc: ShapeError, num_sampled: int, batch: int,
+                   num_true: int) -> Comparison:
+    return _comparison(f"shapes ({what})", False,
+                       f"{exc} ({what}), TensorFlow's always [[{num_sampled}], "
+                       f"[{batch}, {num_true}], [{num_sampled}]]")
 
 
 def _all_classes(adapter: Adapter, impl: Callable[..., Any], op: str) -> list[Comparison]:
@@ -385,7 +398,11 @@ def run_law_case(case: LawCase, adapter: Adapter, impl: Callable[..., Any]) -> C
     calls, num_sampled = ((UNIQUE_CALLS, UNIQUE_SAMPLED) if unique
                           else (DRAW_CALLS, DRAWS_PER_CALL))
     seed = _SEEDS[case.check]
-    draws = draw(adapter, impl, op, every_class, num_sampled, unique, range(seed, seed + calls))
+    try:
+        draws = draw(adapter, impl, op, every_class, num_sampled, unique, range(seed, seed + calls))
+    except ShapeError as exc:
+        result.comparisons = [_shape_failure(case.check, exc, num_sampled, RANGE, 1)]
+        return result
     comparisons = _shape_checks(draws, RANGE, 1, num_sampled, RANGE, unique, case.check)
     if all(c.ok for c in comparisons):
         if not unique:

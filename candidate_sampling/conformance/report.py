@@ -12,7 +12,7 @@ from typing import IO, Callable, Iterable
 
 from .suite import KINDS, Check
 
-__all__ = ["Row", "summarize", "render_table", "summary_line", "failures", "not_applicable",
+__all__ = ["Row", "summarize", "render_table", "summary_line", "digest", "failures", "not_applicable",
            "xfail_notes", "progress_printer", "to_json", "to_junit", "verdict"]
 
 GREEN, RED, YELLOW, DIM, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[0m"
@@ -128,10 +128,47 @@ def summary_line(checks: list[Check]) -> str:
     return line
 
 
+def _failure_keys(check: Check) -> list[str]:
+    if check.result.error is not None:
+        text = check.result.error.split(" (oracle:")[0]
+        return [text if len(text) <= 70 else text[:67] + "..."]
+    return [c.name for c in check.result.comparisons if not c.ok]
+
+
+def digest(checks: list[Check]) -> str:
+    """What failed, grouped: per kind and compared quantity (or error), how many checks
+    and one of them; most frequent first."""
+    groups: dict = {}
+    for c in checks:
+        if c.status != "failed":
+            continue
+        for key in _failure_keys(c):
+            entry = groups.setdefault((c.kind, key), [0, f"{c.case.id} [{c.backend}]"])
+            entry[0] += 1
+    if not groups:
+        return ""
+    rows = [(kind, key, str(n), example) for (kind, key), (n, example)
+            in sorted(groups.items(), key=lambda item: (-item[1][0], item[0]))]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["failed, by what was off:"]
+    lines += [f"  {kind:<{widths[0]}}  {key:<{widths[1]}}  {n:>{widths[2]}}  e.g. {example}"
+              for kind, key, n, example in rows]
+    return "\n".join(lines)
+
+
 def failures(checks: list[Check], limit: int = 20) -> str:
-    """The failed checks in words (at most ``limit``)."""
+    """The failed checks in words, at most ``limit``: first one of each way of failing
+    (see :func:`digest`), then the others, in case order."""
     bad = [c for c in checks if c.status == "failed"]
-    lines = [c.result.describe() for c in bad[:limit]]
+    chosen, seen = set(), set()
+    for i, c in enumerate(bad):
+        keys = {(c.kind, key) for key in _failure_keys(c)}
+        if not keys <= seen:
+            chosen.add(i)
+            seen |= keys
+    chosen = sorted(chosen)[:limit]
+    chosen = sorted(chosen + [i for i in range(len(bad)) if i not in chosen][:limit - len(chosen)])
+    lines = [bad[i].result.describe() for i in chosen]
     if len(bad) > limit:
         lines.append(f"... and {len(bad) - limit} more (--json has them all)")
     return "\n".join(lines)

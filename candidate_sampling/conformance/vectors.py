@@ -139,10 +139,10 @@ def close(actual: Any, expected: Any, rtol: float, atol: float) -> tuple[bool, f
     both_nan = np.isnan(a) & np.isnan(e)
     same_inf = np.isinf(a) & np.isinf(e) & (np.sign(a) == np.sign(e))
     settled = both_nan | same_inf
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         diff = np.where(settled, 0.0, np.abs(a - e))
         diff = np.where(np.isnan(diff), np.inf, diff)
-        rel = diff / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+        rel = np.where(diff == 0, 0.0, diff / np.abs(np.where(settled, 1.0, e)))
         ok = bool(np.all(diff <= atol + rtol * np.abs(np.where(settled, 0.0, e))))
     worst_abs = float(diff.max()) if diff.size else 0.0
     worst_rel = float(np.where(settled, 0.0, rel).max()) if diff.size else 0.0
