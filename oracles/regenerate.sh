@@ -3,6 +3,7 @@
 #
 #   bash oracles/regenerate.sh            # every oracle
 #   bash oracles/regenerate.sh tf2 paddle # some of them (tf2, tf1, paddle)
+#   ORACLES_BUILD_ONLY=1 bash oracles/regenerate.sh tf2   # build the environment only
 #
 # Each oracle gets its own virtual environment under $ORACLE_ENVS (default
 # .oracle-envs/ in the repository, ignored by git), built on first use with the
@@ -56,7 +57,8 @@ for t in "${targets[@]}"; do
     paddle) build paddle 3.8 paddlepaddle==1.8.5 "protobuf<3.21" "numpy<1.20" ;;
     *) echo "oracles: unknown oracle '$t' (tf2, tf1, paddle)" >&2; exit 2 ;;
   esac
-  run "$t"
+  [ -n "${ORACLES_BUILD_ONLY:-}" ] || run "$t"
 done
+[ -n "${ORACLES_BUILD_ONLY:-}" ] && exit 0
 echo "== spec/vectors:"
 ls -l "$root/spec/vectors"

@@ -70,6 +70,10 @@ def test_xfail_file(tmp_path, capsys):
     (["--impl", "wrong.ports:nope", "--op", "nce_loss"], "--impl: 'wrong.ports' has no attribute"),
     (["--backend", "nonesuch"], "--backend: 'nonesuch' is not installed"),
     (["--op", "no_such_op"], "--op: no golden cases"),
+    (["--impl", "tensorflow", "--backend", "numpy"],
+     "--backend: --impl tensorflow runs on TensorFlow's own tensors"),
+    (["--impl", "wrong.ports:tf_port", "--op", "nce_loss", "--stream", "paddle"],
+     "--stream paddle: Paddle's stream exists for"),
 ])
 def test_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

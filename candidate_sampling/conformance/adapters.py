@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Adapter", "ADAPTERS", "available_adapters", "get_adapter", "CAST_INPUTS"]
+__all__ = ["Adapter", "ADAPTERS", "TENSORFLOW_ADAPTER", "available_adapters", "get_adapter",
+           "CAST_INPUTS"]
 
 CAST_INPUTS = ("weights", "biases", "inputs", "logits")
 """The float inputs a dtype applies to (expected counts stay as the samplers give them)."""
@@ -249,12 +250,66 @@ class CupyAdapter(Adapter):
         return cupy.asnumpy(x)
 
 
+class TensorFlowAdapter(Adapter):
+    """TensorFlow 2 eager tensors, gradients by ``tf.GradientTape`` (``IndexedSlices``
+    made dense). Only for checking TensorFlow itself (``--impl tensorflow``): this
+    library does not take TensorFlow tensors."""
+
+    name = "tensorflow"
+    module = "tensorflow"
+    differentiable = True
+    dtypes = ("float16", "bfloat16", "float32", "float64")
+
+    def asarray(self, a: np.ndarray) -> Any:
+        import tensorflow as tf
+
+        return tf.constant(np.array(a))
+
+    def cast(self, x: Any, dtype: str) -> Any:
+        import tensorflow as tf
+
+        return tf.cast(x, dtype)
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        return (tf.cast(x, tf.float32) if x.dtype == tf.bfloat16 else x).numpy()
+
+    def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
+        import tensorflow as tf
+
+        converted = {k: self._convert(k, v) for k, v in inputs.items()}
+        watched = {name: [leaf for leaf in _leaves(converted[name]) if leaf.dtype.is_floating]
+                   for name in wrt}
+        with tf.GradientTape() as tape:
+            for leaves in watched.values():
+                for leaf in leaves:
+                    tape.watch(leaf)
+            out = fn(**converted, **kwargs)
+            first = out[0] if isinstance(out, tuple) else out
+            objective = tf.reduce_sum(first * tf.cast(self.asarray(cotangent), first.dtype))
+        flat = [leaf for name in wrt for leaf in watched[name]]
+        found = dict(zip(map(id, flat), tape.gradient(objective, flat)))
+
+        def grad_of(leaf: Any) -> np.ndarray:
+            g = found.get(id(leaf))
+            return np.zeros(tuple(leaf.shape), np.float32) if g is None else self.to_numpy(g)
+
+        return _map(self.to_numpy, out), {name: _map(grad_of, converted[name]) for name in wrt}
+
+
 ADAPTERS = {a.name: a for a in (Adapter(), StrictAdapter(), TorchAdapter(), JaxAdapter(),
                                 JaxJitAdapter(), CupyAdapter())}
+TENSORFLOW_ADAPTER = TensorFlowAdapter()
+"""Not among :data:`ADAPTERS`: only ``--impl tensorflow`` runs on it."""
 
 
 def get_adapter(name: str) -> Adapter:
-    """The adapter called ``name`` (numpy, array_api_strict, torch, jax, jax-jit, cupy)."""
+    """The adapter called ``name`` (numpy, array_api_strict, torch, jax, jax-jit, cupy;
+    tensorflow)."""
+    if name == TENSORFLOW_ADAPTER.name:
+        return TENSORFLOW_ADAPTER
     try:
         return ADAPTERS[name]
     except KeyError:

@@ -64,7 +64,13 @@ def run(args: argparse.Namespace) -> int:
     from .suite import resolve_backends, run_target
 
     target = _target(args)
-    backends = resolve_backends(args.backend)
+    if target.is_tensorflow:
+        if args.backend not in ("all", "tensorflow"):
+            raise ValueError("--backend: --impl tensorflow runs on TensorFlow's own tensors "
+                             "(backend 'tensorflow')")
+        backends = ["tensorflow"]
+    else:
+        backends = resolve_backends(args.backend)
     xfail = read_xfail(args.xfail)
     tty = sys.stdout.isatty()
     checks = run_target(target, backends, xfail=xfail,

@@ -170,7 +170,8 @@ def _tensorflow_cases(target: Target) -> list[tuple[Any, str | None]]:
     if target.semantics in (None, "tf2"):
         out += [(c, None) for c in stream_cases("tf2", target.op, every_op=True)]
     if target.semantics in (None, "paddle"):
-        out += [(c, "Paddle's stream") for c in stream_cases("paddle", target.op)]
+        out += [(c, "Paddle 1.8.5's random stream, not TensorFlow's")
+                for c in stream_cases("paddle", target.op)]
     if target.semantics in (None, "tf2"):
         for sampler in SAMPLER_OPS:
             if target.op in (None, sampler):

@@ -130,6 +130,10 @@ def functions_of(target: Target) -> Functions:
     """The callables of ``target`` (imports the implementation)."""
     if target.is_library:
         return LibraryFunctions()
+    if target.is_tensorflow:
+        from .tensorflow_impl import TensorFlowFunctions
+
+        return TensorFlowFunctions()
     fn = load_impl(target.impl)
     seed_fn = None
     if target.set_seed is not None:
