@@ -138,3 +138,20 @@ def test_jax_grad_vmap_and_jit_use_the_analytic_gradient(rng):
     rows = per_row(jnp.asarray(inputs), jnp.asarray(labels), jvalues[1])
     assert rows.shape == inputs.shape
     np.testing.assert_allclose(np.asarray(rows), grads.inputs, rtol=1e-5, atol=1e-6)
+
+
+def test_native_sigmoid_and_softplus_equal_the_generic_forms(xp):
+    """Every backend's sigmoid/softplus is finite and within float32 rounding of the
+    overflow-free generic forms, extreme logits included."""
+    values = np.array([-1e4, -100.0, -30.0, -1.0, -1e-3, 0.0, 1e-3, 1.0, 30.0, 100.0, 1e4],
+                      np.float32)
+    x = xp.asarray(values)
+    native, generic = backend_for(xp), Backend()
+    from scipy.special import expit
+
+    exact_sigmoid = expit(values.astype(np.float64))
+    exact_softplus = np.logaddexp(0.0, values.astype(np.float64))
+    for got in (native.sigmoid(xp, x), generic.sigmoid(xp, x)):
+        np.testing.assert_allclose(np.asarray(got), exact_sigmoid, rtol=0, atol=1e-7)
+    for got in (native.softplus(xp, x), generic.softplus(xp, x)):
+        np.testing.assert_allclose(np.asarray(got), exact_softplus, rtol=2e-7, atol=1e-7)

@@ -118,6 +118,16 @@ class Backend:
         """``exp(x)``, in ``x``'s memory where the backend can."""
         return xp.exp(x)
 
+    def softplus(self, xp: Any, x: Any) -> Any:
+        """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
+        return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+    def sigmoid(self, xp: Any, x: Any) -> Any:
+        """``1 / (1 + exp(-x))`` without overflow: ``e / (1 + e)`` with ``e = exp(-|x|)``
+        for negative ``x``."""
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
     def mask_positions(self, xp: Any, x: Any, found: Any, position: Any, value: Any) -> Any:
         """``x [B, S]`` with ``x[i, position[i, j]] = value`` wherever ``found[i, j]``
         (``found``, ``position``: ``[B, T]``), in ``x``'s memory where the backend can.

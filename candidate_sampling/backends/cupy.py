@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._base import Backend, Stream
-from .numpy import masked_minimum
+from .numpy import masked_minimum, tanh_sigmoid
 
 __all__ = ["CupyBackend"]
 
@@ -21,6 +21,12 @@ class CupyBackend(Backend):
         import cupy
 
         return cupy.exp(x, out=x)
+
+    def sigmoid(self, xp, x):
+        """:func:`~candidate_sampling.backends.numpy.tanh_sigmoid`."""
+        import cupy
+
+        return tanh_sigmoid(cupy, x)
 
     def mask_positions(self, xp, x, found, position, value):
         """``cupyx.scatter_min`` over the ``B T`` positions (in place)."""

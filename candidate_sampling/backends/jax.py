@@ -109,6 +109,18 @@ class JaxBackend(Backend):
         function.defvjp(function_fwd, function_bwd)
         return function(tuple(diff), tuple(static))
 
+    def softplus(self, xp: Any, x: Any) -> Any:
+        """``jax.nn.softplus``: XLA fuses it where it fuses the generic form badly."""
+        import jax
+
+        return jax.nn.softplus(x)
+
+    def sigmoid(self, xp: Any, x: Any) -> Any:
+        """``jax.nn.sigmoid`` (``lax.logistic``)."""
+        import jax
+
+        return jax.nn.sigmoid(x)
+
     def mask_positions(self, xp: Any, x: Any, found: Any, position: Any, value: Any) -> Any:
         """A scatter-min of ``value`` to the ``B T`` positions (``x.at[...].min``)."""
         import jax.numpy as jnp

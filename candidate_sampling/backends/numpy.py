@@ -60,6 +60,16 @@ def masked_minimum(module: Any, found: Any, position: Any, value: Any, dtype: An
     return rows, position, src
 
 
+def tanh_sigmoid(module: Any, x: Any) -> Any:
+    """``sigmoid(x) = (1 + tanh(x / 2)) / 2`` with NumPy or CuPy (``module``), in one new
+    array: one vectorised transcendental and no overflow to guard against."""
+    out = x * 0.5
+    module.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
 class NumpyBackend(Backend):
     name = "numpy"
 
@@ -70,6 +80,12 @@ class NumpyBackend(Backend):
         import numpy as np
 
         return np.exp(x, out=x) if self.may_overwrite(x) else np.exp(x)
+
+    def sigmoid(self, xp, x):
+        """:func:`tanh_sigmoid`."""
+        import numpy as np
+
+        return tanh_sigmoid(np, x)
 
     def mask_positions(self, xp, x, found, position, value):
         """``np.minimum.at`` over the ``B T`` positions."""

@@ -95,6 +95,16 @@ class TorchBackend(Backend):
     def iexp(self, xp: Any, x: Any) -> Any:
         return x.exp_() if self.may_overwrite(x) else x.exp()
 
+    def softplus(self, xp: Any, x: Any) -> Any:
+        """``torch.nn.functional.softplus`` (``x`` itself above 20, where ``log1p(exp(-x))``
+        is below the float32 rounding of ``x``)."""
+        import torch
+
+        return torch.nn.functional.softplus(x)
+
+    def sigmoid(self, xp: Any, x: Any) -> Any:
+        return x.sigmoid()
+
     def mask_positions(self, xp: Any, x: Any, found: Any, position: Any, value: Any) -> Any:
         """``scatter_reduce(amin)`` over the ``B T`` positions (no host synchronisation)."""
         import torch

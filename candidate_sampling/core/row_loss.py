@@ -69,29 +69,16 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool) ->
     return loss, true_exps * inverse[:, None] - 1.0 / num_true, exps, inverse
 
 
-def _sigmoid_terms(xp: Any, backend: Any, x: Any, need_grad: bool) -> tuple:
-    """``(softplus(x) [B, S] summed over rows, sigmoid(x) or None)`` without overflow and
-    with one ``exp``: ``e = exp(-|x|)``, ``softplus(x) = max(x, 0) + log1p(e)``,
-    ``sigmoid(x) = 1 / (1 + e)`` for ``x >= 0`` and ``e / (1 + e)`` otherwise."""
-    e = backend.iexp(xp, -xp.abs(x))
-    softplus = (xp.sum(xp.maximum(x, xp.zeros_like(x)), axis=1)
-                + xp.sum(xp.log1p(e), axis=1))
-    if not need_grad:
-        return softplus, None
-    inverse = 1.0 / (1.0 + e)
-    return softplus, xp.where(x >= 0, inverse, backend.imul(e, inverse))
-
-
 def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool) -> tuple:
     """``(loss, d_true, sigmoid(sampled), ones)``: the summed sigmoid cross entropy against
     labels ``1/T`` (true columns) and 0 (sampled): ``softplus(x) - x z``."""
     num_true = int(true.shape[1])
-    true_softplus, true_sigmoid = _sigmoid_terms(xp, backend, true, need_grad)
-    sampled_softplus, sampled_sigmoid = _sigmoid_terms(xp, backend, sampled, need_grad)
-    loss = true_softplus - xp.sum(true, axis=1) / num_true + sampled_softplus
+    loss = (xp.sum(backend.softplus(xp, true), axis=1) - xp.sum(true, axis=1) / num_true
+            + xp.sum(backend.softplus(xp, sampled), axis=1))
     if not need_grad:
         return loss, None, None, None
-    return loss, true_sigmoid - 1.0 / num_true, sampled_sigmoid, xp.ones_like(loss)
+    return (loss, backend.sigmoid(xp, true) - 1.0 / num_true, backend.sigmoid(xp, sampled),
+            xp.ones_like(loss))
 
 
 _KINDS = {"softmax": _softmax, "nce": _nce}
