@@ -30,6 +30,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set-seed", dest="set_seed",
                         help="module:function of the implementation's tf.random.set_seed "
                              "(for --stream tf2; default: set_seed of the --impl module)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds a check may take before it counts as a hang (default "
+                             "$CANDIDATE_SAMPLING_CONFORM_TIMEOUT or 30; law cases ten times "
+                             "that)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run an --impl in this process instead of a worker process (a "
+                             "crash then ends the run; only bad-input cases are timed)")
     parser.add_argument("--xfail", help="file of case ids expected to fail (id or id@backend a line)")
     parser.add_argument("--json", help="write the results as JSON here")
     parser.add_argument("--junit", help="write JUnit XML here")
@@ -44,6 +51,27 @@ def read_xfail(path: str | None) -> set[str]:
             return {line.split("#", 1)[0].strip() for line in f} - {""}
     except OSError as exc:
         raise ValueError(f"--xfail: cannot read {path!r}: {exc.strerror}") from None
+
+
+def _timeout(args: argparse.Namespace) -> float:
+    import os
+
+    from .isolation import TIMEOUT_ENV
+    from .suite import ERROR_TIMEOUT_S
+
+    if args.timeout is not None:
+        value, source = args.timeout, "--timeout"
+    else:
+        text = os.environ.get(TIMEOUT_ENV)
+        if text is None:
+            return ERROR_TIMEOUT_S
+        try:
+            value, source = float(text), TIMEOUT_ENV
+        except ValueError:
+            raise ValueError(f"{TIMEOUT_ENV}: must be a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise ValueError(f"{source}: must be in (0, inf) seconds, got {value}")
+    return value
 
 
 def _target(args: argparse.Namespace):
@@ -74,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     xfail = read_xfail(args.xfail)
     tty = sys.stdout.isatty()
     checks = run_target(target, backends, xfail=xfail,
-                        progress=report.progress_printer(sys.stderr) if sys.stderr.isatty() else None)
+                        progress=report.progress_printer(sys.stderr) if sys.stderr.isatty() else None,
+                        isolate=False if args.in_process else None, timeout=_timeout(args))
     print(report.render_table(report.summarize(checks), tty=tty))
     for text in (report.digest(checks), report.failures(checks), report.not_applicable(checks),
                  report.xfail_notes(checks, xfail)):

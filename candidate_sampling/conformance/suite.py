@@ -222,8 +222,11 @@ def plan(target: Target, backends: list[str]) -> list[Planned]:
 
 
 def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
-                timeout: float = ERROR_TIMEOUT_S) -> CaseResult:
-    """Bad input must raise an exception in bounded time (not hang, crash or return NaN)."""
+                timeout: float | None = ERROR_TIMEOUT_S) -> CaseResult:
+    """Bad input must raise an exception in bounded time (not hang, crash or return NaN).
+
+    ``timeout``: seconds before the call counts as a hang (it goes on in a daemon
+    thread); ``None`` calls directly, for a worker process whose parent keeps the time."""
     result = CaseResult(case.id, adapter.name)
     outcome: dict = {}
 
@@ -234,13 +237,17 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
         except BaseException as exc:  # any exception is the wanted outcome
             outcome["error"] = exc
 
-    worker = threading.Thread(target=attempt, daemon=True)
-    worker.start()
-    worker.join(timeout)
     oracle = case.raises["type"] if case.raises else "raises"
-    if worker.is_alive():
-        result.error = f"hung: no answer after {timeout:.0f} s (oracle: {oracle})"
-    elif "error" not in outcome:
+    if timeout is None:
+        attempt()
+    else:
+        worker = threading.Thread(target=attempt, daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            result.error = f"hung: no answer after {timeout:.0f} s (oracle: {oracle})"
+            return result
+    if "error" not in outcome:
         value = outcome.get("value")
         nan = any(np.isnan(np.asarray(v, dtype=np.float64)).any()
                   for v in (value if isinstance(value, tuple) else (value,)))
@@ -249,9 +256,10 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
     return result
 
 
-def execute(item: Planned, functions: Functions, timeout: float = ERROR_TIMEOUT_S) -> CaseResult:
+def execute(item: Planned, functions: Functions,
+            timeout: float | None = ERROR_TIMEOUT_S) -> CaseResult:
     """Run one planned check with ``functions``; an exception of the implementation is
-    that check's failure."""
+    that check's failure. ``timeout`` bounds bad-input cases (see :func:`_error_case`)."""
     case, adapter = item.case, get_adapter(item.backend)
     try:
         if item.kind == "laws":
@@ -306,9 +314,21 @@ def run_checks(cases: Iterable[Any], backends: list[str],
 
 def run_target(target: Target, backends: list[str], xfail: set[str] | None = None,
                progress: Callable[[int, int, "Check"], None] | None = None,
-               timeout: float = ERROR_TIMEOUT_S) -> list[Check]:
-    """Plan and run every check of ``target``."""
+               isolate: bool | None = None, timeout: float = ERROR_TIMEOUT_S) -> list[Check]:
+    """Plan and run every check of ``target``.
+
+    ``isolate`` (default: for any implementation but this library) runs the checks in a
+    worker process (:mod:`.isolation`): a crash or a hang of the implementation fails its
+    check, after ``timeout`` seconds for a hang (ten times that for a law case), and the
+    run goes on. In this process only bad-input cases are bounded, by a thread."""
     items = plan(target, backends)
+    if isolate is None:
+        isolate = not target.is_library
+    if isolate:
+        from .isolation import Worker
+
+        with Worker(target, backends, timeout) as worker:
+            return _checks(items, xfail or set(), worker.run, progress)
     functions = functions_of(target)
     try:
         return _checks(items, xfail or set(), lambda item: execute(item, functions, timeout),

@@ -44,8 +44,9 @@ def report(module: str, op: str) -> str:
 
 
 def normalized(text: str) -> str:
-    """``text`` up to timing: the seconds a hang was given."""
-    return re.sub(r"after \d+ s", "after N s", text).rstrip() + "\n"
+    """``text`` up to timing: the seconds a hang was given (and the column widths that
+    follow from them)."""
+    return re.sub(r" +", " ", re.sub(r"after \d+ s", "after N s", text)).rstrip() + "\n"
 
 
 def blocks(page: str) -> dict:

@@ -1,0 +1,81 @@
+"""An implementation that segfaults, exits or hangs fails those checks, and the run goes
+on in a fresh worker process."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from candidate_sampling.cli import main
+from candidate_sampling.conformance import report
+from candidate_sampling.conformance.isolation import TIMEOUT_ENV, exit_description
+from candidate_sampling.conformance.suite import run_target, select_cases
+from candidate_sampling.conformance.targets import Target
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+TF1 = [c for c in select_cases("sampled_softmax_loss", "tf1")]
+
+
+def by_true_classes(checks):
+    out: dict = {}
+    for c in checks:
+        out.setdefault(int(c.case.kwargs["num_true"]), []).append(c)
+    return out
+
+
+def test_crashes_fail_their_checks_and_the_run_goes_on():
+    checks = run_target(Target(impl="wrong.crashing:crashes", op="sampled_softmax_loss",
+                               semantics="tf1"), ["numpy"], timeout=60)
+    groups = by_true_classes(checks)
+    assert set(groups) == {1, 2, 3} and len(checks) == len(TF1)
+    assert all(c.status == "passed" for c in groups[1])
+    assert all(c.status == "failed" and c.result.error == "crashed: the process killed by SIGSEGV"
+               for c in groups[2])
+    assert all(c.result.error == "crashed: the process exited with status 3" for c in groups[3])
+
+
+def test_a_hang_is_bounded_by_the_timeout(monkeypatch, capsys):
+    monkeypatch.setenv(TIMEOUT_ENV, "2")
+    status = main(["conform", "--backend", "numpy", "--impl", "wrong.crashing:hangs", "--op",
+                   "sampled_softmax_loss", "--semantics", "tf1"])
+    out = capsys.readouterr().out
+    assert status == 1
+    hung = [line for line in out.splitlines() if line.endswith("hung: no answer after 2 s")]
+    assert len(hung) == sum(c.kwargs["num_true"] == 3 for c in TF1) >= 2
+    passed = sum(c.kwargs["num_true"] != 3 for c in TF1)
+    assert out.strip().splitlines()[-1] == f"conformance: {passed} passed, {len(hung)} failed"
+
+
+def test_in_process_runs_show_the_same_failures_without_crashes():
+    checks = run_target(Target(impl="wrong.ports:small_mask", op="sampled_softmax_loss"),
+                        ["numpy"], isolate=False)
+    isolated = run_target(Target(impl="wrong.ports:small_mask", op="sampled_softmax_loss"),
+                          ["numpy"])
+    assert [(c.case.id, c.status) for c in checks] == [(c.case.id, c.status) for c in isolated]
+    assert report.verdict(checks)[1] > 0
+
+
+def test_an_import_that_fails_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["conform", "--backend", "numpy", "--impl", "wrong.no_such_module:f", "--op",
+              "nce_loss"])
+    assert exit_info.value.code == 2
+    assert "--impl: cannot import 'wrong.no_such_module'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("code,text", [(-11, "killed by SIGSEGV"), (-9, "killed by SIGKILL"),
+                                       (3, "exited with status 3"), (0, "exited with status 0")])
+def test_exit_descriptions(code, text):
+    assert exit_description(code) == text
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_bad_timeout(value, monkeypatch, capsys):
+    monkeypatch.setenv(TIMEOUT_ENV, value)
+    with pytest.raises(SystemExit):
+        main(["conform", "--backend", "numpy", "--impl", "wrong.ports:tf_port", "--op",
+              "sampled_softmax_loss"])
+    assert f"{TIMEOUT_ENV}: must be" in capsys.readouterr().err
