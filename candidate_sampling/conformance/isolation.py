@@ -71,7 +71,8 @@ class Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "candidate_sampling.conformance.isolation",
              str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], stdout=sys.__stderr__.fileno(), cwd=os.getcwd())
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=sys.__stderr__.fileno(),
+            cwd=os.getcwd())
         theirs.close()
         self.conn = ours
         ours.send((self.target, self.backends, list(sys.path)))
