@@ -183,8 +183,7 @@ def draw(adapter: Adapter, impl: Callable[..., Any], op: str, true_classes: np.n
         classes = adapter.asarray(true_classes)
         keys = jax.random.split(jax.random.key(seeds[0]), len(seeds))
         batched = jax.jit(jax.vmap(lambda key: tuple(impl(classes, rng=key, **kwargs))))
-        outs = [tuple(np.asarray(a) for a in batched(keys))]
-        stacked = outs[0]
+        stacked = tuple(np.asarray(a) for a in batched(keys))
         dtypes = tuple(a.dtype for a in stacked)
     else:
         outs = [_as_triple(adapter.call(impl, {"true_classes": true_classes},
