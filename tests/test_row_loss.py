@@ -155,3 +155,21 @@ def test_native_sigmoid_and_softplus_equal_the_generic_forms(xp):
         np.testing.assert_allclose(np.asarray(got), exact_sigmoid, rtol=0, atol=1e-7)
     for got in (native.softplus(xp, x), generic.softplus(xp, x)):
         np.testing.assert_allclose(np.asarray(got), exact_softplus, rtol=2e-7, atol=1e-7)
+
+
+def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one():
+    jax = pytest.importorskip("jax")
+    from candidate_sampling.backends.jax import _compiled_table_draws
+
+    labels = jax.numpy.asarray([[1], [2]])
+    compiled = _compiled_table_draws()
+    before = compiled._cache_size()
+    eager = [cs.log_uniform_candidate_sampler(labels, 1, 33, True, 997, rng=jax.random.key(i))
+             for i in range(3)]
+    assert compiled._cache_size() == before + 1  # one law, size and dtype: one compile
+    jitted = jax.jit(lambda key: cs.log_uniform_candidate_sampler(labels, 1, 33, True, 997,
+                                                                  rng=key))(jax.random.key(2))
+    np.testing.assert_array_equal(np.asarray(eager[2][0]), np.asarray(jitted[0]))
+    for got, want in zip(eager[2][1:], jitted[1:]):  # counts: XLA fuses them under jit
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+    assert len(set(np.asarray(eager[0][0]).tolist())) == 33

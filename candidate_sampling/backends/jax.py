@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ._base import Backend, Stream
@@ -50,39 +51,16 @@ class JaxBackend(Backend):
     def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: Stream, device: Any):
         """A table of each class's first position in the stream, updated by scatter-min:
         no sort (XLA's CPU sort is slow), static shapes, runs under ``jax.jit``. The table
-        has ``range_max`` entries, so it is used up to ``TABLE_LIMIT`` classes."""
+        has ``range_max`` entries, so it is used up to ``TABLE_LIMIT`` classes. Called
+        eagerly with a law that hashes by value (uniform, log-uniform), the draw runs as
+        one compiled function, kept across calls: eager calls do not compile again."""
         if law.range_max > TABLE_LIMIT:
             return None
-        import jax
-        import jax.numpy as jnp
-
         ints = self.int64(xp)
-        block = max(2 * num_sampled, 64)
-        never = jnp.iinfo(ints).max
-        offsets = jnp.arange(block, dtype=ints)
-
-        def cond(state):
-            return state[2] < num_sampled
-
-        def body(state):
-            first, found, count, tries, index = state
-            drawn = law.sample(stream.uniform(index, block)).astype(ints)
-            position = index * block + offsets
-            first = first.at[drawn].min(position)
-            new = first[drawn] == position
-            rank = count + jnp.cumsum(new.astype(ints))
-            keep = new & (rank <= num_sampled)
-            found = found.at[jnp.where(keep, rank - 1, num_sampled)].set(drawn, mode="drop")
-            complete = rank[-1] >= num_sampled
-            last = jnp.max(jnp.where(keep, position, -1))
-            tries = jnp.where(complete, last + 1, tries)
-            return first, found, jnp.minimum(rank[-1], num_sampled), tries, index + 1
-
-        zero = jnp.zeros((), ints)
-        start = (jnp.full((law.range_max,), never, ints), jnp.zeros((num_sampled,), ints),
-                 zero, zero, zero)
-        _, found, _, tries, _ = jax.lax.while_loop(cond, body, start)
-        return found, tries
+        key = stream.key
+        if self.is_concrete(key) and getattr(law, "hashable", False):
+            return _compiled_table_draws()(key, law, num_sampled, stream.dtype, ints)
+        return _table_draws(key, law, num_sampled, stream.dtype, ints)
 
     def while_loop(self, cond: Any, body: Any, state: tuple) -> tuple:
         import jax
@@ -135,6 +113,48 @@ class JaxBackend(Backend):
         return target.at[indices].add(values.astype(target.dtype))
 
 
+def _table_draws(key: Any, law: Any, num_sampled: int, dtype: Any, ints: Any) -> tuple:
+    """``(candidates, tries)``: :meth:`JaxBackend.unique_draws` on a PRNG ``key``."""
+    import jax
+    import jax.numpy as jnp
+
+    block = max(2 * num_sampled, 64)
+    never = jnp.iinfo(ints).max
+    offsets = jnp.arange(block, dtype=ints)
+
+    def cond(state):
+        return state[2] < num_sampled
+
+    def body(state):
+        first, found, count, tries, index = state
+        drawn = law.sample(JaxStream.block(key, index, block, dtype)).astype(ints)
+        position = index * block + offsets
+        first = first.at[drawn].min(position)
+        new = first[drawn] == position
+        rank = count + jnp.cumsum(new.astype(ints))
+        keep = new & (rank <= num_sampled)
+        found = found.at[jnp.where(keep, rank - 1, num_sampled)].set(drawn, mode="drop")
+        complete = rank[-1] >= num_sampled
+        last = jnp.max(jnp.where(keep, position, -1))
+        tries = jnp.where(complete, last + 1, tries)
+        return first, found, jnp.minimum(rank[-1], num_sampled), tries, index + 1
+
+    zero = jnp.zeros((), ints)
+    start = (jnp.full((law.range_max,), never, ints), jnp.zeros((num_sampled,), ints),
+             zero, zero, zero)
+    _, found, _, tries, _ = jax.lax.while_loop(cond, body, start)
+    return found, tries
+
+
+@functools.lru_cache(maxsize=1)
+def _compiled_table_draws() -> Any:
+    """:func:`_table_draws` under ``jax.jit``, the law and sizes static (one compile per
+    law, size and dtype)."""
+    import jax
+
+    return jax.jit(_table_draws, static_argnums=(1, 2, 3, 4))
+
+
 def _zero_cotangent(x: Any) -> Any:
     """The zero cotangent of a primal ``x`` (``float0`` for integer arrays)."""
     import jax
@@ -162,6 +182,11 @@ class JaxStream(Stream):
         self.key, self.dtype = rng, dtype
 
     def uniform(self, index: Any, n: int) -> Any:
+        return self.block(self.key, index, n, self.dtype)
+
+    @staticmethod
+    def block(key: Any, index: Any, n: int, dtype: Any) -> Any:
+        """Block ``index`` of ``n`` uniform draws of ``key``."""
         import jax
 
-        return jax.random.uniform(jax.random.fold_in(self.key, index), (n,), dtype=self.dtype)
+        return jax.random.uniform(jax.random.fold_in(key, index), (n,), dtype=dtype)

@@ -93,11 +93,27 @@ def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, r
     return law.sample(stream.uniform(0, num_sampled)), num_sampled
 
 
-class _Uniform:
-    """``p = 1 / range_max``."""
+class _RangeLaw:
+    """A law over ``[0, range_max)`` defined by ``range_max`` alone: equal and hashed by
+    value (``hashable``), so that a backend may keep compiled code per law."""
+
+    hashable = True
 
     def __init__(self, xp: Any, range_max: int):
         self.xp, self.range_max = xp, range_max
+
+    def _identity(self) -> tuple:
+        return type(self), self.range_max, self.xp
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _RangeLaw) and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+
+class _Uniform(_RangeLaw):
+    """``p = 1 / range_max``."""
 
     def sample(self, u: Any) -> Any:
         xp = self.xp
@@ -109,11 +125,11 @@ class _Uniform:
         return xp.full(ids.shape, 1.0 / self.range_max, dtype=xp.float32, device=device_of(ids))
 
 
-class _LogUniform:
+class _LogUniform(_RangeLaw):
     """``p(v) = log((v + 2) / (v + 1)) / log(range_max + 1)``; ``v = floor(exp(u L)) - 1``."""
 
     def __init__(self, xp: Any, range_max: int):
-        self.xp, self.range_max = xp, range_max
+        super().__init__(xp, range_max)
         self.log_range = math.log1p(range_max)
 
     def sample(self, u: Any) -> Any:
