@@ -117,40 +117,32 @@ def _loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true, s
 
 # --------------------------------------------------------------------------- tf.nn.sampled_softmax_loss
 
-def tf_port(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
-            sampled_values=None, remove_accidental_hits=True, seed=None):
-    """Right: TensorFlow 2's sampled softmax loss."""
-    return _loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                 sampled_values, remove_accidental_hits, "div")
+def _softmax_port(name: str, doc: str, mean_true: bool = True, **mistakes):
+    """A port of TensorFlow 2's ``sampled_softmax_loss``, with its signature, that makes
+    the ``mistakes`` (the flags of :func:`logits`) and, without ``mean_true``, sums the
+    true logits instead of averaging them."""
+
+    def port(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
+             sampled_values=None, remove_accidental_hits=True, seed=None):
+        return _loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                     sampled_values, remove_accidental_hits, "div", mean_true, **mistakes)
+
+    port.__name__ = port.__qualname__ = name
+    port.__doc__ = doc
+    return port
 
 
-def forgets_log_q(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
-                  sampled_values=None, remove_accidental_hits=True, seed=None):
-    """Forgets ``- log Q``."""
-    return _loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                 sampled_values, remove_accidental_hits, "div", subtract_log_q=False)
-
-
-def masks_every_duplicate(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
-                          sampled_values=None, remove_accidental_hits=True, seed=None):
-    """Masks every position of a duplicated hit, not only the last."""
-    return _loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                 sampled_values, remove_accidental_hits, "div", every_duplicate=True)
-
-
-def drops_one_over_num_true(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
-                            sampled_values=None, remove_accidental_hits=True, seed=None):
-    """Gives each true class label 1 instead of ``1/num_true``."""
-    return _loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                 sampled_values, remove_accidental_hits, "div", mean_true=False)
-
-
-def small_mask(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
-               sampled_values=None, remove_accidental_hits=True, seed=None):
-    """A -10000 mask (a common port) and every duplicate masked, not only the last."""
-    return _loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                 sampled_values, remove_accidental_hits, "div", mask_value=-1e4,
-                 every_duplicate=True)
+tf_port = _softmax_port("tf_port", "Right: TensorFlow 2's sampled softmax loss.")
+forgets_log_q = _softmax_port("forgets_log_q", "Forgets ``- log Q``.", subtract_log_q=False)
+masks_every_duplicate = _softmax_port(
+    "masks_every_duplicate", "Masks every position of a duplicated hit, not only the last.",
+    every_duplicate=True)
+drops_one_over_num_true = _softmax_port(
+    "drops_one_over_num_true", "Gives each true class label 1 instead of ``1/num_true``.",
+    mean_true=False)
+small_mask = _softmax_port(
+    "small_mask", "A -10000 mask (a common port) and every duplicate masked, not only the last.",
+    mask_value=-1e4, every_duplicate=True)
 
 
 def never_raises(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
