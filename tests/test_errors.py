@@ -241,3 +241,26 @@ class TestPaddle:
         pargs["seed"] = 2**31
         with raises(ValueError, "seed"):
             paddle.sampled_softmax_with_cross_entropy(**pargs)
+
+
+def test_a_default_draw_is_not_read_back_given_values_are(monkeypatch):
+    """The default sampler's ids and counts are valid by construction: ``prepare`` checks
+    their shapes but reads no values (each read is a host synchronisation on a GPU);
+    values passed in are read and checked."""
+    from candidate_sampling.core import checks
+
+    read = []
+    original = checks.check_positive
+    monkeypatch.setattr(checks, "check_positive",
+                        lambda xp, x, name: (read.append(name), original(xp, x, name)))
+    rng = np.random.default_rng(0)
+    weights = rng.standard_normal((50, 4)).astype(np.float32)
+    biases = np.zeros(50, np.float32)
+    labels = rng.integers(0, 50, (3, 1))
+    inputs = rng.standard_normal((3, 4)).astype(np.float32)
+    cs.sampled_softmax_loss(weights, biases, labels, inputs, 5, 50, seed=1)
+    assert read == []
+    values = cs.log_uniform_candidate_sampler(labels, 1, 5, True, 50, seed=1)
+    cs.sampled_softmax_loss(weights, biases, labels, inputs, 5, 50, sampled_values=values)
+    assert read == ["sampled_values[1] (true_expected_count)",
+                    "sampled_values[2] (sampled_expected_count)"]

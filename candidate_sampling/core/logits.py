@@ -25,7 +25,8 @@ def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classe
 
 
 def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,
-                          num_sampled: int, num_classes: int) -> SampledValues:
+                          num_sampled: int, num_classes: int,
+                          check_values: bool = True) -> SampledValues:
     if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
         raise TypeError("sampled_values: expected a tuple (sampled_candidates, "
                         "true_expected_count, sampled_expected_count)")
@@ -46,9 +47,11 @@ def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: in
     if shape != (batch, num_true):
         raise ValueError(f"sampled_values[1] (true_expected_count): expected shape "
                          f"[batch_size, num_true] = [{batch}, {num_true}], got {list(true_q.shape)}")
-    checks.check_ids_in_range(xp, sampled, num_classes, "sampled_values[0] (sampled_candidates)")
-    checks.check_positive(xp, true_q, "sampled_values[1] (true_expected_count)")
-    checks.check_positive(xp, sampled_q, "sampled_values[2] (sampled_expected_count)")
+    if check_values:  # reads the values (a host synchronisation on a GPU)
+        checks.check_ids_in_range(xp, sampled, num_classes,
+                                  "sampled_values[0] (sampled_candidates)")
+        checks.check_positive(xp, true_q, "sampled_values[1] (true_expected_count)")
+        checks.check_positive(xp, sampled_q, "sampled_values[2] (sampled_expected_count)")
     return SampledValues(sampled, true_q, sampled_q)
 
 
@@ -58,7 +61,10 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     """Check the arguments shared by every loss; draw the default sample if needed.
 
     Returns ``(xp, labels, sampled_values)`` with ``labels`` as ``[batch_size, num_true]``
-    and ``sampled_values`` a checked, gradient-free ``SampledValues``.
+    and ``sampled_values`` a checked, gradient-free ``SampledValues``. The values given
+    in ``sampled_values`` are checked (ids in range, counts finite and > 0); those that
+    ``default_sampler`` draws are trusted, so it must give in-range ids and positive
+    counts (the library's samplers do).
     """
     xp = namespace_of(weights=weights, biases=biases, labels=labels, inputs=inputs,
                       sampled_values=sampled_values)
@@ -84,10 +90,13 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
         raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, {num_true}] "
                          f"(batch_size from inputs), got {list(labels.shape)}")
     checks.check_ids_in_range(xp, labels, num_classes, "labels")
-    if sampled_values is None:
+    drawn = sampled_values is None
+    if drawn:
         sampled_values = default_sampler(labels, num_true, num_sampled, num_classes, seed)
+    # a draw of the default sampler is in range and positive by construction: its
+    # shapes are checked, its values are not read again
     sampled_values = _check_sampled_values(xp, sampled_values, batch, num_true, num_sampled,
-                                           num_classes)
+                                           num_classes, check_values=not drawn)
     backend = backend_for(xp)
     return xp, labels, SampledValues(*(backend.stop_gradient(v) for v in sampled_values))
 
