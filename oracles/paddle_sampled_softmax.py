@@ -33,7 +33,7 @@ import paddle
 import paddle.fluid as fluid
 from paddle.fluid.layer_helper import LayerHelper
 
-from vectorio import VectorGroup
+from vectorio import VectorGroup, magnitude_atol
 
 OP = "sampled_softmax_with_cross_entropy"
 PREFIX = "paddle.%s." % OP
@@ -416,16 +416,6 @@ def call_text(s):
                 "one_hot(SampledLabels) summed over the true columns / num_true, "
                 "softmax_with_cross_entropy(soft_label=True)" % args)
     return "paddle.fluid.layers.sampled_softmax_with_cross_entropy(logits, label, %s)" % args
-
-
-def magnitude_atol(scale, *arrays):
-    m = 1.0
-    for a in arrays:
-        a = np.abs(np.asarray(a, np.float64))
-        a = a[np.isfinite(a)]
-        if a.size:
-            m = max(m, float(a.max()))
-    return float("%.3g" % (scale * m))
 
 
 # --------------------------------------------------------------------------

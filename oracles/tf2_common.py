@@ -20,10 +20,9 @@ import tensorflow as tf  # noqa: E402
 from tensorflow.python.ops import nn_impl  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vectorio import VectorGroup  # noqa: E402,F401  (re-exported for the generators)
+from vectorio import VectorGroup, magnitude_atol  # noqa: E402,F401  (re-exported for the generators)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FLT_MAX = float(np.finfo(np.float32).max)
 
 SAMPLERS = {
     "uniform_candidate_sampler": tf.random.uniform_candidate_sampler,
@@ -97,18 +96,6 @@ def dense(grad, like):
     if grad is None:
         return np.zeros(np.shape(like), np.float32)
     return tf.convert_to_tensor(grad).numpy()
-
-
-def magnitude_atol(scale, *arrays):
-    """``scale * max(1, max |finite value|)`` over the given arrays; values at
-    or below -FLT_MAX (masked accidental hits) are left out."""
-    m = 1.0
-    for a in arrays:
-        a = np.abs(np.asarray(a, np.float64))
-        a = a[np.isfinite(a) & (a < FLT_MAX * 0.5)]
-        if a.size:
-            m = max(m, float(a.max()))
-    return float("%.3g" % (scale * m))
 
 
 # --------------------------------------------------------------------------

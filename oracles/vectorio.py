@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 FORMAT_VERSION = 1
+FLT_MAX = float(np.finfo(np.float32).max)
 SPEC_VECTORS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "spec", "vectors")
 
@@ -99,3 +100,15 @@ class VectorGroup(object):
             json.dump(index, f, indent=1, sort_keys=True)
             f.write("\n")
         return path
+
+
+def magnitude_atol(scale, *arrays):
+    """``scale * max(1, max |finite value|)`` over the given arrays, to 3 significant
+    digits; values at or below -FLT_MAX / 2 (masked accidental hits) are left out."""
+    m = 1.0
+    for a in arrays:
+        a = np.abs(np.asarray(a, np.float64))
+        a = a[np.isfinite(a) & (a < FLT_MAX * 0.5)]
+        if a.size:
+            m = max(m, float(a.max()))
+    return float("%.3g" % (scale * m))
