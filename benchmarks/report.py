@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .bench_samplers import TF_KERNEL
-from .bench_step import FORWARD, FORWARD_FLOOR, LOSSES, STEP, STEP_FLOOR
+from .bench_step import FORWARD, FORWARD_FLOOR, LOSSES, PLAIN_FLOOR, STEP, STEP_FLOOR
 from .full_softmax import FULL_STEP
 from .harness import markdown_table
 from .ratios import case_medians, classes_label, pooled_median, ratios
@@ -36,15 +36,19 @@ def _header(results: dict) -> str:
 
 
 def step_table(results: dict) -> str:
-    """Per case: the floor, each loss's step with its ratios to the floor, TensorFlow
-    and the naive port, and full softmax with ``full / sampled`` (median ms)."""
-    header = ["V", "backend", "floor"]
+    """Per case: the floor (and PyTorch's ``@`` floor, where measured), each loss's step
+    with its ratios to the floor, TensorFlow and the naive port, and full softmax with
+    ``full / sampled`` (median ms)."""
+    medians = case_medians(results)
+    plain = any(PLAIN_FLOOR in med for med in medians.values())
+    header = ["V", "backend", "floor", *(["floor (@)"] if plain else [])]
     for loss in LOSSES:
         header += [LOSS_LABELS[loss], "/ floor", "/ TF", "/ naive"]
     header += ["full softmax", "full / sampled"]
     rows = []
-    for (num_classes, backend), med in case_medians(results).items():
-        row = [classes_label(num_classes), backend, _ms(med.get(STEP_FLOOR))]
+    for (num_classes, backend), med in medians.items():
+        row = [classes_label(num_classes), backend, _ms(med.get(STEP_FLOOR)),
+               *([_ms(med.get(PLAIN_FLOOR))] if plain else [])]
         for loss in LOSSES:
             step = STEP.format(loss=loss)
             row += [_ms(med.get(step)), _ratio_cell(med, step, STEP_FLOOR),

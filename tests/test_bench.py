@@ -281,6 +281,33 @@ def test_targets_are_judged_from_the_medians():
     assert line == "not met: torch NCE step <= TensorFlow's (V=2e5): 1.2 (limit <= 1)"
 
 
+def test_torch_floor_is_the_products_as_the_library_computes_them():
+    torch = pytest.importorskip("torch")
+    from candidate_sampling.benchmarks.bench_step import (
+        PLAIN_FLOOR,
+        STEP_FLOOR,
+        StepShape,
+        torch_products,
+        torch_runners,
+    )
+    from candidate_sampling.benchmarks.report import step_table
+
+    gen = torch.Generator().manual_seed(0)
+    x, w, g = (torch.randn(*s, generator=gen) for s in ((16, 8), (32, 8), (16, 32)))
+    for got, want in zip(torch_products(x, w, g), (x @ w.T, g @ w, g.T @ x)):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    runners = torch_runners(StepShape(batch=4, dim=8, num_sampled=6, num_classes=50), number=1)
+    assert set(runners) == {"sampled_softmax step", "nce step", STEP_FLOOR, PLAIN_FLOOR}
+    cases = {(200, "torch"): {"sampled_softmax step": .012, "nce step": .013, STEP_FLOOR: .008,
+                              PLAIN_FLOOR: .016},
+             (200, "numpy"): {"sampled_softmax step": .02, "nce step": .02, STEP_FLOOR: .01}}
+    lines = step_table(_results(cases, {}, ["torch", "numpy"])).splitlines()
+    assert lines[0].split("|")[1:5] == ["   V ", " backend ", " floor ", " floor (@) "]
+    assert [c.strip() for c in lines[2].split("|")[1:7]] == ["2e2", "torch", "8", "16", "12",
+                                                             "1.5"]
+    assert [c.strip() for c in lines[3].split("|")[3:5]] == ["10", ""]
+
+
 def test_flatness_uses_the_nearest_measured_shapes():
     cases = {(v, "torch"): {"sampled_softmax step": s, "nce step": s}
              for v, s in ((10_000, .020), (200_000, .021), (2_000_000, .026))}

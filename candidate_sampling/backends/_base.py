@@ -114,6 +114,11 @@ class Backend:
         :meth:`may_overwrite` allows."""
         return self.iadd(xp.matmul(inputs, xp.matrix_transpose(weights)), bias[None, :])
 
+    def matmul(self, xp: Any, a: Any, b: Any) -> Any:
+        """``a @ b`` of two matrices (the backend may pick a faster GEMM; the result may be
+        a strided view)."""
+        return xp.matmul(a, b)
+
     def iexp(self, xp: Any, x: Any) -> Any:
         """``exp(x)``, in ``x``'s memory where the backend can."""
         return xp.exp(x)
