@@ -157,6 +157,15 @@ def test_native_sigmoid_and_softplus_equal_the_generic_forms(xp):
         np.testing.assert_allclose(np.asarray(got), exact_softplus, rtol=2e-7, atol=1e-7)
 
 
+def test_native_row_sums_are_within_float32_rounding_of_the_exact_sums(xp, rng):
+    """Row sums of the exponentials (NumPy: a product with ones) against float64 sums:
+    positive terms, so the error is a few float32 roundings of the sum itself."""
+    values = np.exp(rng.standard_normal((7, 4099)) * 3).astype(np.float32)
+    got = np.asarray(backend_for(xp).row_sum(xp, xp.asarray(values)))
+    assert got.shape == (7,) and got.dtype == np.float32
+    np.testing.assert_allclose(got, values.astype(np.float64).sum(axis=1), rtol=1e-6)
+
+
 def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one():
     jax = pytest.importorskip("jax")
     from candidate_sampling.backends.jax import _compiled_table_draws

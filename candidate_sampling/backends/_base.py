@@ -114,6 +114,10 @@ class Backend:
         :meth:`may_overwrite` allows."""
         return self.iadd(xp.matmul(inputs, xp.matrix_transpose(weights)), bias[None, :])
 
+    def row_sum(self, xp: Any, x: Any) -> Any:
+        """``xp.sum(x, axis=1)`` of a matrix ``x``."""
+        return xp.sum(x, axis=1)
+
     def matmul(self, xp: Any, a: Any, b: Any) -> Any:
         """``a @ b`` of two matrices (the backend may pick a faster GEMM; the result may be
         a strided view)."""

@@ -61,7 +61,7 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool) ->
     peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))[:, None]
     true_exps = xp.exp(true - peak)
     exps = backend.iexp(xp, backend.isub(sampled, peak))
-    total = xp.sum(exps, axis=1) + xp.sum(true_exps, axis=1)
+    total = backend.row_sum(xp, exps) + xp.sum(true_exps, axis=1)
     loss = xp.log(total) + peak[:, 0] - xp.mean(true, axis=1)
     if not need_grad:
         return loss, None, None, None
@@ -74,7 +74,7 @@ def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool) -> tup
     labels ``1/T`` (true columns) and 0 (sampled): ``softplus(x) - x z``."""
     num_true = int(true.shape[1])
     loss = (xp.sum(backend.softplus(xp, true), axis=1) - xp.sum(true, axis=1) / num_true
-            + xp.sum(backend.softplus(xp, sampled), axis=1))
+            + backend.row_sum(xp, backend.softplus(xp, sampled)))
     if not need_grad:
         return loss, None, None, None
     return (loss, backend.sigmoid(xp, true) - 1.0 / num_true, backend.sigmoid(xp, sampled),
