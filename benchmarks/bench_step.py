@@ -20,8 +20,9 @@ import candidate_sampling as cs
 from .harness import Runner, timed_runner
 
 __all__ = ["StepShape", "LOSSES", "STEP", "STEP_FLOOR", "PLAIN_FLOOR", "FORWARD",
-           "FORWARD_FLOOR", "LEARNING_RATE", "torch_products", "initial_weights", "torch_device", "torch_sync",
-           "torch_runners", "jax_runners", "numpy_runners", "cupy_runners", "cupy_usable"]
+           "FORWARD_FLOOR", "LEARNING_RATE", "torch_products", "initial_weights",
+           "torch_device", "torch_sync", "torch_runners", "jax_runners", "numpy_runners",
+           "cupy_runners", "cupy_usable"]
 
 LOSSES = ("sampled_softmax", "nce")
 """The sampled losses measured: ``sampled_softmax_loss`` and ``nce_loss``."""
