@@ -131,6 +131,7 @@ def jax_runners(shape: StepShape, number: int, budget_s: float | None = None) ->
     import jax
     import jax.numpy as jnp
 
+    from candidate_sampling.backends.jax import JaxBackend
     from candidate_sampling.layers.jax import apply_row_updates, row_gradients
 
     b, d, s, v = shape.batch, shape.dim, shape.num_sampled, shape.num_classes
@@ -157,7 +158,8 @@ def jax_runners(shape: StepShape, number: int, budget_s: float | None = None) ->
 
         runners[STEP.format(loss=loss)] = timed_runner(run, number, sync=ready, budget_s=budget_s)
     w, g = jax.random.normal(keys[0], (s, d)), jax.random.normal(keys[1], (b, s))
-    floor = jax.jit(lambda x, w, g: (x @ w.T, g @ w, g.T @ x))
+    matmul = JaxBackend().matmul  # as the step computes g^T x (see JaxBackend.matmul)
+    floor = jax.jit(lambda x, w, g: (x @ w.T, g @ w, matmul(jnp, g.T, x)))
     runners[STEP_FLOOR] = timed_runner(lambda: floor(x, w, g), number, sync=ready,
                                        budget_s=budget_s)
     return runners

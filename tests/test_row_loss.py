@@ -166,6 +166,19 @@ def test_native_row_sums_are_within_float32_rounding_of_the_exact_sums(xp, rng):
     np.testing.assert_allclose(got, values.astype(np.float64).sum(axis=1), rtol=1e-6)
 
 
+def test_jax_products_with_a_transposed_left_operand_under_jit_and_vmap(rng):
+    """The JAX backend's ``matmul`` (its left operand kept as laid out) is ``a @ b``, as
+    the backward's ``g^T x`` uses it, jitted and batched."""
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    g, x = (rng.standard_normal(s).astype(np.float32) for s in ((3, 6, 40), (3, 6, 5)))
+    matmul = backend_for(jnp).matmul
+    one = jax.jit(lambda g, x: matmul(jnp, g.T, x))
+    want = np.einsum("kbs,kbd->ksd", g.astype(np.float64), x.astype(np.float64))
+    np.testing.assert_allclose(np.asarray(one(g[0], x[0])), want[0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(jax.vmap(one)(g, x)), want, rtol=1e-5, atol=1e-5)
+
+
 def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one():
     jax = pytest.importorskip("jax")
     from candidate_sampling.backends.jax import _compiled_table_draws
