@@ -168,7 +168,7 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
         wide = wide_float(xp, dtype)
         true_bias = true_bias - xp.astype(xp.log(xp.astype(true_q, wide)), dtype)
         sampled_bias = sampled_bias - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
-    true_logits = xp.sum(inputs[:, None, :] * rows.true_weights, axis=2) + true_bias
+    true_logits = xp.matmul(rows.true_weights, inputs[:, :, None])[:, :, 0] + true_bias
     backend = backend_for(xp)
     sampled_logits = backend.linear(xp, inputs, rows.sampled_weights, sampled_bias)
     if remove_accidental_hits:
