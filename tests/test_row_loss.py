@@ -179,6 +179,22 @@ def test_jax_products_with_a_transposed_left_operand_under_jit_and_vmap(rng):
     np.testing.assert_allclose(np.asarray(jax.vmap(one)(g, x)), want, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("n, high", [(1, 5), (300, 20), (4096, 10**6), (50_000, 7)])
+def test_every_backends_argsort_is_the_stable_one(xp, rng, n, high):
+    """Equal values keep their order (the hit search relies on it); JAX's two-sort form
+    (used while n * n < 2^31; 50,000 takes the plain argsort) included, jitted too."""
+    values = rng.integers(-high, high, n)
+    want = np.argsort(values, kind="stable")
+    backend = backend_for(xp)
+    got = backend.argsort(xp, xp.asarray(values, dtype=backend.int64(xp)))
+    np.testing.assert_array_equal(np.asarray(got), want)
+    if getattr(xp, "__name__", "").startswith("jax"):
+        import jax
+
+        jitted = jax.jit(lambda v: backend.argsort(xp, v))
+        np.testing.assert_array_equal(np.asarray(jitted(xp.asarray(values))), want)
+
+
 def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one():
     jax = pytest.importorskip("jax")
     from candidate_sampling.backends.jax import _compiled_table_draws

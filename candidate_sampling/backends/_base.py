@@ -114,6 +114,10 @@ class Backend:
         :meth:`may_overwrite` allows."""
         return self.iadd(xp.matmul(inputs, xp.matrix_transpose(weights)), bias[None, :])
 
+    def argsort(self, xp: Any, values: Any) -> Any:
+        """The stable argsort of a 1-D array (equal values keep their order)."""
+        return xp.argsort(values, stable=True)
+
     def row_sum(self, xp: Any, x: Any) -> Any:
         """``xp.sum(x, axis=1)`` of a matrix ``x``."""
         return xp.sum(x, axis=1)

@@ -62,6 +62,21 @@ class JaxBackend(Backend):
             return _compiled_table_draws()(key, law, num_sampled, stream.dtype, ints)
         return _table_draws(key, law, num_sampled, stream.dtype, ints)
 
+    def argsort(self, xp: Any, values: Any) -> Any:
+        """Stable argsort of ``n`` integers by two single-array sorts, which XLA's CPU
+        backend runs several times faster than the sort of (value, position) pairs an
+        argsort is (0.25 ms against 0.7 ms for 4096 ids): sort the values, take each one's
+        rank (its first place among them, by binary search), then sort ``rank * n +
+        position``, which fits int32 while ``n * n < 2^31``."""
+        import jax.numpy as jnp
+
+        n = int(values.shape[0])
+        if values.ndim != 1 or n * n >= 2**31 or not jnp.issubdtype(values.dtype, jnp.integer):
+            return jnp.argsort(values, stable=True)
+        rank = jnp.searchsorted(jnp.sort(values), values, side="left").astype(jnp.int32)
+        keys = rank * n + jnp.arange(n, dtype=jnp.int32)
+        return (jnp.sort(keys) % n).astype(self.int64(xp))
+
     def matmul(self, xp: Any, a: Any, b: Any) -> Any:
         """``a @ b`` with ``a`` materialised as given (``lax.optimization_barrier``): XLA
         would fold a transposed ``a`` into the contraction, which its CPU backend then runs

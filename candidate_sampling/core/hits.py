@@ -18,7 +18,7 @@ def first_occurrence(xp: Any, values: Any) -> Any:
     One stable sort: the first of each run of equal sorted values is the earliest
     position. O(n log n), static shapes."""
     dev = device_of(values)
-    order = xp.argsort(values, stable=True)
+    order = backend_for(xp).argsort(xp, values)
     ordered = xp.take(values, order)
     new = xp.concat([xp.ones((1,), dtype=xp.bool, device=dev), ordered[1:] != ordered[:-1]])
     return xp.take(new, xp.argsort(order))
@@ -33,7 +33,7 @@ def hit_positions(xp: Any, true_classes: Any, sampled_candidates: Any) -> tuple[
     O((S + B T) log S), static shapes; ``position`` is 0 where not ``found``."""
     dt = xp.result_type(true_classes.dtype, sampled_candidates.dtype)
     sampled = xp.astype(sampled_candidates, dt, copy=False)
-    order = xp.argsort(sampled, stable=True)
+    order = backend_for(xp).argsort(xp, sampled)
     ordered = xp.take(sampled, order)
     flat = xp.reshape(xp.astype(true_classes, dt, copy=False), (-1,))
     # the last of a run of equal values, in a stable order, is the latest position
