@@ -33,7 +33,9 @@ def _native(backend: str, num_sampled: int, range_max: int, number: int,
     if backend == "torch":
         import torch
 
-        from .bench_step import torch_device, torch_sync
+        from candidate_sampling.devices import torch_device
+
+        from .bench_step import torch_sync
 
         device = torch_device()
         return timed_runner(call(torch.from_numpy(labels).to(device)), number,

@@ -16,13 +16,13 @@ from typing import Any, Callable
 import numpy as np
 
 import candidate_sampling as cs
+from candidate_sampling.devices import cupy_usable, torch_device
 
 from .harness import Runner, timed_runner
 
 __all__ = ["StepShape", "LOSSES", "STEP", "STEP_FLOOR", "PLAIN_FLOOR", "FORWARD",
            "FORWARD_FLOOR", "LEARNING_RATE", "torch_products", "initial_weights",
-           "torch_device", "torch_sync", "torch_runners", "jax_runners", "numpy_runners",
-           "cupy_runners", "cupy_usable"]
+           "torch_sync", "torch_runners", "jax_runners", "numpy_runners", "cupy_runners"]
 
 LOSSES = ("sampled_softmax", "nce")
 """The sampled losses measured: ``sampled_softmax_loss`` and ``nce_loss``."""
@@ -58,12 +58,6 @@ def initial_weights(num_classes: int, dim: int, seed: int = 0, block: int = 4096
         out[start:start + tile.shape[0]] = tile[:num_classes - start]
     return out
 
-
-def torch_device() -> Any:
-    """CUDA when torch sees a GPU, else the CPU."""
-    import torch
-
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def torch_sync(device: Any) -> Callable[[Any], Any] | None:
@@ -197,15 +191,6 @@ def numpy_runners(shape: StepShape, number: int, budget_s: float | None = None, 
     runners[FORWARD_FLOOR] = timed(lambda: x @ w.T)
     return runners
 
-
-def cupy_usable() -> bool:
-    """CuPy is installed and sees a GPU."""
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:  # not installed, no driver, no device
-        return False
 
 
 def cupy_runners(shape: StepShape, number: int, budget_s: float | None = None) -> dict[str, Runner]:

@@ -11,47 +11,23 @@ from typing import Any, Callable
 
 import numpy as np
 
-from candidate_sampling.core.losses import logsumexp_terms
+from candidate_sampling.baselines import full_softmax_step
+from candidate_sampling.devices import torch_device
 
-from .bench_step import (
-    LEARNING_RATE,
-    StepShape,
-    initial_weights,
-    torch_device,
-    torch_sync,
-)
+from .bench_step import LEARNING_RATE, StepShape, initial_weights, torch_sync
 from .harness import Runner, timed_runner
 
-__all__ = ["FULL_STEP", "full_softmax_step", "numpy_full_runners", "cupy_full_runners",
+__all__ = ["FULL_STEP", "numpy_full_runners", "cupy_full_runners",
            "torch_full_runners", "jax_full_runners"]
 
 FULL_STEP = "full_softmax step"
 
 
-def full_softmax_step(xp: Any, weights: Any, biases: Any, inputs: Any, labels: Any,
-                      learning_rate: float) -> tuple[Any, Any]:
-    """One SGD step of the mean full softmax cross entropy on NumPy-like arrays (NumPy,
-    CuPy): updates ``weights [V, D]`` and ``biases [V]`` in place and returns
-    ``(mean loss, d loss / d inputs)``; ``labels`` is int ``[B]``."""
-    batch = int(inputs.shape[0])
-    logits = inputs @ weights.T + biases
-    lse, exps, totals = logsumexp_terms(xp, logits, axis=1)
-    rows = xp.arange(batch)
-    loss = xp.mean(lse - logits[rows, labels])
-    d_logits = exps / totals
-    d_logits[rows, labels] -= 1.0
-    d_logits /= batch
-    d_inputs = d_logits @ weights
-    weights -= learning_rate * (d_logits.T @ inputs)
-    biases -= learning_rate * xp.sum(d_logits, axis=0)
-    return loss, d_inputs
-
-
 def numpy_full_runners(shape: StepShape, number: int, budget_s: float | None = None, *,
                        xp: Any = np, sync: Callable[[Any], Any] | None = None,
                        warmup: int = 0) -> dict[str, Runner]:
-    """:func:`full_softmax_step` on NumPy (or CuPy, ``xp``) arrays; NumPy has nothing to
-    warm up (a full step takes seconds at large ``V``: no call is wasted)."""
+    """:func:`~candidate_sampling.baselines.full_softmax_step` on NumPy (or CuPy, ``xp``)
+    arrays; NumPy has nothing to warm up (a full step takes seconds at large ``V``: no call is wasted)."""
     gen = np.random.default_rng(1)
     weights = xp.asarray(initial_weights(shape.num_classes, shape.dim))
     biases = xp.zeros(shape.num_classes, dtype=xp.float32)

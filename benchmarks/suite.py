@@ -15,13 +15,14 @@ from typing import Any, Callable
 
 import numpy as np
 
+from candidate_sampling.devices import cupy_usable
+
 from . import memory
 from .bench_samplers import TF_KERNEL, sampler_runners, tf_sampler_task
 from .bench_step import (
     LOSSES,
     STEP,
     cupy_runners,
-    cupy_usable,
     jax_runners,
     numpy_runners,
     torch_runners,

@@ -11,17 +11,25 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
-import candidate_sampling as cs
 from candidate_sampling.benchmarks import memory, targets
 from candidate_sampling.benchmarks.config import FULL, QUICK, TINY, BenchConfig
 from candidate_sampling.benchmarks.harness import markdown_table, time_calls
-from candidate_sampling.benchmarks.ratios import case_medians, classes_label, pooled_median
+from candidate_sampling.benchmarks.ratios import (
+    case_medians,
+    classes_label,
+    pooled_median,
+)
 from candidate_sampling.benchmarks.report import summary
-from candidate_sampling.benchmarks.bench_step import cupy_usable
-from candidate_sampling.benchmarks.suite import _full_wanted, available_backends, run_suite
+from candidate_sampling.benchmarks.suite import (
+    _full_wanted,
+    available_backends,
+    run_suite,
+)
+
+import candidate_sampling as cs
 from candidate_sampling.cli import main
 from candidate_sampling.conformance.vectors import load_cases
+from candidate_sampling.devices import cupy_usable
 from candidate_sampling.plot.png import PNG_SIGNATURE, read_png
 
 PNGS = ("sampled_softmax_step.png", "nce_step.png", "full_vs_sampled.png")

@@ -9,8 +9,8 @@ import re
 
 import numpy as np
 import pytest
-from candidate_sampling.benchmarks.full_softmax import full_softmax_step
 
+from candidate_sampling.baselines import full_softmax_step
 from candidate_sampling.cli import main
 from candidate_sampling.demo.corpus import (
     make_corpus,

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from ..benchmarks.bench_step import cupy_usable, torch_device
-from ..benchmarks.full_softmax import full_softmax_step
+from ..baselines import full_softmax_step
 from ..core.gradients import sampled_softmax_loss_and_grad
 from ..core.samplers import log_uniform_candidate_sampler
+from ..devices import cupy_usable, torch_device
 from .model import Scores, evaluate
 from .train import METHODS, Settings, Trainer
 
