@@ -245,22 +245,25 @@ class TestPaddle:
 
 def test_a_default_draw_is_not_read_back_given_values_are(monkeypatch):
     """The default sampler's ids and counts are valid by construction: ``prepare`` checks
-    their shapes but reads no values (each read is a host synchronisation on a GPU);
-    values passed in are read and checked."""
+    their shapes but reads no values (each read is a host synchronisation on a GPU), and
+    the labels are read once; values passed in are read and checked."""
     from candidate_sampling.core import checks
 
     read = []
-    original = checks.check_positive
-    monkeypatch.setattr(checks, "check_positive",
-                        lambda xp, x, name: (read.append(name), original(xp, x, name)))
+    for check in ("check_positive", "check_ids_in_range"):
+        original = getattr(checks, check)
+        monkeypatch.setattr(checks, check, lambda xp, x, *more, _original=original:
+                            (read.append(more[-1]), _original(xp, x, *more))[1])
     rng = np.random.default_rng(0)
     weights = rng.standard_normal((50, 4)).astype(np.float32)
     biases = np.zeros(50, np.float32)
     labels = rng.integers(0, 50, (3, 1))
     inputs = rng.standard_normal((3, 4)).astype(np.float32)
     cs.sampled_softmax_loss(weights, biases, labels, inputs, 5, 50, seed=1)
-    assert read == []
+    assert read == ["labels"]  # once: the default sampler does not check them again
     values = cs.log_uniform_candidate_sampler(labels, 1, 5, True, 50, seed=1)
+    read.clear()
     cs.sampled_softmax_loss(weights, biases, labels, inputs, 5, 50, sampled_values=values)
-    assert read == ["sampled_values[1] (true_expected_count)",
+    assert read == ["labels", "sampled_values[0] (sampled_candidates)",
+                    "sampled_values[1] (true_expected_count)",
                     "sampled_values[2] (sampled_expected_count)"]

@@ -140,9 +140,10 @@ MAX_RANGE = 2**62
 
 
 def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
-                            range_max: int, seed: int | None):
+                            range_max: int, seed: int | None, check_values: bool = True):
     """Check the arguments every candidate sampler shares (TensorFlow's contract);
-    ``(xp, num_sampled, unique, seed)``."""
+    ``(xp, num_sampled, unique, seed)``. ``check_values=False``: the caller has already
+    checked that ``true_classes`` lie in ``[0, range_max)`` (no second read of them)."""
     xp = namespace_of(true_classes=true_classes)
     num_true = check_int(num_true, "num_true", minimum=1)
     num_sampled = check_int(num_sampled, "num_sampled", minimum=1)
@@ -158,5 +159,6 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
     if unique and num_sampled > range_max:
         raise ValueError(f"num_sampled: must be in [1, range_max={range_max}] when unique=True, "
                          f"got {num_sampled}")
-    check_ids_in_range(xp, true_classes, range_max, "true_classes")
+    if check_values:
+        check_ids_in_range(xp, true_classes, range_max, "true_classes")
     return xp, num_sampled, unique, seed

@@ -17,11 +17,13 @@ __all__ = ["compute_sampled_logits", "prepare", "default_log_uniform", "Rows", "
 
 def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classes: int,
                         seed: int | None) -> SampledValues:
-    """TensorFlow's default sampler: unique log-uniform over ``[0, num_classes)``."""
-    from .samplers import log_uniform_candidate_sampler
+    """TensorFlow's default sampler: unique log-uniform over ``[0, num_classes)``, for
+    labels :func:`prepare` has already checked to lie in that range."""
+    from .samplers import _LogUniform, _sample
 
-    return log_uniform_candidate_sampler(labels, num_true, num_sampled, True, num_classes,
-                                         seed=seed)
+    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+        labels, num_true, num_sampled, True, num_classes, seed, check_values=False)
+    return _sample(xp, _LogUniform(xp, num_classes), labels, num_sampled, unique, seed, None)
 
 
 def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,
