@@ -109,13 +109,13 @@ def torch_products(x: Any, w: Any, g: Any) -> tuple:
     """The three products of a step (``x w^T``, ``g w``, ``g^T x``) by the route the
     library takes (:class:`~candidate_sampling.backends.torch.TorchBackend`: oneDNN for
     float32 on a CPU, where it is faster than torch's ``@``)."""
-    import torch
+    from array_api_compat import array_namespace
 
     from candidate_sampling.backends.torch import TorchBackend
 
-    backend = TorchBackend()
-    return (backend.linear(torch, x, w, None), backend.matmul(torch, g, w),
-            backend.matmul(torch, g.T, x))
+    backend, xp = TorchBackend(), array_namespace(x)
+    return (backend.linear(xp, x, w, None), backend.matmul(xp, g, w),
+            backend.matmul_at(xp, g, x))
 
 
 def jax_runners(shape: StepShape, number: int, budget_s: float | None = None) -> dict[str, Runner]:
@@ -152,8 +152,8 @@ def jax_runners(shape: StepShape, number: int, budget_s: float | None = None) ->
 
         runners[STEP.format(loss=loss)] = timed_runner(run, number, sync=ready, budget_s=budget_s)
     w, g = jax.random.normal(keys[0], (s, d)), jax.random.normal(keys[1], (b, s))
-    matmul = JaxBackend().matmul  # as the step computes g^T x (see JaxBackend.matmul)
-    floor = jax.jit(lambda x, w, g: (x @ w.T, g @ w, matmul(jnp, g.T, x)))
+    matmul_at = JaxBackend().matmul_at  # g^T x as the step computes it
+    floor = jax.jit(lambda x, w, g: (x @ w.T, g @ w, matmul_at(jnp, g, x)))
     runners[STEP_FLOOR] = timed_runner(lambda: floor(x, w, g), number, sync=ready,
                                        budget_s=budget_s)
     return runners

@@ -166,14 +166,23 @@ def test_native_row_sums_are_within_float32_rounding_of_the_exact_sums(xp, rng):
     np.testing.assert_allclose(got, values.astype(np.float64).sum(axis=1), rtol=1e-6)
 
 
-def test_jax_products_with_a_transposed_left_operand_under_jit_and_vmap(rng):
-    """The JAX backend's ``matmul`` (its left operand kept as laid out) is ``a @ b``, as
-    the backward's ``g^T x`` uses it, jitted and batched."""
+def test_every_backends_transposed_product_is_a_t_b(xp, rng):
+    """``matmul_at(a, b) == a^T @ b``, the backward's ``g^T x`` (JAX: rearranged so that
+    XLA's fast kernels take it), on every backend."""
+    g, x = rng.standard_normal((6, 40)), rng.standard_normal((6, 5))
+    got = backend_for(xp).matmul_at(xp, xp.asarray(g, dtype=xp.float32),
+                                    xp.asarray(x, dtype=xp.float32))
+    assert tuple(got.shape) == (40, 5)
+    np.testing.assert_allclose(np.asarray(got), g.T @ x, rtol=1e-5, atol=1e-5)
+
+
+def test_jax_transposed_product_under_jit_and_vmap(rng):
+    """The JAX form of ``g^T x``, jitted and batched."""
     jax = pytest.importorskip("jax")
     jnp = jax.numpy
     g, x = (rng.standard_normal(s).astype(np.float32) for s in ((3, 6, 40), (3, 6, 5)))
-    matmul = backend_for(jnp).matmul
-    one = jax.jit(lambda g, x: matmul(jnp, g.T, x))
+    matmul_at = backend_for(jnp).matmul_at
+    one = jax.jit(lambda g, x: matmul_at(jnp, g, x))
     want = np.einsum("kbs,kbd->ksd", g.astype(np.float64), x.astype(np.float64))
     np.testing.assert_allclose(np.asarray(one(g[0], x[0])), want[0], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(np.asarray(jax.vmap(one)(g, x)), want, rtol=1e-5, atol=1e-5)

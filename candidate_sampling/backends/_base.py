@@ -127,6 +127,10 @@ class Backend:
         a strided view)."""
         return xp.matmul(a, b)
 
+    def matmul_at(self, xp: Any, a: Any, b: Any) -> Any:
+        """``a^T @ b`` of two matrices (a step's weight gradient ``g^T x``)."""
+        return self.matmul(xp, xp.matrix_transpose(a), b)
+
     def iexp(self, xp: Any, x: Any) -> Any:
         """``exp(x)``, in ``x``'s memory where the backend can."""
         return xp.exp(x)

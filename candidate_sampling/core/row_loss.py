@@ -127,7 +127,7 @@ def row_loss_backward(xp: Any, residuals: RowResiduals, cotangent: Any = None) -
     backend = backend_for(xp)
     d_inputs = (xp.sum(d_true[:, :, None] * true_w, axis=1)
                 + scale[:, None] * backend.matmul(xp, sampled, sampled_w))
-    d_sampled_w = backend.matmul(xp, xp.matrix_transpose(sampled), scale[:, None] * x)
+    d_sampled_w = backend.matmul_at(xp, sampled, scale[:, None] * x)
     d_sampled_b = xp.matmul(scale[None, :], sampled)[0, :]
     d_weight_rows = xp.concat([xp.reshape(d_true[:, :, None] * x[:, None, :],
                                           (batch * num_true, dim)), d_sampled_w], axis=0)
