@@ -243,10 +243,8 @@ class TestPaddle:
             paddle.sampled_softmax_with_cross_entropy(**pargs)
 
 
-def test_a_default_draw_is_not_read_back_given_values_are(monkeypatch):
-    """The default sampler's ids and counts are valid by construction: ``prepare`` checks
-    their shapes but reads no values (each read is a host synchronisation on a GPU), and
-    the labels are read once; values passed in are read and checked."""
+def _record_value_checks(monkeypatch) -> list:
+    """The names of the arguments whose values are read and checked, in order."""
     from candidate_sampling.core import checks
 
     read = []
@@ -254,6 +252,32 @@ def test_a_default_draw_is_not_read_back_given_values_are(monkeypatch):
         original = getattr(checks, check)
         monkeypatch.setattr(checks, check, lambda xp, x, *more, _original=original:
                             (read.append(more[-1]), _original(xp, x, *more))[1])
+    return read
+
+
+def test_the_rank_loss_reads_its_arguments_once(monkeypatch):
+    """Phase 2 of the rank-resampled loss (and of its gradient) works on what phase 1
+    checked: the labels and the sampled values are read once each."""
+    read = _record_value_checks(monkeypatch)
+    rng = np.random.default_rng(0)
+    weights = rng.standard_normal((50, 4)).astype(np.float32)
+    biases = np.zeros(50, np.float32)
+    labels = rng.integers(0, 50, (3, 1))
+    inputs = rng.standard_normal((3, 4)).astype(np.float32)
+    values = cs.log_uniform_candidate_sampler(labels, 1, 8, True, 50, seed=1)
+    once = ["labels", "sampled_values[0] (sampled_candidates)",
+            "sampled_values[1] (true_expected_count)", "sampled_values[2] (sampled_expected_count)"]
+    for fn in (cs.rank_sampled_softmax_loss, cs.rank_sampled_softmax_loss_and_grad):
+        read.clear()
+        fn(weights, biases, labels, inputs, 8, 4, 50, 1, values, 1.0, True, "div")
+        assert read == once, fn.__name__
+
+
+def test_a_default_draw_is_not_read_back_given_values_are(monkeypatch):
+    """The default sampler's ids and counts are valid by construction: ``prepare`` checks
+    their shapes but reads no values (each read is a host synchronisation on a GPU), and
+    the labels are read once; values passed in are read and checked."""
+    read = _record_value_checks(monkeypatch)
     rng = np.random.default_rng(0)
     weights = rng.standard_normal((50, 4)).astype(np.float32)
     biases = np.zeros(50, np.float32)

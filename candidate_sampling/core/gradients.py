@@ -18,8 +18,8 @@ from ..backends import backend_for
 from . import checks
 from .embedding import shard_of
 from .logits import touched_ids
-from .losses import rank_resampled_values
-from .row_loss import prepare_rows, row_loss_backward, row_loss_forward
+from .losses import rank_resampled_rows
+from .row_loss import PreparedRows, prepare_rows, row_loss_backward, row_loss_forward
 from .namespace import accumulation_dtype, device_of, namespace_of
 from .sample_logits import SeededSampler, clipped_softmax_cross_entropy_terms, picked_logits
 
@@ -192,6 +192,12 @@ def _sampled_loss_and_grad(kind: str, weights: Any, biases: Any, labels: Any, in
     :func:`~candidate_sampling.core.row_loss.row_loss_backward` on the checked arguments."""
     p = prepare_rows(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
                      sampled_values, remove_accidental_hits, partition_strategy, seed)
+    return _rows_loss_and_grad(kind, p, inputs, partition_strategy, cotangent)
+
+
+def _rows_loss_and_grad(kind: str, p: PreparedRows, inputs: Any, partition_strategy: str,
+                        cotangent: Any) -> tuple[Any, SampledGrads]:
+    """The loss ``kind`` and its :class:`SampledGrads` over prepared rows."""
     xp = p.xp
     loss, residuals = row_loss_forward(kind, xp, inputs, p.labels, p.values, p.weight_rows,
                                        p.bias_rows, True, p.remove_accidental_hits)
@@ -298,14 +304,10 @@ def rank_sampled_softmax_loss_and_grad(weights: Any, biases: Any, labels: Any, i
     Returns:
       ``(loss, grads)``: ``[batch_size]`` losses and a :class:`SampledGrads`.
     """
-    resampled = rank_resampled_values(weights, biases, labels, inputs, num_sampled, num_resampled,
-                                      num_classes, num_true, sampled_values,
-                                      resampling_temperature, partition_strategy, seed)
-    return sampled_softmax_loss_and_grad(weights, biases, labels, inputs, num_resampled,
-                                         num_classes, num_true, resampled,
-                                         remove_accidental_hits,
-                                         partition_strategy=partition_strategy,
-                                         cotangent=cotangent)
+    p = rank_resampled_rows(weights, biases, labels, inputs, num_sampled, num_resampled,
+                            num_classes, num_true, sampled_values, resampling_temperature,
+                            remove_accidental_hits, partition_strategy, seed)
+    return _rows_loss_and_grad("softmax", p, inputs, partition_strategy, cotangent)
 
 
 def sampled_softmax_with_cross_entropy_and_grad(

@@ -9,13 +9,13 @@ from . import checks
 from .embedding import embedding_lookup
 from .logits import prepare
 from .namespace import namespace_of
-from .row_loss import sampled_loss
+from .row_loss import PreparedRows, row_loss, rows_of, sampled_loss
 from .types import SampledValues
 
 __all__ = [
     "logsumexp", "logsumexp_terms", "sampled_softmax_loss", "nce_loss",
     "sampled_sparse_softmax_loss", "rank_sampled_softmax_loss", "rank_resample",
-    "rank_resampled_values",
+    "rank_resampled_rows",
 ]
 
 
@@ -146,20 +146,36 @@ def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: An
         ``partition_strategy`` not 'div'/'mod' (checked in that order, as contrib does),
         ``resampling_temperature`` not positive.
     """
-    resampled = rank_resampled_values(weights, biases, labels, inputs, num_sampled, num_resampled,
-                                      num_classes, num_true, sampled_values,
-                                      resampling_temperature, partition_strategy, seed)
-    return sampled_softmax_loss(weights, biases, labels, inputs, num_resampled, num_classes,
-                                num_true, resampled, remove_accidental_hits,
-                                partition_strategy=partition_strategy)
+    p = rank_resampled_rows(weights, biases, labels, inputs, num_sampled, num_resampled,
+                            num_classes, num_true, sampled_values, resampling_temperature,
+                            remove_accidental_hits, partition_strategy, seed)
+    return row_loss("softmax", p.xp, inputs, p.labels, p.values, p.weight_rows, p.bias_rows,
+                    True, p.remove_accidental_hits)
 
 
-def rank_resampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
-                          num_resampled: int, num_classes: int, num_true: int,
-                          sampled_values: Any, resampling_temperature: float,
-                          partition_strategy: str, seed: int | None = None) -> SampledValues:
+def rank_resampled_rows(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                        num_resampled: int, num_classes: int, num_true: int,
+                        sampled_values: Any, resampling_temperature: float,
+                        remove_accidental_hits: bool, partition_strategy: str,
+                        seed: int | None) -> PreparedRows:
+    """Both phases of :func:`rank_sampled_softmax_loss` and the rows of the kept classes.
+
+    Phase 2 runs on what phase 1 has checked (the kept classes are some of the checked
+    sampled ids, with their checked counts), so nothing is read back a second time."""
+    xp, labels, resampled = _rank_resampled(weights, biases, labels, inputs, num_sampled,
+                                            num_resampled, num_classes, num_true, sampled_values,
+                                            resampling_temperature, partition_strategy, seed)
+    remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    return rows_of(xp, weights, biases, labels, resampled, remove_accidental_hits,
+                   partition_strategy)
+
+
+def _rank_resampled(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
+                    num_resampled: int, num_classes: int, num_true: int, sampled_values: Any,
+                    resampling_temperature: float, partition_strategy: str,
+                    seed: int | None) -> tuple:
     """The checks and both phases of :func:`rank_sampled_softmax_loss` (same arguments):
-    the ``num_resampled`` classes kept, with their expected counts, as ``SampledValues``."""
+    ``(xp, labels [B, T], the num_resampled classes kept with their expected counts)``."""
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_resampled = checks.check_int(num_resampled, "num_resampled", minimum=1)
@@ -171,8 +187,9 @@ def rank_resampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, n
     temperature = float(resampling_temperature)
     if not temperature > 0:
         raise ValueError(f"resampling_temperature: must be > 0, got {resampling_temperature!r}")
-    _, _, sampled_values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
-                                   num_true, sampled_values or None, partition_strategy, seed,
-                                   default_sampler=default_learned_unigram)
-    return rank_resample(weights, biases, inputs, sampled_values, num_resampled, temperature,
-                         partition_strategy)
+    xp, labels, sampled_values = prepare(weights, biases, labels, inputs, num_sampled,
+                                         num_classes, num_true, sampled_values or None,
+                                         partition_strategy, seed,
+                                         default_sampler=default_learned_unigram)
+    return xp, labels, rank_resample(weights, biases, inputs, sampled_values, num_resampled,
+                                     temperature, partition_strategy)

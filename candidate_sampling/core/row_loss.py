@@ -33,7 +33,7 @@ from .logits import Rows, logits_from_rows, lookup_rows, prepare, split_rows
 from .namespace import accumulation_dtype
 from .types import SampledValues
 
-__all__ = ["LOSS_KINDS", "RowResiduals", "PreparedRows", "prepare_rows", "row_loss",
+__all__ = ["LOSS_KINDS", "RowResiduals", "PreparedRows", "prepare_rows", "rows_of", "row_loss",
            "row_loss_forward", "row_loss_backward", "sampled_loss"]
 
 LOSS_KINDS = ("softmax", "nce")
@@ -157,6 +157,15 @@ def prepare_rows(weights: Any, biases: Any, labels: Any, inputs: Any, num_sample
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
     xp, labels, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
                                  num_true, sampled_values, partition_strategy, seed)
+    return rows_of(xp, weights, biases, labels, values, remove_accidental_hits,
+                   partition_strategy)
+
+
+def rows_of(xp: Any, weights: Any, biases: Any, labels: Any, values: SampledValues,
+            remove_accidental_hits: bool, partition_strategy: str) -> PreparedRows:
+    """:class:`PreparedRows` of arguments already checked (``labels`` ``[B, T]`` and
+    ``values`` as :func:`~candidate_sampling.core.logits.prepare` returns them): the
+    lookup of the touched rows only, nothing read back."""
     weight_rows, bias_rows = lookup_rows(xp, weights, biases, labels, values.sampled_candidates,
                                          partition_strategy)
     return PreparedRows(xp, labels, values, weight_rows, bias_rows, remove_accidental_hits)
