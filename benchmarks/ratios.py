@@ -46,12 +46,15 @@ def pooled_median(results: dict, num_classes: int, name: str) -> float | None:
 
 
 def ratios(results: dict) -> list[dict]:
-    """Every ratio of :data:`STEP_RATIOS` in every case, then each sampler over
+    """Every ratio of :data:`STEP_RATIOS` in every case (and each step over the same step
+    at the flatness target's small ``V``, where a case has both), then each sampler over
     TensorFlow's kernel: ``{section, num_classes, backend, label, numerator, denominator,
     value}`` (``num_classes`` and ``backend`` None for the samplers)."""
     out = []
     for (num_classes, backend), med in case_medians(results).items():
-        for label, num, den in STEP_RATIOS:
+        pairs = [(f"{step} / {name}", step, name) for name in med
+                 for step, sep, _ in [name.partition(" at V=")] if sep and step in med]
+        for label, num, den in STEP_RATIOS + pairs:
             if num in med and den in med:
                 out.append({"section": "step", "num_classes": num_classes, "backend": backend,
                             "label": label, "numerator": num, "denominator": den,

@@ -37,7 +37,8 @@ from .full_softmax import (
 )
 from .harness import Peer, Runner, interleave, naive_torch_peer, tf_peer
 
-__all__ = ["BACKENDS", "TF", "NAIVE", "peer_name", "available_backends", "run_suite"]
+__all__ = ["BACKENDS", "TF", "NAIVE", "peer_name", "paired_name", "available_backends",
+           "run_suite"]
 
 BACKENDS = ("torch", "jax", "numpy", "cupy")
 """Every backend, in the order the cases run (torch first: the naive port is measured in
@@ -55,6 +56,12 @@ FULL_RUNNERS = {"numpy": numpy_full_runners, "torch": torch_full_runners,
 def peer_name(peer: str, what: str) -> str:
     """The name of a peer's timing: ``'tensorflow sampled_softmax step'``."""
     return f"{peer} {what}"
+
+
+def paired_name(what: str, num_classes: int) -> str:
+    """The name of a step timed at the flatness target's small ``V`` inside the case of
+    its big ``V``: ``'sampled_softmax step at V=20000'``."""
+    return f"{what} at V={num_classes}"
 
 
 def available_backends() -> list[str]:
@@ -212,6 +219,13 @@ def _run_case(config: BenchConfig, backend: str, num_classes: int, tf: Peer | No
     began = time.perf_counter()
     shape = config.shape(num_classes)
     runners = STEP_RUNNERS[backend](shape, config.number, config.round_budget_s)
+    if num_classes == config.flat_big and config.flat_small != num_classes:
+        # the flatness target's small V, interleaved with the big one: machine drift
+        # between cases cannot tilt their ratio
+        small = STEP_RUNNERS[backend](config.shape(config.flat_small), config.number,
+                                      config.round_budget_s)
+        runners.update({paired_name(step, config.flat_small): small[step]
+                        for step in (STEP.format(loss=loss) for loss in LOSSES)})
     if full:
         runners.update(FULL_RUNNERS[backend](shape, config.number, config.round_budget_s))
     runners.update(_peer_runners(config, num_classes, tf, naive, full and tf_full))

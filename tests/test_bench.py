@@ -62,8 +62,11 @@ def test_command_writes_tables_json_and_charts(tmp_path, capsys):
     assert [(c["num_classes"], c["backend"]) for c in data["cases"]] == [(200, "numpy"),
                                                                         (2000, "numpy")]
     for case in data["cases"]:
+        # the case of the flatness target's big V also times the steps at its small V
+        paired = ({"sampled_softmax step at V=200", "nce step at V=200"}
+                  if case["num_classes"] == 2000 else set())
         assert set(case["timings"]) == {"sampled_softmax step", "nce step", "step floor",
-                                        "forward", "forward floor", "full_softmax step"}
+                                        "forward", "forward floor", "full_softmax step"} | paired
         for t in case["timings"].values():
             assert t["n"] == len(t["times_s"]) >= 1
             assert t["min_s"] <= t["median_s"] <= t["max_s"]
@@ -72,7 +75,8 @@ def test_command_writes_tables_json_and_charts(tmp_path, capsys):
                                                 "paddle stream (exact)"}
     _check_ratios(data)
     labels = {r["label"] for r in data["ratios"]}
-    assert {"sampled_softmax / floor", "nce / floor", "full / sampled", "forward / floor"} <= labels
+    assert {"sampled_softmax / floor", "nce / floor", "full / sampled", "forward / floor",
+            "nce step / nce step at V=200"} <= labels
     assert not any("/ TF" in label or "/ naive" in label for label in labels)  # peers off
     statuses = {t["name"]: t["status"] for t in data["targets"]}
     assert statuses["exact TF stream <= 3x TensorFlow's kernel (S=64 of 1e3)"] == "n/a"
@@ -82,7 +86,7 @@ def test_command_writes_tables_json_and_charts(tmp_path, capsys):
     assert forward["value"] == pytest.approx(med["forward"] / med["forward floor"])
     md = (tmp_path / "results.md").read_text()
     assert md.startswith("# candidate-sampling bench (tiny)")
-    assert md.split("## All timings (ms)")[1].count("\n| 2e") == 12  # 2 cases x 6 timings
+    assert md.split("## All timings (ms)")[1].count("\n| 2e") == 14  # 2 x 6 timings, 2 paired
     for name in PNGS:
         path = tmp_path / name
         assert path.read_bytes()[:8] == PNG_SIGNATURE
@@ -314,6 +318,21 @@ def test_torch_floor_is_the_products_as_the_library_computes_them():
     assert [c.strip() for c in lines[2].split("|")[1:7]] == ["2e2", "torch", "8", "16", "12",
                                                              "1.5"]
     assert [c.strip() for c in lines[3].split("|")[3:5]] == ["10", ""]
+
+
+def test_flatness_is_judged_within_the_big_cases_interleaved_pair():
+    """Where the case of the big V also timed the step at the small V, the ratio is taken
+    there (drift between cases cannot tilt it), whatever the small V's own case says."""
+    cases = {(20_000, "jax"): {"sampled_softmax step": .010, "nce step": .010},
+             (2_000_000, "jax"): {"sampled_softmax step": .015, "nce step": .012,
+                                  "sampled_softmax step at V=20000": .0140,
+                                  "nce step at V=20000": .0120}}
+    judged = {t.name: t for t in targets.judge(_results(cases, {}, ["jax"]))}
+    flat = judged["jax sampled softmax step flat in V: V=2e6 within 1.2x of V=2e4"]
+    assert flat.value == pytest.approx(.015 / .014) and flat.status == "met"
+    assert flat.detail == "both V interleaved in one case"
+    nce = judged["jax NCE step flat in V: V=2e6 within 1.2x of V=2e4"]
+    assert nce.value == pytest.approx(1.0)
 
 
 def test_flatness_uses_the_nearest_measured_shapes():
