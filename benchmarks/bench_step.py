@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 import candidate_sampling as cs
-from candidate_sampling.devices import cupy_usable, torch_device
+from candidate_sampling.devices import torch_device
 
 from .harness import Runner, timed_runner
 
