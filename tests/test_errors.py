@@ -255,22 +255,29 @@ def _record_value_checks(monkeypatch) -> list:
     return read
 
 
+def _small_problem() -> tuple:
+    """``(weights [50, 4], biases, labels [3, 1], inputs [3, 4])`` of a small loss."""
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((50, 4)).astype(np.float32), np.zeros(50, np.float32),
+            rng.integers(0, 50, (3, 1)), rng.standard_normal((3, 4)).astype(np.float32))
+
+
+READ_ONCE = ["labels", "sampled_values[0] (sampled_candidates)",
+             "sampled_values[1] (true_expected_count)",
+             "sampled_values[2] (sampled_expected_count)"]
+"""The value reads of a loss given its sampled values: each argument once, in order."""
+
+
 def test_the_rank_loss_reads_its_arguments_once(monkeypatch):
     """Phase 2 of the rank-resampled loss (and of its gradient) works on what phase 1
     checked: the labels and the sampled values are read once each."""
     read = _record_value_checks(monkeypatch)
-    rng = np.random.default_rng(0)
-    weights = rng.standard_normal((50, 4)).astype(np.float32)
-    biases = np.zeros(50, np.float32)
-    labels = rng.integers(0, 50, (3, 1))
-    inputs = rng.standard_normal((3, 4)).astype(np.float32)
+    weights, biases, labels, inputs = _small_problem()
     values = cs.log_uniform_candidate_sampler(labels, 1, 8, True, 50, seed=1)
-    once = ["labels", "sampled_values[0] (sampled_candidates)",
-            "sampled_values[1] (true_expected_count)", "sampled_values[2] (sampled_expected_count)"]
     for fn in (cs.rank_sampled_softmax_loss, cs.rank_sampled_softmax_loss_and_grad):
         read.clear()
         fn(weights, biases, labels, inputs, 8, 4, 50, 1, values, 1.0, True, "div")
-        assert read == once, fn.__name__
+        assert read == READ_ONCE, fn.__name__
 
 
 def test_a_default_draw_is_not_read_back_given_values_are(monkeypatch):
@@ -278,16 +285,10 @@ def test_a_default_draw_is_not_read_back_given_values_are(monkeypatch):
     their shapes but reads no values (each read is a host synchronisation on a GPU), and
     the labels are read once; values passed in are read and checked."""
     read = _record_value_checks(monkeypatch)
-    rng = np.random.default_rng(0)
-    weights = rng.standard_normal((50, 4)).astype(np.float32)
-    biases = np.zeros(50, np.float32)
-    labels = rng.integers(0, 50, (3, 1))
-    inputs = rng.standard_normal((3, 4)).astype(np.float32)
+    weights, biases, labels, inputs = _small_problem()
     cs.sampled_softmax_loss(weights, biases, labels, inputs, 5, 50, seed=1)
     assert read == ["labels"]  # once: the default sampler does not check them again
     values = cs.log_uniform_candidate_sampler(labels, 1, 5, True, 50, seed=1)
     read.clear()
     cs.sampled_softmax_loss(weights, biases, labels, inputs, 5, 50, sampled_values=values)
-    assert read == ["labels", "sampled_values[0] (sampled_candidates)",
-                    "sampled_values[1] (true_expected_count)",
-                    "sampled_values[2] (sampled_expected_count)"]
+    assert read == READ_ONCE
