@@ -59,7 +59,6 @@ def initial_weights(num_classes: int, dim: int, seed: int = 0, block: int = 4096
     return out
 
 
-
 def torch_sync(device: Any) -> Callable[[Any], Any] | None:
     """Waits for the GPU inside a timed call (``None`` on the CPU)."""
     import torch
@@ -190,7 +189,6 @@ def numpy_runners(shape: StepShape, number: int, budget_s: float | None = None, 
     runners[FORWARD] = timed(forward)
     runners[FORWARD_FLOOR] = timed(lambda: x @ w.T)
     return runners
-
 
 
 def cupy_runners(shape: StepShape, number: int, budget_s: float | None = None) -> dict[str, Runner]:

@@ -27,7 +27,8 @@ def numpy_full_runners(shape: StepShape, number: int, budget_s: float | None = N
                        xp: Any = np, sync: Callable[[Any], Any] | None = None,
                        warmup: int = 0) -> dict[str, Runner]:
     """:func:`~candidate_sampling.baselines.full_softmax_step` on NumPy (or CuPy, ``xp``)
-    arrays; NumPy has nothing to warm up (a full step takes seconds at large ``V``: no call is wasted)."""
+    arrays; NumPy has nothing to warm up (a full step takes seconds at large ``V``: no
+    call is wasted)."""
     gen = np.random.default_rng(1)
     weights = xp.asarray(initial_weights(shape.num_classes, shape.dim))
     biases = xp.zeros(shape.num_classes, dtype=xp.float32)

@@ -19,11 +19,10 @@ def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classe
                         seed: int | None) -> SampledValues:
     """TensorFlow's default sampler: unique log-uniform over ``[0, num_classes)``, for
     labels :func:`prepare` has already checked to lie in that range."""
-    from .samplers import _LogUniform, _sample
+    from .samplers import log_uniform_draw
 
-    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
-        labels, num_true, num_sampled, True, num_classes, seed, check_values=False)
-    return _sample(xp, _LogUniform(xp, num_classes), labels, num_sampled, unique, seed, None)
+    return log_uniform_draw(labels, num_true, num_sampled, True, num_classes, seed, None,
+                            check_values=False)
 
 
 def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,

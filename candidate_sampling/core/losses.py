@@ -158,24 +158,11 @@ def rank_resampled_rows(weights: Any, biases: Any, labels: Any, inputs: Any, num
                         sampled_values: Any, resampling_temperature: float,
                         remove_accidental_hits: bool, partition_strategy: str,
                         seed: int | None) -> PreparedRows:
-    """Both phases of :func:`rank_sampled_softmax_loss` and the rows of the kept classes.
+    """The checks and both phases of :func:`rank_sampled_softmax_loss` (same arguments),
+    and the rows of the ``num_resampled`` classes kept.
 
     Phase 2 runs on what phase 1 has checked (the kept classes are some of the checked
     sampled ids, with their checked counts), so nothing is read back a second time."""
-    xp, labels, resampled = _rank_resampled(weights, biases, labels, inputs, num_sampled,
-                                            num_resampled, num_classes, num_true, sampled_values,
-                                            resampling_temperature, partition_strategy, seed)
-    remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
-    return rows_of(xp, weights, biases, labels, resampled, remove_accidental_hits,
-                   partition_strategy)
-
-
-def _rank_resampled(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
-                    num_resampled: int, num_classes: int, num_true: int, sampled_values: Any,
-                    resampling_temperature: float, partition_strategy: str,
-                    seed: int | None) -> tuple:
-    """The checks and both phases of :func:`rank_sampled_softmax_loss` (same arguments):
-    ``(xp, labels [B, T], the num_resampled classes kept with their expected counts)``."""
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_resampled = checks.check_int(num_resampled, "num_resampled", minimum=1)
@@ -191,5 +178,8 @@ def _rank_resampled(weights: Any, biases: Any, labels: Any, inputs: Any, num_sam
                                          num_classes, num_true, sampled_values or None,
                                          partition_strategy, seed,
                                          default_sampler=default_learned_unigram)
-    return xp, labels, rank_resample(weights, biases, inputs, sampled_values, num_resampled,
-                                     temperature, partition_strategy)
+    resampled = rank_resample(weights, biases, inputs, sampled_values, num_resampled,
+                              temperature, partition_strategy)
+    remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    return rows_of(xp, weights, biases, labels, resampled, remove_accidental_hits,
+                   partition_strategy)

@@ -205,8 +205,16 @@ def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled:
     ids sorted by decreasing frequency. Same arguments and outputs as
     ``tf.random.log_uniform_candidate_sampler``.
     """
+    return log_uniform_draw(true_classes, num_true, num_sampled, unique, range_max, seed, rng)
+
+
+def log_uniform_draw(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
+                     range_max: int, seed: int | None, rng: Any,
+                     check_values: bool = True) -> SampledValues:
+    """:func:`log_uniform_candidate_sampler`; ``check_values=False`` for a caller that has
+    already checked ``true_classes`` to lie in ``[0, range_max)`` (no second read)."""
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, range_max, seed)
+        true_classes, num_true, num_sampled, unique, range_max, seed, check_values)
     return _sample(xp, _LogUniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
 
 
