@@ -6,30 +6,43 @@ from typing import Any
 
 from ._base import Backend
 
-__all__ = ["NumpyBackend", "first_distinct", "first_positions"]
+__all__ = ["NumpyBackend", "first_distinct", "first_positions", "stable_order"]
+
+
+def stable_order(values: Any) -> Any:
+    """The stable argsort of a 1-D NumPy int array.
+
+    Ids in ``[0, 2**32)`` take one or two passes of NumPy's stable sort of 16-bit keys,
+    which is a radix sort (low digit first, then the high digit of the order so far):
+    O(n), where ``argsort`` of int64 compares (about 3x slower for a few thousand ids).
+    Other values use ``np.argsort(kind="stable")``."""
+    import numpy as np
+
+    if values.size == 0 or int(values.min()) < 0 or int(values.max()) >= 2**32:
+        return np.argsort(values, kind="stable")
+    digits = values.astype(np.uint32, copy=False)
+    order = np.argsort(digits.astype(np.uint16), kind="stable")
+    if int(values.max()) >= 2**16:
+        high = (digits >> 16).astype(np.uint16)
+        order = order[np.argsort(high[order], kind="stable")]
+    return order
 
 
 def first_positions(values: Any) -> Any:
     """Ascending positions of the first occurrence of each distinct value of int array
-    ``values``.
-
-    One plain sort of ``value * n + position`` keys (unique, so no stable sort is
-    needed); ``np.unique`` where those keys could overflow int64."""
+    ``values``: the first of each run of equal values in a stable order, marked in a
+    boolean array (no second sort)."""
     import numpy as np
 
     n = values.size
-    if n and int(values.max()) < (2**63 - 1) // n - 1 and int(values.min()) >= 0:
-        keys = values * n + np.arange(n)
-        keys.sort()
-        ordered = keys // n
-        first = np.empty(n, dtype=bool)
-        first[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-        positions = (keys - ordered * n)[first]
-    else:
-        _, positions = np.unique(values, return_index=True)
-    positions.sort()
-    return positions
+    order = stable_order(values)
+    ordered = values[order]
+    first = np.empty(n, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    marked = np.zeros(n, dtype=bool)
+    marked[order[first]] = True
+    return np.flatnonzero(marked)
 
 
 def first_distinct(draw: Any, num_sampled: int, block: int) -> tuple:
@@ -75,6 +88,14 @@ class NumpyBackend(Backend):
 
     def may_overwrite(self, x):
         return bool(getattr(getattr(x, "flags", None), "writeable", False))
+
+    def argsort(self, xp, values):
+        """:func:`stable_order` for ints (a radix sort of ids)."""
+        import numpy as np
+
+        if np.issubdtype(values.dtype, np.integer):
+            return stable_order(values)
+        return np.argsort(values, kind="stable")
 
     def row_sum(self, xp, x):
         """A matrix-vector product with ones: BLAS's threaded GEMV, where ``np.sum`` makes
