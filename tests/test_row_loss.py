@@ -204,18 +204,37 @@ def test_every_backends_argsort_is_the_stable_one(xp, rng, n, high):
         np.testing.assert_array_equal(np.asarray(jitted(xp.asarray(values))), want)
 
 
-def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one():
+JAX_SAMPLERS = {
+    "log_uniform": lambda labels, key, call: cs.log_uniform_candidate_sampler(
+        labels, 1, 33, True, 997, rng=key),
+    # other weights in every call: the weights are arguments of the compiled draw
+    "fixed_unigram": lambda labels, key, call: cs.fixed_unigram_candidate_sampler(
+        labels, 1, 33, True, 997, unigrams=[1.0 + (k * (call + 3)) % 7 for k in range(997)],
+        rng=key),
+    "learned_unigram": lambda labels, key, call: cs.learned_unigram_step(
+        jax_numpy().ones(997) + call, labels, 1, 33, True, rng=key)[0],
+}
+
+
+def jax_numpy():
+    import jax.numpy
+
+    return jax.numpy
+
+
+@pytest.mark.parametrize("sampler", sorted(JAX_SAMPLERS))
+def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one(sampler):
     jax = pytest.importorskip("jax")
     from candidate_sampling.backends.jax import _compiled_table_draws
 
+    draw = JAX_SAMPLERS[sampler]
     labels = jax.numpy.asarray([[1], [2]])
     compiled = _compiled_table_draws()
-    before = compiled._cache_size()
-    eager = [cs.log_uniform_candidate_sampler(labels, 1, 33, True, 997, rng=jax.random.key(i))
-             for i in range(3)]
-    assert compiled._cache_size() == before + 1  # one law, size and dtype: one compile
-    jitted = jax.jit(lambda key: cs.log_uniform_candidate_sampler(labels, 1, 33, True, 997,
-                                                                  rng=key))(jax.random.key(2))
+    eager = [draw(labels, jax.random.key(0), 0)]
+    compiles = compiled._cache_size()
+    eager += [draw(labels, jax.random.key(i), i) for i in (1, 2)]
+    assert compiled._cache_size() == compiles > 0  # one law, size and dtype: one compile
+    jitted = jax.jit(lambda key: draw(labels, key, 2))(jax.random.key(2))
     np.testing.assert_array_equal(np.asarray(eager[2][0]), np.asarray(jitted[0]))
     for got, want in zip(eager[2][1:], jitted[1:]):  # counts: XLA fuses them under jit
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)

@@ -52,15 +52,15 @@ class JaxBackend(Backend):
         """A table of each class's first position in the stream, updated by scatter-min:
         no sort (XLA's CPU sort is slow), static shapes, runs under ``jax.jit``. The table
         has ``range_max`` entries, so it is used up to ``TABLE_LIMIT`` classes. Called
-        eagerly with a law that hashes by value (uniform, log-uniform), the draw runs as
-        one compiled function, kept across calls: eager calls do not compile again."""
+        eagerly, the draw runs as one compiled function per law description
+        (``law.split()``; a unigram law's weights are arguments), kept across calls: eager
+        calls do not compile again."""
         if law.range_max > TABLE_LIMIT:
             return None
         ints = self.int64(xp)
-        key = stream.key
-        if self.is_concrete(key) and getattr(law, "hashable", False):
-            return _compiled_table_draws()(key, law, num_sampled, stream.dtype, ints)
-        return _table_draws(key, law, num_sampled, stream.dtype, ints)
+        description, arrays = law.split()
+        return _compiled_table_draws()(stream.key, arrays, description, num_sampled,
+                                       stream.dtype, ints)
 
     def argsort(self, xp: Any, values: Any) -> Any:
         """Stable argsort of ``n`` integers by two single-array sorts, which XLA's CPU
@@ -139,11 +139,14 @@ class JaxBackend(Backend):
         return target.at[indices].add(values.astype(target.dtype))
 
 
-def _table_draws(key: Any, law: Any, num_sampled: int, dtype: Any, ints: Any) -> tuple:
-    """``(candidates, tries)``: :meth:`JaxBackend.unique_draws` on a PRNG ``key``."""
+def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, dtype: Any,
+                 ints: Any) -> tuple:
+    """``(candidates, tries)``: :meth:`JaxBackend.unique_draws` on a PRNG ``key``, for
+    the law ``join(description, arrays)``."""
     import jax
     import jax.numpy as jnp
 
+    law = description[0].join(description, arrays)
     block = max(2 * num_sampled, 64)
     never = jnp.iinfo(ints).max
     offsets = jnp.arange(block, dtype=ints)
@@ -174,11 +177,11 @@ def _table_draws(key: Any, law: Any, num_sampled: int, dtype: Any, ints: Any) ->
 
 @functools.lru_cache(maxsize=1)
 def _compiled_table_draws() -> Any:
-    """:func:`_table_draws` under ``jax.jit``, the law and sizes static (one compile per
-    law, size and dtype)."""
+    """:func:`_table_draws` under ``jax.jit``, the law's description and the sizes
+    static (one compile per description, size and dtype; inside a trace, inlined)."""
     import jax
 
-    return jax.jit(_table_draws, static_argnums=(1, 2, 3, 4))
+    return jax.jit(_table_draws, static_argnums=(2, 3, 4, 5))
 
 
 def _zero_cotangent(x: Any) -> Any:

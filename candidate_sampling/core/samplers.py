@@ -94,22 +94,24 @@ def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, r
 
 
 class _RangeLaw:
-    """A law over ``[0, range_max)`` defined by ``range_max`` alone: equal and hashed by
-    value (``hashable``), so that a backend may keep compiled code per law."""
+    """A law over ``[0, range_max)`` defined by ``range_max`` alone.
 
-    hashable = True
+    Every law splits into a hashable description and the arrays it holds
+    (:meth:`split`), and is rebuilt from them (:meth:`join`), so that a backend may keep
+    one compiled draw per description and pass the arrays as arguments."""
 
     def __init__(self, xp: Any, range_max: int):
         self.xp, self.range_max = xp, range_max
 
-    def _identity(self) -> tuple:
-        return type(self), self.range_max, self.xp
+    def split(self) -> tuple[tuple, tuple]:
+        """``(description, arrays)``: hashable, and the arrays of the law (none here)."""
+        return (type(self), self.xp, self.range_max), ()
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _RangeLaw) and self._identity() == other._identity()
-
-    def __hash__(self) -> int:
-        return hash(self._identity())
+    @classmethod
+    def join(cls, description: tuple, arrays: tuple) -> Any:
+        """The law of ``description`` over ``arrays`` (:meth:`split`'s inverse)."""
+        _, xp, range_max = description
+        return cls(xp, range_max)
 
 
 class _Uniform(_RangeLaw):
@@ -153,6 +155,17 @@ class _Unigram:
         self.weights = xp.astype(weights, wide)
         self.cdf = xp.cumulative_sum(self.weights)
         self.total = self.cdf[-1]
+
+    def split(self) -> tuple[tuple, tuple]:
+        """As :meth:`_RangeLaw.split`: the weights, their running sum and total."""
+        return (type(self), self.xp, self.range_max), (self.weights, self.cdf, self.total)
+
+    @classmethod
+    def join(cls, description: tuple, arrays: tuple) -> "_Unigram":
+        law = cls.__new__(cls)
+        _, law.xp, law.range_max = description
+        law.weights, law.cdf, law.total = arrays
+        return law
 
     def sample(self, u: Any) -> Any:
         xp = self.xp
