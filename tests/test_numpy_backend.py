@@ -1,0 +1,100 @@
+"""The NumPy backend's own pieces against plain definitions: the radix stable order of
+ids, the first occurrences of distinct values (unique sampling), and the row update that
+replaces ``np.add.at``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from candidate_sampling.backends import backend_for
+from candidate_sampling.backends.numpy import add_rows, first_distinct, first_positions, stable_order
+
+
+def _first_positions_by_definition(values):
+    seen, positions = set(), []
+    for k, v in enumerate(values.tolist()):
+        if v not in seen:
+            seen.add(v)
+            positions.append(k)
+    return np.asarray(positions, dtype=np.int64)
+
+
+CASES = [
+    # (size, low, high): one 16-bit digit, two digits, past 2**32, negative ids
+    (0, 0, 1), (1, 0, 1), (7, 0, 3), (5000, 0, 300), (5000, 0, 2**16),
+    (5000, 2**16 - 3, 2**16 + 3), (8192, 0, 200_000), (3000, 2**32 - 50, 2**32 + 50),
+    (3000, -1000, 1000), (3000, 0, 2**62),
+]
+
+
+@pytest.mark.parametrize("size, low, high, dtype", [
+    case + (dtype,) for case in CASES for dtype in (np.int64, np.int32)
+    if dtype == np.int64 or case[2] <= 2**31])
+def test_stable_order_is_numpys_stable_argsort(size, low, high, dtype):
+    values = np.random.default_rng(size + low).integers(low, high, size).astype(dtype)
+    order = stable_order(values)
+    np.testing.assert_array_equal(order, np.argsort(values, kind="stable"))
+
+
+@pytest.mark.parametrize("size, low, high", CASES)
+def test_first_positions_are_first_occurrences(size, low, high):
+    values = np.random.default_rng(size).integers(low, high, size)
+    positions = first_positions(values)
+    np.testing.assert_array_equal(positions, _first_positions_by_definition(values))
+    assert positions.dtype.kind == "i"
+
+
+def test_first_distinct_takes_the_stream_in_blocks():
+    stream = np.random.default_rng(3).integers(0, 40, 10_000)
+    calls = []
+
+    def draw(index, n):
+        start = sum(calls)
+        calls.append(n)
+        return stream[start:start + n]
+
+    values, tries = first_distinct(draw, 30, 16)
+    positions = _first_positions_by_definition(stream)[:30]
+    np.testing.assert_array_equal(values, stream[positions])
+    assert tries == positions[-1] + 1
+    # after the first block, each one draws as many as drawn so far
+    assert len(calls) > 2 and calls == [16] + [16 * 2**k for k in range(len(calls) - 1)]
+
+
+@pytest.mark.parametrize("shape", [(40,), (40, 3), (1000, 16)])
+@pytest.mark.parametrize("repeats", ["none", "some", "all"])
+def test_add_rows_equals_add_at(shape, repeats):
+    rng = np.random.default_rng(len(shape) * 10 + len(repeats))
+    n = {"none": shape[0] // 2, "some": 3 * shape[0], "all": 25}[repeats]
+    if repeats == "none":
+        indices = rng.permutation(shape[0])[:n] - shape[0] // 4  # negative ones too
+    elif repeats == "some":
+        indices = rng.integers(-shape[0], shape[0], n)
+    else:
+        indices = np.full(n, 7)
+    target = rng.standard_normal(shape).astype(np.float32)
+    values = rng.standard_normal((n,) + shape[1:])  # float64, added as float32
+    want = target.copy()
+    np.add.at(want, indices, values.astype(np.float32))
+    got = add_rows(target, indices, values)
+    assert got is target and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_add_rows_without_indices_and_out_of_range():
+    target = np.arange(6.0).reshape(3, 2)
+    add_rows(target, np.zeros(0, dtype=np.int64), np.zeros((0, 2)))
+    np.testing.assert_array_equal(target, np.arange(6.0).reshape(3, 2))
+    for bad in (3, -4):
+        with pytest.raises(IndexError, match=f"index {bad} is out of bounds for axis 0 with size 3"):
+            add_rows(target, np.array([0, bad]), np.ones((2, 2)))
+    np.testing.assert_array_equal(target, np.arange(6.0).reshape(3, 2))  # nothing written
+
+
+def test_backend_add_rows_leaves_a_read_only_target_alone():
+    target = np.zeros((4, 2))
+    target.flags.writeable = False
+    got = backend_for(np).add_rows(np, target, np.array([1, 1, 3]), np.ones((3, 2)))
+    np.testing.assert_array_equal(got, [[0, 0], [2, 2], [0, 0], [1, 1]])
+    assert not target.any()
