@@ -98,3 +98,17 @@ def test_backend_add_rows_leaves_a_read_only_target_alone():
     got = backend_for(np).add_rows(np, target, np.array([1, 1, 3]), np.ones((3, 2)))
     np.testing.assert_array_equal(got, [[0, 0], [2, 2], [0, 0], [1, 1]])
     assert not target.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows, inner, cols, width", [(3, 5, 7, 4), (0, 6, 9, 2), (8, 1, 1, 3)])
+def test_stack_matmul_at_is_the_stacked_product(dtype, rows, inner, cols, width):
+    rng = np.random.default_rng(rows + inner)
+    top = rng.standard_normal((rows, width)).astype(dtype)
+    a = rng.standard_normal((inner, cols)).astype(dtype)
+    b = rng.standard_normal((inner, width)).astype(dtype)
+    got = backend_for(np).stack_matmul_at(np, top, a, b)
+    assert got.shape == (rows + cols, width) and got.dtype == dtype and got.flags.c_contiguous
+    np.testing.assert_array_equal(got[:rows], top)
+    want = a.astype(np.float64).T @ b.astype(np.float64)
+    np.testing.assert_allclose(got[rows:], want, rtol=1e-5 if dtype == np.float32 else 1e-12)

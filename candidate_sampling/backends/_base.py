@@ -131,6 +131,11 @@ class Backend:
         """``a^T @ b`` of two matrices (a step's weight gradient ``g^T x``)."""
         return self.matmul(xp, xp.matrix_transpose(a), b)
 
+    def stack_matmul_at(self, xp: Any, top: Any, a: Any, b: Any) -> Any:
+        """``concat([top, a^T @ b])`` along the rows (a step's weight-row gradient: the
+        true rows' part, then the sampled rows' ``g^T x``)."""
+        return xp.concat([top, self.matmul_at(xp, a, b)], axis=0)
+
     def iexp(self, xp: Any, x: Any) -> Any:
         """``exp(x)``, in ``x``'s memory where the backend can."""
         return xp.exp(x)

@@ -143,6 +143,17 @@ class NumpyBackend(Backend):
 
         return x @ np.ones(x.shape[1], dtype=x.dtype)
 
+    def stack_matmul_at(self, xp, top, a, b):
+        """The product written by BLAS into the rows under ``top`` of one new array: no
+        second ``[S, D]`` array, no copy."""
+        import numpy as np
+
+        dtype = np.result_type(top, a, b)
+        out = np.empty((top.shape[0] + a.shape[1], b.shape[1]), dtype=dtype)
+        out[:top.shape[0]] = top
+        np.matmul(a.T, b, out=out[top.shape[0]:])
+        return out
+
     def iexp(self, xp, x):
         import numpy as np
 

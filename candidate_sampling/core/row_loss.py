@@ -127,10 +127,10 @@ def row_loss_backward(xp: Any, residuals: RowResiduals, cotangent: Any = None) -
     backend = backend_for(xp)
     d_inputs = (xp.sum(d_true[:, :, None] * true_w, axis=1)
                 + scale[:, None] * backend.matmul(xp, sampled, sampled_w))
-    d_sampled_w = backend.matmul_at(xp, sampled, scale[:, None] * x)
     d_sampled_b = xp.matmul(scale[None, :], sampled)[0, :]
-    d_weight_rows = xp.concat([xp.reshape(d_true[:, :, None] * x[:, None, :],
-                                          (batch * num_true, dim)), d_sampled_w], axis=0)
+    d_weight_rows = backend.stack_matmul_at(
+        xp, xp.reshape(d_true[:, :, None] * x[:, None, :], (batch * num_true, dim)), sampled,
+        scale[:, None] * x)
     d_bias_rows = xp.concat([xp.reshape(d_true, (-1,)), d_sampled_b])
     return (xp.astype(d_inputs, inputs.dtype, copy=False),
             xp.astype(d_weight_rows, rows.true_weights.dtype, copy=False),
