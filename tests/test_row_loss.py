@@ -157,6 +157,53 @@ def test_native_sigmoid_and_softplus_equal_the_generic_forms(xp):
         np.testing.assert_allclose(np.asarray(got), exact_softplus, rtol=2e-7, atol=1e-7)
 
 
+def test_every_backends_base_2_power_is_exp_of_x_log_2(xp):
+    """``iexp2`` (the softmax's exponentials: ``2^(l log2(e) - max)``, whose exponent is
+    at most 0) against float64 ``2^x`` on every backend: within a few float32 roundings
+    plus ``|x|`` of them (XLA and the generic ``exp(x log 2)`` round ``x log 2``), 0 far
+    below the float32 range and ``inf`` far above."""
+    values = np.array([-200.0, -126.5, -60.25, -10.0, -1.0, -1e-3, 0.0, 1e-3, 1.0, 10.0,
+                       60.25, 127.9, 200.0], np.float32)
+    exact = np.exp2(values.astype(np.float64))
+    exact[np.abs(exact) > np.finfo(np.float32).max] = np.inf
+    finite = np.isfinite(exact)
+    eps, tiny = np.finfo(np.float32).eps, np.finfo(np.float32).tiny
+    for backend in (backend_for(xp), Backend()):
+        with np.errstate(over="ignore"):
+            got = np.asarray(backend.iexp2(xp, xp.asarray(values.copy())), dtype=np.float64)
+        error = np.abs(got[finite] - exact[finite])
+        assert np.all(error <= (4 + np.abs(values[finite])) * eps * exact[finite] + tiny)
+        assert np.all(got[~finite] == np.inf)
+
+
+def test_softmax_in_base_2_equals_the_natural_softmax(xp, rng):
+    """The softmax's loss and exponentials from logits in units of log2(e) (float32 and
+    float64) equal the natural-unit ones to float32 rounding of the logits, a hit mask
+    and logits of 1e4 included (there a float32 logit is itself only known to 1e-3)."""
+    from candidate_sampling.core.row_loss import LOG2_E, _softmax
+
+    true = rng.standard_normal((5, 2)) * 4
+    sampled = rng.standard_normal((5, 9)) * 4
+    sampled[1, 3] = np.finfo(np.float32).min  # a masked hit
+    sampled[2] += 1e4
+    true[2] += 1e4
+    backend = backend_for(xp)
+    out = {}
+    for unit in (1.0, LOG2_E):
+        scaled = np.where(sampled > np.finfo(np.float32).min, sampled * unit, sampled)
+        args = [xp.asarray(a, dtype=xp.float32) for a in (true, scaled)]
+        out[unit] = [np.asarray(v, dtype=np.float64)
+                     for v in _softmax(xp, backend, *args, True, unit)]
+    # a few roundings of each row's largest logit
+    slack = 8 * np.finfo(np.float32).eps * np.maximum(np.abs(true).max(axis=1), 1)
+    loss, d_true, exps, inverse = (out[LOG2_E][k] - out[1.0][k] for k in range(4))
+    assert np.all(np.abs(loss) <= slack)
+    assert np.all(np.abs(d_true) <= slack[:, None])
+    softmax = {u: out[u][2] * out[u][3][:, None] for u in out}
+    assert np.all(np.abs(softmax[LOG2_E] - softmax[1.0]) <= slack[:, None])
+    assert out[LOG2_E][2][1, 3] == 0  # the masked hit's exponential
+
+
 def test_native_row_sums_are_within_float32_rounding_of_the_exact_sums(xp, rng):
     """Row sums of the exponentials (NumPy: a product with ones) against float64 sums:
     positive terms, so the error is a few float32 roundings of the sum itself."""

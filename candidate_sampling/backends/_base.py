@@ -140,6 +140,11 @@ class Backend:
         """``exp(x)``, in ``x``'s memory where the backend can."""
         return xp.exp(x)
 
+    def iexp2(self, xp: Any, x: Any) -> Any:
+        """``2^x``, in ``x``'s memory where the backend can (the Array API has no
+        ``exp2``: generic ``exp(x log 2)``)."""
+        return self.iexp(xp, x * 0.6931471805599453)
+
     def softplus(self, xp: Any, x: Any) -> Any:
         """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
         return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))

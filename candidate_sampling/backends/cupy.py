@@ -22,6 +22,11 @@ class CupyBackend(Backend):
 
         return cupy.exp(x, out=x)
 
+    def iexp2(self, xp, x):
+        import cupy
+
+        return cupy.exp2(x, out=x)
+
     def sigmoid(self, xp, x):
         """:func:`~candidate_sampling.backends.numpy.tanh_sigmoid`."""
         import cupy

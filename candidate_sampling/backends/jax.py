@@ -125,6 +125,11 @@ class JaxBackend(Backend):
 
         return jax.nn.sigmoid(x)
 
+    def iexp2(self, xp: Any, x: Any) -> Any:
+        import jax.numpy as jnp
+
+        return jnp.exp2(x)
+
     def mask_positions(self, xp: Any, x: Any, found: Any, position: Any, value: Any) -> Any:
         """A scatter-min of ``value`` to the ``B T`` positions (``x.at[...].min``)."""
         import jax.numpy as jnp

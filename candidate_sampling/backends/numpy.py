@@ -159,6 +159,11 @@ class NumpyBackend(Backend):
 
         return np.exp(x, out=x) if self.may_overwrite(x) else np.exp(x)
 
+    def iexp2(self, xp, x):
+        import numpy as np
+
+        return np.exp2(x, out=x) if self.may_overwrite(x) else np.exp2(x)
+
     def sigmoid(self, xp, x):
         """:func:`tanh_sigmoid`."""
         import numpy as np

@@ -150,6 +150,9 @@ class TorchBackend(Backend):
     def iexp(self, xp: Any, x: Any) -> Any:
         return x.exp_() if self.may_overwrite(x) else x.exp()
 
+    def iexp2(self, xp: Any, x: Any) -> Any:
+        return x.exp2_() if self.may_overwrite(x) else x.exp2()
+
     def softplus(self, xp: Any, x: Any) -> Any:
         """``torch.nn.functional.softplus`` (``x`` itself above 20, where ``log1p(exp(-x))``
         is below the float32 rounding of ``x``)."""

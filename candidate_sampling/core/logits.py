@@ -145,8 +145,11 @@ def gather_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,
 
 def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, rows: Rows,
                      subtract_log_q: bool = True, remove_accidental_hits: bool = False, *,
-                     hits_pass_gradient: bool = False):
-    """``(true_logits [B, T], sampled_logits [B, S])`` from gathered rows.
+                     hits_pass_gradient: bool = False, sampled_scale: float = 1.0):
+    """``(true_logits [B, T], sampled_logits [B, S])`` from gathered rows; the sampled
+    ones times ``sampled_scale``, which multiplies the ``[B, D]`` inputs and the ``[S]``
+    bias, not the ``[B, S]`` product (a softmax in base 2 takes them in units of
+    ``log2(e)``).
 
     ``x . w + (b - log Q)``, then the accidental-hit mask. TensorFlow computes
     ``(x . w + b) - log Q`` (the same up to rounding) and adds ``-FLT_MAX`` before
@@ -171,6 +174,8 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
         sampled_bias = sampled_bias - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
     true_logits = xp.matmul(rows.true_weights, inputs[:, :, None])[:, :, 0] + true_bias
     backend = backend_for(xp)
+    if sampled_scale != 1.0:
+        inputs, sampled_bias = inputs * sampled_scale, sampled_bias * sampled_scale
     sampled_logits = backend.linear(xp, inputs, rows.sampled_weights, sampled_bias)
     if remove_accidental_hits:
         found, position = hit_positions(xp, labels, sampled)
