@@ -66,8 +66,8 @@ def first_distinct(draw: Any, num_sampled: int, block: int) -> tuple:
 
 
 def add_rows(target: Any, indices: Any, values: Any) -> Any:
-    """``np.add.at(target, indices, values)`` on the rows of ``target``, in place; returns
-    ``target``.
+    """``np.add.at(target, indices, values)`` on the rows of ``target`` (``indices`` int
+    ``[n]``, ``values`` ``[n, ...]`` as ``target[indices]``), in place; returns ``target``.
 
     ``np.add.at`` walks a ``[n, D]`` update element by element. Here the rows whose index
     occurs once (found in one stable order of the indices) are updated at once by fancy
