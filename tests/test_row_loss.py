@@ -204,6 +204,21 @@ def test_softmax_in_base_2_equals_the_natural_softmax(xp, rng):
     assert out[LOG2_E][2][1, 3] == 0  # the masked hit's exponential
 
 
+def test_nce_takes_its_logits_in_any_unit(xp, rng):
+    """The per-row losses share one contract, ``sampled = l * unit``: NCE's results are
+    the same from logits given in units of log2(e)."""
+    from candidate_sampling.core.row_loss import LOG2_E, _nce
+
+    true, sampled = rng.standard_normal((4, 2)) * 3, rng.standard_normal((4, 7)) * 3
+    backend = backend_for(xp)
+    out = {unit: [np.asarray(v, dtype=np.float64) for v in _nce(
+        xp, backend, xp.asarray(true, dtype=xp.float32),
+        xp.asarray(sampled * unit, dtype=xp.float32), True, unit)]
+        for unit in (1.0, LOG2_E)}
+    for natural, scaled in zip(out[1.0], out[LOG2_E]):
+        np.testing.assert_allclose(scaled, natural, rtol=1e-5, atol=1e-6)
+
+
 def test_native_row_sums_are_within_float32_rounding_of_the_exact_sums(xp, rng):
     """Row sums of the exponentials (NumPy: a product with ones) against float64 sums:
     positive terms, so the error is a few float32 roundings of the sum itself."""

@@ -84,9 +84,12 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
 
 def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
          unit: float = 1.0) -> tuple:
-    """``(loss, d_true, sigmoid(sampled), ones)``: the summed sigmoid cross entropy against
-    labels ``1/T`` (true columns) and 0 (sampled): ``softplus(x) - x z``."""
+    """``(loss, d_true, sigmoid(l), ones)``: the summed sigmoid cross entropy against
+    labels ``1/T`` (true columns) and 0 (sampled): ``softplus(x) - x z``; ``sampled``
+    comes as ``l * unit`` (natural units, 1, in the losses)."""
     num_true = int(true.shape[1])
+    if unit != 1.0:
+        sampled = sampled / unit
     loss = (xp.sum(backend.softplus(xp, true), axis=1) - xp.sum(true, axis=1) / num_true
             + backend.row_sum(xp, backend.softplus(xp, sampled)))
     if not need_grad:
@@ -95,7 +98,10 @@ def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
             xp.ones_like(loss))
 
 
-_KINDS = {"softmax": _softmax, "nce": _nce}
+_KINDS = {"softmax": (_softmax, LOG2_E), "nce": (_nce, 1.0)}
+"""Each loss and the unit of its sampled logits where they are computed in the dtype it
+reduces in (float32, float64); float16 and bfloat16 logits stay in natural units, whose
+rounding a scale would add to."""
 
 
 def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: SampledValues,
@@ -110,16 +116,15 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
     backend = backend_for(xp)
     batch, num_true = (int(d) for d in labels.shape)
     rows = split_rows(xp, weight_rows, bias_rows, batch, num_true)
-    dtype = inputs.dtype
+    dtype = xp.result_type(inputs.dtype, weight_rows.dtype, bias_rows.dtype)  # the logits'
     wide = accumulation_dtype(xp, dtype)
-    # the softmax takes its sampled logits in units of log2(e) where they are computed in
-    # the dtype it reduces in (not float16/bfloat16, whose rounding the scale would add to)
-    unit = LOG2_E if kind == "softmax" and wide == dtype else 1.0
+    per_row, unit = _KINDS[kind]
+    unit = unit if wide == dtype else 1.0
     true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
                                      remove_accidental_hits, sampled_scale=unit)
     dtype = true.dtype
     true, sampled = xp.astype(true, wide, copy=False), xp.astype(sampled, wide, copy=False)
-    loss, d_true, exps, scale = _KINDS[kind](xp, backend, true, sampled, need_grad, unit)
+    loss, d_true, exps, scale = per_row(xp, backend, true, sampled, need_grad, unit)
     loss = xp.astype(loss, dtype, copy=False)
     if not need_grad:
         return loss, None
