@@ -18,13 +18,14 @@ def stable_order(values: Any) -> Any:
     Other values use ``np.argsort(kind="stable")``."""
     import numpy as np
 
-    if values.size == 0 or int(values.min()) < 0 or int(values.max()) >= 2**32:
+    high = int(values.max()) if values.size else -1
+    if high < 0 or high >= 2**32 or int(values.min()) < 0:
         return np.argsort(values, kind="stable")
     digits = values.astype(np.uint32, copy=False)
     order = np.argsort(digits.astype(np.uint16), kind="stable")
-    if int(values.max()) >= 2**16:
-        high = (digits >> 16).astype(np.uint16)
-        order = order[np.argsort(high[order], kind="stable")]
+    if high >= 2**16:
+        upper = (digits >> 16).astype(np.uint16)
+        order = order[np.argsort(upper[order], kind="stable")]
     return order
 
 

@@ -122,7 +122,6 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
     unit = unit if wide == dtype else 1.0
     true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
                                      remove_accidental_hits, sampled_scale=unit)
-    dtype = true.dtype
     true, sampled = xp.astype(true, wide, copy=False), xp.astype(sampled, wide, copy=False)
     loss, d_true, exps, scale = per_row(xp, backend, true, sampled, need_grad, unit)
     loss = xp.astype(loss, dtype, copy=False)
