@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from array_api_compat import array_namespace
 
-from candidate_sampling.backends import backend_for
+from candidate_sampling.backends import Backend, backend_for
 from candidate_sampling.backends.numpy import add_rows, first_distinct, first_positions, stable_order
 
 
@@ -102,13 +103,18 @@ def test_backend_add_rows_leaves_a_read_only_target_alone():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("rows, inner, cols, width", [(3, 5, 7, 4), (0, 6, 9, 2), (8, 1, 1, 3)])
-def test_stack_matmul_at_is_the_stacked_product(dtype, rows, inner, cols, width):
+@pytest.mark.parametrize("scaled", [False, True])
+@pytest.mark.parametrize("backend", [backend_for(np), Backend()], ids=["numpy", "generic"])
+def test_stack_matmul_at_is_the_stacked_product(backend, scaled, dtype, rows, inner, cols, width):
     rng = np.random.default_rng(rows + inner)
     top = rng.standard_normal((rows, width)).astype(dtype)
     a = rng.standard_normal((inner, cols)).astype(dtype)
     b = rng.standard_normal((inner, width)).astype(dtype)
-    got = backend_for(np).stack_matmul_at(np, top, a, b)
+    row_scale = rng.uniform(0.5, 2, cols).astype(dtype) if scaled else None
+    got = backend.stack_matmul_at(array_namespace(top), top, a, b, row_scale)
     assert got.shape == (rows + cols, width) and got.dtype == dtype and got.flags.c_contiguous
     np.testing.assert_array_equal(got[:rows], top)
     want = a.astype(np.float64).T @ b.astype(np.float64)
+    if scaled:
+        want = want * row_scale[:, None]
     np.testing.assert_allclose(got[rows:], want, rtol=1e-5 if dtype == np.float32 else 1e-12)

@@ -226,6 +226,11 @@ def test_native_row_sums_are_within_float32_rounding_of_the_exact_sums(xp, rng):
     got = np.asarray(backend_for(xp).row_sum(xp, xp.asarray(values)))
     assert got.shape == (7,) and got.dtype == np.float32
     np.testing.assert_allclose(got, values.astype(np.float64).sum(axis=1), rtol=1e-6)
+    # weighted by the columns' 2^c: each term is a rounded product too
+    weights = np.exp2(rng.uniform(-8, 8, 4099)).astype(np.float32)
+    got = np.asarray(backend_for(xp).row_sum(xp, xp.asarray(values), xp.asarray(weights)))
+    np.testing.assert_allclose(got, values.astype(np.float64) @ weights.astype(np.float64),
+                               rtol=4e-6)
 
 
 def test_every_backends_transposed_product_is_a_t_b(xp, rng):
@@ -301,3 +306,86 @@ def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one(sampler):
     for got, want in zip(eager[2][1:], jitted[1:]):  # counts: XLA fuses them under jit
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
     assert len(set(np.asarray(eager[0][0]).tolist())) == 33
+
+
+def _softmax_grads(dtype, scale, bias, num_true=2, hits=True):
+    """``sampled_softmax_loss_and_grad`` of a problem whose logits are about ``scale``
+    times a standard normal (``|scale| > 20``: all equal to ``scale``) plus ``bias`` on
+    every class, with accidental hits among the sampled ids."""
+    gen = np.random.default_rng(11)
+    dim, classes = 4, 40
+    weights = (np.ones((classes, dim)) * scale / 120 if abs(scale) > 20
+               else gen.standard_normal((classes, dim)) * scale / 2).astype(dtype)
+    inputs = (np.ones((6, dim)) * 30 if abs(scale) > 20
+              else gen.standard_normal((6, dim))).astype(dtype)
+    biases = np.full(classes, bias, dtype=dtype)
+    labels = gen.integers(0, classes, (6, num_true))
+    values = cs.uniform_candidate_sampler(labels, num_true, 30, False, classes, seed=5)
+    loss, grads = cs.sampled_softmax_loss_and_grad(weights, biases, labels, inputs, 30,
+                                                   classes, num_true, values, hits)
+    return [np.asarray(a, dtype=np.float64)
+            for a in (loss, grads.inputs, grads.weight_rows, grads.bias_rows)]
+
+
+def _spy_unshifted(monkeypatch) -> list:
+    """Whether each unshifted softmax kept its result (True) or fell back (False)."""
+    from candidate_sampling.core import row_loss
+
+    kept, real = [], row_loss._softmax_unshifted
+
+    def spy(*args):
+        result = real(*args)
+        kept.append(result is not None)
+        return result
+
+    monkeypatch.setattr(row_loss, "_softmax_unshifted", spy)
+    return kept
+
+
+def _shifted(monkeypatch, *args) -> list:
+    from candidate_sampling.backends.numpy import NumpyBackend
+
+    with monkeypatch.context() as m:
+        m.setattr(NumpyBackend, "unshifted_softmax", lambda self, x: False)
+        return _softmax_grads(*args)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("num_true, hits", [(1, True), (2, True), (2, False)])
+def test_unshifted_softmax_equals_the_shifted_one(monkeypatch, dtype, num_true, hits):
+    """NumPy's softmax without the row maximum and with the bias as column weights
+    (``2^c`` in the row sum and in each gradient) gives the loss and every gradient of
+    the shifted softmax, to a few roundings."""
+    kept = _spy_unshifted(monkeypatch)
+    got = _softmax_grads(dtype, 3.0, 0.7, num_true, hits)
+    assert kept == [True]
+    want = _shifted(monkeypatch, dtype, 3.0, 0.7, num_true, hits)
+    rtol = 2e-6 if dtype == np.float32 else 1e-13
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol * np.abs(w).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale, bias, kept", [
+    (360.0, 0.0, {np.float32: False, np.float64: True}),  # 2^519 overflows float32 only
+    (1000.0, 0.0, {np.float32: False, np.float64: False}),  # and 2^1443 float64
+    (-50.0, 0.0, {np.float32: True, np.float64: True}),  # exponentials of 2^-72: kept
+    (-60.0, 0.0, {np.float32: False, np.float64: True}),  # 2^-87: float32's too close to 0
+    (-360.0, 0.0, {np.float32: False, np.float64: True}),  # a total of 2^-515: too small
+    (-1000.0, 0.0, {np.float32: False, np.float64: False}),  # in float32; 0 in both
+    (1.0, 40.0, {np.float32: True, np.float64: True}),  # bias 57.7 in units of log2(e)
+    (1.0, 45.0, {np.float32: False, np.float64: False}),  # 64.9: past the limit
+])
+def test_unshifted_softmax_falls_back_where_a_row_leaves_its_range(monkeypatch, dtype, scale,
+                                                                   bias, kept):
+    """Logits that overflow ``2^l``, rows whose total is too small for lost terms to be
+    negligible and biases past ``2^64`` take the shifted softmax, silently (no warning),
+    with its finite results."""
+    taken = _spy_unshifted(monkeypatch)
+    got = _softmax_grads(dtype, scale, bias)
+    assert taken == [kept[dtype]]
+    want = _shifted(monkeypatch, dtype, scale, bias)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for g, w in zip(got, want):
+        assert np.all(np.isfinite(g))
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol * max(np.abs(w).max(), 1))

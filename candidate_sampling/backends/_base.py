@@ -111,16 +111,26 @@ class Backend:
 
     def linear(self, xp: Any, inputs: Any, weights: Any, bias: Any) -> Any:
         """``inputs [B, D] @ weights[S, D].T + bias [S]``, the bias added in place where
-        :meth:`may_overwrite` allows."""
-        return self.iadd(xp.matmul(inputs, xp.matrix_transpose(weights)), bias[None, :])
+        :meth:`may_overwrite` allows (``bias`` None: the product alone)."""
+        product = xp.matmul(inputs, xp.matrix_transpose(weights))
+        return product if bias is None else self.iadd(product, bias[None, :])
 
     def argsort(self, xp: Any, values: Any) -> Any:
         """The stable argsort of a 1-D array (equal values keep their order)."""
         return xp.argsort(values, stable=True)
 
-    def row_sum(self, xp: Any, x: Any) -> Any:
-        """``xp.sum(x, axis=1)`` of a matrix ``x``."""
-        return xp.sum(x, axis=1)
+    def row_sum(self, xp: Any, x: Any, weights: Any = None) -> Any:
+        """``xp.sum(x, axis=1)`` of a matrix ``x``; with ``weights`` (a vector, one per
+        column) the weighted sum ``x @ weights``."""
+        return xp.sum(x, axis=1) if weights is None else xp.matmul(x, weights)
+
+    def unshifted_softmax(self, x: Any) -> bool:
+        """Whether a softmax over the ``[B, S]`` logits ``x`` first tries exponentials with
+        no shift by the row maximum and the bias as column weights of the row sum, then
+        reads back whether every row stayed in range (see
+        :mod:`~candidate_sampling.core.row_loss`). It saves three passes over ``[B, S]``
+        where the backend makes one per operation and a read costs no synchronisation."""
+        return False
 
     def matmul(self, xp: Any, a: Any, b: Any) -> Any:
         """``a @ b`` of two matrices (the backend may pick a faster GEMM; the result may be
@@ -131,10 +141,14 @@ class Backend:
         """``a^T @ b`` of two matrices (a step's weight gradient ``g^T x``)."""
         return self.matmul(xp, xp.matrix_transpose(a), b)
 
-    def stack_matmul_at(self, xp: Any, top: Any, a: Any, b: Any) -> Any:
+    def stack_matmul_at(self, xp: Any, top: Any, a: Any, b: Any, row_scale: Any = None) -> Any:
         """``concat([top, a^T @ b])`` along the rows (a step's weight-row gradient: the
-        true rows' part, then the sampled rows' ``g^T x``)."""
-        return xp.concat([top, self.matmul_at(xp, a, b)], axis=0)
+        true rows' part, then the sampled rows' ``g^T x``); with ``row_scale`` (one value
+        per column of ``a``) the product's rows are multiplied by it."""
+        product = self.matmul_at(xp, a, b)
+        if row_scale is not None:
+            product = row_scale[:, None] * product
+        return xp.concat([top, product], axis=0)
 
     def iexp(self, xp: Any, x: Any) -> Any:
         """``exp(x)``, in ``x``'s memory where the backend can."""

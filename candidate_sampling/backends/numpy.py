@@ -137,22 +137,28 @@ class NumpyBackend(Backend):
             return stable_order(values)
         return np.argsort(values, kind="stable")
 
-    def row_sum(self, xp, x):
-        """A matrix-vector product with ones: BLAS's threaded GEMV, where ``np.sum`` makes
-        one pairwise pass on one core."""
+    def row_sum(self, xp, x, weights=None):
+        """A matrix-vector product (with ones where no ``weights``): BLAS's threaded GEMV,
+        where ``np.sum`` makes one pairwise pass on one core."""
         import numpy as np
 
-        return x @ np.ones(x.shape[1], dtype=x.dtype)
+        return x @ (np.ones(x.shape[1], dtype=x.dtype) if weights is None else weights)
 
-    def stack_matmul_at(self, xp, top, a, b):
-        """The product written by BLAS into the rows under ``top`` of one new array: no
-        second ``[S, D]`` array, no copy."""
+    def unshifted_softmax(self, x):
+        """Yes: NumPy makes a pass over ``[B, S]`` per operation, and reads cost nothing."""
+        return True
+
+    def stack_matmul_at(self, xp, top, a, b, row_scale=None):
+        """The product written by BLAS into the rows under ``top`` of one new array (and
+        scaled there): no second ``[S, D]`` array, no copy."""
         import numpy as np
 
         dtype = np.result_type(top, a, b)
         out = np.empty((top.shape[0] + a.shape[1], b.shape[1]), dtype=dtype)
         out[:top.shape[0]] = top
-        np.matmul(a.T, b, out=out[top.shape[0]:])
+        product = np.matmul(a.T, b, out=out[top.shape[0]:])
+        if row_scale is not None:
+            product *= row_scale[:, None]
         return out
 
     def iexp(self, xp, x):
@@ -161,9 +167,12 @@ class NumpyBackend(Backend):
         return np.exp(x, out=x) if self.may_overwrite(x) else np.exp(x)
 
     def iexp2(self, xp, x):
+        """``np.exp2``, silent where it overflows to ``inf`` (which the unshifted softmax
+        of :mod:`~candidate_sampling.core.row_loss` looks for)."""
         import numpy as np
 
-        return np.exp2(x, out=x) if self.may_overwrite(x) else np.exp2(x)
+        with np.errstate(over="ignore"):
+            return np.exp2(x, out=x) if self.may_overwrite(x) else np.exp2(x)
 
     def sigmoid(self, xp, x):
         """:func:`tanh_sigmoid`."""

@@ -145,11 +145,14 @@ def gather_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,
 
 def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, rows: Rows,
                      subtract_log_q: bool = True, remove_accidental_hits: bool = False, *,
-                     hits_pass_gradient: bool = False, sampled_scale: float = 1.0):
+                     hits_pass_gradient: bool = False, sampled_scale: float = 1.0,
+                     sampled_bias_apart: bool = False):
     """``(true_logits [B, T], sampled_logits [B, S])`` from gathered rows; the sampled
     ones times ``sampled_scale``, which multiplies the ``[B, D]`` inputs and the ``[S]``
     bias, not the ``[B, S]`` product (a softmax in base 2 takes them in units of
-    ``log2(e)``).
+    ``log2(e)``). With ``sampled_bias_apart``, ``(true_logits, product [B, S],
+    sampled_bias [S])``: the sampled logits are ``product + sampled_bias`` (both times
+    ``sampled_scale``; the hits masked in ``product``).
 
     ``x . w + (b - log Q)``, then the accidental-hit mask. TensorFlow computes
     ``(x . w + b) - log Q`` (the same up to rounding) and adds ``-FLT_MAX`` before
@@ -176,10 +179,13 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
     backend = backend_for(xp)
     if sampled_scale != 1.0:
         inputs, sampled_bias = inputs * sampled_scale, sampled_bias * sampled_scale
-    sampled_logits = backend.linear(xp, inputs, rows.sampled_weights, sampled_bias)
+    sampled_logits = backend.linear(xp, inputs, rows.sampled_weights,
+                                    None if sampled_bias_apart else sampled_bias)
     if remove_accidental_hits:
         found, position = hit_positions(xp, labels, sampled)
         sampled_logits = _mask_hits(xp, sampled_logits, found, position, hits_pass_gradient)
+    if sampled_bias_apart:
+        return true_logits, sampled_logits, sampled_bias
     return true_logits, sampled_logits
 
 

@@ -10,10 +10,17 @@ tape:
   masked at their ``B T`` positions (no dense ``[B, T, S]`` comparison), the row
   maximum, ``exp(l - max)`` in place (for the softmax in float32 and float64, as
   ``2^(l log2(e) - max)``, the scale folded into the product's ``[B, D]`` and ``[S]``
-  operands) and its row sum; the unnormalised exponentials are kept as the residual;
+  operands) and its row sum; the unnormalised exponentials are kept as the residual.
+  Where the backend makes one pass per operation and reads values back for free (NumPy:
+  :meth:`~candidate_sampling.backends.Backend.unshifted_softmax`), the softmax first
+  skips the maximum: ``2^product`` in place, the ``[S]`` bias ``c`` (``b - log Q``) as
+  the weights ``2^c`` of the row sum, and one flag read back says whether every row
+  stayed in range (:func:`_softmax_unshifted`); if not, the logits are made again and
+  shifted. That drops the bias, maximum and shift passes, an eighth of a NumPy forward;
 - backward: the row scale ``cotangent / sum`` is applied to the ``[B, D]`` operands of
   the two matrix products, never to the ``[B, S]`` residual, and the sampled bias
-  gradient is one vector-matrix product.
+  gradient is one vector-matrix product (the column weights ``2^c``, where the forward
+  kept the bias apart, scale the ``[S, D]`` rows and the ``[S]`` bias gradient).
 
 :func:`row_loss` is differentiable on every backend through
 :meth:`~candidate_sampling.backends.Backend.with_gradient` (a ``torch.autograd.Function``,
@@ -44,14 +51,16 @@ LOSS_KINDS = ("softmax", "nce")
 
 class RowResiduals(NamedTuple):
     """What the backward pass needs: the inputs and rows, the gradient of the true logits
-    ``[B, T]``, and that of the sampled logits as ``row_scale[:, None] * sampled [B, S]``
-    (all in the accumulation dtype)."""
+    ``[B, T]``, and that of the sampled logits as ``row_scale[:, None] * sampled [B, S]``,
+    times ``column[None, :]`` where ``column`` (``[S]``) is given (all in the
+    accumulation dtype)."""
 
     inputs: Any
     rows: Rows
     d_true: Any
     sampled: Any
     row_scale: Any
+    column: Any = None
 
 
 LOG2_E = 1.4426950408889634
@@ -80,6 +89,44 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
         return loss, None, None, None
     inverse = 1.0 / total
     return loss, true_exps * inverse[:, None] - 1.0 / num_true, exps, inverse
+
+
+UNSHIFTED_BIAS_LIMIT = 64.0
+"""The unshifted softmax is tried only while every sampled bias ``c`` (in units of
+``log2(e)``) has ``|c| <= 64``, so its weight ``2^c`` is exact and in range."""
+
+
+def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any,
+                       need_grad: bool) -> tuple | None:
+    """:func:`_softmax` with no shift: ``(loss, d_true, exps, 1/total, column)``, or
+    None when a row leaves the range where that is exact (the caller then shifts).
+
+    ``product + bias`` are the sampled logits in units of ``log2(e)``, the bias ``[S]``
+    kept apart: ``exps = 2^product`` (in place) and ``column = 2^bias`` weights them in
+    the row sum, so neither the bias nor a row maximum takes a pass over ``[B, S]``.
+    Accepted when ``|bias| <= 64`` and every row's ``total`` is finite and at least
+    ``(S + T) tiny max(1, max(column)) / eps^2`` (``tiny``, ``eps``: the dtype's smallest
+    normal number and epsilon): the exponentials below ``tiny``, which may be lost, then
+    weigh less than ``eps^2`` of the total. A logit over 127 (88 in natural units)
+    overflows and is caught; the values read back are one flag."""
+    num_true, num_sampled = int(true.shape[1]), int(product.shape[1])
+    info = xp.finfo(product.dtype)
+    column = backend.iexp2(xp, xp.asarray(bias, copy=True))
+    exps = backend.iexp2(xp, product)
+    true_exps = backend.iexp2(xp, true * LOG2_E)
+    total = backend.row_sum(xp, exps, column) + xp.sum(true_exps, axis=1)
+    floor = ((num_sampled + num_true) * float(info.smallest_normal) / float(info.eps) ** 2
+             * xp.maximum(xp.max(column), xp.ones_like(column[0])))
+    in_range = backend.read(lambda: bool(xp.all(xp.abs(bias) <= UNSHIFTED_BIAS_LIMIT)
+                                         & xp.all(xp.isfinite(total))
+                                         & xp.all(total >= floor)))
+    if not in_range:
+        return None
+    loss = xp.log(total) - xp.mean(true, axis=1)
+    if not need_grad:
+        return loss, None, None, None, None
+    inverse = 1.0 / total
+    return loss, true_exps * inverse[:, None] - 1.0 / num_true, exps, inverse, column
 
 
 def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
@@ -120,14 +167,22 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
     wide = accumulation_dtype(xp, dtype)
     per_row, unit = _KINDS[kind]
     unit = unit if wide == dtype else 1.0
-    true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
-                                     remove_accidental_hits, sampled_scale=unit)
-    true, sampled = xp.astype(true, wide, copy=False), xp.astype(sampled, wide, copy=False)
-    loss, d_true, exps, scale = per_row(xp, backend, true, sampled, need_grad, unit)
+    result = None
+    if unit == LOG2_E and backend.unshifted_softmax(inputs):
+        true, product, bias = logits_from_rows(xp, inputs, labels, values, rows,
+                                               subtract_log_q, remove_accidental_hits,
+                                               sampled_scale=unit, sampled_bias_apart=True)
+        result = _softmax_unshifted(xp, backend, true, product, bias, need_grad)
+    if result is None:
+        true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
+                                         remove_accidental_hits, sampled_scale=unit)
+        true, sampled = xp.astype(true, wide, copy=False), xp.astype(sampled, wide, copy=False)
+        result = (*per_row(xp, backend, true, sampled, need_grad, unit), None)
+    loss, d_true, exps, scale, column = result
     loss = xp.astype(loss, dtype, copy=False)
     if not need_grad:
         return loss, None
-    return loss, RowResiduals(inputs, rows, d_true, exps, scale)
+    return loss, RowResiduals(inputs, rows, d_true, exps, scale, column)
 
 
 def row_loss_backward(xp: Any, residuals: RowResiduals, cotangent: Any = None) -> tuple:
@@ -135,7 +190,7 @@ def row_loss_backward(xp: Any, residuals: RowResiduals, cotangent: Any = None) -
     gradients of ``sum(loss * cotangent)`` (``cotangent`` ``[B]``; None: ones), in the
     dtypes of the inputs and rows. The hit mask passes the gradient through (as
     TensorFlow's additive mask), and a masked logit's softmax is 0; ``log Q`` takes none."""
-    inputs, rows, d_true, sampled, scale = residuals
+    inputs, rows, d_true, sampled, scale, column = residuals
     wide = sampled.dtype
     batch, num_true = (int(d) for d in d_true.shape)
     dim = int(inputs.shape[1])
@@ -147,12 +202,15 @@ def row_loss_backward(xp: Any, residuals: RowResiduals, cotangent: Any = None) -
     true_w = xp.astype(rows.true_weights, wide, copy=False)
     sampled_w = xp.astype(rows.sampled_weights, wide, copy=False)
     backend = backend_for(xp)
+    weighted_w = sampled_w if column is None else column[:, None] * sampled_w
     d_inputs = (xp.sum(d_true[:, :, None] * true_w, axis=1)
-                + scale[:, None] * backend.matmul(xp, sampled, sampled_w))
+                + scale[:, None] * backend.matmul(xp, sampled, weighted_w))
     d_sampled_b = xp.matmul(scale[None, :], sampled)[0, :]
+    if column is not None:
+        d_sampled_b = d_sampled_b * column
     d_weight_rows = backend.stack_matmul_at(
         xp, xp.reshape(d_true[:, :, None] * x[:, None, :], (batch * num_true, dim)), sampled,
-        scale[:, None] * x)
+        scale[:, None] * x, column)
     d_bias_rows = xp.concat([xp.reshape(d_true, (-1,)), d_sampled_b])
     return (xp.astype(d_inputs, inputs.dtype, copy=False),
             xp.astype(d_weight_rows, rows.true_weights.dtype, copy=False),
