@@ -308,15 +308,20 @@ def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one(sampler):
     assert len(set(np.asarray(eager[0][0]).tolist())) == 33
 
 
-def _softmax_grads(dtype, scale, bias, num_true=2, hits=True):
+MIXED = (1.0, 0.1, 1.0, 0.1, 0.1, 0.1)
+"""Row factors of the inputs: rows 0 and 2 at the full scale, the others at a tenth."""
+
+
+def _softmax_grads(dtype, scale, bias, num_true=2, hits=True, rows=(1.0,) * 6):
     """``sampled_softmax_loss_and_grad`` of a problem whose logits are about ``scale``
-    times a standard normal (``|scale| > 20``: all equal to ``scale``) plus ``bias`` on
-    every class, with accidental hits among the sampled ids."""
+    times a standard normal (``|scale| > 20``: all equal to ``scale`` times the row's
+    factor in ``rows``) plus ``bias`` on every class, with accidental hits among the
+    sampled ids."""
     gen = np.random.default_rng(11)
     dim, classes = 4, 40
     weights = (np.ones((classes, dim)) * scale / 120 if abs(scale) > 20
                else gen.standard_normal((classes, dim)) * scale / 2).astype(dtype)
-    inputs = (np.ones((6, dim)) * 30 if abs(scale) > 20
+    inputs = (np.ones((6, dim)) * 30 * np.asarray(rows)[:, None] if abs(scale) > 20
               else gen.standard_normal((6, dim))).astype(dtype)
     biases = np.full(classes, bias, dtype=dtype)
     labels = gen.integers(0, classes, (6, num_true))
@@ -328,26 +333,33 @@ def _softmax_grads(dtype, scale, bias, num_true=2, hits=True):
 
 
 def _spy_unshifted(monkeypatch) -> list:
-    """Whether each unshifted softmax kept its result (True) or fell back (False)."""
+    """For each unshifted softmax (none where a bias is out of its range): the indices
+    of the rows it made again and shifted."""
     from candidate_sampling.core import row_loss
 
-    kept, real = [], row_loss._softmax_unshifted
+    seen, real = [], row_loss._softmax_unshifted
 
     def spy(*args):
-        result = real(*args)
-        kept.append(result is not None)
+        remade = []
+
+        def remake(some):
+            remade.extend(np.flatnonzero(some).tolist())
+            return args[-1](some)
+
+        result = real(*args[:-1], remake)
+        seen.append(remade)
         return result
 
     monkeypatch.setattr(row_loss, "_softmax_unshifted", spy)
-    return kept
+    return seen
 
 
-def _shifted(monkeypatch, *args) -> list:
+def _shifted(monkeypatch, *args, **kwargs) -> list:
     from candidate_sampling.backends.numpy import NumpyBackend
 
     with monkeypatch.context() as m:
         m.setattr(NumpyBackend, "unshifted_softmax", lambda self, x: False)
-        return _softmax_grads(*args)
+        return _softmax_grads(*args, **kwargs)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -356,35 +368,42 @@ def test_unshifted_softmax_equals_the_shifted_one(monkeypatch, dtype, num_true, 
     """NumPy's softmax without the row maximum and with the bias as column weights
     (``2^c`` in the row sum and in each gradient) gives the loss and every gradient of
     the shifted softmax, to a few roundings."""
-    kept = _spy_unshifted(monkeypatch)
+    seen = _spy_unshifted(monkeypatch)
     got = _softmax_grads(dtype, 3.0, 0.7, num_true, hits)
-    assert kept == [True]
+    assert seen == [[]]
     want = _shifted(monkeypatch, dtype, 3.0, 0.7, num_true, hits)
     rtol = 2e-6 if dtype == np.float32 else 1e-13
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol * np.abs(w).max())
 
 
+ALL, NONE = list(range(6)), []
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("scale, bias, kept", [
-    (360.0, 0.0, {np.float32: False, np.float64: True}),  # 2^519 overflows float32 only
-    (1000.0, 0.0, {np.float32: False, np.float64: False}),  # and 2^1443 float64
-    (-50.0, 0.0, {np.float32: True, np.float64: True}),  # exponentials of 2^-72: kept
-    (-60.0, 0.0, {np.float32: False, np.float64: True}),  # 2^-87: float32's too close to 0
-    (-360.0, 0.0, {np.float32: False, np.float64: True}),  # a total of 2^-515: too small
-    (-1000.0, 0.0, {np.float32: False, np.float64: False}),  # in float32; 0 in both
-    (1.0, 40.0, {np.float32: True, np.float64: True}),  # bias 57.7 in units of log2(e)
-    (1.0, 45.0, {np.float32: False, np.float64: False}),  # 64.9: past the limit
+@pytest.mark.parametrize("scale, bias, rows, remade", [
+    (360.0, 0.0, MIXED, {np.float32: [0, 2], np.float64: NONE}),  # 2^519 overflows float32
+    (1000.0, 0.0, MIXED, {np.float32: ALL, np.float64: [0, 2]}),  # 2^1443 float64 too
+    (-50.0, 0.0, MIXED, {np.float32: NONE, np.float64: NONE}),  # exponentials of 2^-72
+    (-60.0, 0.0, (1.0,) * 6, {np.float32: ALL, np.float64: NONE}),  # 2^-87: too near 0
+    (-360.0, 0.0, (1.0,) * 6, {np.float32: ALL, np.float64: NONE}),  # a total of 2^-515
+    (-1000.0, 0.0, (1.0,) * 6, {np.float32: ALL, np.float64: ALL}),  # 0 in both
+    (1.0, 40.0, (1.0,) * 6, {np.float32: NONE, np.float64: NONE}),  # bias 57.7 (log2 e)
+    (1.0, 45.0, (1.0,) * 6, {np.float32: None, np.float64: None}),  # 64.9: past the limit
+    (1.0, -60.0, (1.0,) * 6, {np.float32: ALL, np.float64: NONE}),  # -86.6: in range,
+    # but float32 totals of 2^-81 are too small: shifted, 2^(l - m) up to 2^87 each
+    (1.0, -70.0, (1.0,) * 6, {np.float32: None, np.float64: None}),  # -101: past the limit
 ])
-def test_unshifted_softmax_falls_back_where_a_row_leaves_its_range(monkeypatch, dtype, scale,
-                                                                   bias, kept):
-    """Logits that overflow ``2^l``, rows whose total is too small for lost terms to be
-    negligible and biases past ``2^64`` take the shifted softmax, silently (no warning),
-    with its finite results."""
-    taken = _spy_unshifted(monkeypatch)
-    got = _softmax_grads(dtype, scale, bias)
-    assert taken == [kept[dtype]]
-    want = _shifted(monkeypatch, dtype, scale, bias)
+def test_unshifted_softmax_shifts_the_rows_that_leave_its_range(monkeypatch, dtype, scale,
+                                                                bias, rows, remade):
+    """Rows whose ``2^l`` overflow, or whose total is too small for lost terms to be
+    negligible, are made again and shifted by their maximum, the others kept; a bias
+    outside ``[-100, 64]`` (units of log2(e)) leaves the product's bias in it and shifts every row (None).
+    Silently (no warning), with the shifted softmax's finite results."""
+    seen = _spy_unshifted(monkeypatch)
+    got = _softmax_grads(dtype, scale, bias, rows=rows)
+    assert seen == ([] if remade[dtype] is None else [remade[dtype]])
+    want = _shifted(monkeypatch, dtype, scale, bias, rows=rows)
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     for g, w in zip(got, want):
         assert np.all(np.isfinite(g))

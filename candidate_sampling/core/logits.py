@@ -143,6 +143,20 @@ def gather_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,
                       int(labels.shape[0]), int(labels.shape[1]))
 
 
+def logit_biases(xp: Any, values: SampledValues, rows: Rows, subtract_log_q: bool = True
+                 ) -> tuple[Any, Any]:
+    """``(true [B, T], sampled [S])``: the biases of the logits, ``b - log Q`` (``b`` alone
+    unless ``subtract_log_q``), in the biases' dtype."""
+    true_bias, sampled_bias = rows.true_biases, rows.sampled_biases
+    if not subtract_log_q:
+        return true_bias, sampled_bias
+    dtype = true_bias.dtype
+    wide = wide_float(xp, dtype)
+    _, true_q, sampled_q = values
+    return (true_bias - xp.astype(xp.log(xp.astype(true_q, wide)), dtype),
+            sampled_bias - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype))
+
+
 def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, rows: Rows,
                      subtract_log_q: bool = True, remove_accidental_hits: bool = False, *,
                      hits_pass_gradient: bool = False, sampled_scale: float = 1.0,
@@ -168,13 +182,8 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
     TensorFlow's additive mask (what the gradient of the logits themselves needs). A
     softmax or sigmoid gives a masked logit exactly zero weight, so the losses leave it
     off and skip the extra passes over ``[B, S]``."""
-    sampled, true_q, sampled_q = values
-    true_bias, sampled_bias = rows.true_biases, rows.sampled_biases
-    if subtract_log_q:
-        dtype = true_bias.dtype
-        wide = wide_float(xp, dtype)
-        true_bias = true_bias - xp.astype(xp.log(xp.astype(true_q, wide)), dtype)
-        sampled_bias = sampled_bias - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype)
+    sampled = values.sampled_candidates
+    true_bias, sampled_bias = logit_biases(xp, values, rows, subtract_log_q)
     true_logits = xp.matmul(rows.true_weights, inputs[:, :, None])[:, :, 0] + true_bias
     backend = backend_for(xp)
     if sampled_scale != 1.0:

@@ -14,9 +14,9 @@ tape:
   Where the backend makes one pass per operation and reads values back for free (NumPy:
   :meth:`~candidate_sampling.backends.Backend.unshifted_softmax`), the softmax first
   skips the maximum: ``2^product`` in place, the ``[S]`` bias ``c`` (``b - log Q``) as
-  the weights ``2^c`` of the row sum, and one flag read back says whether every row
-  stayed in range (:func:`_softmax_unshifted`); if not, the logits are made again and
-  shifted. That drops the bias, maximum and shift passes, an eighth of a NumPy forward;
+  the weights ``2^c`` of the row sum, and one read says which rows stayed in range
+  (:func:`_softmax_unshifted`); the logits of the others are made again and shifted.
+  That drops the bias, maximum and shift passes, an eighth of a NumPy forward;
 - backward: the row scale ``cotangent / sum`` is applied to the ``[B, D]`` operands of
   the two matrix products, never to the ``[B, S]`` residual, and the sampled bias
   gradient is one vector-matrix product (the column weights ``2^c``, where the forward
@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from ..backends import backend_for
 from . import checks
-from .logits import Rows, logits_from_rows, lookup_rows, prepare, split_rows
+from .logits import Rows, logit_biases, logits_from_rows, lookup_rows, prepare, split_rows
 from .namespace import accumulation_dtype
 from .types import SampledValues
 
@@ -91,24 +91,35 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
     return loss, true_exps * inverse[:, None] - 1.0 / num_true, exps, inverse
 
 
-UNSHIFTED_BIAS_LIMIT = 64.0
+UNSHIFTED_BIAS_LIMITS = (-100.0, 64.0)
 """The unshifted softmax is tried only while every sampled bias ``c`` (in units of
-``log2(e)``) has ``|c| <= 64``, so its weight ``2^c`` is exact and in range."""
+``log2(e)``) lies in ``[-100, 64]``: its weight ``2^c`` is a normal number, and a row
+shifted by its maximum ``m`` has terms ``2^(l - m) <= 2^-c`` that cannot overflow, whose
+part lost below the smallest normal number weighs at most ``2^(64 - 126)`` each."""
+
+
+def _in_unshifted_range(xp: Any, backend: Any, bias: Any) -> bool:
+    """Whether every sampled bias (in units of ``log2(e)``) is within the limits of
+    :func:`_softmax_unshifted`: read before the product is made."""
+    low, high = UNSHIFTED_BIAS_LIMITS
+    return bool(backend.read(lambda: bool(xp.all((bias >= low) & (bias <= high)))))
 
 
 def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any,
-                       need_grad: bool) -> tuple | None:
-    """:func:`_softmax` with no shift: ``(loss, d_true, exps, 1/total, column)``, or
-    None when a row leaves the range where that is exact (the caller then shifts).
+                       need_grad: bool, remake: Any) -> tuple:
+    """:func:`_softmax` with no shift: ``(loss, d_true, exps, 1/total, column)``; the
+    sampled biases are within :data:`UNSHIFTED_BIAS_LIMITS` (:func:`_in_unshifted_range`).
 
     ``product + bias`` are the sampled logits in units of ``log2(e)``, the bias ``[S]``
     kept apart: ``exps = 2^product`` (in place) and ``column = 2^bias`` weights them in
     the row sum, so neither the bias nor a row maximum takes a pass over ``[B, S]``.
-    Accepted when ``|bias| <= 64`` and every row's ``total`` is finite and at least
-    ``(S + T) tiny max(1, max(column)) / eps^2`` (``tiny``, ``eps``: the dtype's smallest
-    normal number and epsilon): the exponentials below ``tiny``, which may be lost, then
-    weigh less than ``eps^2`` of the total. A logit over 127 (88 in natural units)
-    overflows and is caught; the values read back are one flag."""
+    A row is kept when its ``total`` is finite and at least ``(S + T) tiny max(1,
+    max(column)) / eps^2`` (``tiny``, ``eps``: the dtype's smallest normal number and
+    epsilon): the exponentials below ``tiny``, which may be lost, then weigh less than
+    ``eps^2`` of it. The other rows (a logit over 127, 88 in natural units, overflows)
+    are made again by ``remake(rows)`` -> ``(true, product, bias)`` and shifted by their
+    maximum ``m``: ``2^(product - m)``, whose weighted terms are at most 1. One read: the
+    rows to make again."""
     num_true, num_sampled = int(true.shape[1]), int(product.shape[1])
     info = xp.finfo(product.dtype)
     column = backend.iexp2(xp, xp.asarray(bias, copy=True))
@@ -117,12 +128,20 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     total = backend.row_sum(xp, exps, column) + xp.sum(true_exps, axis=1)
     floor = ((num_sampled + num_true) * float(info.smallest_normal) / float(info.eps) ** 2
              * xp.maximum(xp.max(column), xp.ones_like(column[0])))
-    in_range = backend.read(lambda: bool(xp.all(xp.abs(bias) <= UNSHIFTED_BIAS_LIMIT)
-                                         & xp.all(xp.isfinite(total))
-                                         & xp.all(total >= floor)))
-    if not in_range:
-        return None
-    loss = xp.log(total) - xp.mean(true, axis=1)
+    redo = backend.read(lambda: ~(xp.isfinite(total) & (total >= floor)))
+    shift = xp.zeros_like(total)
+    if backend.read(lambda: bool(xp.any(redo))):
+        some_true, some_product, _ = remake(redo)
+        peak = xp.maximum(xp.max(some_product + bias, axis=1),
+                          xp.max(some_true, axis=1) * LOG2_E)
+        peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+        some_exps = backend.iexp2(xp, backend.isub(some_product, peak[:, None]))
+        some_true_exps = backend.iexp2(xp, some_true * LOG2_E - peak[:, None])
+        exps[redo] = some_exps
+        true_exps[redo] = some_true_exps
+        total[redo] = backend.row_sum(xp, some_exps, column) + xp.sum(some_true_exps, axis=1)
+        shift[redo] = peak / LOG2_E
+    loss = xp.log(total) + shift - xp.mean(true, axis=1)
     if not need_grad:
         return loss, None, None, None, None
     inverse = 1.0 / total
@@ -168,11 +187,22 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
     per_row, unit = _KINDS[kind]
     unit = unit if wide == dtype else 1.0
     result = None
-    if unit == LOG2_E and backend.unshifted_softmax(inputs):
+    if (unit == LOG2_E and backend.unshifted_softmax(inputs)
+            and _in_unshifted_range(xp, backend, logit_biases(xp, values, rows,
+                                                              subtract_log_q)[1] * unit)):
         true, product, bias = logits_from_rows(xp, inputs, labels, values, rows,
                                                subtract_log_q, remove_accidental_hits,
                                                sampled_scale=unit, sampled_bias_apart=True)
-        result = _softmax_unshifted(xp, backend, true, product, bias, need_grad)
+
+        def remake(some: Any) -> tuple:  # the logits of the rows ``some`` (a mask) again
+            part = Rows(rows.true_weights[some, ...], rows.true_biases[some, ...],
+                        rows.sampled_weights, rows.sampled_biases)
+            some_values = values._replace(true_expected_count=values.true_expected_count[some, ...])
+            return logits_from_rows(xp, inputs[some, ...], labels[some, ...], some_values, part,
+                                    subtract_log_q, remove_accidental_hits, sampled_scale=unit,
+                                    sampled_bias_apart=True)
+
+        result = _softmax_unshifted(xp, backend, true, product, bias, need_grad, remake)
     if result is None:
         true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
                                          remove_accidental_hits, sampled_scale=unit)
