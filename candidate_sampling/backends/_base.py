@@ -125,9 +125,9 @@ class Backend:
         return xp.sum(x, axis=1) if weights is None else xp.matmul(x, weights)
 
     def unshifted_softmax(self, x: Any) -> bool:
-        """Whether a softmax over the ``[B, S]`` logits ``x`` first tries exponentials with
-        no shift by the row maximum and the bias as column weights of the row sum, then
-        reads back whether every row stayed in range (see
+        """Whether a softmax over the ``[B, S]`` logits of the inputs ``x`` first tries
+        exponentials with no shift by the row maximum and the bias as column weights of the
+        row sum, then reads back which rows stayed in range and shifts the others (see
         :mod:`~candidate_sampling.core.row_loss`). It saves three passes over ``[B, S]``
         where the backend makes one per operation and a read costs no synchronisation."""
         return False

@@ -197,8 +197,8 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
         def remake(some: Any) -> tuple:  # the logits of the rows ``some`` (a mask) again
             part = Rows(rows.true_weights[some, ...], rows.true_biases[some, ...],
                         rows.sampled_weights, rows.sampled_biases)
-            some_values = values._replace(true_expected_count=values.true_expected_count[some, ...])
-            return logits_from_rows(xp, inputs[some, ...], labels[some, ...], some_values, part,
+            counts = values._replace(true_expected_count=values.true_expected_count[some, ...])
+            return logits_from_rows(xp, inputs[some, ...], labels[some, ...], counts, part,
                                     subtract_log_q, remove_accidental_hits, sampled_scale=unit,
                                     sampled_bias_apart=True)
 
