@@ -162,8 +162,12 @@ def numpy_runners(shape: StepShape, number: int, budget_s: float | None = None, 
                   xp: Any = np, rng: Any = None,
                   sync: Callable[[Any], Any] | None = None) -> dict[str, Runner]:
     """NumPy (or CuPy, ``xp``): the sampler, ``sampled_softmax_loss_and_grad`` /
-    ``nce_loss_and_grad`` and the SGD update of the touched rows (``np.add.at``); the
-    forward alone (``sampled_softmax_loss`` with its default sampler) and its floor."""
+    ``nce_loss_and_grad`` and the SGD update of the touched rows; the forward alone
+    (``sampled_softmax_loss`` with its default sampler) and its floor. The gradients are
+    those of the summed loss, so the update takes ``LEARNING_RATE / batch``: the step of
+    the mean loss, which the TensorFlow, PyTorch and JAX runners take (a step 512 times
+    larger spread the logits to hundreds within a few rounds, and the shifted
+    exponentials into the slow subnormal range)."""
     b, d, s, v = shape.batch, shape.dim, shape.num_sampled, shape.num_classes
     gen = np.random.default_rng(0)
     rng = gen if rng is None else rng
@@ -179,7 +183,7 @@ def numpy_runners(shape: StepShape, number: int, budget_s: float | None = None, 
         def step(loss_and_grad=loss_and_grad):
             values = cs.log_uniform_candidate_sampler(y, 1, s, True, v, rng=rng)
             _, grads = loss_and_grad(weights, biases, y, x, s, v, sampled_values=values)
-            grads.sgd_update(weights, biases, LEARNING_RATE)
+            grads.sgd_update(weights, biases, LEARNING_RATE / b)
             return grads.inputs
 
         runners[STEP.format(loss=loss)] = timed_runner(step, number, sync=sync, budget_s=budget_s)
