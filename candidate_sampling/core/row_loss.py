@@ -67,6 +67,13 @@ LOG2_E = 1.4426950408889634
 """``log2(e)``: the unit of the softmax's sampled logits in float32 and float64."""
 
 
+def _row_peak(xp: Any, true: Any, sampled: Any, unit: float) -> Any:
+    """``[B]``: each row's largest logit in units of ``unit`` (``sampled`` comes in them,
+    ``true`` in natural units), 0 where it is not finite: the shift of the exponentials."""
+    peak = xp.maximum(xp.max(sampled, axis=1), xp.max(true, axis=1) * unit)
+    return xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+
+
 def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
              unit: float = 1.0) -> tuple:
     """``(loss, d_true, exps, 1/total)``: softmax cross entropy over ``[true | sampled]``
@@ -77,8 +84,7 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
     exponentials are ``2^(sampled - max)``: a base-2 power takes a third to a half of the
     time of ``exp`` on a CPU (PyTorch, NumPy)."""
     num_true = int(true.shape[1])
-    peak = xp.maximum(xp.max(sampled, axis=1), xp.max(true, axis=1) * unit)
-    peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+    peak = _row_peak(xp, true, sampled, unit)
     natural_peak = peak / unit
     true_exps = xp.exp(true - natural_peak[:, None])
     shifted = backend.isub(sampled, peak[:, None])
@@ -132,9 +138,7 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     shift = xp.zeros_like(total)
     if backend.read(lambda: bool(xp.any(redo))):
         some_true, some_product, _ = remake(redo)
-        peak = xp.maximum(xp.max(some_product + bias, axis=1),
-                          xp.max(some_true, axis=1) * LOG2_E)
-        peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+        peak = _row_peak(xp, some_true, some_product + bias, LOG2_E)
         some_exps = backend.iexp2(xp, backend.isub(some_product, peak[:, None]))
         some_true_exps = backend.iexp2(xp, some_true * LOG2_E - peak[:, None])
         exps[redo] = some_exps
@@ -186,7 +190,6 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
     wide = accumulation_dtype(xp, dtype)
     per_row, unit = _KINDS[kind]
     unit = unit if wide == dtype else 1.0
-    result = None
     if (unit == LOG2_E and backend.unshifted_softmax(inputs)
             and _in_unshifted_range(xp, backend, logit_biases(xp, values, rows,
                                                               subtract_log_q)[1] * unit)):
@@ -202,13 +205,14 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
                                     subtract_log_q, remove_accidental_hits, sampled_scale=unit,
                                     sampled_bias_apart=True)
 
-        result = _softmax_unshifted(xp, backend, true, product, bias, need_grad, remake)
-    if result is None:
+        loss, d_true, exps, scale, column = _softmax_unshifted(xp, backend, true, product,
+                                                               bias, need_grad, remake)
+    else:
         true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
                                          remove_accidental_hits, sampled_scale=unit)
         true, sampled = xp.astype(true, wide, copy=False), xp.astype(sampled, wide, copy=False)
-        result = (*per_row(xp, backend, true, sampled, need_grad, unit), None)
-    loss, d_true, exps, scale, column = result
+        loss, d_true, exps, scale = per_row(xp, backend, true, sampled, need_grad, unit)
+        column = None
     loss = xp.astype(loss, dtype, copy=False)
     if not need_grad:
         return loss, None
