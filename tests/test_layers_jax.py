@@ -14,6 +14,7 @@ import jax.numpy as jnp  # noqa: E402
 
 import candidate_sampling as cs  # noqa: E402
 from candidate_sampling.conformance import load_cases  # noqa: E402
+from candidate_sampling.core.logits import lookup_rows  # noqa: E402
 from candidate_sampling.layers.jax import (  # noqa: E402
     OutputParams, TouchedRows, apply_row_updates, loss_from_rows, make_train_step,
     row_gradients, touched_rows)
@@ -192,6 +193,35 @@ def test_train_step_does_no_dense_work_and_updates_in_place():
     new_params, _, _ = step(params, inputs, labels, key)
     assert params.weights.is_deleted() and params.biases.is_deleted()
     assert new_params.weights.shape == (V, D)
+
+
+@pytest.mark.parametrize("sharded", [False, True])
+def test_traced_lookup_gathers_the_true_and_sampled_rows_apart(sharded):
+    """Under a trace the true and sampled rows are two gathers, stacked: the losses'
+    slices of the stack are then those gathers (XLA copies a slice of one gather out).
+    Eagerly one gather; the rows are the same either way, shards included."""
+    weights, biases, _, labels = _problem(3)
+    sampled = _sample(labels, jax.random.key(5))[0]
+    if sharded:
+        weights, biases = [weights[:51], weights[51:]], [biases[:51], biases[51:]]  # "div"
+
+    def lookup(weights, biases):
+        return lookup_rows(jnp, weights, biases, labels, sampled, "div")
+
+    jaxpr = jax.make_jaxpr(lookup)(weights, biases).jaxpr
+    gathered = sorted(tuple(e.outvars[0].aval.shape) for e in _leaf_equations(jaxpr)
+                      if e.primitive.name == "gather")
+    per_part = [(B * T,), (B * T, D), (S,), (S, D)]
+    assert gathered == sorted(per_part * (2 if sharded else 1))
+    eager_w, eager_b = lookup(weights, biases)
+    traced_w, traced_b = jax.jit(lookup)(weights, biases)
+    ids = np.concatenate([np.asarray(labels).reshape(-1), np.asarray(sampled)])
+    full_w, full_b = (np.concatenate([np.asarray(p) for p in params]) if sharded
+                      else np.asarray(params) for params in (weights, biases))
+    for got in (eager_w, traced_w):
+        np.testing.assert_array_equal(np.asarray(got), full_w[ids])
+    for got in (eager_b, traced_b):
+        np.testing.assert_array_equal(np.asarray(got), full_b[ids])
 
 
 def test_apply_row_updates_accumulates_repeated_ids():

@@ -115,6 +115,12 @@ class Backend:
         product = xp.matmul(inputs, xp.matrix_transpose(weights))
         return product if bias is None else self.iadd(product, bias[None, :])
 
+    def lookup_apart(self, ids: Any) -> bool:
+        """Whether the true and sampled rows of the touched ``ids`` are looked up in two
+        gathers and stacked, rather than in one. The losses slice the stacked rows
+        again; where a slice is a view (NumPy, PyTorch, CuPy) one gather is cheaper."""
+        return False
+
     def argsort(self, xp: Any, values: Any) -> Any:
         """The stable argsort of a 1-D array (equal values keep their order)."""
         return xp.argsort(values, stable=True)

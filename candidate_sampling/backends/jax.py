@@ -62,6 +62,12 @@ class JaxBackend(Backend):
         return _compiled_table_draws()(stream.key, arrays, description, num_sampled,
                                        stream.dtype, ints)
 
+    def lookup_apart(self, ids: Any) -> bool:
+        """Yes under a trace: XLA copies a slice of one gather out (the ``[S, D]``
+        sampled rows, 4 MiB in a step), while the slices of a concatenation that match
+        its parts are those parts, and the concatenation itself is never made."""
+        return not self.is_concrete(ids)
+
     def argsort(self, xp: Any, values: Any) -> Any:
         """Stable argsort of ``n`` integers by two single-array sorts, which XLA's CPU
         backend runs several times faster than the sort of (value, position) pairs an

@@ -129,11 +129,17 @@ def split_rows(xp: Any, weight_rows: Any, bias_rows: Any, batch: int, num_true: 
 
 def lookup_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,
                 partition_strategy: str = "div") -> tuple[Any, Any]:
-    """One lookup of the true and sampled rows (as TensorFlow does): ``(weight_rows,
-    bias_rows)``, stacked in :func:`touched_ids` order."""
+    """The true and sampled rows, ``(weight_rows, bias_rows)`` stacked in
+    :func:`touched_ids` order: one lookup (as TensorFlow does), or one per part where
+    the backend asks (:meth:`~candidate_sampling.backends.Backend.lookup_apart`)."""
     ids = touched_ids(xp, labels, sampled)
-    return (embedding_lookup(xp, weights, ids, partition_strategy),
-            embedding_lookup(xp, biases, ids, partition_strategy))
+    if not backend_for(xp).lookup_apart(ids):
+        return (embedding_lookup(xp, weights, ids, partition_strategy),
+                embedding_lookup(xp, biases, ids, partition_strategy))
+    n_true = int(ids.shape[0]) - int(sampled.shape[0])
+    parts = (ids[:n_true], ids[n_true:])
+    return tuple(xp.concat([embedding_lookup(xp, params, part, partition_strategy)
+                            for part in parts]) for params in (weights, biases))
 
 
 def gather_rows(xp: Any, weights: Any, biases: Any, labels: Any, sampled: Any,

@@ -38,7 +38,7 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..core.logits import prepare, touched_ids
+from ..core.logits import lookup_rows, prepare, touched_ids
 from ..core.row_loss import row_loss
 from ..core.samplers import log_uniform_candidate_sampler
 from ..core.types import SampledValues
@@ -99,8 +99,8 @@ def touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> Touche
     """Gather the rows of ``weights [V, D]`` and ``biases [V]`` that ``labels [B, T]``
     and ``sampled [S]`` use, in :func:`~candidate_sampling.core.logits.touched_ids` order."""
     _check_unsharded(weights, biases)
-    ids = touched_ids(jnp, labels, sampled)
-    return TouchedRows(ids, jnp.take(weights, ids, axis=0), jnp.take(biases, ids, axis=0))
+    return TouchedRows(touched_ids(jnp, labels, sampled),
+                       *lookup_rows(jnp, weights, biases, labels, sampled))
 
 
 def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: Any, *,
