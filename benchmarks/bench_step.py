@@ -21,7 +21,7 @@ from candidate_sampling.devices import torch_device
 from .harness import Runner, timed_runner
 
 __all__ = ["StepShape", "LOSSES", "STEP", "STEP_FLOOR", "PLAIN_FLOOR", "FORWARD",
-           "FORWARD_FLOOR", "LEARNING_RATE", "torch_products", "initial_weights",
+           "FORWARD_FLOOR", "LEARNING_RATE", "torch_products", "jax_products", "initial_weights",
            "torch_sync", "torch_runners", "jax_runners", "numpy_runners", "cupy_runners"]
 
 LOSSES = ("sampled_softmax", "nce")
@@ -30,8 +30,9 @@ LOSSES = ("sampled_softmax", "nce")
 STEP = "{loss} step"
 STEP_FLOOR = "step floor"
 PLAIN_FLOOR = "step floor (@)"
-"""PyTorch only: the three products written with ``@`` (torch's own CPU GEMM, MKL on x86),
-for reference; :data:`STEP_FLOOR` is the products as the library computes them."""
+"""PyTorch and JAX: the three products written with ``@`` (torch's own CPU GEMM, MKL on
+x86; XLA's plain contractions, ``g^T x`` included), for reference; :data:`STEP_FLOOR` is
+the products as the library computes them."""
 FORWARD = "forward"
 FORWARD_FLOOR = "forward floor"
 LEARNING_RATE = 0.1
@@ -124,7 +125,6 @@ def jax_runners(shape: StepShape, number: int, budget_s: float | None = None) ->
     import jax
     import jax.numpy as jnp
 
-    from candidate_sampling.backends.jax import JaxBackend
     from candidate_sampling.layers.jax import apply_row_updates, row_gradients
 
     b, d, s, v = shape.batch, shape.dim, shape.num_sampled, shape.num_classes
@@ -151,11 +151,26 @@ def jax_runners(shape: StepShape, number: int, budget_s: float | None = None) ->
 
         runners[STEP.format(loss=loss)] = timed_runner(run, number, sync=ready, budget_s=budget_s)
     w, g = jax.random.normal(keys[0], (s, d)), jax.random.normal(keys[1], (b, s))
-    matmul_at = JaxBackend().matmul_at  # g^T x as the step computes it
-    floor = jax.jit(lambda x, w, g: (x @ w.T, g @ w, matmul_at(jnp, g, x)))
-    runners[STEP_FLOOR] = timed_runner(lambda: floor(x, w, g), number, sync=ready,
-                                       budget_s=budget_s)
+    floor, plain = jax_products()
+    for name, products in ((STEP_FLOOR, floor), (PLAIN_FLOOR, plain)):
+        runners[name] = timed_runner(lambda products=products: products(x, w, g), number,
+                                     sync=ready, budget_s=budget_s)
     return runners
+
+
+def jax_products() -> tuple[Callable, Callable]:
+    """Two jitted functions of ``(x, w, g)`` giving the three products of a step
+    (``x w^T``, ``g w``, ``g^T x``): as the library computes them (``g^T x`` as
+    :meth:`~candidate_sampling.backends.jax.JaxBackend.matmul_at` does), and written
+    with ``@``."""
+    import jax
+    import jax.numpy as jnp
+
+    from candidate_sampling.backends.jax import JaxBackend
+
+    matmul_at = JaxBackend().matmul_at
+    return (jax.jit(lambda x, w, g: (x @ w.T, g @ w, matmul_at(jnp, g, x))),
+            jax.jit(lambda x, w, g: (x @ w.T, g @ w, g.T @ x)))
 
 
 def numpy_runners(shape: StepShape, number: int, budget_s: float | None = None, *,

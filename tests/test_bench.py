@@ -320,6 +320,26 @@ def test_torch_floor_is_the_products_as_the_library_computes_them():
     assert [c.strip() for c in lines[3].split("|")[3:5]] == ["10", ""]
 
 
+def test_jax_floors_are_the_products_as_computed_and_as_written():
+    pytest.importorskip("jax")
+    from candidate_sampling.benchmarks.bench_step import (
+        PLAIN_FLOOR,
+        STEP_FLOOR,
+        StepShape,
+        jax_products,
+        jax_runners,
+    )
+
+    gen = np.random.default_rng(0)
+    x, w, g = (gen.standard_normal(s).astype(np.float32) for s in ((16, 8), (32, 8), (16, 32)))
+    for products in jax_products():
+        for got, want in zip(products(x, w, g), (x @ w.T, g @ w, g.T @ x)):
+            np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-5)
+    runners = jax_runners(StepShape(batch=4, dim=8, num_sampled=6, num_classes=50), number=1)
+    assert set(runners) == {"sampled_softmax step", "nce step", STEP_FLOOR, PLAIN_FLOOR}
+    assert all(len(runners[name]()) == 1 for name in (STEP_FLOOR, PLAIN_FLOOR))
+
+
 def test_flatness_is_judged_within_the_big_cases_interleaved_pair():
     """Where the case of the big V also timed the step at the small V, the ratio is taken
     there (drift between cases cannot tilt it), whatever the small V's own case says."""
