@@ -393,6 +393,36 @@ def test_torch_compile_matches_eager(cls, sparse):
         np.testing.assert_allclose(np.asarray(got), np.asarray(eager), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_torch_compile_of_a_module_drawing_its_own_sample(sparse):
+    """``torch.compile`` of a step whose module draws its sample, over more than 2^16
+    classes (Dynamo failed on the NumPy draw's 32-bit shifts of such ids): the draw runs
+    outside the graphs, so a compiled step draws what an eager one draws from the same
+    seed, and another number of draws ("tries") does not compile the graphs again."""
+    num_classes, num_sampled = 70_000, 16
+    inputs, labels = _problem(num_classes, batch=6)
+    module = SampledSoftmaxLoss(num_classes, 8, num_sampled, reduction="none", sparse=sparse)
+    compiled = torch.compile(module, backend="aot_eager")
+    true_counts = set()
+    for number, seed in enumerate((1, 2, 3)):
+        torch.manual_seed(seed)
+        drawn = log_uniform_candidate_sampler(labels[:, None], 1, num_sampled, True, num_classes)
+        true_counts.add(float(drawn.true_expected_count[0, 0]))
+        results = []
+        for run in (module, compiled):
+            module.zero_grad()
+            x = inputs.clone().requires_grad_(True)
+            torch.manual_seed(seed)
+            with torch._dynamo.config.patch(error_on_recompile=number > 0):
+                loss = run(x, labels)
+            loss.sum().backward()
+            results.append((loss.detach(), _dense(module.weight.grad), x.grad))
+        for eager, got in zip(*results):
+            np.testing.assert_allclose(np.asarray(got), np.asarray(eager), rtol=1e-6, atol=1e-6)
+    assert len(true_counts) > 1  # the seeds took different numbers of draws
+
+
 def test_docstring_examples():
     result = doctest.testmod(layers, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 10 and result.failed == 0

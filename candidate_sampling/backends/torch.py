@@ -190,19 +190,40 @@ class TorchBackend(Backend):
 
     def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: Stream, device: Any):
         """On the CPU, NumPy's unique (zero-copy views) beats ``torch.unique`` by far; on a
-        GPU the core's sort-based step runs on the device."""
+        GPU the core's sort-based step runs on the device. The NumPy draw stays out of
+        ``torch.compile``'s graphs (:func:`_draws_outside_graph`)."""
         import torch
 
         if torch.device(device).type != "cpu":
             return None
-        from .numpy import first_distinct
-
-        values, tries = first_distinct(lambda i, n: law.sample(stream.uniform(i, n)).numpy(),
-                                       num_sampled, max(2 * num_sampled, 64))
-        return torch.from_numpy(values), tries
+        return _draws_outside_graph()(law, num_sampled, stream)
 
     def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> Stream:
         return TorchStream(seed, rng, device)
+
+
+def _host_draws(law: Any, num_sampled: int, stream: Stream) -> tuple:
+    """``(candidates, tries)`` of :meth:`TorchBackend.unique_draws` on the CPU, by NumPy's
+    :func:`~candidate_sampling.backends.numpy.first_distinct` over the stream's blocks;
+    ``tries`` as a tensor, so that a compiled caller does not specialise on its value."""
+    import torch
+
+    from .numpy import first_distinct
+
+    values, tries = first_distinct(lambda i, n: law.sample(stream.uniform(i, n)).numpy(),
+                                   num_sampled, max(2 * num_sampled, 64))
+    return torch.from_numpy(values), torch.tensor(tries, dtype=torch.int64)
+
+
+@functools.cache
+def _draws_outside_graph() -> Any:
+    """:func:`_host_draws` behind ``torch.compiler.disable``. Inside ``torch.compile``,
+    Dynamo compiles every frame it runs into, the frames run after a graph break
+    included: it would trace the NumPy code as torch operations, and fails on its 32-bit
+    shifts of ids from 2^16 up. Disabled, the draw runs as plain Python and NumPy."""
+    import torch
+
+    return torch.compiler.disable(_host_draws)
 
 
 class TorchStream(Stream):
