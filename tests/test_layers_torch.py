@@ -423,6 +423,65 @@ def test_torch_compile_of_a_module_drawing_its_own_sample(sparse):
     assert len(true_counts) > 1  # the seeds took different numbers of draws
 
 
+@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
+def test_a_module_samples_with_tensorflows_exact_stream():
+    """A callable sampler that reads the labels on the host (TensorFlow's exact stream)
+    runs with reads allowed, although the module reads no values itself; compiled, it
+    runs outside the graphs on every call, so TensorFlow's seed sequence moves on as it
+    does eagerly, call after call."""
+    from candidate_sampling.compat import tf as tfc
+
+    num_classes, num_sampled = 70_000, 6
+    inputs, labels = _problem(num_classes, batch=4)
+
+    def sampler(rows):
+        return tfc.random.log_uniform_candidate_sampler(rows, 1, num_sampled, True,
+                                                        num_classes)
+
+    module = SampledSoftmaxLoss(num_classes, 8, num_sampled, sampler=sampler,
+                                reduction="none")
+    tfc.random.set_seed(3)
+    drawn = [sampler(labels[:, None]) for _ in range(2)]
+    runs = {}
+    for name, run in (("eager", module), ("compiled", torch.compile(module, backend="aot_eager"))):
+        tfc.random.set_seed(3)
+        runs[name] = [run(inputs, labels).detach() for _ in range(2)]
+    for call in range(2):
+        want = module(inputs, labels, drawn[call]).detach()
+        for name in runs:
+            np.testing.assert_allclose(runs[name][call], want, rtol=1e-6, atol=1e-6)
+    assert not torch.equal(runs["eager"][0], runs["eager"][1])  # the stream moved on
+
+
+@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
+def test_exact_streams_and_fixed_unigram_sampler_under_torch_compile():
+    """Host-side samplers inside ``torch.compile``: Paddle's seeded op and the fixed
+    unigram sampler's weights (given as a tensor over 70,000 classes) run outside the
+    graphs and give what they give eagerly."""
+    from candidate_sampling import fixed_unigram_candidate_sampler
+    from candidate_sampling.compat import paddle
+
+    num_classes = 70_000
+    gen = torch.Generator().manual_seed(2)
+    logits = torch.randn(4, num_classes, generator=gen)
+    labels = torch.randint(0, num_classes, (4, 1), generator=gen)
+    unigrams = torch.rand(num_classes, generator=gen) + 0.5
+
+    def paddle_loss(logits, labels):
+        return paddle.sampled_softmax_with_cross_entropy(logits, labels, 8, seed=5)
+
+    def fixed(labels, unigrams):
+        return fixed_unigram_candidate_sampler(labels, 1, 8, True, num_classes,
+                                               unigrams=unigrams, distortion=0.75, seed=9)
+
+    for fn, args in ((paddle_loss, (logits, labels)), (fixed, (labels, unigrams))):
+        eager = fn(*args)
+        compiled = torch.compile(fn, backend="aot_eager")(*args)
+        for want, got in zip(torch.utils._pytree.tree_leaves(eager),
+                             torch.utils._pytree.tree_leaves(compiled)):
+            torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
 def test_docstring_examples():
     result = doctest.testmod(layers, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 10 and result.failed == 0

@@ -92,6 +92,48 @@ class TestFixedUnigram:
         with pytest.raises(ValueError, match="^num_sampled: must be at most the 2 ids"):
             cs.fixed_unigram_candidate_sampler(Y, 1, 3, True, 3, unigrams=[1.0, 2.0, 0.0])
 
+    @pytest.mark.parametrize(("unigrams", "message"), [
+        (["a", "b", "c"], "^unigrams: expected a sequence of numbers"),
+        ([[1.0, 2.0, 3.0]], r"^unigrams: expected a flat sequence of numbers, got shape \[1, 3\]"),
+        (np.array(["a", "b", "c"]), r"^unigrams: expected a 1-D array of numbers"),
+        (np.ones((3, 1)), r"^unigrams: expected a 1-D array of numbers, got shape \[3, 1\]"),
+        ([1.0, float("inf"), 1.0], "^unigrams: every weight must be a finite number >= 0"),
+        (np.array([1.0, -2.0, 1.0]), "^unigrams: every weight must be a finite number >= 0"),
+    ])
+    def test_unigrams_must_be_finite_counts(self, unigrams, message):
+        with pytest.raises((TypeError, ValueError), match=message):
+            cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3, unigrams=unigrams)
+
+    def test_a_zero_count_takes_no_negative_distortion(self):
+        with pytest.raises(ValueError, match=r"^distortion: must be >= 0 where a count is 0"):
+            cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3, unigrams=[1.0, 0.0, 2.0],
+                                               distortion=-0.5)
+        # 0 ** 0 is 1, as C's pow: with distortion 0 every class weighs the same
+        sv = cs.fixed_unigram_candidate_sampler(np.array([[0]]), 1, 3000, False, 3,
+                                                unigrams=[1.0, 0.0, 2.0], distortion=0.0,
+                                                seed=4)
+        assert np.bincount(sv.sampled_candidates, minlength=3).min() > 850
+        np.testing.assert_allclose(sv.sampled_expected_count, 1000, rtol=1e-6)
+
+    def test_counts_as_a_list_or_an_array_draw_the_same(self):
+        rng = np.random.default_rng(8)
+        counts = rng.integers(0, 50, 40).astype(np.float64)
+        counts[:5] = [5.0, 7.0, 3.0, 0.0, 4.0]
+        labels = np.array([[1], [2]])  # shard-local: the counts 5 and 3
+        draws = [cs.fixed_unigram_candidate_sampler(labels, 1, 12, True, 21, unigrams=u,
+                                                    distortion=0.75, num_reserved_ids=2,
+                                                    num_shards=2, shard=0, seed=3)
+                 for u in (list(counts), counts, counts.astype(np.int32))]
+        for other in draws[1:]:
+            for a, b in zip(draws[0], other):
+                np.testing.assert_array_equal(np.asarray(b), np.asarray(a))
+        # the weights of the shard: ids 0, 2, 4, ... of [0, 0, counts ** 0.75]
+        weights = np.concatenate([[0.0, 0.0], counts ** 0.75])[0::2]
+        p = weights[labels[:, 0]] / weights.sum()
+        got = draws[0].true_expected_count[:, 0]
+        tries = np.log1p(-got) / np.log1p(-p)  # -expm1(tries log1p(-p)) = Q
+        np.testing.assert_allclose(tries, tries[0], rtol=1e-4)
+
     def test_shard_bounds(self):
         with pytest.raises(ValueError, match="^shard"):
             cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3, unigrams=[1.0] * 6,

@@ -18,7 +18,7 @@ from .jax import JaxBackend
 from .numpy import NumpyBackend
 from .torch import TorchBackend
 
-__all__ = ["Backend", "backend_for", "backend_name", "host_array"]
+__all__ = ["Backend", "backend_for", "backend_name", "host_array", "outside_graph"]
 
 _BY_TEST = (
     (array_api_compat.is_numpy_namespace, NumpyBackend),
@@ -48,6 +48,17 @@ def backend_for(xp: Any) -> Backend:
 def backend_name(xp: Any) -> str:
     """Short name of the backend of ``xp``: numpy, torch, jax, cupy or generic."""
     return backend_for(xp).name
+
+
+def outside_graph(fn: Any, like: Any) -> Any:
+    """``fn``, made to run as plain Python by the backend of the array ``like``
+    (:meth:`Backend.outside_graph`: outside ``torch.compile``'s graphs); ``fn`` itself
+    when ``like`` is not an array (``fn``'s own checks then say so)."""
+    try:
+        xp = array_api_compat.array_namespace(like)
+    except TypeError:
+        return fn
+    return backend_for(xp).outside_graph(fn)
 
 
 def host_array(x: Any):

@@ -115,6 +115,12 @@ class Backend:
         product = xp.matmul(inputs, xp.matrix_transpose(weights))
         return product if bias is None else self.iadd(product, bias[None, :])
 
+    def outside_graph(self, fn: Any) -> Any:
+        """``fn``, made to run as plain Python where the backend compiles Python into
+        graphs (``torch.compile``): for host code that reads values, uses NumPy or keeps
+        state, such as the exact TensorFlow and Paddle streams. Elsewhere ``fn`` itself."""
+        return fn
+
     def lookup_apart(self, ids: Any) -> bool:
         """Whether the true and sampled rows of the touched ``ids`` are looked up in two
         gathers and stacked, rather than in one. The losses slice the stacked rows

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from ._base import Backend, Stream
 
-__all__ = ["TorchBackend", "no_value_reads", "onednn_gemm"]
+__all__ = ["TorchBackend", "no_value_reads", "value_reads", "onednn_gemm"]
 
 _NO_READS: ContextVar[bool] = ContextVar("candidate_sampling_torch_no_reads", default=False)
 
@@ -20,7 +20,22 @@ def no_value_reads() -> Iterator[None]:
     ``torch.compile``: its value checks (ids in range, expected counts positive) are
     skipped, so nothing waits for the device. Shape and dtype checks still run; the
     caller checks the values itself (in one read), or not at all."""
-    token = _NO_READS.set(True)
+    with _value_reads(False):
+        yield
+
+
+@contextmanager
+def value_reads() -> Iterator[None]:
+    """Within this block values are read as anywhere, inside :func:`no_value_reads`
+    too: for code a caller hands in, such as a sampler that reads the labels (the exact
+    TensorFlow streams do)."""
+    with _value_reads(True):
+        yield
+
+
+@contextmanager
+def _value_reads(allowed: bool) -> Iterator[None]:
+    token = _NO_READS.set(not allowed)
     try:
         yield
     finally:
@@ -191,12 +206,21 @@ class TorchBackend(Backend):
     def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: Stream, device: Any):
         """On the CPU, NumPy's unique (zero-copy views) beats ``torch.unique`` by far; on a
         GPU the core's sort-based step runs on the device. The NumPy draw stays out of
-        ``torch.compile``'s graphs (:func:`_draws_outside_graph`)."""
+        ``torch.compile``'s graphs (:meth:`outside_graph`)."""
         import torch
 
         if torch.device(device).type != "cpu":
             return None
-        return _draws_outside_graph()(law, num_sampled, stream)
+        return self.outside_graph(_host_draws)(law, num_sampled, stream)
+
+    def outside_graph(self, fn: Any) -> Any:
+        """``fn`` behind ``torch.compiler.disable``. Inside ``torch.compile``, Dynamo
+        compiles every frame it runs into, those run after a graph break included: it
+        would trace NumPy code as torch operations (and fails on some, such as 32-bit
+        unsigned shifts), and a compiled graph does not run again the Python side
+        effects it traced, such as a seed sequence moving on. Disabled, ``fn`` runs as
+        plain Python on every call, its arguments concrete tensors."""
+        return _outside_graph(fn)
 
     def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> Stream:
         return TorchStream(seed, rng, device)
@@ -216,14 +240,11 @@ def _host_draws(law: Any, num_sampled: int, stream: Stream) -> tuple:
 
 
 @functools.cache
-def _draws_outside_graph() -> Any:
-    """:func:`_host_draws` behind ``torch.compiler.disable``. Inside ``torch.compile``,
-    Dynamo compiles every frame it runs into, the frames run after a graph break
-    included: it would trace the NumPy code as torch operations, and fails on its 32-bit
-    shifts of ids from 2^16 up. Disabled, the draw runs as plain Python and NumPy."""
+def _outside_graph(fn: Any) -> Any:
+    """``fn`` behind ``torch.compiler.disable`` (see :meth:`TorchBackend.outside_graph`)."""
     import torch
 
-    return torch.compiler.disable(_host_draws)
+    return torch.compiler.disable(fn)
 
 
 class TorchStream(Stream):

@@ -326,14 +326,34 @@ def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
     return counts
 
 
-def unigram_weights(range_max: int, vocab_file: str | os.PathLike = "", distortion: float = 1.0,
-                    num_reserved_ids: int = 0, num_shards: int = 1, shard: int = 0,
-                    unigrams: Sequence[float] = ()) -> list[float]:
-    """The weights a fixed unigram sampler draws from (TensorFlow's rules).
+def _counts_array(xp: Any, counts: Any, dtype: Any, device: Any) -> Any:
+    """``counts`` (a sequence of numbers, or a 1-D real array) as a ``dtype`` array."""
+    if hasattr(counts, "shape") and hasattr(counts, "dtype"):
+        counts = xp.asarray(counts, device=device)
+        if counts.ndim != 1 or not xp.isdtype(counts.dtype, ("real floating", "integral")):
+            raise TypeError(f"unigrams: expected a 1-D array of numbers, got shape "
+                            f"{list(counts.shape)} and dtype {counts.dtype}")
+        return xp.astype(counts, dtype)
+    try:
+        counts = xp.asarray(counts, dtype=dtype, device=device)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError("unigrams: expected a sequence of numbers") from None
+    if counts.ndim != 1:
+        raise TypeError(f"unigrams: expected a flat sequence of numbers, got shape "
+                        f"{list(counts.shape)}")
+    return counts
 
-    ``num_reserved_ids`` zeros, then the counts of ``vocab_file`` or ``unigrams`` raised to
-    ``distortion``; with ``num_shards > 1`` only ids with ``id % num_shards == shard``, so
-    ``range_max`` and the true classes are shard-local.
+
+def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
+                    distortion: float = 1.0, num_reserved_ids: int = 0, num_shards: int = 1,
+                    shard: int = 0, unigrams: Any = (), device: Any = None) -> Any:
+    """The weights a fixed unigram sampler draws from (TensorFlow's rules), as an array of
+    ``xp``'s widest float on ``device``.
+
+    ``num_reserved_ids`` zeros, then the counts of ``vocab_file`` or ``unigrams`` (a
+    sequence or an array) raised to ``distortion``; with ``num_shards > 1`` only ids with
+    ``id % num_shards == shard``, so ``range_max`` and the true classes are shard-local.
+    The counts are checked in one read of their values (none inside a trace).
     """
     has_file = bool(vocab_file)
     has_list = len(unigrams) > 0
@@ -345,16 +365,31 @@ def unigram_weights(range_max: int, vocab_file: str | os.PathLike = "", distorti
     distortion = float(distortion)
     if not math.isfinite(distortion):
         raise ValueError(f"distortion: must be finite, got {distortion}")
-    counts = read_vocab_counts(vocab_file) if has_file else [float(u) for u in unigrams]
-    if any(not (c >= 0 and math.isfinite(c)) for c in counts):
-        raise ValueError("unigrams: every weight must be a finite number >= 0")
-    weights = [0.0] * num_reserved_ids + [c ** distortion for c in counts]
-    weights = weights[shard::num_shards]
-    if len(weights) != range_max:
+    backend = backend_for(xp)
+    wide = backend.float64(xp)
+    counts = _counts_array(xp, read_vocab_counts(vocab_file) if has_file else unigrams, wide,
+                           device)
+    size = num_reserved_ids + int(counts.shape[0])
+    if len(range(shard, size, num_shards)) != range_max:
         raise ValueError(f"range_max: must equal the number of ids of this shard "
                          f"(num_reserved_ids + vocabulary size, every num_shards-th) = "
-                         f"{len(weights)}, got {range_max}")
-    if not any(w > 0 for w in weights):
+                         f"{len(range(shard, size, num_shards))}, got {range_max}")
+    found = backend.read(lambda: (bool(xp.all((counts >= 0) & xp.isfinite(counts))),
+                                  bool(xp.any(counts == 0))))
+    if found is not None:
+        if not found[0]:
+            raise ValueError("unigrams: every weight must be a finite number >= 0")
+        if found[1] and distortion < 0:
+            raise ValueError(f"distortion: must be >= 0 where a count is 0 (0 raised to "
+                             f"{distortion} is infinite), got {distortion}")
+    # 0 ** distortion is 1 for distortion 0 (as C's pow), else 0 (a negative one only
+    # inside a trace, where the counts cannot be read)
+    nonzero = counts > 0
+    raised = xp.where(nonzero, counts, xp.ones_like(counts)) ** distortion
+    raised = xp.where(nonzero, raised, xp.full_like(counts, float(distortion == 0)))
+    weights = xp.concat([xp.zeros((num_reserved_ids,), dtype=wide, device=device),
+                         raised])[shard::num_shards]
+    if backend.read(lambda: not bool(xp.any(weights > 0))):
         raise ValueError("unigrams: the weights of this shard are all zero")
     return weights
 
@@ -368,19 +403,21 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     """Samples a set of classes using a provided (fixed) base distribution.
 
     Weights as :func:`unigram_weights` builds them; same arguments and outputs as
-    ``tf.random.fixed_unigram_candidate_sampler``. A true class of weight 0 would get an
+    ``tf.random.fixed_unigram_candidate_sampler``, except that ``unigrams`` may also be
+    a 1-D array (of any library; a large vocabulary converts faster from one than from
+    a list). The weights are built in the labels' library, on their device, at every call. A true class of weight 0 would get an
     expected count of 0 (and TensorFlow a NaN loss): it is refused with a ValueError.
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed)
-    weights = unigram_weights(range_max, vocab_file, distortion, num_reserved_ids, num_shards,
-                              shard, unigrams)
-    positive = sum(1 for w in weights if w > 0)
-    if unique and num_sampled > positive:
+    weights = backend_for(xp).outside_graph(unigram_weights)(
+        xp, range_max, vocab_file, distortion, num_reserved_ids, num_shards, shard, unigrams,
+        device_of(true_classes))
+    positive = backend_for(xp).read(lambda: int(xp.count_nonzero(weights > 0)))
+    if unique and positive is not None and num_sampled > positive:
         raise ValueError(f"num_sampled: must be at most the {positive} ids of nonzero weight "
                          f"when unique=True, got {num_sampled}")
-    law = _Unigram(xp, xp.asarray(weights, dtype=backend_for(xp).float64(xp),
-                                  device=device_of(true_classes)))
+    law = _Unigram(xp, weights)
     if backend_for(xp).read(lambda: bool(xp.any(law.probability(true_classes) == 0))):
         raise ValueError("true_classes: a true class has weight 0 under this fixed unigram "
                          "distribution (its expected count would be 0 and log Q infinite)")

@@ -51,7 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..backends.torch import no_value_reads
+from ..backends.torch import no_value_reads, value_reads
 from ..core import checks
 from ..core.logits import prepare, touched_ids
 from ..core.row_loss import row_loss
@@ -230,7 +230,8 @@ class SampledOutputLoss(nn.Module):
         """Draw the sampled values for ``labels [B, T]`` with the module's sampler (the
         learned-unigram counts are updated by ``labels``)."""
         if not isinstance(self.sampler, str):
-            return self.sampler(labels)
+            with value_reads():  # the caller's sampler reads what it needs
+                return self.sampler(labels)
         if self.sampler == "learned_unigram":
             values, self.unigram_counts = learned_unigram_step(
                 self.unigram_counts, labels, self.num_true, self.num_sampled, self.unique,

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ...backends import backend_for, host_array
+from ...backends import backend_for, host_array, outside_graph
 from ...backends.numpy import first_distinct
 from ...core import checks
 from ...core.namespace import device_of, namespace_of
@@ -169,6 +169,12 @@ def log_uniform_samples(label: Any, num_samples: int, num_classes: int, seed: in
       ``(samples, probabilities)``: int ``[N, T+S]`` (``label``'s dtype) and float32
       ``[N, T+S]``, in ``label``'s namespace and on its device.
     """
+    return outside_graph(_samples, label)(label, num_samples, num_classes, seed)
+
+
+def _samples(label: Any, num_samples: int, num_classes: int, seed: int) -> tuple[Any, Any]:
+    """:func:`log_uniform_samples`, run as plain Python (outside ``torch.compile``'s
+    graphs: its NumPy engine and the reads of concrete labels stay on the host)."""
     xp = namespace_of(label=label)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_samples = checks.check_int(num_samples, "num_samples", minimum=0, maximum=num_classes)
@@ -202,6 +208,13 @@ def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled:
     distinct classes, so ``unique`` must be True; ``seed`` is the op's nonzero ``seed``
     attribute, and the same seed gives the same sample on every call.
     """
+    return outside_graph(_candidates, true_classes)(true_classes, num_true, num_sampled,
+                                                    unique, range_max, seed)
+
+
+def _candidates(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
+                range_max: int, seed: int | None) -> SampledValues:
+    """:func:`log_uniform_candidate_sampler`, run as plain Python (as :func:`_samples`)."""
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed)
     if not unique:

@@ -20,7 +20,7 @@ from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
-from ...backends import backend_for, host_array
+from ...backends import backend_for, host_array, outside_graph
 from ...core import checks
 from ...core.namespace import device_of
 from ...core.checks import check_sampler_arguments
@@ -71,6 +71,17 @@ def _outputs(xp: Any, true_classes: Any, candidates: np.ndarray, true_q: np.ndar
 def _run(op: str, build: Callable[[int], Any], true_classes: Any, num_true: int,
          num_sampled: int, unique: bool, range_max: int, seed: int | None,
          attrs: Callable[[], Hashable] = tuple) -> SampledValues:
+    """One call of a sampler op (:func:`_run_on_host`), run as plain Python on every call
+    even inside ``torch.compile`` (:func:`~candidate_sampling.backends.outside_graph`):
+    it reads the labels and moves the seed sequence along."""
+    return outside_graph(_run_on_host, true_classes)(op, build, true_classes, num_true,
+                                                     num_sampled, unique, range_max, seed,
+                                                     attrs)
+
+
+def _run_on_host(op: str, build: Callable[[int], Any], true_classes: Any, num_true: int,
+                 num_sampled: int, unique: bool, range_max: int, seed: int | None,
+                 attrs: Callable[[], Hashable]) -> SampledValues:
     """One call of a sampler op: its seeds, the argument checks, the cached kernel (made
     with ``build(range_max)``; ``attrs()`` adds the op's own attributes to its cache
     key), the kernel's stream for this call, the candidates and expected counts."""
@@ -190,6 +201,12 @@ def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, un
     ``[0, num_sampled)``. It draws an op seed as TensorFlow does (which moves the global
     sequence along) and uses no random numbers.
     """
+    return outside_graph(_all_candidates, true_classes)(true_classes, num_true, num_sampled,
+                                                        unique, seed)
+
+
+def _all_candidates(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
+                    seed: int | None) -> SampledValues:
     seed_state.get_seed(seed)
     xp, num_sampled, _, _ = check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, num_sampled, seed)
