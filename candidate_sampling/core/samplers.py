@@ -402,11 +402,12 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
                                     rng: Any = None) -> SampledValues:
     """Samples a set of classes using a provided (fixed) base distribution.
 
-    Weights as :func:`unigram_weights` builds them; same arguments and outputs as
-    ``tf.random.fixed_unigram_candidate_sampler``, except that ``unigrams`` may also be
-    a 1-D array (of any library; a large vocabulary converts faster from one than from
-    a list). The weights are built in the labels' library, on their device, at every call. A true class of weight 0 would get an
-    expected count of 0 (and TensorFlow a NaN loss): it is refused with a ValueError.
+    Weights as :func:`unigram_weights` builds them, in the labels' library and on their
+    device, at every call; same arguments and outputs as
+    ``tf.random.fixed_unigram_candidate_sampler``, except that ``unigrams`` may also be a
+    1-D array (of any library; a large vocabulary converts faster from one than from a
+    list). A true class of weight 0 would get an expected count of 0 (and TensorFlow a
+    NaN loss): it is refused with a ValueError.
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed)
