@@ -414,14 +414,18 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     weights = backend_for(xp).outside_graph(unigram_weights)(
         xp, range_max, vocab_file, distortion, num_reserved_ids, num_shards, shard, unigrams,
         device_of(true_classes))
-    positive = backend_for(xp).read(lambda: int(xp.count_nonzero(weights > 0)))
-    if unique and positive is not None and num_sampled > positive:
-        raise ValueError(f"num_sampled: must be at most the {positive} ids of nonzero weight "
-                         f"when unique=True, got {num_sampled}")
     law = _Unigram(xp, weights)
-    if backend_for(xp).read(lambda: bool(xp.any(law.probability(true_classes) == 0))):
-        raise ValueError("true_classes: a true class has weight 0 under this fixed unigram "
-                         "distribution (its expected count would be 0 and log Q infinite)")
+    found = backend_for(xp).read(lambda: (int(xp.count_nonzero(weights > 0)),
+                                          bool(xp.any(law.probability(true_classes) == 0))))
+    if found is not None:  # one read of both checks
+        positive, zero_true = found
+        if unique and num_sampled > positive:
+            raise ValueError(f"num_sampled: must be at most the {positive} ids of nonzero "
+                             f"weight when unique=True, got {num_sampled}")
+        if zero_true:
+            raise ValueError("true_classes: a true class has weight 0 under this fixed "
+                             "unigram distribution (its expected count would be 0 and log Q "
+                             "infinite)")
     return _sample(xp, law, true_classes, num_sampled, unique, seed, rng)
 
 
