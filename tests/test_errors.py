@@ -121,6 +121,45 @@ def test_float_labels_and_int_inputs(args):
         cs.sampled_softmax_loss(**bad)
 
 
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("field", ["biases", "inputs", "weights[1]"])
+def test_mixed_float_dtypes(loss, args, field):
+    """TensorFlow's products take one dtype; NumPy would promote float32 and float64
+    silently, so mixing them is an error naming the odd argument."""
+    if field == "weights[1]":
+        w = args["weights"]
+        args["weights"] = [w[:10], w[10:].astype(np.float64)]
+        field = "weights"
+    else:
+        args[field] = args[field].astype(np.float64)
+    with pytest.raises(TypeError, match=f"^{field}: dtype float64 differs from the float32 "
+                                        f"of weights"):
+        loss(**args)
+
+
+def test_mixed_float_dtypes_in_torch_outside_and_inside_autocast(args):
+    """Outside ``torch.autocast`` bfloat16 inputs with float32 weights are an error naming
+    the inputs; inside it, autocast's cast is the point, and the loss and gradients come
+    out as without it in float32, up to bfloat16's rounding of the inputs."""
+    torch = pytest.importorskip("torch")
+    t = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in args.items()}
+    t["sampled_values"] = cs.SampledValues(*map(torch.from_numpy, args["sampled_values"]))
+    t["weights"].requires_grad_(True)
+    half = t["inputs"].bfloat16()
+    with raises(TypeError, "inputs"):
+        cs.sampled_softmax_loss(**dict(t, inputs=half))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = cs.sampled_softmax_loss(**dict(t, inputs=half))
+    loss.sum().backward()
+    assert loss.dtype == t["weights"].grad.dtype == torch.float32
+    grad = t["weights"].grad.clone()
+    t["weights"].grad = None
+    want = cs.sampled_softmax_loss(**dict(t, inputs=half.float()))
+    want.sum().backward()
+    torch.testing.assert_close(loss, want, rtol=2e-2, atol=2e-2)
+    torch.testing.assert_close(grad, t["weights"].grad, rtol=2e-2, atol=2e-2)
+
+
 def test_not_an_array(args):
     args["inputs"] = [[0.0] * D] * B
     with raises(TypeError, "inputs"):

@@ -245,6 +245,36 @@ def test_initialisation():
     assert NCELoss(10, 4, 3, device="meta").weight.is_meta  # nothing to redraw there
 
 
+def test_the_class_rows_are_an_embedding_and_tie_to_an_input_embedding():
+    """``weight`` and ``bias`` live in ``classes`` (an ``nn.Embedding`` with a bias);
+    assigning the module's ``weight`` ties it, as language models tie their output
+    weights to the input embedding: one parameter, whose gradient sums both uses."""
+    module = SampledSoftmaxLoss(30, 4, 5, sparse=True, reduction="sum")
+    assert isinstance(module.classes, torch.nn.Embedding) and module.classes.sparse
+    assert [name for name, _ in module.named_parameters()] == ["classes.weight", "classes.bias"]
+    assert module.weight is module.classes.weight and module.bias is module.classes.bias
+    module.sparse = False
+    assert not module.classes.sparse
+    with pytest.raises(TypeError, match="sparse"):
+        module.sparse = "yes"
+    embed = torch.nn.Embedding(30, 4)
+    module.weight = embed.weight
+    assert module.classes.weight is embed.weight
+    model = torch.nn.ModuleDict({"embed": embed, "out": module})
+    assert len(list(model.parameters())) == 2  # the tied weight once, and the bias
+    labels = torch.tensor([[3], [7]])
+    values = log_uniform_candidate_sampler(labels, 1, 5, True, 30, seed=1)
+    inputs = embed(torch.tensor([1, 2]))
+    module(inputs, labels, values).backward()
+    alone = torch.nn.Parameter(embed.weight.detach().clone())
+    reference = SampledSoftmaxLoss(30, 4, 5, reduction="sum")
+    reference.weight, reference.bias = alone, torch.nn.Parameter(torch.zeros(30))
+    reference(torch.nn.functional.embedding(torch.tensor([1, 2]), alone), labels,
+              values).backward()
+    torch.testing.assert_close(embed.weight.grad, alone.grad)
+    assert float(embed.weight.grad[[1, 2]].abs().sum()) > 0  # the input rows' share
+
+
 def test_initialisation_is_the_truncated_normal_law():
     """Kolmogorov-Smirnov against the normal truncated at two standard deviations."""
     from scipy import stats
@@ -480,6 +510,86 @@ def test_exact_streams_and_fixed_unigram_sampler_under_torch_compile():
         for want, got in zip(torch.utils._pytree.tree_leaves(eager),
                              torch.utils._pytree.tree_leaves(compiled)):
             torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+_DDP_WORKER = """
+import os, sys
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch.nn.parallel import DistributedDataParallel
+from candidate_sampling.layers.torch import NCELoss, SampledSoftmaxLoss
+
+def rank_main(rank, out, port):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=port)
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    batch = torch.load(os.path.join(out, "batch.pt"))
+    results = {}
+    for cls in (SampledSoftmaxLoss, NCELoss):
+        for sparse in (False, True):
+            module = cls(50, 4, 6, num_true=2, reduction="sum", sparse=sparse)
+            module.load_state_dict(batch["state"])
+            ddp = DistributedDataParallel(module)
+            ddp(*batch["ranks"][rank]).backward()
+            grads = {k: p.grad for k, p in module.named_parameters()}
+            torch.optim.SGD(module.parameters(), lr=0.5).step()
+            results[cls.__name__, sparse] = {"grads": grads, "state": module.state_dict()}
+            del ddp
+    torch.save(results, os.path.join(out, f"rank{rank}.pt"))
+    dist.barrier()  # without it, tearing gloo down hung now and then
+    dist.destroy_process_group()
+
+if __name__ == "__main__":
+    mp.spawn(rank_main, args=tuple(sys.argv[1:3]), nprocs=2)
+"""
+
+
+def test_distributed_data_parallel_averages_the_gradients(tmp_path):
+    """Two ranks of ``DistributedDataParallel`` (gloo) with a batch each: every rank gets
+    the mean of the two ranks' gradients, sparse with ``sparse=True`` (DDP all-reduces
+    the sparse gradients of an embedding, and the class rows are one), and the SGD
+    step leaves both ranks with the same parameters."""
+    import socket
+    import subprocess
+    import sys
+
+    gen = torch.Generator().manual_seed(4)
+    ranks = []
+    for _ in range(2):
+        labels = torch.randint(0, 50, (3, 2), generator=gen)
+        values = log_uniform_candidate_sampler(labels, 2, 6, True, 50, rng=gen)
+        ranks.append((torch.randn(3, 4, generator=gen), labels, tuple(values)))
+    state = SampledSoftmaxLoss(50, 4, 6).state_dict()
+    torch.save({"state": state, "ranks": ranks}, tmp_path / "batch.pt")
+    script = tmp_path / "ddp_worker.py"
+    script.write_text(_DDP_WORKER)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = str(free.getsockname()[1])
+    subprocess.run([sys.executable, str(script), str(tmp_path), port], check=True, timeout=120)
+    results = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
+    assert len(results[0]) == 4
+    for (name, sparse), got in results[0].items():
+        module = MODULES["nce_loss" if name == "NCELoss" else "sampled_softmax_loss"](
+            50, 4, 6, num_true=2, reduction="sum")
+        module.load_state_dict(state)
+        want = {}
+        for inputs, labels, values in ranks:
+            module.zero_grad()
+            module(inputs, labels, values).backward()
+            for key, param in module.named_parameters():
+                want[key] = want.get(key, 0) + _dense(param.grad) / 2
+        assert set(want) == set(got["grads"]) == {"classes.weight", "classes.bias"}
+        for result in (got, results[1][name, sparse]):
+            for key, grad in result["grads"].items():
+                assert grad.is_sparse == sparse, (name, key)
+                np.testing.assert_allclose(_dense(grad), want[key], rtol=1e-5, atol=1e-6)
+        for key, value in got["state"].items():
+            torch.testing.assert_close(results[1][name, sparse]["state"][key], value,
+                                       rtol=0, atol=0)
+            if key in want:  # one SGD step on the mean gradient
+                np.testing.assert_allclose((value - state[key]).numpy(), -0.5 * want[key],
+                                           rtol=1e-4, atol=1e-6)
 
 
 def test_docstring_examples():

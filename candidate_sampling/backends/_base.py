@@ -89,6 +89,12 @@ class Backend:
         per ``diff`` array (``static`` takes none). Without autodiff, just the value."""
         return forward(*diff, *static, need_grad=False)[0]
 
+    def casts_mixed_floats(self, x: Any) -> bool:
+        """Whether the library casts arrays of mixed float dtypes to a common one by
+        itself now, around ``x`` (PyTorch's autocast): only then may the weights, biases
+        and inputs of a loss differ in dtype."""
+        return False
+
     def may_overwrite(self, x: Any) -> bool:
         """Whether the core may update ``x``, an array it made and needs no more, in place
         (no autodiff records it, and the library can write arrays)."""

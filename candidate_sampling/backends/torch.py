@@ -134,6 +134,12 @@ class TorchBackend(Backend):
             return None
         return compute()
 
+    def casts_mixed_floats(self, x: Any) -> bool:
+        """Inside ``torch.autocast`` for ``x``'s device type."""
+        import torch
+
+        return torch.is_autocast_enabled(x.device.type)
+
     def may_overwrite(self, x: Any) -> bool:
         import torch
 

@@ -58,6 +58,20 @@ def check_float_array(xp: Any, x: Any, name: str) -> None:
         raise TypeError(f"{name}: expected a floating-point array, got dtype {x.dtype}")
 
 
+def check_same_dtype(named: list, mixed: bool = False) -> None:
+    """The ``(name, array)`` pairs share one dtype, that of the first (as TensorFlow's
+    products require), unless ``mixed``: the library casts mixed floats itself there
+    (under ``torch.autocast``)."""
+    if mixed or not named:
+        return
+    first, reference = named[0][0], named[0][1].dtype
+    for name, x in named[1:]:
+        if x.dtype != reference:
+            raise TypeError(f"{name}: dtype {x.dtype} differs from the {reference} of {first}; "
+                            f"weights, biases and inputs must share one floating dtype (cast "
+                            f"one of them)")
+
+
 def check_int_array(xp: Any, x: Any, name: str) -> None:
     """``x`` has an integer dtype."""
     if not xp.isdtype(x.dtype, "integral"):

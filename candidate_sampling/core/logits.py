@@ -78,6 +78,10 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     for name, value in (("weights", weights), ("biases", biases)):
         for arr in flatten_arrays(value):
             checks.check_float_array(xp, arr, name)
+    checks.check_same_dtype([("weights", arr) for arr in flatten_arrays(weights)]
+                            + [("biases", arr) for arr in flatten_arrays(biases)]
+                            + [("inputs", inputs)],
+                            mixed=backend_for(xp).casts_mixed_floats(inputs))
     checks.check_rows(weights, "weights", num_classes, partition_strategy, ndim=2)
     checks.check_rows(biases, "biases", num_classes, partition_strategy, ndim=1)
     dim = int(flatten_arrays(weights)[0].shape[1])

@@ -62,7 +62,7 @@ from ..core.samplers import (
 )
 from ..core.types import SampledValues
 
-__all__ = ["SampledOutputLoss", "SampledSoftmaxLoss", "NCELoss", "SAMPLERS", "REDUCTIONS"]
+__all__ = ["ClassEmbedding", "SampledOutputLoss", "SampledSoftmaxLoss", "NCELoss", "SAMPLERS", "REDUCTIONS"]
 
 SAMPLERS = ("log_uniform", "uniform", "learned_unigram")
 """Names of the built-in samplers (TensorFlow's candidate samplers over ``[0, num_classes)``)."""
@@ -121,6 +121,43 @@ def _gather_sparse(vector: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     return _GatherSparse.apply(vector, ids)
 
 
+class ClassEmbedding(nn.Embedding):
+    """The ``V`` class rows of an output layer: ``weight [V, D]`` and ``bias [V]``.
+
+    An :class:`torch.nn.Embedding` with a bias, so that what treats embeddings apart
+    treats the class rows so too: :class:`torch.nn.parallel.DistributedDataParallel`
+    expects sparse gradients from the parameters of an embedding with ``sparse=True``
+    (and all-reduces them as sparse tensors), dense ones from any other module's.
+    Called with int64 ``ids [N]``, it returns their rows ``([N, D], [N])``; with
+    ``sparse=True`` both parameters get sparse COO gradients of those ``N`` rows.
+
+    ``weight`` is drawn as TensorFlow users draw output weights (the word2vec
+    tutorial's ``truncated_normal(stddev=1/sqrt(D))``), not from ``nn.Embedding``'s
+    standard normal; ``bias`` starts at zeros.
+    """
+
+    def __init__(self, num_classes: int, dim: int, *, sparse: bool = False, device: Any = None,
+                 dtype: torch.dtype | None = None):
+        weight = torch.empty((num_classes, dim), device=device, dtype=dtype)
+        super().__init__(num_classes, dim, sparse=sparse, _weight=weight, device=device,
+                         dtype=dtype)
+        self.bias = nn.Parameter(torch.empty((num_classes,), device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw ``weight`` from a normal of standard deviation ``1/sqrt(dim)`` truncated at
+        two standard deviations (torch's global generator, as other ``nn`` modules); set
+        ``bias`` to zeros."""
+        with torch.no_grad():
+            _truncated_normal_(self.weight, 1.0 / math.sqrt(self.embedding_dim))
+            nn.init.zeros_(self.bias)
+
+    def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        bias_rows = (_gather_sparse(self.bias, ids) if self.sparse
+                     else self.bias.index_select(0, ids))
+        return F.embedding(ids, self.weight, sparse=self.sparse), bias_rows
+
+
 class SampledOutputLoss(nn.Module):
     """The output layer ``x W^T + b`` over ``num_classes`` classes, trained by a sampled
     loss; the common base of :class:`SampledSoftmaxLoss` and :class:`NCELoss`.
@@ -156,7 +193,11 @@ class SampledOutputLoss(nn.Module):
     Parameters: ``weight [V, D]``, initialised as TensorFlow users do (the word2vec
     tutorial's ``truncated_normal(stddev=1/sqrt(D))``: normal with standard deviation
     ``1/sqrt(D)``, redrawn outside two standard deviations), and ``bias [V]``, zeros.
-    Call :meth:`reset_parameters` to draw them again.
+    Call :meth:`reset_parameters` to draw them again. Both live in the child
+    :class:`ClassEmbedding` ``classes`` (so their names in ``named_parameters()`` and
+    the ``state_dict`` are ``classes.weight`` and ``classes.bias``); that makes
+    :class:`torch.nn.parallel.DistributedDataParallel` all-reduce the sparse gradients
+    of ``sparse=True`` as it does those of ``nn.Embedding(sparse=True)``.
     """
 
     remove_accidental_hits_default = True
@@ -180,7 +221,7 @@ class SampledOutputLoss(nn.Module):
                                                         "remove_accidental_hits")
         self.unique = checks.check_bool(unique, "unique")
         self.subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
-        self.sparse = checks.check_bool(sparse, "sparse")
+        sparse = checks.check_bool(sparse, "sparse")
         self.validate = checks.check_bool(validate, "validate")
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction: must be one of {', '.join(map(repr, REDUCTIONS))}, "
@@ -198,24 +239,44 @@ class SampledOutputLoss(nn.Module):
             raise TypeError(f"generator: expected a torch.Generator or None, got "
                             f"{type(generator).__name__}")
         self.generator = generator
-        self.weight = nn.Parameter(torch.empty((self.num_classes, self.dim), device=device,
-                                               dtype=dtype))
-        self.bias = nn.Parameter(torch.empty((self.num_classes,), device=device, dtype=dtype))
+        self.classes = ClassEmbedding(self.num_classes, self.dim, sparse=sparse, device=device,
+                                      dtype=dtype)
         if sampler == "learned_unigram":
             self.register_buffer("unigram_counts", torch.ones((self.num_classes,),
                                                               dtype=torch.int64, device=device))
-        self.reset_parameters()
 
     loss_kind = ""
     """The per-row loss (:data:`~candidate_sampling.core.row_loss.LOSS_KINDS`)."""
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("weight", "bias"):  # e.g. output weights tied to an input embedding
+            setattr(self.classes, name, value)
+        else:
+            super().__setattr__(name, value)
+
+    @property
+    def weight(self) -> nn.Parameter:
+        """``[V, D]``, the class weights (``classes.weight``; assigning ``weight`` or
+        ``bias`` a parameter, to tie it to another module's, sets that of ``classes``)."""
+        return self.classes.weight
+
+    @property
+    def bias(self) -> nn.Parameter:
+        """``[V]``, the class biases (``classes.bias``)."""
+        return self.classes.bias
+
+    @property
+    def sparse(self) -> bool:
+        """Whether ``weight`` and ``bias`` get sparse gradients (``classes.sparse``)."""
+        return self.classes.sparse
+
+    @sparse.setter
+    def sparse(self, value: bool) -> None:
+        self.classes.sparse = checks.check_bool(value, "sparse")
+
     def reset_parameters(self) -> None:
-        """Draw ``weight`` from a normal of standard deviation ``1/sqrt(dim)`` truncated at
-        two standard deviations (torch's global generator, as other ``nn`` modules); set
-        ``bias`` to zeros."""
-        with torch.no_grad():
-            _truncated_normal_(self.weight, 1.0 / math.sqrt(self.dim))
-            nn.init.zeros_(self.bias)
+        """Draw the parameters again (:meth:`ClassEmbedding.reset_parameters`)."""
+        self.classes.reset_parameters()
 
     def extra_repr(self) -> str:
         sampler = self.sampler if isinstance(self.sampler, str) else getattr(
@@ -283,9 +344,7 @@ class SampledOutputLoss(nn.Module):
         if checking and not own_draw:
             self._check_values(labels, values)
         ids = touched_ids(xp, labels, values.sampled_candidates).to(torch.int64)
-        bias_rows = (_gather_sparse(self.bias, ids) if self.sparse
-                     else self.bias.index_select(0, ids))
-        weight_rows = F.embedding(ids, self.weight, sparse=self.sparse)
+        weight_rows, bias_rows = self.classes(ids)
         loss = row_loss(self.loss_kind, xp, inputs, labels, values, weight_rows, bias_rows,
                         self.subtract_log_q, self.remove_accidental_hits)
         if self.reduction == "mean":
