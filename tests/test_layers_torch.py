@@ -395,7 +395,6 @@ def test_a_step_reads_the_device_once_with_validate_and_never_without(host_reads
     assert host_reads == ({"cpu": 1, "numpy": 1} if validate else {})
 
 
-@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
 @pytest.mark.parametrize(("cls", "sparse"), [(SampledSoftmaxLoss, False), (NCELoss, True)],
                          ids=["softmax-dense", "nce-sparse"])
 def test_torch_compile_matches_eager(cls, sparse):
@@ -423,7 +422,6 @@ def test_torch_compile_matches_eager(cls, sparse):
         np.testing.assert_allclose(np.asarray(got), np.asarray(eager), rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
 def test_torch_compile_of_a_module_drawing_its_own_sample(sparse):
     """``torch.compile`` of a step whose module draws its sample, over more than 2^16
@@ -453,7 +451,6 @@ def test_torch_compile_of_a_module_drawing_its_own_sample(sparse):
     assert len(true_counts) > 1  # the seeds took different numbers of draws
 
 
-@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
 def test_a_module_samples_with_tensorflows_exact_stream():
     """A callable sampler that reads the labels on the host (TensorFlow's exact stream)
     runs with reads allowed, although the module reads no values itself; compiled, it
@@ -483,7 +480,6 @@ def test_a_module_samples_with_tensorflows_exact_stream():
     assert not torch.equal(runs["eager"][0], runs["eager"][1])  # the stream moved on
 
 
-@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
 def test_exact_streams_and_fixed_unigram_sampler_under_torch_compile():
     """Host-side samplers inside ``torch.compile``: Paddle's seeded op and the fixed
     unigram sampler's weights (given as a tensor over 70,000 classes) run outside the
@@ -510,6 +506,41 @@ def test_exact_streams_and_fixed_unigram_sampler_under_torch_compile():
         for want, got in zip(torch.utils._pytree.tree_leaves(eager),
                              torch.utils._pytree.tree_leaves(compiled)):
             torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+_FRESH_COMPILE = """
+import warnings
+import torch
+from candidate_sampling import log_uniform_candidate_sampler
+from candidate_sampling.layers.torch import NCELoss, SampledSoftmaxLoss
+
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as caught:
+    for cls, sparse, sampler in ((SampledSoftmaxLoss, False, "log_uniform"),
+                                 (SampledSoftmaxLoss, True, "learned_unigram"),
+                                 (NCELoss, False, "uniform"), (NCELoss, True, "log_uniform")):
+        module = cls(70_000, 8, 16, sparse=sparse, sampler=sampler)
+        compiled = torch.compile(module, backend="aot_eager")
+        inputs, labels = torch.randn(4, 8), torch.randint(0, 70_000, (4, 1))
+        values = log_uniform_candidate_sampler(labels, 1, 16, True, 70_000, seed=1)
+        compiled(inputs, labels, values).backward()
+        compiled(inputs, labels).backward()
+print(sorted({str(w.message).splitlines()[0] for w in caught
+              if "torch" in w.filename or "dynamo" in str(w.message).lower()}))
+"""
+
+
+def test_a_first_compile_in_a_fresh_process_gives_no_warnings():
+    """``torch.compile`` of the modules as a process's first use of the library (given
+    values and own draws with each sampler, dense and sparse): Dynamo traces the library and gives no
+    warning (it warned about every ``functools`` cache it met in the namespace and
+    device lookups)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _FRESH_COMPILE], capture_output=True,
+                          text=True, timeout=240, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
 
 
 _DDP_WORKER = """

@@ -18,7 +18,8 @@ from .jax import JaxBackend
 from .numpy import NumpyBackend
 from .torch import TorchBackend
 
-__all__ = ["Backend", "backend_for", "backend_name", "host_array", "outside_graph"]
+__all__ = ["Backend", "array_namespace", "backend_for", "backend_name", "host_array",
+           "outside_graph"]
 
 _BY_TEST = (
     (array_api_compat.is_numpy_namespace, NumpyBackend),
@@ -45,6 +46,18 @@ def backend_for(xp: Any) -> Backend:
     return found
 
 
+def array_namespace(x: Any) -> Any:
+    """The array-API namespace of the array ``x``, ``None`` if ``x`` is not an array.
+
+    PyTorch's is known by type (:meth:`TorchBackend.namespace_of`): inside
+    ``torch.compile``, array-api-compat's lookup would be traced, and its cached type
+    tests warn there. Other arrays are looked up by array-api-compat."""
+    xp = TorchBackend.namespace_of(x)
+    if xp is not None:
+        return xp
+    return array_api_compat.array_namespace(x) if array_api_compat.is_array_api_obj(x) else None
+
+
 def backend_name(xp: Any) -> str:
     """Short name of the backend of ``xp``: numpy, torch, jax, cupy or generic."""
     return backend_for(xp).name
@@ -54,8 +67,10 @@ def outside_graph(fn: Any, like: Any) -> Any:
     """``fn``, made to run as plain Python by the backend of the array ``like``
     (:meth:`Backend.outside_graph`: outside ``torch.compile``'s graphs); ``fn`` itself
     when ``like`` is not an array (``fn``'s own checks then say so)."""
+    from ..core.namespace import namespace_of
+
     try:
-        xp = array_api_compat.array_namespace(like)
+        xp = namespace_of(like=like)
     except TypeError:
         return fn
     return backend_for(xp).outside_graph(fn)

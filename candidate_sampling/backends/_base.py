@@ -89,6 +89,16 @@ class Backend:
         per ``diff`` array (``static`` takes none). Without autodiff, just the value."""
         return forward(*diff, *static, need_grad=False)[0]
 
+    def cumulative_sum(self, xp: Any, x: Any) -> Any:
+        """The running sum of the 1-D array ``x``."""
+        return xp.cumulative_sum(x)
+
+    def device(self, x: Any) -> Any:
+        """The device of array ``x`` (array-api-compat's ``device``)."""
+        import array_api_compat
+
+        return array_api_compat.device(x)
+
     def casts_mixed_floats(self, x: Any) -> bool:
         """Whether the library casts arrays of mixed float dtypes to a common one by
         itself now, around ``x`` (PyTorch's autocast): only then may the weights, biases
@@ -210,8 +220,6 @@ class Backend:
         ``[n, ...]``. The generic version needs no scatter: the values sorted by row, their
         running sum (in float64, or int64), and each row's segment of it found by
         ``searchsorted``; O((n + N) log n), static shapes."""
-        import array_api_compat
-
         if xp.isdtype(target.dtype, "real floating"):
             wide = self.float64(xp)
         elif xp.isdtype(target.dtype, "integral"):
@@ -223,7 +231,7 @@ class Backend:
         running = xp.cumulative_sum(xp.astype(xp.take(values, order, axis=0), wide), axis=0,
                                     include_initial=True)
         rows = xp.arange(int(target.shape[0]), dtype=ordered.dtype,
-                         device=array_api_compat.device(target))
+                         device=self.device(target))
         first = xp.searchsorted(ordered, rows, side="left")
         end = xp.searchsorted(ordered, rows, side="right")
         sums = xp.take(running, end, axis=0) - xp.take(running, first, axis=0)

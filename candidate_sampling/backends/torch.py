@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Iterator
@@ -105,6 +106,17 @@ class TorchBackend(Backend):
     name = "torch"
     _analytic = None
 
+    @staticmethod
+    def namespace_of(x: Any) -> Any:
+        """array-api-compat's torch namespace if ``x`` is a tensor (looked at only once
+        torch is imported), else None."""
+        torch = sys.modules.get("torch")
+        if torch is None or not isinstance(x, torch.Tensor):
+            return None
+        import array_api_compat.torch
+
+        return array_api_compat.torch
+
     def with_gradient(self, forward: Any, backward: Any, diff: tuple, static: tuple) -> Any:
         """A ``torch.autograd.Function`` when a ``diff`` tensor requires grad (outside
         ``torch.compile``, which differentiates the traced forward itself)."""
@@ -133,6 +145,18 @@ class TorchBackend(Backend):
         if torch.compiler.is_compiling() or _NO_READS.get():
             return None
         return compute()
+
+    def cumulative_sum(self, xp: Any, x: Any) -> Any:
+        """``torch.cumsum`` (array-api-compat's ``cumulative_sum`` looks the namespace up
+        again, which ``torch.compile`` traces with a warning)."""
+        import torch
+
+        return torch.cumsum(x, 0)
+
+    def device(self, x: Any) -> Any:
+        """``x.device`` (array-api-compat's ``device`` runs cached type tests, each traced
+        with a warning under ``torch.compile``)."""
+        return x.device
 
     def casts_mixed_floats(self, x: Any) -> bool:
         """Inside ``torch.autocast`` for ``x``'s device type."""
@@ -245,12 +269,19 @@ def _host_draws(law: Any, num_sampled: int, stream: Stream) -> tuple:
     return torch.from_numpy(values), torch.tensor(tries, dtype=torch.int64)
 
 
-@functools.cache
+_DISABLED: dict = {}
+"""``fn`` -> ``fn`` behind ``torch.compiler.disable``: one wrapper per function, so that
+a compiled caller meets the same object on every call (a plain dict, which Dynamo reads
+without the warning it gives for ``functools`` caches)."""
+
+
 def _outside_graph(fn: Any) -> Any:
     """``fn`` behind ``torch.compiler.disable`` (see :meth:`TorchBackend.outside_graph`)."""
     import torch
 
-    return torch.compiler.disable(fn)
+    if fn not in _DISABLED:
+        _DISABLED[fn] = torch.compiler.disable(fn)
+    return _DISABLED[fn]
 
 
 class TorchStream(Stream):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
+from ..backends import array_namespace, backend_for
 
 __all__ = ["namespace_of", "device_of", "flatten_arrays", "index_dtype", "wide_float",
            "accumulation_dtype"]
@@ -22,6 +22,19 @@ def flatten_arrays(value: Any) -> list:
     return [value]
 
 
+_BY_TYPE: dict[type, Any] = {}
+"""The namespace of each array type met so far (``None``: not an array). It depends on
+the type alone, so it is looked up once per type, not on every call (inside
+``torch.compile`` every lookup would be traced again)."""
+
+
+def _namespace_of_type(arr: Any) -> Any:
+    kind = type(arr)
+    if kind not in _BY_TYPE:
+        _BY_TYPE[kind] = array_namespace(arr)
+    return _BY_TYPE[kind]
+
+
 def namespace_of(**named: Any):
     """The array-API namespace shared by every array argument.
 
@@ -29,27 +42,30 @@ def namespace_of(**named: Any):
     libraries, or when an argument is not an array at all.
     """
     kinds: dict[str, Any] = {}
+    spaces: dict[str, Any] = {}
     for name, value in named.items():
         for arr in flatten_arrays(value):
-            if not array_api_compat.is_array_api_obj(arr):
+            xp = _namespace_of_type(arr)
+            if xp is None:
                 raise TypeError(
                     f"{name}: expected an array (NumPy, PyTorch, JAX, CuPy or any array-API "
                     f"array), got {type(arr).__name__}")
             kinds.setdefault(name, arr)
+            spaces.setdefault(name, xp)
     if not kinds:
         raise TypeError("no array arguments were given")
-    try:
-        return array_api_compat.array_namespace(*kinds.values())
-    except TypeError:
+    first = next(iter(spaces.values()))
+    if any(xp is not first for xp in spaces.values()):
         described = ", ".join(f"{n} ({type(a).__module__}.{type(a).__name__})" for n, a in kinds.items())
         raise TypeError(
             f"arrays from different array libraries cannot be mixed: {described}; "
-            "convert them all to one library") from None
+            "convert them all to one library")
+    return first
 
 
 def device_of(x: Any) -> Any:
-    """The device of array ``x``."""
-    return array_api_compat.device(x)
+    """The device of array ``x`` (:meth:`~candidate_sampling.backends.Backend.device`)."""
+    return backend_for(_namespace_of_type(x)).device(x)
 
 
 def index_dtype(xp: Any, *ids: Any) -> Any:

@@ -61,7 +61,7 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
         # Empty slots hold -1, which no class id equals; the block's values are new when
         # they are the first of their value after the found ones.
         new = first_occurrence(xp, xp.concat([found, drawn]))[size:]
-        rank = xp.cumulative_sum(xp.astype(new, ints))
+        rank = backend_for(xp).cumulative_sum(xp, xp.astype(new, ints))
         need = size - count
         keep = new & (rank <= need)
         complete = rank[-1] >= need
@@ -153,7 +153,7 @@ class _Unigram:
         self.range_max = int(weights.shape[0])
         wide = backend_for(xp).float64(xp)
         self.weights = xp.astype(weights, wide)
-        self.cdf = xp.cumulative_sum(self.weights)
+        self.cdf = backend_for(xp).cumulative_sum(xp, self.weights)
         self.total = self.cdf[-1]
 
     def split(self) -> tuple[tuple, tuple]:
