@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import candidate_sampling as cs
+from candidate_sampling.core.samplers import expected_count
 
 Y = np.array([[1], [2]])
 SAMPLERS = [cs.uniform_candidate_sampler, cs.log_uniform_candidate_sampler,
@@ -16,6 +17,19 @@ SAMPLERS = [cs.uniform_candidate_sampler, cs.log_uniform_candidate_sampler,
 def test_unique_needs_enough_classes(sampler):
     with pytest.raises(ValueError, match=r"^num_sampled: must be in \[1, range_max=5\]"):
         sampler(Y, 1, 6, True, 5)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("unique", [True, False])
+@pytest.mark.parametrize("sampler", SAMPLERS)
+def test_a_single_class_is_certain_and_warns_of_nothing(sampler, unique):
+    """One class has probability 1: every draw is 0, and its expected count is 1 (by
+    either formula; NumPy used to warn of a division by zero in ``log1p(-1)``)."""
+    drawn = sampler(np.zeros((2, 1), np.int64), 1, 1, unique, 1, seed=3)
+    assert drawn.sampled_candidates.tolist() == [0]
+    assert drawn.true_expected_count.tolist() == [[1.0], [1.0]]
+    assert drawn.sampled_expected_count.tolist() == [1.0]
+    assert expected_count(np, np.float32([1.0, 0.5]), 3, 1).tolist() == [1.0, 0.875]
 
 
 @pytest.mark.parametrize("sampler", SAMPLERS)

@@ -36,7 +36,12 @@ def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
     ``num_tries`` may be a Python int or a scalar array (traced under ``jax.jit``)."""
     p = xp.astype(p, xp.float32)
     tries = xp.astype(xp.asarray(num_tries, device=device_of(p)), xp.float32)
-    return xp.where(tries == num_sampled, p * num_sampled, -xp.expm1(tries * xp.log1p(-p)))
+    # p = 1 (a single class) has count 1, -expm1(-inf): taken apart, so that NumPy
+    # does not warn of a division by zero in log1p(-1)
+    certain = p >= 1
+    some = -xp.expm1(tries * xp.log1p(-xp.where(certain, xp.zeros_like(p), p)))
+    return xp.where(tries == num_sampled, p * num_sampled,
+                    xp.where(certain, xp.ones_like(p), some))
 
 
 def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any):
