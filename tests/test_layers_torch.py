@@ -532,9 +532,9 @@ print(sorted({str(w.message).splitlines()[0] for w in caught
 
 def test_a_first_compile_in_a_fresh_process_gives_no_warnings():
     """``torch.compile`` of the modules as a process's first use of the library (given
-    values and own draws with each sampler, dense and sparse): Dynamo traces the library and gives no
-    warning (it warned about every ``functools`` cache it met in the namespace and
-    device lookups)."""
+    values and own draws with each sampler, dense and sparse): Dynamo traces the
+    library and gives no warning (it warned about every ``functools`` cache it met in
+    the namespace and device lookups)."""
     import subprocess
     import sys
 

@@ -62,7 +62,8 @@ from ..core.samplers import (
 )
 from ..core.types import SampledValues
 
-__all__ = ["ClassEmbedding", "SampledOutputLoss", "SampledSoftmaxLoss", "NCELoss", "SAMPLERS", "REDUCTIONS"]
+__all__ = ["ClassEmbedding", "SampledOutputLoss", "SampledSoftmaxLoss", "NCELoss", "SAMPLERS",
+           "REDUCTIONS"]
 
 SAMPLERS = ("log_uniform", "uniform", "learned_unigram")
 """Names of the built-in samplers (TensorFlow's candidate samplers over ``[0, num_classes)``)."""
