@@ -204,6 +204,34 @@ def test_softmax_in_base_2_equals_the_natural_softmax(xp, rng):
     assert out[LOG2_E][2][1, 3] == 0  # the masked hit's exponential
 
 
+def test_softmax_loss_is_never_below_zero_where_one_logit_dominates(xp, rng):
+    """A cross entropy is at least 0. Where the true logit dominates, its exact value is
+    below float32's resolution of the logits, and the base-2 sums (shifted, or unshifted
+    on NumPy) rounded it to a few ulps below 0; it is 0 there now, or a true tiny
+    positive, and exactly 0 with a single class."""
+    dominant = rng.uniform(5, 80, size=(64, 1))
+    inputs = np.concatenate([dominant, rng.standard_normal((64, 3))], axis=1)
+    weights = np.concatenate([np.eye(4), -np.eye(4)[:1]])[:, :4]
+    values = cs.SampledValues(np.array([1, 2, 3, 4]), np.ones((64, 1), np.float32),
+                              np.ones(4, np.float32))
+    args = [xp.asarray(a, dtype=xp.float32) for a in (weights, np.zeros(5), inputs)]
+    loss = np.asarray(cs.sampled_softmax_loss(
+        args[0], args[1], xp.asarray(np.zeros((64, 1), np.int64)), args[2], 4, 5,
+        sampled_values=cs.SampledValues(*(xp.asarray(v) for v in values))))
+    logits = inputs.astype(np.float32).astype(np.float64) @ weights.T
+    exact = np.log(np.exp(logits - logits[:, :1]).sum(axis=1))
+    assert loss.min() >= 0
+    np.testing.assert_allclose(loss, exact, rtol=1e-4, atol=4 * np.finfo(np.float32).eps * 80)
+    single = rng.standard_normal((3, 4)) * 20
+    one = np.asarray(cs.sampled_softmax_loss(
+        xp.asarray(np.ones((1, 4), np.float32)), xp.asarray(np.zeros(1, np.float32)),
+        xp.asarray(np.zeros((3, 1), np.int64)), xp.asarray(single, dtype=xp.float32), 1, 1,
+        seed=0))
+    # exactly 0 shifted; NumPy's unshifted sum is log(2^(l log2(e))) - l, a few ulps of l
+    assert np.all(one >= 0)
+    assert np.all(one <= 4 * np.finfo(np.float32).eps * np.abs(single.sum(axis=1)))
+
+
 def test_nce_takes_its_logits_in_any_unit(xp, rng):
     """The per-row losses share one contract, ``sampled = l * unit``: NCE's results are
     the same from logits given in units of log2(e)."""

@@ -90,11 +90,19 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
     shifted = backend.isub(sampled, peak[:, None])
     exps = backend.iexp2(xp, shifted) if unit == LOG2_E else backend.iexp(xp, shifted)
     total = backend.row_sum(xp, exps) + xp.sum(true_exps, axis=1)
-    loss = xp.log(total) + natural_peak - xp.mean(true, axis=1)
+    loss = _nonnegative(xp, xp.log(total) + natural_peak - xp.mean(true, axis=1))
     if not need_grad:
         return loss, None, None, None
     inverse = 1.0 / total
     return loss, true_exps * inverse[:, None] - 1.0 / num_true, exps, inverse
+
+
+def _nonnegative(xp: Any, loss: Any) -> Any:
+    """The softmax cross entropy, at least 0 (the log of the row sum is at least the
+    largest logit, which is at least the mean true logit): the rounding of the peak
+    from base 2 to natural units, or of ``log(2^l)`` against ``l`` in the unshifted
+    sum, could leave a loss of a few ulps below 0 where one logit dominates."""
+    return xp.maximum(loss, xp.zeros_like(loss))
 
 
 UNSHIFTED_BIAS_LIMITS = (-100.0, 64.0)
@@ -145,7 +153,7 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
         true_exps[redo] = some_true_exps
         total[redo] = backend.row_sum(xp, some_exps, column) + xp.sum(some_true_exps, axis=1)
         shift[redo] = peak / LOG2_E
-    loss = xp.log(total) + shift - xp.mean(true, axis=1)
+    loss = _nonnegative(xp, xp.log(total) + shift - xp.mean(true, axis=1))
     if not need_grad:
         return loss, None, None, None, None
     inverse = 1.0 / total
