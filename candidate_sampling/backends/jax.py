@@ -120,10 +120,12 @@ class JaxBackend(Backend):
         return function(tuple(diff), tuple(static))
 
     def softplus(self, xp: Any, x: Any) -> Any:
-        """``jax.nn.softplus``: XLA fuses it where it fuses the generic form badly."""
-        import jax
+        """``max(x, 0) + log1p(exp(-|x|))``, the 0 a scalar: XLA's CPU code for it takes
+        about half the time of ``jax.nn.softplus`` (``logaddexp(x, 0)``) over the
+        ``[B, S]`` logits, a jitted NCE step 0.92-0.93 of its time with it."""
+        import jax.numpy as jnp
 
-        return jax.nn.softplus(x)
+        return jnp.maximum(x, 0) + jnp.log1p(jnp.exp(-jnp.abs(x)))
 
     def sigmoid(self, xp: Any, x: Any) -> Any:
         """``jax.nn.sigmoid`` (``lax.logistic``)."""
