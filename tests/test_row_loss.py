@@ -155,6 +155,7 @@ def test_native_sigmoid_and_softplus_equal_the_generic_forms(xp):
         np.testing.assert_allclose(np.asarray(got), exact_sigmoid, rtol=0, atol=1e-7)
     for got in (native.softplus(xp, x), generic.softplus(xp, x)):
         np.testing.assert_allclose(np.asarray(got), exact_softplus, rtol=2e-7, atol=1e-7)
+    np.testing.assert_array_equal(np.asarray(x), values)  # computed out of place
 
 
 def test_every_backends_base_2_power_is_exp_of_x_log_2(xp):

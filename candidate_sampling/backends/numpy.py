@@ -174,6 +174,18 @@ class NumpyBackend(Backend):
         with np.errstate(over="ignore"):
             return np.exp2(x, out=x) if self.may_overwrite(x) else np.exp2(x)
 
+    def softplus(self, xp, x):
+        """``max(x, 0) + log1p(exp(-|x|))`` in two new arrays, the transcendentals in
+        place (the generic form allocates one per operation)."""
+        import numpy as np
+
+        out = np.abs(x)
+        np.negative(out, out=out)
+        np.exp(out, out=out)
+        np.log1p(out, out=out)
+        out += np.maximum(x, 0)
+        return out
+
     def sigmoid(self, xp, x):
         """:func:`tanh_sigmoid`."""
         import numpy as np
