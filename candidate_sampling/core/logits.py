@@ -75,13 +75,13 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     checks.check_partition_strategy(partition_strategy)
     checks.check_float_array(xp, inputs, "inputs")
     checks.check_ndim(inputs, 2, "inputs", "[batch_size, dim]")
-    for name, value in (("weights", weights), ("biases", biases)):
-        for arr in flatten_arrays(value):
-            checks.check_float_array(xp, arr, name)
-    checks.check_same_dtype([("weights", arr) for arr in flatten_arrays(weights)]
-                            + [("biases", arr) for arr in flatten_arrays(biases)]
-                            + [("inputs", inputs)],
-                            mixed=backend_for(xp).casts_mixed_floats(inputs))
+    params = [(name, arr) for name, value in (("weights", weights), ("biases", biases))
+              for arr in flatten_arrays(value)]
+    for name, arr in params:
+        checks.check_float_array(xp, arr, name)
+    backend = backend_for(xp)
+    checks.check_same_dtype(params + [("inputs", inputs)],
+                            mixed=backend.casts_mixed_floats(inputs))
     checks.check_rows(weights, "weights", num_classes, partition_strategy, ndim=2)
     checks.check_rows(biases, "biases", num_classes, partition_strategy, ndim=1)
     dim = int(flatten_arrays(weights)[0].shape[1])
@@ -102,7 +102,6 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     # shapes are checked, its values are not read again
     sampled_values = _check_sampled_values(xp, sampled_values, batch, num_true, num_sampled,
                                            num_classes, check_values=not drawn)
-    backend = backend_for(xp)
     return xp, labels, SampledValues(*(backend.stop_gradient(v) for v in sampled_values))
 
 

@@ -374,11 +374,11 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
     wide = backend.float64(xp)
     counts = _counts_array(xp, read_vocab_counts(vocab_file) if has_file else unigrams, wide,
                            device)
-    size = num_reserved_ids + int(counts.shape[0])
-    if len(range(shard, size, num_shards)) != range_max:
+    shard_size = len(range(shard, num_reserved_ids + int(counts.shape[0]), num_shards))
+    if shard_size != range_max:
         raise ValueError(f"range_max: must equal the number of ids of this shard "
                          f"(num_reserved_ids + vocabulary size, every num_shards-th) = "
-                         f"{len(range(shard, size, num_shards))}, got {range_max}")
+                         f"{shard_size}, got {range_max}")
     found = backend.read(lambda: (bool(xp.all((counts >= 0) & xp.isfinite(counts))),
                                   bool(xp.any(counts == 0))))
     if found is not None:
