@@ -143,6 +143,54 @@ def test_sparse_and_dense_gradients_agree_with_duplicate_ids():
     np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-6, atol=1e-7)
 
 
+
+def _checkpointed_and_plain_gradients(cls, sparse, generator):
+    """Gradients of an encoder and the module's rows from a checkpointed segment (the
+    encoder and the loss, drawing its own sample), then from plain runs that draw what
+    the checkpointed backward draws: the same sample with torch's global generator (which
+    checkpointing restores), the next one from a module's own generator."""
+    from torch.utils.checkpoint import checkpoint
+
+    module = cls(1000, 16, 32, sparse=sparse, generator=generator)
+    encoder = torch.nn.Linear(8, 16)
+    inputs, labels = torch.randn(4, 8), torch.randint(0, 1000, (4, 1))
+    segment = lambda x: module(encoder(x), labels)  # noqa: E731
+    states = torch.get_rng_state(), generator.get_state() if generator else None
+    checkpoint(segment, inputs, use_reentrant=False).backward()
+    got = [encoder.weight.grad, _dense(module.weight.grad), _dense(module.bias.grad)]
+    encoder.zero_grad(set_to_none=True)
+    module.zero_grad(set_to_none=True)
+    torch.set_rng_state(states[0])
+    if generator is not None:
+        generator.set_state(states[1])
+        with torch.no_grad():
+            segment(inputs)  # the sample behind the checkpointed loss
+    segment(inputs).backward()
+    want = [encoder.weight.grad, _dense(module.weight.grad), _dense(module.bias.grad)]
+    return got, want
+
+
+@pytest.mark.parametrize("cls", [SampledSoftmaxLoss, NCELoss])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("own_generator", [False, True])
+def test_checkpointing_recomputes_consistent_gradients(cls, sparse, own_generator):
+    generator = torch.Generator().manual_seed(5) if own_generator else None
+    got, want = _checkpointed_and_plain_gradients(cls, sparse, generator)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-5, atol=1e-7)
+    assert np.count_nonzero(got[1].any(axis=1)) > 16  # the rows of the sample got gradients
+
+
+def test_an_input_changed_in_place_before_the_backward_is_an_error():
+    module = SampledSoftmaxLoss(50, 4, 8)
+    inputs = torch.randn(3, 4, requires_grad=True)
+    features = inputs * 1.0
+    loss = module(features, torch.tensor([[1], [2], [3]]))
+    with torch.no_grad():
+        features.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
 @pytest.mark.parametrize("sampler", layers.SAMPLERS)
 @pytest.mark.parametrize("unique", [True, False])
 def test_the_built_in_samplers_draw_when_no_values_are_given(sampler, unique):

@@ -54,15 +54,55 @@ def _analytic_function():
         @staticmethod
         def forward(ctx: Any, forward: Any, backward: Any, static: tuple, *diff: Any) -> Any:
             out, residuals = forward(*diff, *static, need_grad=True)
-            ctx.backward, ctx.residuals = backward, residuals
+            tensors, ctx.skeleton = _split_tensors(residuals)
+            ctx.save_for_backward(*tensors)
+            ctx.backward = backward
             return out
 
         @staticmethod
         @once_differentiable
         def backward(ctx: Any, cotangent: Any):
-            return (None, None, None, *ctx.backward(ctx.residuals, cotangent))
+            residuals = _fill_tensors(ctx.skeleton, ctx.saved_tensors)
+            return (None, None, None, *ctx.backward(residuals, cotangent))
 
     return Analytic
+
+
+class _Slot(int):
+    """The place of a tensor in :func:`_split_tensors`'s list."""
+
+
+def _split_tensors(tree: Any) -> tuple[list, Any]:
+    """``(tensors, skeleton)``: the tensors of a tree of tuples (named or not), in order,
+    and the tree with each one replaced by its :class:`_Slot`. The analytic backward's
+    residuals go through ``ctx.save_for_backward`` this way, so that autograd manages
+    them as any other saved tensors: ``torch.utils.checkpoint`` drops them after the
+    forward and recomputes them with the rest of the segment (the row ids included, which
+    the gather saves), and an in-place change of one before the backward is an error."""
+    import torch
+
+    tensors: list = []
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, torch.Tensor):
+            tensors.append(node)
+            return _Slot(len(tensors) - 1)
+        if isinstance(node, tuple):
+            items = [strip(item) for item in node]
+            return type(node)(*items) if hasattr(node, "_fields") else tuple(items)
+        return node
+
+    return tensors, strip(tree)
+
+
+def _fill_tensors(skeleton: Any, tensors: tuple) -> Any:
+    """The tree of :func:`_split_tensors`, its slots filled from ``tensors``."""
+    if isinstance(skeleton, _Slot):
+        return tensors[skeleton]
+    if isinstance(skeleton, tuple):
+        items = [_fill_tensors(item, tensors) for item in skeleton]
+        return type(skeleton)(*items) if hasattr(skeleton, "_fields") else tuple(items)
+    return skeleton
 
 
 @functools.cache
