@@ -63,6 +63,60 @@ def test_first_distinct_takes_the_stream_in_blocks():
     assert len(calls) > 2 and calls == [16] + [16 * 2**k for k in range(len(calls) - 1)]
 
 
+def _skewed_stream(size, rare_at):
+    """Class 0 everywhere but class 1 at ``rare_at`` and class 2 after it."""
+    stream = np.zeros(size, dtype=np.int64)
+    stream[rare_at], stream[rare_at + 1:rare_at + 3] = 1, 2
+    return stream
+
+
+def test_first_distinct_holds_at_most_a_bounded_block(monkeypatch):
+    import candidate_sampling.backends.numpy as numpy_backend
+
+    monkeypatch.setattr(numpy_backend, "MAX_BLOCK", 64)
+    stream, calls = _skewed_stream(5000, 4321), []
+
+    def draw(index, n):
+        start = sum(calls)
+        calls.append(n)
+        return stream[start:start + n]
+
+    values, tries = first_distinct(draw, 3, 8)
+    np.testing.assert_array_equal(values, [0, 1, 2])
+    assert tries == 4323
+    assert max(calls) == 64 and calls[:4] == [8, 8, 16, 32]
+
+
+@pytest.mark.parametrize("limit, ok", [(4323, True), (4322, False), (100, False)])
+def test_first_distinct_stops_at_the_draw_limit(limit, ok):
+    stream, calls = _skewed_stream(5000, 4321), []
+
+    def draw(index, n):
+        start = sum(calls)
+        calls.append(n)
+        return stream[start:start + n]
+
+    if ok:
+        assert first_distinct(draw, 3, 8, max_tries=limit)[1] == limit
+        return
+    with pytest.raises(ValueError, match=rf"num_sampled: 3 distinct classes were not drawn "
+                                         rf"in {limit} draws"):
+        first_distinct(draw, 3, 8, max_tries=limit)
+    assert sum(calls) <= limit  # nothing drawn past the limit
+
+
+def test_a_unique_sample_of_a_skewed_law_is_found():
+    import candidate_sampling as cs
+
+    weights = [10**5] + [1] * 3
+    for seed in range(3):
+        values = cs.fixed_unigram_candidate_sampler(np.array([[0]]), 1, 4, True, 4,
+                                                    unigrams=weights, seed=seed)
+        assert sorted(values[0].tolist()) == [0, 1, 2, 3]
+        # the counts of the rare classes show that tens of thousands of draws were taken
+        assert 0.05 < float(values[2][values[0] == 3][0]) < 1.0
+
+
 @pytest.mark.parametrize("shape", [(40,), (40, 3), (1000, 16)])
 @pytest.mark.parametrize("repeats", ["none", "some", "all"])
 def test_add_rows_equals_add_at(shape, repeats):

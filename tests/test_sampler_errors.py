@@ -160,3 +160,52 @@ def test_all_candidate_sampler_checks_true_classes():
     sv = cs.all_candidate_sampler(np.array([[2]]), 1, 3, True)
     np.testing.assert_array_equal(sv.sampled_candidates, [0, 1, 2])
     np.testing.assert_array_equal(sv.sampled_expected_count, [1, 1, 1])
+
+
+SKEWED = [10**9, 1, 1]
+"""A law that needs about 5 * 10^8 draws for its three classes."""
+
+
+def _skewed_sample(xp, unique=True):
+    labels = xp.asarray(np.array([[0]]))
+    return cs.fixed_unigram_candidate_sampler(labels, 1, 3, unique, 3, unigrams=SKEWED, seed=7)
+
+
+def test_a_unique_sample_stops_at_the_draw_limit(xp, monkeypatch):
+    """TensorFlow aborts the process after 2**31 - 1 draws; every backend's unique draw
+    (NumPy's blocks, JAX's table, the core's loop elsewhere) raises there instead. The
+    limit is lowered here so that the test takes milliseconds."""
+    import candidate_sampling.backends._base as base
+
+    monkeypatch.setattr(base, "MAX_TRIES", 5000)
+    with pytest.raises(ValueError, match=r"^num_sampled: 3 distinct classes were not drawn in "
+                                         r"\d+ draws \(unique=True\)"):
+        _skewed_sample(xp)
+    drawn = _skewed_sample(xp, unique=False)  # no limit without unique
+    assert tuple(drawn.sampled_candidates.shape) == (3,)
+
+
+def test_a_jitted_unique_sample_past_the_draw_limit_gives_nan_losses(monkeypatch):
+    """A traced draw cannot raise: its number of draws becomes -1, the expected counts
+    NaN, and so the losses."""
+    jax = pytest.importorskip("jax")
+    import candidate_sampling.backends._base as base
+
+    monkeypatch.setattr(base, "MAX_TRIES", 5000)
+    labels, jnp = jax.numpy.asarray([[0], [1]]), jax.numpy
+    weights, biases, inputs = jnp.ones((3, 4)), jnp.zeros(3), jnp.ones((2, 4))
+
+    @jax.jit
+    def loss(key, counts):
+        values = cs.fixed_unigram_candidate_sampler(labels, 1, 3, True, 3, unigrams=counts,
+                                                    rng=key)
+        return values, cs.sampled_softmax_loss(weights, biases, labels, inputs, 3, 3,
+                                               sampled_values=values)
+
+    values, out = loss(jax.random.key(0), jnp.asarray(SKEWED, jnp.float32))
+    assert np.isnan(np.asarray(out)).all()
+    assert np.isnan(np.asarray(values.sampled_expected_count)).all()
+    assert np.isnan(np.asarray(values.true_expected_count)).all()
+    values, out = loss(jax.random.key(0), jnp.ones(3))  # a law that completes
+    assert sorted(np.asarray(values.sampled_candidates).tolist()) == [0, 1, 2]
+    assert np.isfinite(np.asarray(out)).all()

@@ -5,7 +5,21 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-__all__ = ["Backend", "Stream", "NumpyStream"]
+__all__ = ["Backend", "Stream", "NumpyStream", "MAX_TRIES", "too_many_draws"]
+
+MAX_TRIES = 2**31 - 2
+"""The most draws a unique sample may take. TensorFlow's samplers count their draws in an
+``int32`` and abort the process at ``2**31 - 1`` (``CHECK_LT(num_tries, kint32max)``);
+the unique draws here raise :func:`too_many_draws` there instead (the loops of fixed
+blocks stop at the last whole block within it)."""
+
+
+def too_many_draws(num_sampled: int, max_tries: int) -> ValueError:
+    """The error of a unique sample that :data:`MAX_TRIES` draws did not complete."""
+    return ValueError(
+        f"num_sampled: {num_sampled} distinct classes were not drawn in {max_tries} draws "
+        "(unique=True); TensorFlow aborts the process there. The law gives too little "
+        "probability to too many classes: lower num_sampled, or sample with unique=False")
 
 
 class Stream:
@@ -61,6 +75,20 @@ class Backend:
         the first ``num_sampled`` distinct values of ``law``'s with-replacement stream and
         the draws that took; ``None`` where the backend has no faster way."""
         return None
+
+    def finish_draws(self, xp: Any, complete: Any, tries: Any, error: Exception) -> Any:
+        """``tries`` of a unique draw, or ``error`` raised where the draw stopped at the
+        draw limit (``complete``, a boolean scalar array, false). Where ``complete`` is
+        traced (``jax.jit``, ``torch.compile``) nothing can be raised: ``tries`` becomes
+        -1 there, which makes every expected count NaN
+        (:func:`~candidate_sampling.core.samplers.expected_count`), and so the losses. (A
+        host callback that could raise costs a jitted step more than its sampler.)"""
+        done = self.read(lambda: bool(complete))
+        if done is None:
+            return xp.where(complete, tries, xp.asarray(-1, dtype=tries.dtype))
+        if not done:
+            raise error
+        return tries
 
     def while_loop(self, cond: Any, body: Any, state: tuple) -> tuple:
         """``while cond(state): state = body(state)`` (traced where the backend traces)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from . import _base
 from ._base import Backend, Stream
 
 __all__ = ["JaxBackend", "TABLE_LIMIT"]
@@ -59,8 +60,13 @@ class JaxBackend(Backend):
             return None
         ints = self.int64(xp)
         description, arrays = law.split()
-        return _compiled_table_draws()(stream.key, arrays, description, num_sampled,
-                                       stream.dtype, ints)
+        last_block = _base.MAX_TRIES // _table_block(num_sampled)
+        found, tries, complete = _compiled_table_draws()(stream.key, arrays, description,
+                                                         num_sampled, stream.dtype, ints,
+                                                         last_block)
+        limit = last_block * _table_block(num_sampled)
+        return found, self.finish_draws(xp, complete, tries,
+                                        _base.too_many_draws(num_sampled, limit))
 
     def lookup_apart(self, ids: Any) -> bool:
         """Yes under a trace: XLA copies a slice of one gather out (the ``[S, D]``
@@ -152,20 +158,26 @@ class JaxBackend(Backend):
         return target.at[indices].add(values.astype(target.dtype))
 
 
+def _table_block(num_sampled: int) -> int:
+    """The draws of one loop step of :func:`_table_draws`."""
+    return max(2 * num_sampled, 64)
+
+
 def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, dtype: Any,
-                 ints: Any) -> tuple:
-    """``(candidates, tries)``: :meth:`JaxBackend.unique_draws` on a PRNG ``key``, for
-    the law ``join(description, arrays)``."""
+                 ints: Any, last_block: int) -> tuple:
+    """``(candidates, tries, complete)``: :meth:`JaxBackend.unique_draws` on a PRNG
+    ``key``, for the law ``join(description, arrays)``, drawing at most ``last_block``
+    blocks; ``complete`` is False where they did not give ``num_sampled`` classes."""
     import jax
     import jax.numpy as jnp
 
     law = description[0].join(description, arrays)
-    block = max(2 * num_sampled, 64)
+    block = _table_block(num_sampled)
     never = jnp.iinfo(ints).max
     offsets = jnp.arange(block, dtype=ints)
 
     def cond(state):
-        return state[2] < num_sampled
+        return (state[2] < num_sampled) & (state[4] < last_block)
 
     def body(state):
         first, found, count, tries, index = state
@@ -184,8 +196,8 @@ def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, 
     zero = jnp.zeros((), ints)
     start = (jnp.full((law.range_max,), never, ints), jnp.zeros((num_sampled,), ints),
              zero, zero, zero)
-    _, found, _, tries, _ = jax.lax.while_loop(cond, body, start)
-    return found, tries
+    _, found, count, tries, _ = jax.lax.while_loop(cond, body, start)
+    return found, tries, count >= num_sampled
 
 
 @functools.lru_cache(maxsize=1)
@@ -194,7 +206,7 @@ def _compiled_table_draws() -> Any:
     static (one compile per description, size and dtype; inside a trace, inlined)."""
     import jax
 
-    return jax.jit(_table_draws, static_argnums=(2, 3, 4, 5))
+    return jax.jit(_table_draws, static_argnums=(2, 3, 4, 5, 6))
 
 
 def _zero_cotangent(x: Any) -> Any:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _base
 from ._base import Backend
 
-__all__ = ["NumpyBackend", "add_rows", "first_distinct", "first_positions", "stable_order"]
+__all__ = ["NumpyBackend", "add_rows", "first_distinct", "first_positions", "stable_order",
+           "MAX_BLOCK"]
 
 
 def stable_order(values: Any) -> Any:
@@ -46,23 +48,45 @@ def first_positions(values: Any) -> Any:
     return np.flatnonzero(marked)
 
 
-def first_distinct(draw: Any, num_sampled: int, block: int) -> tuple:
+MAX_BLOCK = 2**22
+"""The most draws :func:`first_distinct` holds at once (32 MiB of int64)."""
+
+
+def first_distinct(draw: Any, num_sampled: int, block: int, max_tries: int | None = None) -> tuple:
     """``(values, tries)``: the first ``num_sampled`` distinct values of the stream that
     ``draw(index, n)`` yields block by block (NumPy arrays), and the draws that took.
 
-    The first block has ``block`` draws; each later one as many as drawn so far, so a
-    stream that needs many draws (``num_sampled`` close to the range) is scanned a
-    logarithmic number of times."""
+    The first block has ``block`` draws; each later one as many as drawn so far, up to
+    :data:`MAX_BLOCK`: a stream that needs many draws (``num_sampled`` close to the
+    range, or a law that gives a few classes nearly all its mass) is scanned in a
+    logarithmic number of blocks, in bounded memory. Draws of values found already are
+    set aside by one membership test per block, before the first occurrences are sorted.
+
+    Raises:
+      ValueError: naming ``num_sampled``, when ``num_sampled`` distinct values take more
+        than ``max_tries`` draws (default :data:`~candidate_sampling.backends._base.MAX_TRIES`).
+    """
     import numpy as np
 
-    stream = draw(0, block)
-    index = 1
+    max_tries = _base.MAX_TRIES if max_tries is None else max_tries
+    stream = draw(0, min(block, max_tries))
+    found = stream[:0]
+    done, index = 0, 1
     while True:
-        positions = first_positions(stream)
-        if positions.size >= num_sampled:
-            positions = positions[:num_sampled]
-            return stream[positions], int(positions[-1]) + 1
-        stream = np.concatenate([stream, draw(index, stream.size)])
+        candidates = np.flatnonzero(~np.isin(stream, found)) if found.size else None
+        fresh = stream if candidates is None else stream[candidates]
+        positions = first_positions(fresh)
+        if candidates is not None:
+            positions = candidates[positions]
+        need = num_sampled - found.size
+        if positions.size >= need:
+            positions = positions[:need]
+            return np.concatenate([found, stream[positions]]), done + int(positions[-1]) + 1
+        found = np.concatenate([found, stream[positions]])
+        done += stream.size
+        if done >= max_tries:
+            raise _base.too_many_draws(num_sampled, max_tries)
+        stream = draw(index, min(done, MAX_BLOCK, max_tries - done))
         index += 1
 
 

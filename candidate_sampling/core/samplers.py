@@ -15,7 +15,7 @@ import math
 import os
 from typing import Any, Sequence
 
-from ..backends import backend_for
+from ..backends import _base, backend_for
 from . import checks
 from .hits import first_occurrence
 from .namespace import device_of, namespace_of
@@ -33,15 +33,19 @@ __all__ = [
 def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
     """Float32 expected count of classes of probability ``p`` after ``num_tries`` draws:
     ``p * num_sampled`` when ``num_tries == num_sampled``, else ``-expm1(tries * log1p(-p))``.
-    ``num_tries`` may be a Python int or a scalar array (traced under ``jax.jit``)."""
+    ``num_tries`` may be a Python int or a scalar array (traced under ``jax.jit``); a
+    negative one (a traced unique draw stopped at the draw limit, see
+    :meth:`~candidate_sampling.backends.Backend.finish_draws`) gives NaN counts."""
     p = xp.astype(p, xp.float32)
     tries = xp.astype(xp.asarray(num_tries, device=device_of(p)), xp.float32)
     # p = 1 (a single class) has count 1, -expm1(-inf): taken apart, so that NumPy
     # does not warn of a division by zero in log1p(-1)
     certain = p >= 1
     some = -xp.expm1(tries * xp.log1p(-xp.where(certain, xp.zeros_like(p), p)))
-    return xp.where(tries == num_sampled, p * num_sampled,
-                    xp.where(certain, xp.ones_like(p), some))
+    count = xp.where(tries == num_sampled, p * num_sampled,
+                     xp.where(certain, xp.ones_like(p), some))
+    return xp.where(tries >= 0, count, xp.asarray(float("nan"), dtype=xp.float32,
+                                                  device=device_of(p)))
 
 
 def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any):
@@ -57,8 +61,11 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
     slots = xp.arange(size, dtype=ints, device=device)
     positions = xp.arange(block, dtype=ints, device=device)
 
+    # stop at the last whole block within the draw limit (tries fits int32)
+    last_block = _base.MAX_TRIES // block
+
     def cond(state):
-        return state[1] < size
+        return (state[1] < size) & (state[3] < last_block)
 
     def body(state):
         found, count, tries, index = state
@@ -83,8 +90,9 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
 
     zero = xp.asarray(0, dtype=ints, device=device)
     start = (xp.full((size,), -1, dtype=ints, device=device), zero, zero, zero)
-    found, _, tries, _ = backend.while_loop(cond, body, start)
-    return found, tries
+    found, count, tries, _ = backend.while_loop(cond, body, start)
+    return found, backend.finish_draws(xp, count >= size, tries,
+                                       _base.too_many_draws(size, last_block * block))
 
 
 def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, rng: Any,
