@@ -209,3 +209,27 @@ def test_a_jitted_unique_sample_past_the_draw_limit_gives_nan_losses(monkeypatch
     values, out = loss(jax.random.key(0), jnp.ones(3))  # a law that completes
     assert sorted(np.asarray(values.sampled_candidates).tolist()) == [0, 1, 2]
     assert np.isfinite(np.asarray(out)).all()
+
+
+def test_a_learned_unigram_law_larger_than_the_memory_is_refused(monkeypatch):
+    """TensorFlow allocates and fills a table of 2 * range_max entries (it ran for minutes
+    at range_max = 2**31 - 1); here a law that cannot fit is a ValueError before any
+    allocation, not a process killed for want of memory."""
+    import candidate_sampling.core.checks as checks
+
+    monkeypatch.setattr(checks, "available_memory", lambda: 20 * 2**30)
+    with pytest.raises(ValueError, match=r"^range_max: a learned unigram law over range_max "
+                                         r"classes takes 48\.0 GiB, more than the 20\.0 GiB"):
+        cs.learned_unigram_candidate_sampler(Y, 1, 4, True, 2**31, seed=1)
+    counts = np.ones(2**27)  # given counts: the law's two arrays are checked
+    monkeypatch.setattr(checks, "available_memory", lambda: 2**30)
+    with pytest.raises(ValueError, match=r"^range_max: a unigram law over range_max classes "
+                                         r"\(its weights and running sum\) takes 2\.0 GiB"):
+        cs.learned_unigram_step(counts, Y, 1, 4, True, seed=1)
+
+
+def test_the_available_memory_is_read_from_the_system():
+    import candidate_sampling.core.checks as checks
+
+    available = checks.available_memory()
+    assert available is None or 2**20 < available < 2**50

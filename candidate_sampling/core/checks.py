@@ -14,7 +14,8 @@ from .namespace import namespace_of
 __all__ = [
     "check_int", "check_bool", "check_ndim", "check_float_array", "check_int_array",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
-    "check_nonnegative", "check_sampler_arguments", "MAX_RANGE",
+    "check_nonnegative", "check_sampler_arguments", "check_memory", "available_memory",
+    "MAX_RANGE",
 ]
 
 
@@ -151,6 +152,32 @@ def check_rows(params: Any, name: str, num_classes: int, partition_strategy: str
 
 MAX_RANGE = 2**62
 """Largest ``range_max`` a sampler accepts (ids and counts must fit int64 arithmetic)."""
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give (Linux's ``MemAvailable``), or None where
+    it does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_memory(nbytes: int, name: str, what: str) -> None:
+    """Refuse ``what``, which takes ``nbytes`` because of argument ``name``, where the
+    system has less memory available: Linux grants a larger allocation, then kills the
+    process as the arrays are filled (TensorFlow's learned unigram sampler allocates and
+    fills its table the same way, and runs for minutes first)."""
+    if nbytes < 2**30:  # no need to ask the system
+        return
+    available = available_memory()
+    if available is not None and nbytes > available:
+        raise ValueError(f"{name}: {what} takes {nbytes / 2**30:.1f} GiB, more than the "
+                         f"{available / 2**30:.1f} GiB of memory available")
 
 
 def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, unique: bool,

@@ -164,6 +164,8 @@ class _Unigram:
     def __init__(self, xp: Any, weights: Any):
         self.xp = xp
         self.range_max = int(weights.shape[0])
+        checks.check_memory(16 * self.range_max, "range_max",
+                            "a unigram law over range_max classes (its weights and running sum)")
         wide = backend_for(xp).float64(xp)
         self.weights = xp.astype(weights, wide)
         self.cdf = backend_for(xp).cumulative_sum(xp, self.weights)
@@ -290,6 +292,9 @@ class LearnedUnigramSampler:
                  seed: int | None = None, *, rng: Any = None) -> SampledValues:
         if self.counts is None:
             xp = namespace_of(true_classes=true_classes)
+            # the counts, then the law's weights and running sum: three float64 arrays
+            checks.check_memory(24 * self.range_max, "range_max",
+                                "a learned unigram law over range_max classes")
             self.counts = xp.ones((self.range_max,), dtype=backend_for(xp).float64(xp),
                                   device=device_of(true_classes))
         values, self.counts = learned_unigram_step(self.counts, true_classes, num_true,
