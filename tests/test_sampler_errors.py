@@ -228,6 +228,17 @@ def test_a_learned_unigram_law_larger_than_the_memory_is_refused(monkeypatch):
         cs.learned_unigram_step(counts, Y, 1, 4, True, seed=1)
 
 
+@pytest.mark.parametrize("sampler", SAMPLERS + [cs.all_candidate_sampler])
+def test_a_sample_larger_than_the_memory_is_refused(sampler, monkeypatch):
+    import candidate_sampling.core.checks as checks
+
+    monkeypatch.setattr(checks, "available_memory", lambda: 2**30)
+    arguments = (Y, 1, 2**26, False) + (() if sampler is cs.all_candidate_sampler else (2**40,))
+    with pytest.raises(ValueError, match=r"^num_sampled: a sample of num_sampled classes "
+                                         r"takes 2\.5 GiB, more than the 1\.0 GiB"):
+        sampler(*arguments)
+
+
 def test_the_available_memory_is_read_from_the_system():
     import candidate_sampling.core.checks as checks
 

@@ -200,6 +200,9 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
     if unique and num_sampled > range_max:
         raise ValueError(f"num_sampled: must be in [1, range_max={range_max}] when unique=True, "
                          f"got {num_sampled}")
+    # the ids (int64), their expected counts (float32) and the uniform draws (float64), and
+    # as much again while they are made
+    check_memory(40 * num_sampled, "num_sampled", "a sample of num_sampled classes")
     if check_values:
         check_ids_in_range(xp, true_classes, range_max, "true_classes")
     return xp, num_sampled, unique, seed
