@@ -13,6 +13,7 @@ from .gradients import (
     sampled_softmax_with_cross_entropy_and_grad,
     sampled_sparse_softmax_loss_and_grad,
 )
+from .full import full_logits, full_sigmoid_loss, full_softmax_loss
 from .hits import compute_accidental_hits
 from .logits import compute_sampled_logits
 from .losses import (
@@ -35,6 +36,7 @@ from .types import SampledValues
 
 __all__ = [
     "SampledValues", "compute_accidental_hits", "compute_sampled_logits",
+    "full_logits", "full_softmax_loss", "full_sigmoid_loss",
     "sampled_softmax_loss", "nce_loss", "sampled_sparse_softmax_loss",
     "rank_sampled_softmax_loss", "sampled_softmax_with_cross_entropy",
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",

@@ -53,6 +53,7 @@ from torch import nn
 
 from ..backends.torch import no_value_reads, value_reads
 from ..core import checks
+from ..core.full import full_logits, full_sigmoid_loss, full_softmax_loss
 from ..core.logits import prepare, touched_ids
 from ..core.row_loss import row_loss
 from ..core.samplers import (
@@ -346,13 +347,43 @@ class SampledOutputLoss(nn.Module):
             self._check_values(labels, values)
         ids = touched_ids(xp, labels, values.sampled_candidates).to(torch.int64)
         weight_rows, bias_rows = self.classes(ids)
-        loss = row_loss(self.loss_kind, xp, inputs, labels, values, weight_rows, bias_rows,
-                        self.subtract_log_q, self.remove_accidental_hits)
+        return self._reduce(row_loss(self.loss_kind, xp, inputs, labels, values, weight_rows,
+                                     bias_rows, self.subtract_log_q, self.remove_accidental_hits))
+
+    def _reduce(self, loss: torch.Tensor) -> torch.Tensor:
+        """The per-row ``loss`` reduced as ``reduction`` says."""
         if self.reduction == "mean":
             return loss.mean()
         if self.reduction == "sum":
             return loss.sum()
         return loss
+
+    def logits(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The logits of every class, ``inputs @ weight.T + bias`` (``[B, num_classes]``),
+        for inference: what the sampled loss trains
+        (:func:`~candidate_sampling.full_logits`)."""
+        self._check_devices(inputs=inputs)
+        return full_logits(self.weight, self.bias, inputs)
+
+    def full_loss(self, inputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The loss over every class that the sampled loss approximates, as TensorFlow's
+        documentation evaluates it: the softmax cross entropy
+        (:func:`~candidate_sampling.full_softmax_loss`) for :class:`SampledSoftmaxLoss`,
+        the sigmoid cross entropy summed over the classes
+        (:func:`~candidate_sampling.full_sigmoid_loss`) for :class:`NCELoss`; reduced as
+        ``forward``. It costs ``O(B V)`` memory: evaluate in batches, under
+        ``torch.no_grad()``.
+
+        Args:
+          inputs: ``[B, dim]`` float.
+          labels: int ``[B, num_true]`` (or ``[B]`` when ``num_true == 1``).
+        """
+        if isinstance(labels, torch.Tensor) and labels.ndim == 1 and self.num_true == 1:
+            labels = labels[:, None]
+        self._check_devices(inputs=inputs, labels=labels)
+        full = full_softmax_loss if self.loss_kind == "softmax" else full_sigmoid_loss
+        return self._reduce(full(self.weight, self.bias, labels, inputs, self.num_classes,
+                                 self.num_true))
 
     def _check_devices(self, **named: Any) -> None:
         """Every tensor argument is on the module's device."""
@@ -395,7 +426,7 @@ class SampledSoftmaxLoss(SampledOutputLoss):
     the logits ``x . w + b - log Q``, the true classes having target probability ``1/T``
     and (by default) sampled classes equal to a true class masked. A faster way to train
     a softmax classifier over many classes; for training only (it underestimates the
-    full softmax loss: evaluate with ``inputs @ weight.T + bias``).
+    full softmax loss: evaluate with :meth:`full_loss`, predict with :meth:`logits`).
 
     Arguments as :class:`SampledOutputLoss`; ``remove_accidental_hits`` defaults to True.
 
@@ -432,7 +463,9 @@ class NCELoss(SampledOutputLoss):
     (sampled).
 
     Arguments as :class:`SampledOutputLoss`; ``remove_accidental_hits`` defaults to
-    False, as in TensorFlow (True gives "sampled logistic" training).
+    False, as in TensorFlow (True gives "sampled logistic" training). For training only:
+    evaluate with :meth:`full_loss` (the sigmoid cross entropy summed over every class),
+    predict with :meth:`logits`.
 
     Example::
 
