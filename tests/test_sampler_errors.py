@@ -244,3 +244,14 @@ def test_the_available_memory_is_read_from_the_system():
 
     available = checks.available_memory()
     assert available is None or 2**20 < available < 2**50
+
+
+def test_tensorflows_learned_unigram_stream_larger_than_the_memory_is_refused(monkeypatch):
+    """The exact TensorFlow stream keeps int64 counts and their running sum."""
+    import candidate_sampling.core.checks as checks
+    from candidate_sampling.compat import tf
+
+    monkeypatch.setattr(checks, "available_memory", lambda: 20 * 2**30)
+    with pytest.raises(ValueError, match=r"^range_max: a learned unigram sampler over "
+                                         r"range_max classes takes 32\.0 GiB, more than"):
+        tf.random.learned_unigram_candidate_sampler(Y, 1, 4, True, 2**31 - 2, seed=1)

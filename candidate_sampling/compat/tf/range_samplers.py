@@ -106,6 +106,9 @@ class UnigramSampler:
     picked with ``Uniform(total)`` (32-bit); ``update`` adds 1 per true class seen."""
 
     def __init__(self, range_max: int):
+        # the counts, then their running sum: two int64 arrays
+        checks.check_memory(16 * range_max, "range_max",
+                            "a learned unigram sampler over range_max classes")
         self.range = self.reachable = range_max
         self.counts = np.ones(range_max, dtype=np.int64)
         self.total = range_max
