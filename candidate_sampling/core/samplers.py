@@ -44,6 +44,8 @@ def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
     some = -xp.expm1(tries * xp.log1p(-xp.where(certain, xp.zeros_like(p), p)))
     count = xp.where(tries == num_sampled, p * num_sampled,
                      xp.where(certain, xp.ones_like(p), some))
+    if isinstance(num_tries, int):  # a count of draws made here, never negative
+        return count
     return xp.where(tries >= 0, count, xp.asarray(float("nan"), dtype=xp.float32,
                                                   device=device_of(p)))
 
