@@ -145,11 +145,11 @@ class JaxBackend(Backend):
         return jnp.exp2(x)
 
     def mask_positions(self, xp: Any, x: Any, found: Any, position: Any, value: Any) -> Any:
-        """Traced, the generic dense comparison and ``where``: elementwise, so XLA fuses it
-        with the bias added before it into the passes that read the logits, where a
-        scatter needs them written out first (a jitted sampled softmax step at B = 512,
-        S = 4096 took 0.97-0.98 of its time with the scatter, paired, with the same
-        loss). Eagerly, a scatter-min of ``value`` to the ``B T`` positions
+        """Traced, the generic dense comparison and ``where``: elementwise, so XLA fuses
+        it and the bias add before it into one pass over the logits, where a scatter
+        needs the biased logits written out first (a jitted sampled softmax step at
+        B = 512, S = 4096 takes 0.97-0.98 of its time with the scatter, paired, with the
+        same loss). Eagerly, a scatter-min of ``value`` to the ``B T`` positions
         (``x.at[...].min``), which touches only those."""
         import jax.numpy as jnp
 
