@@ -71,7 +71,7 @@ def test_a_sampled_loss_of_every_class_is_the_full_loss(sampled, full, hits_defa
     (dict(labels=np.array([1, 2])), ValueError, r"^labels: expected shape \[batch_size, num_true\]"),
     (dict(labels=np.array([[1.0], [2.0]])), TypeError, r"^labels: expected an integer array"),
     (dict(biases=np.zeros(5, np.float32)), ValueError, r"^biases: expected shape \[num_classes\] = \[6\]"),
-    (dict(inputs=np.zeros((2, 3), np.float32)), ValueError, r"^inputs: expected shape \[batch_size, dim\] with dim = 2"),
+    (dict(inputs=np.zeros((2, 3), np.float32)), ValueError, r"^inputs: expected shape \[batch_size, dim\] with dim=2 \(from weights\)"),
     (dict(inputs=np.zeros((2, 2), np.float64)), TypeError, r"^inputs: dtype float64 differs"),
     (dict(num_classes=7), ValueError, r"^weights: expected shape \[num_classes, dim\] with num_classes = 7"),
     (dict(num_true=0), ValueError, r"^num_true: must be in \[1, inf\]"),

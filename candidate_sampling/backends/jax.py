@@ -60,13 +60,13 @@ class JaxBackend(Backend):
             return None
         ints = self.int64(xp)
         description, arrays = law.split()
-        last_block = _base.MAX_TRIES // _table_block(num_sampled)
+        block = _table_block(num_sampled)
+        last_block = _base.MAX_TRIES // block
         found, tries, complete = _compiled_table_draws()(stream.key, arrays, description,
                                                          num_sampled, stream.dtype, ints,
                                                          last_block)
-        limit = last_block * _table_block(num_sampled)
         return found, self.finish_draws(xp, complete, tries,
-                                        _base.too_many_draws(num_sampled, limit))
+                                        _base.too_many_draws(num_sampled, last_block * block))
 
     def lookup_apart(self, ids: Any) -> bool:
         """Yes under a trace: XLA copies a slice of one gather out (the ``[S, D]``

@@ -72,6 +72,14 @@ class _Slot(int):
     """The place of a tensor in :func:`_split_tensors`'s list."""
 
 
+def _map_leaves(fn: Any, tree: Any) -> Any:
+    """``tree``, a tree of tuples (named or not), with ``fn`` applied to every leaf."""
+    if isinstance(tree, tuple):
+        items = [_map_leaves(fn, item) for item in tree]
+        return type(tree)(*items) if hasattr(tree, "_fields") else tuple(items)
+    return fn(tree)
+
+
 def _split_tensors(tree: Any) -> tuple[list, Any]:
     """``(tensors, skeleton)``: the tensors of a tree of tuples (named or not), in order,
     and the tree with each one replaced by its :class:`_Slot`. The analytic backward's
@@ -83,26 +91,18 @@ def _split_tensors(tree: Any) -> tuple[list, Any]:
 
     tensors: list = []
 
-    def strip(node: Any) -> Any:
-        if isinstance(node, torch.Tensor):
-            tensors.append(node)
-            return _Slot(len(tensors) - 1)
-        if isinstance(node, tuple):
-            items = [strip(item) for item in node]
-            return type(node)(*items) if hasattr(node, "_fields") else tuple(items)
-        return node
+    def slot(leaf: Any) -> Any:
+        if not isinstance(leaf, torch.Tensor):
+            return leaf
+        tensors.append(leaf)
+        return _Slot(len(tensors) - 1)
 
-    return tensors, strip(tree)
+    return tensors, _map_leaves(slot, tree)
 
 
 def _fill_tensors(skeleton: Any, tensors: tuple) -> Any:
     """The tree of :func:`_split_tensors`, its slots filled from ``tensors``."""
-    if isinstance(skeleton, _Slot):
-        return tensors[skeleton]
-    if isinstance(skeleton, tuple):
-        items = [_fill_tensors(item, tensors) for item in skeleton]
-        return type(skeleton)(*items) if hasattr(skeleton, "_fields") else tuple(items)
-    return skeleton
+    return _map_leaves(lambda leaf: tensors[leaf] if isinstance(leaf, _Slot) else leaf, skeleton)
 
 
 @functools.cache

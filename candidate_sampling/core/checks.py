@@ -15,6 +15,7 @@ __all__ = [
     "check_int", "check_bool", "check_ndim", "check_float_array", "check_int_array",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
     "check_nonnegative", "check_sampler_arguments", "check_memory", "available_memory",
+    "check_labels", "check_inputs_dim",
     "MAX_RANGE",
 ]
 
@@ -95,6 +96,24 @@ def check_ids_in_range(xp: Any, ids: Any, upper: int, name: str) -> None:
     if lo < 0 or hi >= upper:
         bad = lo if lo < 0 else hi
         raise ValueError(f"{name}: every id must be in [0, {upper}), got {bad}")
+
+
+def check_labels(xp: Any, labels: Any, batch: int, num_true: int, num_classes: int) -> None:
+    """``labels`` is an int ``[batch, num_true]`` array of ids in ``[0, num_classes)``
+    (``batch`` from the inputs; the ids read where they are at hand)."""
+    check_int_array(xp, labels, "labels")
+    check_ndim(labels, 2, "labels", "[batch_size, num_true]")
+    if tuple(labels.shape) != (batch, num_true):
+        raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, {num_true}] "
+                         f"(batch_size from inputs), got {list(labels.shape)}")
+    check_ids_in_range(xp, labels, num_classes, "labels")
+
+
+def check_inputs_dim(inputs: Any, dim: int) -> None:
+    """``inputs [batch_size, dim]`` has the ``dim`` of the weights."""
+    if int(inputs.shape[1]) != dim:
+        raise ValueError(f"inputs: expected shape [batch_size, dim] with dim={dim} (from weights), "
+                         f"got {list(inputs.shape)}")
 
 
 def check_positive(xp: Any, x: Any, name: str) -> None:

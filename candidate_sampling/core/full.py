@@ -44,9 +44,7 @@ def _check_layer(xp: Any, weights: Any, biases: Any, inputs: Any) -> None:
     if int(biases.shape[0]) != num_classes:
         raise ValueError(f"biases: expected shape [num_classes] = [{num_classes}] (from "
                          f"weights), got {list(biases.shape)}")
-    if int(inputs.shape[1]) != dim:
-        raise ValueError(f"inputs: expected shape [batch_size, dim] with dim = {dim} (from "
-                         f"weights), got {list(inputs.shape)}")
+    checks.check_inputs_dim(inputs, dim)
     checks.check_same_dtype([("weights", weights), ("biases", biases), ("inputs", inputs)],
                             backend_for(xp).casts_mixed_floats(inputs))
 
@@ -61,12 +59,7 @@ def _logits_and_targets(weights: Any, biases: Any, labels: Any, inputs: Any,
     if int(weights.shape[0]) != num_classes:
         raise ValueError(f"weights: expected shape [num_classes, dim] with num_classes = "
                          f"{num_classes}, got {list(weights.shape)}")
-    checks.check_int_array(xp, labels, "labels")
-    batch = int(inputs.shape[0])
-    if tuple(int(d) for d in labels.shape) != (batch, num_true):
-        raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, "
-                         f"{num_true}] (batch_size from inputs), got {list(labels.shape)}")
-    checks.check_ids_in_range(xp, labels, num_classes, "labels")
+    checks.check_labels(xp, labels, int(inputs.shape[0]), num_true, num_classes)
     logits = backend_for(xp).linear(xp, inputs, weights, biases)
     wide = accumulation_dtype(xp, logits.dtype)
     logits = xp.astype(logits, wide, copy=False)

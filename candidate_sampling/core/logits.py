@@ -84,17 +84,9 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
                             mixed=backend.casts_mixed_floats(inputs))
     checks.check_rows(weights, "weights", num_classes, partition_strategy, ndim=2)
     checks.check_rows(biases, "biases", num_classes, partition_strategy, ndim=1)
-    dim = int(flatten_arrays(weights)[0].shape[1])
-    if int(inputs.shape[1]) != dim:
-        raise ValueError(f"inputs: expected shape [batch_size, dim] with dim={dim} (from weights), "
-                         f"got {list(inputs.shape)}")
-    checks.check_int_array(xp, labels, "labels")
-    checks.check_ndim(labels, 2, "labels", "[batch_size, num_true]")
+    checks.check_inputs_dim(inputs, int(flatten_arrays(weights)[0].shape[1]))
     batch = int(inputs.shape[0])
-    if tuple(labels.shape) != (batch, num_true):
-        raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, {num_true}] "
-                         f"(batch_size from inputs), got {list(labels.shape)}")
-    checks.check_ids_in_range(xp, labels, num_classes, "labels")
+    checks.check_labels(xp, labels, batch, num_true, num_classes)
     drawn = sampled_values is None
     if drawn:
         sampled_values = default_sampler(labels, num_true, num_sampled, num_classes, seed)

@@ -327,8 +327,7 @@ class SampledOutputLoss(nn.Module):
             expected count that is not finite and > 0; the message names the argument.
           TypeError: an argument of the wrong kind or dtype.
         """
-        if isinstance(labels, torch.Tensor) and labels.ndim == 1 and self.num_true == 1:
-            labels = labels[:, None]
+        labels = self._label_rows(labels)
         self._check_devices(inputs=inputs, labels=labels, sampled_values=sampled_values)
         checking = self.validate and not torch.compiler.is_compiling()
         own_draw = sampled_values is None and isinstance(self.sampler, str)
@@ -349,6 +348,12 @@ class SampledOutputLoss(nn.Module):
         weight_rows, bias_rows = self.classes(ids)
         return self._reduce(row_loss(self.loss_kind, xp, inputs, labels, values, weight_rows,
                                      bias_rows, self.subtract_log_q, self.remove_accidental_hits))
+
+    def _label_rows(self, labels: Any) -> Any:
+        """``labels [B]`` as ``[B, 1]`` when ``num_true == 1``; anything else as given."""
+        if isinstance(labels, torch.Tensor) and labels.ndim == 1 and self.num_true == 1:
+            return labels[:, None]
+        return labels
 
     def _reduce(self, loss: torch.Tensor) -> torch.Tensor:
         """The per-row ``loss`` reduced as ``reduction`` says."""
@@ -378,8 +383,7 @@ class SampledOutputLoss(nn.Module):
           inputs: ``[B, dim]`` float.
           labels: int ``[B, num_true]`` (or ``[B]`` when ``num_true == 1``).
         """
-        if isinstance(labels, torch.Tensor) and labels.ndim == 1 and self.num_true == 1:
-            labels = labels[:, None]
+        labels = self._label_rows(labels)
         self._check_devices(inputs=inputs, labels=labels)
         full = full_softmax_loss if self.loss_kind == "softmax" else full_sigmoid_loss
         return self._reduce(full(self.weight, self.bias, labels, inputs, self.num_classes,
