@@ -255,3 +255,75 @@ def test_tensorflows_learned_unigram_stream_larger_than_the_memory_is_refused(mo
     with pytest.raises(ValueError, match=r"^range_max: a learned unigram sampler over "
                                          r"range_max classes takes 32\.0 GiB, more than"):
         tf.random.learned_unigram_candidate_sampler(Y, 1, 4, True, 2**31 - 2, seed=1)
+
+
+def test_a_sample_is_checked_against_its_devices_memory(monkeypatch):
+    """An array library whose device has its own memory (a GPU's) is asked how much of it
+    is free; the system's memory does not apply there."""
+    torch = pytest.importorskip("torch")
+    import candidate_sampling.core.checks as checks
+    from candidate_sampling.backends.torch import TorchBackend
+
+    monkeypatch.setattr(checks, "available_memory", lambda: 2**40)
+    monkeypatch.setattr(TorchBackend, "device_memory", lambda self, device: 2**30)
+    with pytest.raises(ValueError, match=r"^num_sampled: a sample of num_sampled classes takes "
+                                         r"2\.5 GiB, more than the 1\.0 GiB free on device cpu$"):
+        cs.uniform_candidate_sampler(torch.tensor([[1], [2]]), 1, 2**26, False, 2**40)
+    with pytest.raises(ValueError, match=r"^range_max: a learned unigram law over range_max "
+                                         r"classes takes 48\.0 GiB, more than the 1\.0 GiB free"):
+        cs.learned_unigram_candidate_sampler(torch.tensor([[1], [2]]), 1, 4, True, 2**31)
+    # a device that has more than the system: its own memory is what counts
+    monkeypatch.setattr(checks, "available_memory", lambda: 2**30)
+    monkeypatch.setattr(TorchBackend, "device_memory", lambda self, device: 2**40)
+    checks.check_memory(2**32, "range_max", "a law", torch.tensor([1]))
+    with pytest.raises(ValueError, match=r"^range_max: a law takes 4\.0 GiB, more than the "
+                                         r"1\.0 GiB of memory available$"):
+        checks.check_memory(2**32, "range_max", "a law")
+
+
+def test_arrays_in_the_systems_memory_are_checked_against_it(monkeypatch):
+    """NumPy, and torch and JAX on the CPU, have no memory of their own device."""
+    import candidate_sampling.core.checks as checks
+    from candidate_sampling.backends import backend_for
+
+    monkeypatch.setattr(checks, "available_memory", lambda: 2**30)
+    arrays = [Y]
+    torch = pytest.importorskip("torch")
+    arrays.append(torch.tensor([[1], [2]]))
+    jnp = pytest.importorskip("jax.numpy")
+    arrays.append(jnp.asarray([[1], [2]]))
+    for labels in arrays:
+        xp = checks.namespace_of(labels=labels)
+        assert backend_for(xp).device_memory(checks.device_of(labels)) is None
+        with pytest.raises(ValueError, match=r"than the 1\.0 GiB of memory available$"):
+            cs.log_uniform_candidate_sampler(labels, 1, 2**26, False, 2**40)
+
+
+def test_a_jax_accelerators_free_memory_is_its_allocators_limit_less_its_use():
+    from candidate_sampling.backends.jax import JaxBackend
+
+    class Device:  # what jax.Device gives on a GPU
+        platform = "gpu"
+
+        def __init__(self, stats):
+            self.stats = stats
+
+        def memory_stats(self):
+            return self.stats
+
+    backend = JaxBackend()
+    assert backend.device_memory(Device({"bytes_limit": 80 * 2**30,
+                                         "bytes_in_use": 2**30})) == 79 * 2**30
+    assert backend.device_memory(Device(None)) is None  # no statistics: the system's
+    assert backend.device_memory(Device({})) is None
+
+
+def test_a_cuda_devices_free_memory_is_the_drivers_and_the_caches():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device here: torch's CUDA memory query runs only on a GPU")
+    from candidate_sampling.backends.torch import TorchBackend
+
+    free, total = torch.cuda.mem_get_info()
+    available = TorchBackend().device_memory(torch.device("cuda"))
+    assert free <= available <= total

@@ -127,6 +127,11 @@ class Backend:
 
         return array_api_compat.device(x)
 
+    def device_memory(self, device: Any) -> int | None:
+        """Bytes still free in the memory of ``device`` where it has its own (a GPU's),
+        else None: arrays on ``device`` take the system's memory. Here: None."""
+        return None
+
     def casts_mixed_floats(self, x: Any) -> bool:
         """Whether the library casts arrays of mixed float dtypes to a common one by
         itself now, around ``x`` (PyTorch's autocast): only then may the weights, biases

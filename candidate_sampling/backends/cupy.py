@@ -33,6 +33,15 @@ class CupyBackend(Backend):
 
         return tanh_sigmoid(cupy, x)
 
+    def device_memory(self, device):
+        """What the driver has free on ``device`` plus what CuPy's default memory pool
+        holds unused."""
+        import cupy
+
+        with device:
+            free, _ = cupy.cuda.runtime.memGetInfo()
+            return int(free + cupy.get_default_memory_pool().free_bytes())
+
     def mask_positions(self, xp, x, found, position, value):
         """``cupyx.scatter_min`` over the ``B T`` positions (in place)."""
         import cupy

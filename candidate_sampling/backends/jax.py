@@ -41,6 +41,16 @@ class JaxBackend(Backend):
                 jax.errors.TracerIntegerConversionError):
             return None
 
+    def device_memory(self, device: Any) -> int | None:
+        """``bytes_limit - bytes_in_use`` of the device's ``memory_stats()`` (a GPU's
+        allocator); None on the CPU, or where the device gives no statistics."""
+        if getattr(device, "platform", "cpu") == "cpu":
+            return None
+        stats = device.memory_stats() or {}
+        if "bytes_limit" not in stats:
+            return None
+        return int(stats["bytes_limit"] - stats.get("bytes_in_use", 0))
+
     def float64(self, xp: Any) -> Any:
         import jax
 

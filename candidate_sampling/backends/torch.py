@@ -198,6 +198,18 @@ class TorchBackend(Backend):
         with a warning under ``torch.compile``)."""
         return x.device
 
+    def device_memory(self, device: Any) -> int | None:
+        """On a CUDA device, what the driver has free plus what torch's caching allocator
+        holds unused (``torch.cuda.mem_get_info``, ``memory_reserved - memory_allocated``);
+        None elsewhere (the CPU, and devices that share the system's memory)."""
+        import torch
+
+        device = torch.device(device)
+        if device.type != "cuda":
+            return None
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device))
+
     def casts_mixed_floats(self, x: Any) -> bool:
         """Inside ``torch.autocast`` for ``x``'s device type."""
         import torch

@@ -9,7 +9,7 @@ from typing import Any
 from array_api_compat import size
 
 from ..backends import backend_for
-from .namespace import namespace_of
+from .namespace import device_of, namespace_of
 
 __all__ = [
     "check_int", "check_bool", "check_ndim", "check_float_array", "check_int_array",
@@ -186,17 +186,26 @@ def available_memory() -> int | None:
     return None
 
 
-def check_memory(nbytes: int, name: str, what: str) -> None:
+def check_memory(nbytes: int, name: str, what: str, like: Any = None) -> None:
     """Refuse ``what``, which takes ``nbytes`` because of argument ``name``, where the
-    system has less memory available: Linux grants a larger allocation, then kills the
-    process as the arrays are filled (TensorFlow's learned unigram sampler allocates and
-    fills its table the same way, and runs for minutes first)."""
-    if nbytes < 2**30:  # no need to ask the system
+    memory it goes to has less available: Linux grants a larger allocation, then kills
+    the process as the arrays are filled (TensorFlow's learned unigram sampler allocates
+    and fills its table the same way, and runs for minutes first).
+
+    The memory is that of the device of array ``like`` where it has its own (a GPU's,
+    :meth:`~candidate_sampling.backends.Backend.device_memory`), else the system's."""
+    if nbytes < 2**30:  # no need to ask
         return
-    available = available_memory()
+    available, where = None, "of memory available"
+    if like is not None:
+        device = device_of(like)
+        available = backend_for(namespace_of(like=like)).device_memory(device)
+        where = f"free on device {device}"
+    if available is None:
+        available, where = available_memory(), "of memory available"
     if available is not None and nbytes > available:
         raise ValueError(f"{name}: {what} takes {nbytes / 2**30:.1f} GiB, more than the "
-                         f"{available / 2**30:.1f} GiB of memory available")
+                         f"{available / 2**30:.1f} GiB {where}")
 
 
 def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
@@ -221,7 +230,8 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
                          f"got {num_sampled}")
     # the ids (int64), their expected counts (float32) and the uniform draws (float64), and
     # as much again while they are made
-    check_memory(40 * num_sampled, "num_sampled", "a sample of num_sampled classes")
+    check_memory(40 * num_sampled, "num_sampled", "a sample of num_sampled classes",
+                 true_classes)
     if check_values:
         check_ids_in_range(xp, true_classes, range_max, "true_classes")
     return xp, num_sampled, unique, seed

@@ -167,7 +167,8 @@ class _Unigram:
         self.xp = xp
         self.range_max = int(weights.shape[0])
         checks.check_memory(16 * self.range_max, "range_max",
-                            "a unigram law over range_max classes (its weights and running sum)")
+                            "a unigram law over range_max classes (its weights and running sum)",
+                            weights)
         wide = backend_for(xp).float64(xp)
         self.weights = xp.astype(weights, wide)
         self.cdf = backend_for(xp).cumulative_sum(xp, self.weights)
@@ -296,7 +297,7 @@ class LearnedUnigramSampler:
             xp = namespace_of(true_classes=true_classes)
             # the counts, then the law's weights and running sum: three float64 arrays
             checks.check_memory(24 * self.range_max, "range_max",
-                                "a learned unigram law over range_max classes")
+                                "a learned unigram law over range_max classes", true_classes)
             self.counts = xp.ones((self.range_max,), dtype=backend_for(xp).float64(xp),
                                   device=device_of(true_classes))
         values, self.counts = learned_unigram_step(self.counts, true_classes, num_true,
