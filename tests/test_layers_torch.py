@@ -443,6 +443,48 @@ def test_a_step_reads_the_device_once_with_validate_and_never_without(host_reads
     assert host_reads == ({"cpu": 1, "numpy": 1} if validate else {})
 
 
+@pytest.mark.parametrize("sampler", layers.SAMPLERS)
+def test_a_unique_draw_on_a_gpus_path_is_the_native_draw_and_reads_once_per_block(
+        sampler, host_reads, monkeypatch):
+    """On a GPU the unique samplers run the core's loop of blocks on the device (the NumPy
+    draw serves the CPU only): run that loop here, on the CPU. From the same generator
+    it draws the sample of the native draw, and the module's step gives the same losses
+    and sparse gradients. It reads the device once per block of draws (one block here),
+    not before the first, and once more for whether the sample is complete."""
+    from candidate_sampling.backends.torch import TorchBackend, no_value_reads
+
+    inputs, labels = _problem(60, batch=5)
+
+    def step():
+        torch.manual_seed(0)
+        module = SampledSoftmaxLoss(60, 8, 20, sampler=sampler, sparse=True, validate=False,
+                                    generator=torch.Generator().manual_seed(7))
+        values = module.sample(labels[:, None])
+        x = inputs.clone().requires_grad_()
+        module(x, labels, values).backward()
+        return values, module(x, labels, values), module.weight.grad.coalesce(), x.grad
+
+    native = step()
+    monkeypatch.setattr(TorchBackend, "unique_draws", lambda self, *args: None)
+    host_reads.clear()
+    on_device = step()
+    for got, expected in zip(on_device[0], native[0]):
+        assert torch.equal(got, expected)
+    assert len(set(native[0].sampled_candidates.tolist())) == 20
+    torch.testing.assert_close(on_device[1], native[1], rtol=0, atol=0)
+    torch.testing.assert_close(on_device[2], native[2], rtol=0, atol=0)
+    torch.testing.assert_close(on_device[3], native[3], rtol=0, atol=0)
+    module = SampledSoftmaxLoss(60, 8, 20, sampler=sampler, validate=False,
+                                generator=torch.Generator().manual_seed(7))
+    host_reads.clear()
+    module.sample(labels[:, None])  # the labels' check, the condition, the outcome
+    assert host_reads == {"__int__": 2, "__bool__": 2}
+    host_reads.clear()
+    with no_value_reads():  # as in a step: no checks, and a draw cut short gives NaN counts
+        module.sample(labels[:, None])
+    assert host_reads == {"__bool__": 1}
+
+
 @pytest.mark.parametrize(("cls", "sparse"), [(SampledSoftmaxLoss, False), (NCELoss, True)],
                          ids=["softmax-dense", "nce-sparse"])
 def test_torch_compile_matches_eager(cls, sparse):

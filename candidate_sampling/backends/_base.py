@@ -90,8 +90,12 @@ class Backend:
             raise error
         return tries
 
-    def while_loop(self, cond: Any, body: Any, state: tuple) -> tuple:
-        """``while cond(state): state = body(state)`` (traced where the backend traces)."""
+    def while_loop(self, cond: Any, body: Any, state: tuple, entered: bool = False) -> tuple:
+        """``while cond(state): state = body(state)`` (traced where the backend traces).
+        ``entered``: ``cond(state)`` is known to hold, so the first ``body`` runs without
+        reading it (on a GPU each read of the condition waits for the device)."""
+        if entered:
+            state = body(state)
         while bool(cond(state)):
             state = body(state)
         return state

@@ -110,7 +110,9 @@ class JaxBackend(Backend):
         barrier = jax.lax.optimization_barrier
         return barrier(barrier(b.T) @ a).T
 
-    def while_loop(self, cond: Any, body: Any, state: tuple) -> tuple:
+    def while_loop(self, cond: Any, body: Any, state: tuple, entered: bool = False) -> tuple:
+        """``jax.lax.while_loop`` (its condition is evaluated on the device; ``entered``
+        changes nothing)."""
         import jax
 
         return jax.lax.while_loop(cond, body, state)

@@ -92,7 +92,7 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
 
     zero = xp.asarray(0, dtype=ints, device=device)
     start = (xp.full((size,), -1, dtype=ints, device=device), zero, zero, zero)
-    found, count, tries, _ = backend.while_loop(cond, body, start)
+    found, count, tries, _ = backend.while_loop(cond, body, start, entered=last_block > 0)
     return found, backend.finish_draws(xp, count >= size, tries,
                                        _base.too_many_draws(size, last_block * block))
 
