@@ -112,6 +112,81 @@ def test_sampled_values_not_a_triple(args):
         cs.sampled_softmax_loss(**args)
 
 
+@pytest.mark.parametrize("dtype", ["uint16", "uint32", "uint64"])
+def test_torch_ids_of_an_unsigned_dtype_it_cannot_sort_are_a_type_error(args, dtype):
+    """torch has these dtypes with few operations (no min, max or sort on a CPU): a
+    TypeError naming the argument, not torch's NotImplementedError from inside. NumPy
+    computes with them (and torch with uint8)."""
+    torch = pytest.importorskip("torch")
+    t = {k: torch.from_numpy(v) for k, v in args.items() if isinstance(v, np.ndarray)}
+    unsigned = getattr(torch, dtype)
+    message = (r"the array library has too few operations on dtype torch\.%s \(no min, max "
+               r"or sort\); cast the ids to int64 or int32$" % dtype)
+    with pytest.raises(TypeError, match="^labels: " + message):
+        cs.sampled_softmax_loss(t["weights"], t["biases"], t["labels"].to(unsigned),
+                                t["inputs"], S, V)
+    with pytest.raises(TypeError, match="^true_classes: " + message):
+        cs.log_uniform_candidate_sampler(t["labels"].to(unsigned), 1, S, True, V)
+    values = (torch.tensor([0, 2, 3, 4, 6], dtype=unsigned), torch.full((B, 1), 0.3),
+              torch.full((S,), 0.3))
+    with pytest.raises(TypeError, match=r"^sampled_values\[0\] \(sampled_candidates\): "):
+        cs.nce_loss(t["weights"], t["biases"], t["labels"], t["inputs"], S, V,
+                    sampled_values=values)
+    expected = cs.sampled_softmax_loss(**args)
+    given = tuple(torch.from_numpy(np.asarray(a)) for a in args["sampled_values"])
+    for ids in (torch.uint8, torch.int16):
+        got = cs.sampled_softmax_loss(t["weights"], t["biases"], t["labels"].to(ids),
+                                      t["inputs"], S, V, sampled_values=given)
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+    got = cs.sampled_softmax_loss(**dict(args, labels=args["labels"].astype(dtype)))
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch", "jax"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32"])
+def test_ids_of_small_integer_dtypes_sample_and_index_as_int64(args, library, dtype):
+    """Every sampler (the unigram laws look the true classes up) and both losses, with
+    true classes and sampled ids of a small integer dtype: the results of int64 ids."""
+    convert = {"numpy": np.asarray,
+               "torch": lambda a: pytest.importorskip("torch").from_numpy(np.asarray(a)),
+               "jax": lambda a: pytest.importorskip("jax.numpy").asarray(a)}[library]
+    labels = args["labels"]
+    small = convert(labels.astype(dtype))
+    for sampler, extra in ((cs.learned_unigram_candidate_sampler, {}),
+                           (cs.fixed_unigram_candidate_sampler,
+                            {"unigrams": list(range(1, V + 1))}),
+                           (cs.log_uniform_candidate_sampler, {})):
+        seed = dict(rng=np.random.default_rng(4)) if library == "numpy" else dict(seed=4)
+        got = sampler(small, 1, S, True, V, **extra, **seed)
+        seed = dict(rng=np.random.default_rng(4)) if library == "numpy" else dict(seed=4)
+        expected = sampler(convert(labels), 1, S, True, V, **extra, **seed)
+        for g, e in zip(got, expected):
+            np.testing.assert_array_equal(np.asarray(g), np.asarray(e))
+    arrays = {k: convert(v) for k, v in args.items() if isinstance(v, np.ndarray)}
+    given = [np.asarray(a) for a in args["sampled_values"]]
+    for loss in (cs.sampled_softmax_loss, cs.nce_loss):
+        expected = loss(**args)
+        got = loss(arrays["weights"], arrays["biases"], small, arrays["inputs"], S, V,
+                   sampled_values=(convert(given[0].astype(dtype)), convert(given[1]),
+                                   convert(given[2])))
+        np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-6)
+
+
+def test_jax_ids_in_int32_bound_range_max():
+    """Without ``jax_enable_x64`` JAX's ids are int32: a larger ``range_max`` is a
+    ValueError naming it, not an overflow inside a compiled draw."""
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    if jax.config.jax_enable_x64:
+        pytest.skip("jax_enable_x64 is on here: ids are int64")
+    labels = jnp.asarray([[1], [2]])
+    with pytest.raises(ValueError, match=r"^range_max: must be in \[1, 2147483647\] while the "
+                                         r"array library's ids are int32, got 2147483648$"):
+        cs.log_uniform_candidate_sampler(labels, 1, 5, True, 2**31, seed=1)
+    drawn = cs.log_uniform_candidate_sampler(labels, 1, 5, True, 2**31 - 1, seed=1)
+    assert drawn.sampled_candidates.dtype == jnp.int32
+
+
 def test_float_labels_and_int_inputs(args):
     bad = dict(args, labels=args["labels"].astype(np.float32))
     with raises(TypeError, "labels"):

@@ -296,7 +296,7 @@ def test_arrays_in_the_systems_memory_are_checked_against_it(monkeypatch):
         xp = checks.namespace_of(labels=labels)
         assert backend_for(xp).device_memory(checks.device_of(labels)) is None
         with pytest.raises(ValueError, match=r"than the 1\.0 GiB of memory available$"):
-            cs.log_uniform_candidate_sampler(labels, 1, 2**26, False, 2**40)
+            cs.log_uniform_candidate_sampler(labels, 1, 2**26, False, 2**31 - 1)
 
 
 def test_a_jax_accelerators_free_memory_is_its_allocators_limit_less_its_use():

@@ -131,6 +131,10 @@ class Backend:
 
         return array_api_compat.device(x)
 
+    def computes_ids_in(self, dtype: Any) -> bool:
+        """Whether ids of integer ``dtype`` can be checked, sorted and looked up (yes)."""
+        return True
+
     def device_memory(self, device: Any) -> int | None:
         """Bytes still free in the memory of ``device`` where it has its own (a GPU's),
         else None: arrays on ``device`` take the system's memory. Here: None."""

@@ -198,6 +198,13 @@ class TorchBackend(Backend):
         with a warning under ``torch.compile``)."""
         return x.device
 
+    def computes_ids_in(self, dtype: Any) -> bool:
+        """Not in ``uint16``, ``uint32``, ``uint64``: torch has them with few operations
+        (no ``min``, ``max`` or ``sort`` on a CPU)."""
+        import torch
+
+        return dtype not in (torch.uint16, torch.uint32, torch.uint64)
+
     def device_memory(self, device: Any) -> int | None:
         """On a CUDA device, what the driver has free plus what torch's caching allocator
         holds unused (``torch.cuda.mem_get_info``, ``memory_reserved - memory_allocated``);

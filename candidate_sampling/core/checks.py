@@ -14,7 +14,8 @@ from .namespace import device_of, namespace_of
 __all__ = [
     "check_int", "check_bool", "check_ndim", "check_float_array", "check_int_array",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
-    "check_nonnegative", "check_sampler_arguments", "check_memory", "available_memory",
+    "check_nonnegative", "check_sampler_arguments", "check_range_of_ids", "check_memory",
+    "available_memory",
     "check_labels", "check_inputs_dim",
     "MAX_RANGE",
 ]
@@ -75,9 +76,12 @@ def check_same_dtype(named: list, mixed: bool = False) -> None:
 
 
 def check_int_array(xp: Any, x: Any, name: str) -> None:
-    """``x`` has an integer dtype."""
+    """``x`` has an integer dtype that its library computes ids with."""
     if not xp.isdtype(x.dtype, "integral"):
         raise TypeError(f"{name}: expected an integer array (int32 or int64), got dtype {x.dtype}")
+    if not backend_for(xp).computes_ids_in(x.dtype):
+        raise TypeError(f"{name}: the array library has too few operations on dtype {x.dtype} "
+                        f"(no min, max or sort); cast the ids to int64 or int32")
 
 
 def check_ids_in_range(xp: Any, ids: Any, upper: int, name: str) -> None:
@@ -206,6 +210,15 @@ def check_memory(nbytes: int, name: str, what: str, like: Any = None) -> None:
     if available is not None and nbytes > available:
         raise ValueError(f"{name}: {what} takes {nbytes / 2**30:.1f} GiB, more than the "
                          f"{available / 2**30:.1f} GiB {where}")
+
+
+def check_range_of_ids(xp: Any, range_max: int) -> None:
+    """``range_max`` fits the backend's ids, which the native samplers compute with (JAX
+    without ``jax_enable_x64``: int32)."""
+    ids = xp.iinfo(backend_for(xp).int64(xp))
+    if range_max > int(ids.max):
+        raise ValueError(f"range_max: must be in [1, {int(ids.max)}] while the array "
+                         f"library's ids are {ids.dtype}, got {range_max}")
 
 
 def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, unique: bool,

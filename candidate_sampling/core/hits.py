@@ -6,7 +6,7 @@ from typing import Any
 
 from ..backends import backend_for
 from . import checks
-from .namespace import device_of, namespace_of
+from .namespace import device_of, index_dtype, namespace_of
 
 __all__ = ["compute_accidental_hits", "first_occurrence", "hit_positions",
            "dense_hits", "hit_mask"]
@@ -31,7 +31,7 @@ def hit_positions(xp: Any, true_classes: Any, sampled_candidates: Any) -> tuple[
 
     One stable sort of the ``S`` candidates and a binary search per true class:
     O((S + B T) log S), static shapes; ``position`` is 0 where not ``found``."""
-    dt = xp.result_type(true_classes.dtype, sampled_candidates.dtype)
+    dt = index_dtype(xp, true_classes, sampled_candidates)
     sampled = xp.astype(sampled_candidates, dt, copy=False)
     order = backend_for(xp).argsort(xp, sampled)
     ordered = xp.take(sampled, order)

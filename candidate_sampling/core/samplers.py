@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from ..backends import _base, backend_for
 from . import checks
 from .hits import first_occurrence
-from .namespace import device_of, namespace_of
+from .namespace import device_of, index_dtype, namespace_of
 from .types import SampledValues
 
 __all__ = [
@@ -116,6 +116,7 @@ class _RangeLaw:
     one compiled draw per description and pass the arrays as arguments."""
 
     def __init__(self, xp: Any, range_max: int):
+        checks.check_range_of_ids(xp, range_max)
         self.xp, self.range_max = xp, range_max
 
     def split(self) -> tuple[tuple, tuple]:
@@ -193,7 +194,7 @@ class _Unigram:
 
     def probability(self, ids: Any) -> Any:
         xp = self.xp
-        picked = xp.take(self.weights, xp.reshape(ids, (-1,)))
+        picked = xp.take(self.weights, xp.reshape(xp.astype(ids, index_dtype(xp, ids)), (-1,)))
         return xp.astype(xp.reshape(picked, ids.shape) / self.total, xp.float32)
 
 
