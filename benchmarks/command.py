@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from .report import summary, write_results
     from .suite import run_suite
 
+    from candidate_sampling.cli import output_directory
+
+    out = output_directory(args.out, "--out")
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"
     config = PRESETS[mode]
     if args.rounds is not None:
@@ -71,6 +74,6 @@ def run(args: argparse.Namespace) -> int:
     results = run_suite(config, backends, peers=not args.no_peers, log=log)
     title = f"candidate-sampling bench ({mode})"
     print(summary(results, title))
-    written = write_results(results, args.out, title) + write_plots(results, args.out)
+    written = write_results(results, out, title) + write_plots(results, out)
     print("wrote " + ", ".join(str(p) for p in written))
     return 0

@@ -5,10 +5,37 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import tempfile
+from pathlib import Path
 
 from . import __version__
 
-__all__ = ["main"]
+__all__ = ["main", "output_directory", "output_file"]
+
+
+def output_directory(path: str | Path, option: str) -> Path:
+    """``path`` as a directory that exists (made, with its parents, where missing) and
+    takes new files; a ``ValueError`` naming ``option`` where it cannot. Commands check
+    where they write before they run, not after minutes of work."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{option}: cannot write files in {str(path)!r}: "
+                         f"{exc.strerror or exc}") from None
+    return path
+
+
+def output_file(path: str | Path, option: str) -> Path:
+    """``path`` as a file that can be written (its folder checked by
+    :func:`output_directory`); a ``ValueError`` naming ``option`` where it cannot."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{option}: {str(path)!r} is a directory; give a file name")
+    output_directory(path.parent, option)
+    return path
 
 
 def _cases(args: argparse.Namespace) -> int:

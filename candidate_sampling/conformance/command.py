@@ -91,7 +91,11 @@ def run(args: argparse.Namespace) -> int:
     from . import report
     from .suite import resolve_backends, run_target
 
+    from ..cli import output_file
+
     target = _target(args)
+    json_path = None if args.json is None else output_file(args.json, "--json")
+    junit_path = None if args.junit is None else output_file(args.junit, "--junit")
     if target.is_tensorflow:
         if args.backend not in ("all", "tensorflow"):
             raise ValueError("--backend: --impl tensorflow runs on TensorFlow's own tensors "
@@ -110,10 +114,10 @@ def run(args: argparse.Namespace) -> int:
         if text:
             print(text)
     print(report.summary_line(checks))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
+    if json_path is not None:
+        with open(json_path, "w", encoding="utf-8") as f:
             report.to_json(checks, f)
-    if args.junit:
-        with open(args.junit, "w", encoding="utf-8") as f:
+    if junit_path is not None:
+        with open(junit_path, "w", encoding="utf-8") as f:
             report.to_junit(checks, f)
     return 1 if report.verdict(checks)[1] else 0

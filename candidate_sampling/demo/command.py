@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
 
 from ..core.checks import check_int
 
@@ -97,9 +96,11 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 on success. Bad options and a missing backend raise ``ValueError``
     (the command line turns it into one line and exit status 2)."""
     settings, budget = _settings_and_budget(args)
+    from ..cli import output_directory
     from .trainers import check_backend
 
     check_backend(args.backend)
+    out = output_directory(args.out, "--out")
     from .corpus import make_corpus, optimal_perplexity, popularity_perplexity
     from .model import initial_params
     from .progress import ProgressBar
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print("\n".join(comparison_lines(runs["sampled"], runs["full"], budget, ideal)))
     title = (f"Held-out perplexity, {s.num_classes:,} classes, {BACKEND_NAMES[args.backend]}")
-    path = write_chart(Path(args.out) / "learning_curves.png", runs["sampled"], runs["full"],
+    path = write_chart(out / "learning_curves.png", runs["sampled"], runs["full"],
                        ideal, title)
     print(f"learning curves: {path}")
     sys.stdout.flush()

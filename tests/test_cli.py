@@ -1,0 +1,51 @@
+"""The ``candidate-sampling`` command checks where it will write before it runs: a bad
+``--out``, ``--json`` or ``--junit`` is one line and exit status 2, not a traceback after
+minutes of work."""
+
+from __future__ import annotations
+
+import pytest
+
+from candidate_sampling.cli import main, output_directory, output_file
+
+
+@pytest.fixture
+def blocked(tmp_path):
+    """A path under a regular file: no directory can be made there."""
+    (tmp_path / "file").write_text("")
+    return tmp_path / "file" / "out"
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["bench", "--tiny", "--no-peers", "--backend", "numpy", "--out", "{blocked}"], "--out"),
+    (["demo", "--steps", "1", "--backend", "numpy", "--quiet", "--out", "{blocked}"], "--out"),
+    (["conform", "--backend", "numpy", "--junit", "{blocked}/report.xml"], "--junit"),
+    (["conform", "--backend", "numpy", "--json", "{blocked}/report.json"], "--json"),
+])
+def test_a_place_that_cannot_be_written_exits_2_before_any_work(argv, option, blocked, capsys):
+    argv = [a.format(blocked=blocked) for a in argv]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, lines  # nothing ran before the error
+    assert lines[0].startswith(f"candidate-sampling {argv[0]}: error: {option}: cannot write "
+                               f"files in '{blocked}")
+
+
+def test_a_directory_given_for_a_report_file_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["conform", "--backend", "numpy", "--junit", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"candidate-sampling conform: error: --junit: '{tmp_path}' is a directory; give a "
+        f"file name"]
+
+
+def test_output_places_are_made_with_their_parents(tmp_path):
+    made = output_directory(tmp_path / "a" / "b", "--out")
+    assert made.is_dir() and list(made.iterdir()) == []  # the probe file is gone
+    report = output_file(tmp_path / "c" / "report.xml", "--junit")
+    assert report.parent.is_dir() and not report.exists()
