@@ -200,7 +200,7 @@ def check_memory(nbytes: int, name: str, what: str, like: Any = None) -> None:
     :meth:`~candidate_sampling.backends.Backend.device_memory`), else the system's."""
     if nbytes < 2**30:  # no need to ask
         return
-    available, where = None, "of memory available"
+    available = None
     if like is not None:
         device = device_of(like)
         available = backend_for(namespace_of(like=like)).device_memory(device)
