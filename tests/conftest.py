@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 
@@ -39,6 +40,16 @@ def xp(request):
 
         return xp_torch
     return importlib.import_module(request.param)
+
+
+def float64_on(name: str, dtype: str):
+    """A context in which backend ``name`` (an adapter's or a namespace's) has ``dtype``:
+    ``jax.enable_x64`` for JAX's float64 (off by default), else nothing."""
+    if dtype == "float64" and name.startswith("jax"):
+        import jax
+
+        return jax.enable_x64(True)
+    return contextlib.nullcontext()
 
 
 @pytest.fixture

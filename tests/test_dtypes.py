@@ -10,20 +10,27 @@ import candidate_sampling as cs
 from candidate_sampling.conformance.adapters import get_adapter
 from candidate_sampling.conformance.runner import run_case
 
-from conftest import BACKENDS, moderate_loss_cases
+from conftest import BACKENDS, float64_on, moderate_loss_cases
 
 CASES = moderate_loss_cases()
 # (backend, dtype, relative tolerance against the float32 oracle)
 PRECISIONS = [("numpy", "float64", 1e-5), ("numpy", "float16", 3e-2),
               ("array_api_strict", "float64", 1e-5), ("torch", "float64", 1e-5),
               ("torch", "float16", 3e-2), ("torch", "bfloat16", 1e-1),
-              ("jax-jit", "float16", 3e-2), ("jax-jit", "bfloat16", 1e-1)]
+              ("jax-jit", "float16", 3e-2), ("jax-jit", "bfloat16", 1e-1),
+              ("jax", "float64", 1e-5), ("jax-jit", "float64", 1e-5)]
+"""JAX's float64 runs with ``jax_enable_x64`` on (:func:`conftest.float64_on`)."""
 PRECISIONS = [p for p in PRECISIONS if p[0] in BACKENDS]
 
 
 @pytest.mark.parametrize("backend_name,dtype,tol", PRECISIONS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_golden_case_in_dtype(case, backend_name, dtype, tol):
+    with float64_on(backend_name, dtype):
+        _check_golden_case(case, backend_name, dtype, tol)
+
+
+def _check_golden_case(case, backend_name, dtype, tol):
     adapter = get_adapter(backend_name).with_dtype(dtype)
     scale = max(1.0, float(np.max(np.abs(case.outputs["loss"]))))
     grad_scale = max([1.0] + [float(np.max(np.abs(np.concatenate([np.ravel(x) for x in g]))))
@@ -38,7 +45,12 @@ def test_golden_case_in_dtype(case, backend_name, dtype, tol):
 @pytest.mark.parametrize("backend_name,dtype", [(b, d) for b, d, _ in PRECISIONS])
 def test_hits_and_huge_logits_stay_finite(backend_name, dtype, rng):
     """Logits of magnitude 1e4 (1e2 in bfloat16/float16 sums) and a batch full of
-    accidental hits: finite losses and gradients, masked hits have no weight."""
+    accidental hits: finite losses and gradients in ``dtype``, masked hits have no weight."""
+    with float64_on(backend_name, dtype):
+        _check_huge_logits(backend_name, dtype, rng)
+
+
+def _check_huge_logits(backend_name, dtype, rng):
     adapter = get_adapter(backend_name).with_dtype(dtype)
     num_classes, dim, batch = 12, 4, 6
     scale = 1e4 if dtype in ("float32", "float64") else 2e3
@@ -50,7 +62,7 @@ def test_hits_and_huge_logits_stay_finite(backend_name, dtype, rng):
     inputs_ = dict(weights=weights, biases=np.zeros(num_classes, np.float32), labels=labels,
                    inputs=inputs, sampled_values=values)
     kwargs = dict(num_sampled=5, num_classes=num_classes, remove_accidental_hits=True)
-    for fn in (cs.sampled_softmax_loss, cs.nce_loss):
+    for fn in (_in_dtype(cs.sampled_softmax_loss, dtype), _in_dtype(cs.nce_loss, dtype)):
         if adapter.differentiable:
             out, grads = adapter.value_and_grads(fn, inputs_, kwargs, ("weights", "inputs"),
                                                  np.ones(batch, np.float32))
@@ -59,6 +71,16 @@ def test_hits_and_huge_logits_stay_finite(backend_name, dtype, rng):
             out = adapter.call(fn, inputs_, kwargs)
         assert np.all(np.isfinite(out.astype(np.float64))), (fn.__name__, out)
         assert np.all(out.astype(np.float64) >= 0)
+
+
+def _in_dtype(fn, dtype):
+    """``fn``, checking that the loss it returns (before any conversion) is ``dtype``."""
+    def checked(**kwargs):
+        out = fn(**kwargs)
+        assert str(out.dtype).rsplit(".", 1)[-1] == dtype, (fn.__name__, out.dtype)
+        return out
+
+    return checked
 
 
 def test_mask_is_lowest_finite_value_of_each_dtype():

@@ -15,7 +15,7 @@ from candidate_sampling.conformance.runner import case_inputs
 from candidate_sampling.conformance.vectors import close
 from candidate_sampling.core.embedding import shard_of
 
-from conftest import BACKENDS, moderate_loss_cases
+from conftest import BACKENDS, float64_on, moderate_loss_cases
 
 # (function with gradients, the same loss without them) for each op.
 FUNCTIONS = {
@@ -221,12 +221,12 @@ SCATTER_SHAPES = [((7,), 12), ((9, 3), 20), ((5, 2, 2), 6), ((4,), 0)]
 @pytest.mark.parametrize("shape,n", SCATTER_SHAPES)
 def test_scatter_add(xp, shape, n, dtype, generic, rng):
     """The backend's scatter-add, and the generic one under the backend's dtype hooks,
-    against a NumPy loop."""
-    if dtype == "float64" and xp.__name__.startswith("jax"):
-        import jax
+    against a NumPy loop (JAX's float64 with ``jax_enable_x64`` on)."""
+    with float64_on(xp.__name__, dtype):
+        _check_scatter_add(xp, shape, n, dtype, generic, rng)
 
-        if not jax.config.jax_enable_x64:
-            pytest.skip("JAX without x64 has no float64")
+
+def _check_scatter_add(xp, shape, n, dtype, generic, rng):
     backend = backend_for(xp)
     scatter_add = (lambda *a: Backend.scatter_add(backend, *a)) if generic else backend.scatter_add
     target = rng.normal(size=shape).astype(dtype)

@@ -10,6 +10,8 @@ import candidate_sampling as cs
 from candidate_sampling.backends import Backend, backend_for
 from candidate_sampling.core.hits import hit_positions
 
+from conftest import float64_on
+
 
 def _reference_hits(labels: np.ndarray, sampled: np.ndarray) -> np.ndarray:
     """``[B, S]``: position ``s`` is the last occurrence of its id and that id is a true
@@ -38,10 +40,13 @@ def test_hit_positions_are_the_last_occurrences(xp, rng, num_true):
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_native_mask_equals_the_generic_dense_mask(xp, rng, dtype):
-    if dtype == "float64" and xp.__name__.startswith("jax"):
-        pytest.skip("JAX without x64 has no float64")
     if dtype == "float16" and not hasattr(xp, "float16"):
         pytest.skip(f"{xp.__name__} has no float16")
+    with float64_on(xp.__name__, dtype):
+        _check_native_mask(xp, rng, dtype)
+
+
+def _check_native_mask(xp, rng, dtype):
     labels = rng.integers(0, 10, (6, 2))
     sampled = rng.integers(0, 10, 16)
     logits = rng.standard_normal((6, 16)).astype(dtype)

@@ -156,7 +156,14 @@ class JaxAdapter(Adapter):
     name = "jax"
     module = "jax"
     differentiable = True
-    dtypes = ("float16", "bfloat16", "float32")
+
+    @property
+    def dtypes(self) -> tuple[str, ...]:
+        """float64 only while ``jax_enable_x64`` is on (else JAX makes it float32)."""
+        import jax
+
+        wide = ("float64",) if jax.config.jax_enable_x64 else ()
+        return ("float16", "bfloat16", "float32") + wide
 
     def asarray(self, a: np.ndarray) -> Any:
         import jax.numpy as jnp
