@@ -252,6 +252,28 @@ def test_learned_unigram_counts_follow_the_labels_and_live_in_the_state_dict():
     assert int(module.unigram_counts.sum()) == int(expected.sum()) + 4
 
 
+@pytest.mark.parametrize("mode", ["inference_mode", "no_grad"])
+def test_learned_unigram_counts_stay_the_modules_tensor_without_grad(mode):
+    """A forward under ``torch.inference_mode`` (or ``no_grad``) updates the counts in
+    their own buffer: a checkpoint still loads into the module afterwards, and the
+    counts can be changed in place."""
+    module = SampledSoftmaxLoss(20, 4, 5, sampler="learned_unigram",
+                                generator=torch.Generator().manual_seed(0))
+    buffer = module.unigram_counts
+    with getattr(torch, mode)():
+        module(torch.randn(3, 4), torch.tensor([1, 2, 2]))
+    assert module.unigram_counts is buffer
+    assert not module.unigram_counts.is_inference()
+    expected = torch.ones(20, dtype=torch.int64)
+    expected[1] += 1
+    expected[2] += 2
+    assert torch.equal(module.unigram_counts, expected)
+    module.load_state_dict(SampledSoftmaxLoss(20, 4, 5, sampler="learned_unigram").state_dict())
+    assert torch.equal(module.unigram_counts, torch.ones(20, dtype=torch.int64))
+    module.unigram_counts.zero_()
+    assert int(module.unigram_counts.sum()) == 0
+
+
 def test_callable_sampler_and_rank1_labels():
     seen = []
 

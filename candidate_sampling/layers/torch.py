@@ -296,9 +296,13 @@ class SampledOutputLoss(nn.Module):
             with value_reads():  # the caller's sampler reads what it needs
                 return self.sampler(labels)
         if self.sampler == "learned_unigram":
-            values, self.unigram_counts = learned_unigram_step(
+            values, counts = learned_unigram_step(
                 self.unigram_counts, labels, self.num_true, self.num_sampled, self.unique,
                 rng=self.generator)
+            # in place, as BatchNorm's running statistics: the buffer stays the module's
+            # own tensor (under torch.inference_mode too, whose new tensors could not
+            # be loaded into or changed afterwards)
+            self.unigram_counts.copy_(counts)
             return values
         draw = log_uniform_candidate_sampler if self.sampler == "log_uniform" \
             else uniform_candidate_sampler
