@@ -293,6 +293,23 @@ def test_missing_backend_library_exits_2_with_one_line(backend, monkeypatch, cap
                    f"(pip install 'candidate-sampling[{backend}]')")
 
 
+def test_a_demo_larger_than_the_memory_exits_2_before_any_work(monkeypatch, capsys, tmp_path):
+    """2,000,000 classes of 1,024 features (within the options' limits) need about 38 GiB:
+    refused in one line, before the corpus or the weights are made."""
+    from candidate_sampling.core import checks
+    from candidate_sampling.demo import command
+
+    monkeypatch.setattr(checks, "available_memory", lambda: 16 * 2**30)
+    msg = _exit_message(["demo", "--classes", "2000000", "--dim", "1024", "--batch-size", "4",
+                         "--out", str(tmp_path / "out")], capsys)
+    need = command.memory_needed(2_000_000, 1024, 4)
+    assert need == 20 * 2_000_000 * 1024 + 12 * 4 * 2_000_000
+    assert msg == ("candidate-sampling demo: error: --classes, --dim: a demo of 2,000,000 "
+                   f"classes of 1024 features takes {need / 2**30:.1f} GiB, more than the "
+                   "16.0 GiB of memory available")
+    assert not (tmp_path / "out").exists()
+
+
 _LOGITS = "a full-softmax step has batch size x classes logits, at most 268,435,456"
 
 

@@ -8,9 +8,10 @@ import argparse
 import math
 import sys
 
-from ..core.checks import check_int
+from ..core.checks import check_int, check_memory
 
-__all__ = ["DEFAULT_SECONDS", "MAX_CLASSES", "MAX_DIM", "MAX_LOGITS", "configure", "run"]
+__all__ = ["DEFAULT_SECONDS", "MAX_CLASSES", "MAX_DIM", "MAX_LOGITS", "configure",
+           "memory_needed", "run"]
 
 DEFAULT_SECONDS = 25.0
 """Training time of each method when neither ``--seconds`` nor ``--steps`` is given."""
@@ -92,10 +93,22 @@ def _settings_and_budget(args: argparse.Namespace):
     return settings, budget
 
 
+def memory_needed(num_classes: int, dim: int, batch_size: int) -> int:
+    """Bytes the demo holds at its peak, an upper estimate. Per entry of the ``[V, D]``
+    weights: 12 bytes while they are drawn (in float64, then cast to float32), 20 in
+    training (the initial weights, the trainer's own, the full softmax's dense gradient,
+    JAX's copy to compile on and its update); and 12 bytes per entry of the full
+    softmax's ``[B, V]`` logits (the logits, probabilities and their gradient)."""
+    return 20 * num_classes * dim + 12 * batch_size * num_classes
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 on success. Bad options and a missing backend raise ``ValueError``
     (the command line turns it into one line and exit status 2)."""
     settings, budget = _settings_and_budget(args)
+    check_memory(memory_needed(settings.num_classes, settings.dim, settings.batch_size),
+                 "--classes, --dim", f"a demo of {settings.num_classes:,} classes of "
+                 f"{settings.dim} features")
     from ..cli import output_directory
     from .trainers import check_backend
 

@@ -37,7 +37,9 @@ def initial_params(num_classes: int, dim: int, seed: int) -> tuple[np.ndarray, n
     while outside.any():
         weights[outside] = rng.standard_normal(int(outside.sum()))
         outside = np.abs(weights) > 2
-    return (weights / math.sqrt(dim)).astype(np.float32), np.zeros(num_classes, np.float32)
+    del outside
+    weights /= math.sqrt(dim)  # in place: no second [V, D] float64 array
+    return weights.astype(np.float32), np.zeros(num_classes, np.float32)
 
 
 def evaluate(weights: Any, biases: Any, inputs: Any, labels: Any, k: int = 10) -> Scores:
