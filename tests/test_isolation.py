@@ -81,3 +81,32 @@ def test_bad_timeout(value, monkeypatch, capsys):
         main(["conform", "--backend", "numpy", "--impl", "wrong.ports:tf_port", "--op",
               "sampled_softmax_loss"])
     assert f"{TIMEOUT_ENV}: must be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["inf", "1e300", "nan", "86401", "0"])
+@pytest.mark.parametrize("source", ["--timeout", TIMEOUT_ENV])
+@pytest.mark.parametrize("mode", [[], ["--in-process"]])
+def test_a_timeout_is_at_most_a_day(value, source, mode, monkeypatch, capsys):
+    """Infinity (or any bound past a day) is one line and exit status 2, from the option
+    as from the environment, before anything runs."""
+    argv = ["conform", "--backend", "numpy", "--impl", "wrong.ports:tf_port", "--op",
+            "sampled_softmax_loss", *mode]
+    if source == "--timeout":
+        argv += ["--timeout", value]
+    else:
+        monkeypatch.setenv(TIMEOUT_ENV, value)
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (f"candidate-sampling conform: error: {source}: must be "
+                                       f"in (0, 86400] seconds (at most a day), got "
+                                       f"{float(value):g}\n")
+
+
+def test_a_day_is_the_longest_timeout(capsys):
+    assert main(["conform", "--backend", "numpy", "--impl", "wrong.ports:tf_port", "--op",
+                 "sampled_softmax_loss", "--in-process", "--timeout", "86400"]) == 0
+    assert " passed, 0 failed" in capsys.readouterr().out.strip().splitlines()[-1]
+    with pytest.raises(ValueError, match=r"timeout: must be in \(0, 86400\] seconds"):
+        run_target(Target(impl="wrong.ports:tf_port", op="sampled_softmax_loss"), ["numpy"],
+                   timeout=float("inf"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from candidate_sampling.conformance.suite import select_cases
 
 TESTS = Path(__file__).resolve().parent
@@ -88,3 +90,32 @@ def conformance_impl():
     result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-k",
                                 "unique or u-gs-t1-s5-r20 or nu-s-t2")
     result.assert_outcomes(passed=4)   # laws .unique, streams (n)u-gs-t1-s5-r20, nu-s-t2-s8-r50
+
+
+def test_one_backend_may_be_a_string(pytester):
+    pytester.makepyfile(test_conform=MODULE.replace('backends=["numpy"]', 'backends="numpy"'))
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=len(select_cases("sampled_sparse_softmax_loss", "contrib")))
+
+
+def test_an_absent_backend_skips_with_a_reason(pytester):
+    """A backend whose library is not installed (or finds no device) is one skipped test
+    that names it; the other backends run."""
+    from candidate_sampling.conformance.adapters import available_adapters
+
+    if "cupy" in available_adapters():
+        pytest.skip("CuPy finds a GPU here: no backend of the suite is absent")
+    pytester.makepyfile(test_conform=MODULE.replace('backends=["numpy"]',
+                                                    'backends=["numpy", "cupy"]'))
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-rs")
+    result.assert_outcomes(passed=len(select_cases("sampled_sparse_softmax_loss", "contrib")),
+                           skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] *backend 'cupy': cupy *"])
+
+
+def test_an_unknown_backend_is_a_usage_error(pytester):
+    pytester.makepyfile(test_conform=MODULE.replace('backends=["numpy"]', 'backends=["nmpy"]'))
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*conformance(backends=...) or --conform-backend: must be "
+                                 "among *, got 'nmpy'*"])

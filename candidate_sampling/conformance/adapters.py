@@ -8,15 +8,29 @@ installed (importing it only when asked for).
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import numpy as np
 
 __all__ = ["Adapter", "ADAPTERS", "TENSORFLOW_ADAPTER", "available_adapters", "get_adapter",
-           "CAST_INPUTS"]
+           "CAST_INPUTS", "ImplementationError", "describe_value"]
 
 CAST_INPUTS = ("weights", "biases", "inputs", "logits")
 """The float inputs a dtype applies to (expected counts stay as the samplers give them)."""
+
+
+class ImplementationError(Exception):
+    """A failure of the implementation checked (what it returned, how it exited), with
+    its message ready for the report."""
+
+
+def describe_value(value: Any) -> str:
+    """What a returned value is, for messages: ``None``, or its type's name (``str``,
+    ``dict``; the object inside a 0-d object array)."""
+    if isinstance(value, np.ndarray) and value.dtype == object and value.ndim == 0:
+        value = value.item()
+    return "None" if value is None else type(value).__name__
 
 
 def _map(fn: Callable[[Any], Any], value: Any) -> Any:
@@ -71,10 +85,17 @@ class Adapter:
     def to_numpy(self, x: Any) -> np.ndarray:
         return np.asarray(x)
 
+    def fetch(self, x: Any) -> Any:
+        """An output ``x`` as NumPy; a str, bytes or mapping as it is (no array of any
+        backend), for the checks to name."""
+        if isinstance(x, (str, bytes, Mapping)):
+            return x
+        return self.to_numpy(x)
+
     def call(self, fn: Callable[..., Any], inputs: dict, kwargs: dict) -> Any:
         """``fn(**inputs, **kwargs)`` with the inputs converted; outputs as NumPy."""
         out = fn(**{k: self._convert(k, v) for k, v in inputs.items()}, **kwargs)
-        return _map(self.to_numpy, out)
+        return _map(self.fetch, out)
 
     def _convert(self, name: str, value: Any) -> Any:
         converted = _map(self.asarray, value)
@@ -137,6 +158,7 @@ class TorchAdapter(Adapter):
         return x.detach().cpu().numpy()
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
+        import torch
 
         converted = {k: self._convert(k, v) for k, v in inputs.items()}
         for name in wrt:
@@ -144,10 +166,13 @@ class TorchAdapter(Adapter):
                 leaf.requires_grad_(True)
         out = fn(**converted, **kwargs)
         first = out[0] if isinstance(out, tuple) else out
+        if not isinstance(first, torch.Tensor):
+            raise ImplementationError(f"returned {describe_value(first)}, expected a torch "
+                                      f"tensor")
         (first * self.asarray(cotangent).to(first.dtype)).sum().backward()
         grads = {name: _map(lambda t: self.to_numpy(t.grad) if t.grad is not None
                             else np.zeros(t.shape, np.float32), converted[name]) for name in wrt}
-        return _map(self.to_numpy, out), grads
+        return _map(self.fetch, out), grads
 
 
 class JaxAdapter(Adapter):
@@ -175,7 +200,7 @@ class JaxAdapter(Adapter):
 
     def call(self, fn, inputs, kwargs):
         converted = {k: self._convert(k, v) for k, v in inputs.items()}
-        return _map(self.to_numpy, self._wrap(fn, {}, kwargs)(converted))
+        return _map(self.fetch, self._wrap(fn, {}, kwargs)(converted))
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
         import jax
@@ -191,7 +216,7 @@ class JaxAdapter(Adapter):
             cot = (cot,) + tuple(jax.numpy.zeros_like(o) if o.dtype.kind == "f"
                                  else np.zeros(o.shape, jax.dtypes.float0) for o in out[1:])
         (grads,) = vjp(cot)
-        return _map(self.to_numpy, out), {k: _map(self.to_numpy, v) for k, v in grads.items()}
+        return _map(self.fetch, out), {k: _map(self.to_numpy, v) for k, v in grads.items()}
 
 
 class JaxJitAdapter(JaxAdapter):
@@ -211,7 +236,7 @@ class JaxJitAdapter(JaxAdapter):
 
         floats, fixed = self._split(inputs, ("weights", "biases", "inputs", "logits"))
         jitted = jax.jit(lambda floats, fixed: fn(**floats, **fixed, **kwargs))
-        return _map(self.to_numpy, jitted(floats, fixed))
+        return _map(self.fetch, jitted(floats, fixed))
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
         import jax
@@ -227,7 +252,7 @@ class JaxJitAdapter(JaxAdapter):
             return out, vjp(cot)[0]
 
         out, grads = jax.jit(step)(floats, fixed, self.asarray(cotangent))
-        return _map(self.to_numpy, out), {k: _map(self.to_numpy, v) for k, v in grads.items()}
+        return _map(self.fetch, out), {k: _map(self.to_numpy, v) for k, v in grads.items()}
 
 
 class CupyAdapter(Adapter):
@@ -303,7 +328,7 @@ class TensorFlowAdapter(Adapter):
             g = found.get(id(leaf))
             return np.zeros(tuple(leaf.shape), np.float32) if g is None else self.to_numpy(g)
 
-        return _map(self.to_numpy, out), {name: _map(grad_of, converted[name]) for name in wrt}
+        return _map(self.fetch, out), {name: _map(grad_of, converted[name]) for name in wrt}
 
 
 ADAPTERS = {a.name: a for a in (Adapter(), StrictAdapter(), TorchAdapter(), JaxAdapter(),

@@ -31,9 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="module:function of the implementation's tf.random.set_seed "
                              "(for --stream tf2; default: set_seed of the --impl module)")
     parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds a check may take before it counts as a hang (default "
-                             "$CANDIDATE_SAMPLING_CONFORM_TIMEOUT or 30; law cases ten times "
-                             "that)")
+                        help="seconds a check may take before it counts as a hang, at most "
+                             "86400 (default $CANDIDATE_SAMPLING_CONFORM_TIMEOUT or 30; law "
+                             "cases ten times that)")
     parser.add_argument("--in-process", action="store_true",
                         help="run an --impl in this process instead of a worker process (a "
                              "crash then ends the run; only bad-input cases are timed)")
@@ -57,7 +57,7 @@ def _timeout(args: argparse.Namespace) -> float:
     import os
 
     from .isolation import TIMEOUT_ENV
-    from .suite import ERROR_TIMEOUT_S
+    from .suite import ERROR_TIMEOUT_S, valid_timeout
 
     if args.timeout is not None:
         value, source = args.timeout, "--timeout"
@@ -69,9 +69,7 @@ def _timeout(args: argparse.Namespace) -> float:
             value, source = float(text), TIMEOUT_ENV
         except ValueError:
             raise ValueError(f"{TIMEOUT_ENV}: must be a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise ValueError(f"{source}: must be in (0, inf) seconds, got {value}")
-    return value
+    return valid_timeout(value, source)
 
 
 def _target(args: argparse.Namespace):

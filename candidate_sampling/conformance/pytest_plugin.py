@@ -21,16 +21,20 @@ implementation's module provides ``set_seed``). Without the ``conformance_impl``
 fixture, ``--conform-impl module:function`` names the implementation; with neither,
 candidate_sampling itself is checked. The marker's arguments may also come from
 ``--conform-op``, ``--conform-semantics``, ``--conform-stream`` and ``--conform-backend``.
+``backends`` is a list or one name; a backend that cannot run here (its library not
+installed, or no device) is one skipped test whose reason names it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from typing import Any
 
 import pytest
 
-from .suite import load_impl, resolve_backends, run_checks, runnable, target_cases
+from .adapters import ADAPTERS, available_adapters
+from .suite import load_impl, run_checks, runnable, target_cases
 from .targets import Functions, SingleFunction, Target
 
 __all__ = ["test_golden_case", "conformance_impl", "pytest_addoption", "pytest_configure",
@@ -55,21 +59,52 @@ def pytest_configure(config: Any) -> None:
                    "law and stream cases that test_golden_case runs")
 
 
-def _settings(metafunc: Any) -> tuple[str | None, str | None, str, list[str]]:
+def _absent(name: str) -> str:
+    """Why the known backend ``name`` cannot run here (the reason its tests skip)."""
+    module = ADAPTERS[name].module
+    if importlib.util.find_spec(module) is None:
+        return f"backend {name!r}: {module} is not installed here"
+    return f"backend {name!r}: {module} finds no device here"
+
+
+def _backends(choices: list[str] | tuple[str, ...] | str) -> tuple[list[str], dict[str, str]]:
+    """The marker's or the options' backends (a list, or one name as a string): those
+    installed, and the absent ones with why their tests skip. ``all``: every installed
+    one; ``jax`` also names ``jax-jit``. An unknown name is a usage error."""
+    if isinstance(choices, str):
+        choices = [choices]
+    installed = available_adapters()
+    ready: list[str] = []
+    absent: dict[str, str] = {}
+    for choice in choices:
+        names = installed if choice == "all" else [
+            n for n in ADAPTERS if n == choice or n.startswith(choice + "-")]
+        if not names:
+            raise pytest.UsageError(f"conformance(backends=...) or --conform-backend: must be "
+                                    f"among {sorted(ADAPTERS) + ['all']}, got {choice!r}")
+        for name in names:
+            if name not in installed:
+                absent.setdefault(name, _absent(name))
+            elif name not in ready:
+                ready.append(name)
+    return ready, absent
+
+
+def _settings(metafunc: Any) -> tuple[str | None, str | None, str, list[str], dict[str, str]]:
     marker = metafunc.definition.get_closest_marker("conformance")
     kwargs = dict(marker.kwargs) if marker else {}
     option = metafunc.config.getoption
     op = option("--conform-op") or kwargs.get("op")
     semantics = option("--conform-semantics") or kwargs.get("semantics")
     stream = option("--conform-stream") or kwargs.get("stream") or "none"
-    backends = option("--conform-backend") or kwargs.get("backends") or ["numpy"]
-    return op, semantics, stream, [n for b in backends for n in resolve_backends(b)]
+    ready, absent = _backends(option("--conform-backend") or kwargs.get("backends") or ["numpy"])
+    return op, semantics, stream, ready, absent
 
 
 def pytest_generate_tests(metafunc: Any) -> None:
     if "golden_case" not in metafunc.fixturenames:
         return
-    op, semantics, stream, backends = _settings(metafunc)
+    op, semantics, stream, backends, absent = _settings(metafunc)
     if op is None:
         raise pytest.UsageError("test_golden_case needs an op: pytest.mark.conformance(op=...) "
                                 "or --conform-op")
@@ -82,6 +117,9 @@ def pytest_generate_tests(metafunc: Any) -> None:
     cases = [case for case, skip in pairs if skip is None]
     params = [pytest.param(case, backend, id=f"{backend}-{case.id}")
               for case in cases for backend in backends if runnable(case, backend)]
+    params += [pytest.param(None, name, id=f"{name}-not-available",
+                            marks=pytest.mark.skip(reason=reason))
+               for name, reason in absent.items()]
     metafunc.parametrize(("golden_case", "conformance_backend"), params)
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
 
-from .adapters import Adapter
+from .adapters import Adapter, ImplementationError, describe_value
 from .ops import FLOAT_INPUTS, op_spec
-from .vectors import GoldenCase, close
+from .vectors import GoldenCase, close, real_dtype
 
-__all__ = ["Comparison", "CaseResult", "run_case", "case_inputs"]
+__all__ = ["Comparison", "CaseResult", "run_case", "case_inputs", "output_problem", "is_array"]
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,66 @@ def case_inputs(case: GoldenCase) -> tuple[dict, dict]:
     return dict(case.inputs), dict(case.kwargs)
 
 
+def is_array(value: Any) -> bool:
+    """Whether ``value`` is an array (or what NumPy makes one of): not None, a str, a
+    mapping, a ragged list or another lone object."""
+    if value is None or isinstance(value, (str, bytes, Mapping)):
+        return False
+    try:
+        a = np.asarray(value)
+    except (TypeError, ValueError):  # a ragged list
+        return False
+    return a.dtype != object or (isinstance(value, np.ndarray) and a.ndim > 0)
+
+
+def output_problem(actual: Any, expected: Any) -> str | None:
+    """Why ``actual`` cannot stand for the array ``expected``, in words (it is no array,
+    its dtype holds no real numbers, its shape differs); None where it can be compared
+    value by value."""
+    if not is_array(actual):
+        return f"returned {describe_value(actual)}, expected an array"
+    a, e = np.asarray(actual), np.asarray(expected)
+    if not real_dtype(a.dtype):
+        wanted = "an integer" if e.dtype.kind in "iu" else "a real float"
+        return f"returned dtype {a.dtype}, expected {wanted} array"
+    if a.shape != e.shape:
+        return f"shape {list(a.shape)}, expected {list(e.shape)}"
+    return None
+
+
+def _failed(name: str, detail: str) -> Comparison:
+    return Comparison(name, False, float("inf"), float("inf"), f"{name}: {detail}")
+
+
 def _compare(result: CaseResult, name: str, actual: Any, expected: Any, rtol: float, atol: float):
     if isinstance(expected, list):
+        if not isinstance(actual, (list, tuple)):
+            result.comparisons.append(_failed(name, f"returned {describe_value(actual)}, "
+                                                    f"expected a list of {len(expected)} arrays"))
+            return
         for i, (a, e) in enumerate(zip(actual, expected)):
             _compare(result, f"{name}[{i}]", a, e, rtol, atol)
         if len(actual) != len(expected):
-            result.comparisons.append(Comparison(name, False, float("inf"), float("inf")))
+            result.comparisons.append(_failed(name, f"{len(actual)} arrays, expected "
+                                                    f"{len(expected)}"))
+        return
+    problem = output_problem(actual, expected)
+    if problem is not None:
+        result.comparisons.append(_failed(name, problem))
         return
     ok, worst_abs, worst_rel = close(actual, expected, rtol, atol)
     result.comparisons.append(Comparison(name, ok, worst_abs, worst_rel))
+
+
+def _by_name(names: tuple, out: Any) -> dict:
+    """The outputs ``out`` by name; an :class:`ImplementationError` where there are
+    fewer than ``names``."""
+    values = out if isinstance(out, tuple) else (out,)
+    if len(values) < len(names):
+        count = f" of {len(out)}" if isinstance(out, tuple) else ""
+        raise ImplementationError(f"returned {describe_value(out)}{count}, expected "
+                                  f"({', '.join(names)})")
+    return dict(zip(names, values))
 
 
 def _counts_apart(impl: Callable[..., Any], inputs: dict) -> tuple[Callable[..., Any], dict]:
@@ -116,7 +168,7 @@ def run_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any] | None
                                       f"stops gradients into the expected counts)"))
     else:
         out = adapter.call(impl, inputs, kwargs)
-    values = dict(zip(spec.outputs, out if isinstance(out, tuple) else (out,)))
+    values = _by_name(spec.outputs, out)
     for name in wanted:
         expected = case.outputs[name]
         _compare(result, name, values[name], expected, case.rtol, case.atol)

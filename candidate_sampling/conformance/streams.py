@@ -25,6 +25,7 @@ import numpy as np
 
 from .adapters import Adapter
 from .runner import CaseResult, _compare
+from .targets import call_set_seed
 from .vectors import GoldenCase, load_cases
 
 __all__ = ["STREAMS", "stream_of", "stream_cases", "paddle_sampler_case", "run_stream_case",
@@ -142,7 +143,7 @@ def run_stream_case(case: GoldenCase, adapter: Adapter,
         result.error = ("no set_seed: a tf2 stream starts from tf.random.set_seed(seed); give "
                         "the implementation's module a set_seed, or name one with --set-seed")
         return result
-    set_seed(case.kwargs["global_seed"])
+    call_set_seed(set_seed, case.kwargs["global_seed"])
     try:
         with tempfile.TemporaryDirectory(prefix="cs-conform-") as folder:
             if case.op == "sequence":
@@ -156,7 +157,7 @@ def run_stream_case(case: GoldenCase, adapter: Adapter,
                     out = adapter.call(fn, {"true_classes": case.inputs["true_classes"]}, kw)
                     _compare_exact(result, f"call{i}", SAMPLED_NAMES, out, case)
     finally:
-        set_seed(None)
+        call_set_seed(set_seed, None)
     return result
 
 

@@ -11,16 +11,17 @@ A check is one case on one backend, of one kind:
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .adapters import Adapter, available_adapters, get_adapter
+from .adapters import Adapter, ImplementationError, available_adapters, describe_value, get_adapter
 from .laws import SAMPLER_OPS, LawCase, law_cases, run_law_case
 from .ops import op_spec
-from .runner import CaseResult, case_inputs, run_case
+from .runner import CaseResult, case_inputs, is_array, run_case
 from .streams import PADDLE_SAMPLER, STREAMS, jax_can_hold, run_stream_case, stream_cases, stream_of
 from .targets import (
     STREAM_CHOICES,
@@ -28,6 +29,7 @@ from .targets import (
     LibraryFunctions,
     SingleFunction,
     Target,
+    call_set_seed,
     functions_of,
     load_impl,
 )
@@ -35,15 +37,28 @@ from .vectors import GoldenCase, load_cases
 
 __all__ = ["Check", "Planned", "KINDS", "select_cases", "target_cases", "plan", "execute", "run_checks",
            "run_target", "runnable", "kind_of", "load_impl", "ERROR_TIMEOUT_S",
-           "DYNAMIC_SHAPE_OPS", "resolve_backends", "default_semantics"]
+           "MAX_TIMEOUT_S", "valid_timeout", "DYNAMIC_SHAPE_OPS", "resolve_backends",
+           "default_semantics"]
 
 ERROR_TIMEOUT_S = 30.0
 """How long a bad-input case may run before it counts as a hang (in-process runs)."""
+MAX_TIMEOUT_S = 86400.0
+"""The longest timeout a run takes: a day (a longer one bounds nothing, and infinity
+overflows the clocks that wait)."""
 
 DYNAMIC_SHAPE_OPS = {"compute_accidental_hits"}
 """Ops whose output length depends on the data: not run under a tracer (jit)."""
 
 KINDS = ("values", "errors", "laws", "streams")
+
+
+def valid_timeout(value: float, source: str = "timeout") -> float:
+    """``value`` if it is a number of seconds in (0, :data:`MAX_TIMEOUT_S`], else a
+    ValueError naming ``source`` (the option or variable it came from)."""
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
+        raise ValueError(f"{source}: must be in (0, {MAX_TIMEOUT_S:.0f}] seconds (at most a "
+                         f"day), got {value:g}")
+    return value
 
 
 def kind_of(case: Any) -> str:
@@ -223,7 +238,8 @@ def plan(target: Target, backends: list[str]) -> list[Planned]:
 
 def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
                 timeout: float | None = ERROR_TIMEOUT_S) -> CaseResult:
-    """Bad input must raise an exception in bounded time (not hang, crash or return NaN).
+    """Bad input must raise an exception in bounded time (not hang, crash, exit or return
+    a value).
 
     ``timeout``: seconds before the call counts as a hang (it goes on in a daemon
     thread); ``None`` calls directly, for a worker process whose parent keeps the time."""
@@ -234,6 +250,8 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
         inputs, kwargs = case_inputs(case)
         try:
             outcome["value"] = adapter.call(impl, inputs, kwargs)
+        except SystemExit as exc:  # ending the process is no exception to catch
+            outcome["exit"] = exc
         except BaseException as exc:  # any exception is the wanted outcome
             outcome["error"] = exc
 
@@ -247,34 +265,73 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
         if worker.is_alive():
             result.error = f"hung: no answer after {timeout:.0f} s (oracle: {oracle})"
             return result
-    if "error" not in outcome:
-        value = outcome.get("value")
-        nan = any(np.isnan(np.asarray(v, dtype=np.float64)).any()
-                  for v in (value if isinstance(value, tuple) else (value,)))
-        result.error = ("returned NaN instead of raising" if nan
-                        else "returned a value instead of raising") + f" (oracle: {oracle})"
+    if "exit" in outcome:
+        result.error = f"{_exit_message(outcome['exit'])} instead of raising (oracle: {oracle})"
+    elif "error" not in outcome:
+        result.error = (f"returned {_returned(outcome.get('value'))} instead of raising "
+                        f"(oracle: {oracle})")
     return result
+
+
+def _exit_message(exc: SystemExit) -> str:
+    """``exited: the implementation called sys.exit(3)``."""
+    return f"exited: the implementation called sys.exit({exc.code!r})"
+
+
+def _has_nan(value: Any) -> bool:
+    try:
+        a = np.asarray(value)
+    except (TypeError, ValueError):  # a ragged list
+        return False
+    return a.dtype.kind in "fc" and bool(np.isnan(a).any())
+
+
+def _returned(value: Any) -> str:
+    """What a bad-input case returned, in words: ``None``, ``NaN``, ``a str`` (what is
+    no array, by its type) or ``a value``."""
+    if value is None:
+        return "None"
+    if any(_has_nan(v) for v in (value if isinstance(value, tuple) else (value,))):
+        return "NaN"
+    if not isinstance(value, tuple) and not is_array(value):
+        return f"a {describe_value(value)}"
+    return "a value"
 
 
 def execute(item: Planned, functions: Functions,
             timeout: float | None = ERROR_TIMEOUT_S) -> CaseResult:
-    """Run one planned check with ``functions``; an exception of the implementation is
-    that check's failure. ``timeout`` bounds bad-input cases (see :func:`_error_case`)."""
+    """Run one planned check with ``functions``; an exception of the implementation, or
+    its ``sys.exit``, is that check's failure. ``timeout`` bounds bad-input cases (see
+    :func:`_error_case`)."""
     case, adapter = item.case, get_adapter(item.backend)
     try:
         if item.kind == "laws":
-            reset = functions.set_seed()
-            if reset is not None:
-                reset(None)
-            return run_law_case(case, adapter, functions.function(case.op, case.api))
+            return _law_check(case, adapter, functions)
         if item.kind == "streams":
             return run_stream_case(case, adapter, functions.function, functions.set_seed())
         fn = functions.function(case.op, case.api)
         if item.kind == "errors":
             return _error_case(case, adapter, fn, timeout)
         return run_case(case, adapter, impl=fn)
+    except ImplementationError as exc:
+        return CaseResult(case.id, adapter.name, error=str(exc))
+    except SystemExit as exc:  # in this process it would end the run
+        return CaseResult(case.id, adapter.name, error=_exit_message(exc))
     except Exception as exc:  # an implementation's crash is that case's failure
         return CaseResult(case.id, adapter.name, error=f"{type(exc).__name__}: {exc}")
+
+
+def _law_check(case: LawCase, adapter: Adapter, functions: Functions) -> CaseResult:
+    """A law case with the implementation's global seed unset before and after (its
+    draws come from explicit seeds)."""
+    reset = functions.set_seed()
+    if reset is not None:
+        call_set_seed(reset, None)
+    try:
+        return run_law_case(case, adapter, functions.function(case.op, case.api))
+    finally:
+        if reset is not None:
+            call_set_seed(reset, None)
 
 
 def _as_functions(impl: Callable[..., Any] | Functions | None) -> Functions:
@@ -320,7 +377,12 @@ def run_target(target: Target, backends: list[str], xfail: set[str] | None = Non
     ``isolate`` (default: for any implementation but this library) runs the checks in a
     worker process (:mod:`.isolation`): a crash or a hang of the implementation fails its
     check, after ``timeout`` seconds for a hang (ten times that for a law case), and the
-    run goes on. In this process only bad-input cases are bounded, by a thread."""
+    run goes on. In this process only bad-input cases are bounded, by a thread.
+
+    Each check that sets the implementation's global seed unsets it again (a failure of
+    ``set_seed(None)`` is that check's failure, in either process), so a run leaves the
+    seed unset."""
+    timeout = valid_timeout(timeout)
     items = plan(target, backends)
     if isolate is None:
         isolate = not target.is_library
@@ -330,13 +392,8 @@ def run_target(target: Target, backends: list[str], xfail: set[str] | None = Non
         with Worker(target, backends, timeout) as worker:
             return _checks(items, xfail or set(), worker.run, progress)
     functions = functions_of(target)
-    try:
-        return _checks(items, xfail or set(), lambda item: execute(item, functions, timeout),
-                       progress)
-    finally:
-        reset = functions.set_seed()
-        if reset is not None:
-            reset(None)
+    return _checks(items, xfail or set(), lambda item: execute(item, functions, timeout),
+                   progress)
 
 
 def resolve_backends(choice: str) -> list[str]:

@@ -14,10 +14,11 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .adapters import ImplementationError
 from .ops import OPS
 
 __all__ = ["Target", "Functions", "LibraryFunctions", "SingleFunction", "functions_of",
-           "load_impl", "TENSORFLOW", "STREAM_CHOICES"]
+           "load_impl", "call_set_seed", "TENSORFLOW", "STREAM_CHOICES"]
 
 TENSORFLOW = "tensorflow"
 """``--impl tensorflow``: the installed TensorFlow 2.x, op by op."""
@@ -69,6 +70,17 @@ def load_impl(target: str, option: str = "--impl") -> Callable[..., Any]:
     if not callable(obj):
         raise ValueError(f"{option}: {target!r} is not callable")
     return obj
+
+
+def call_set_seed(set_seed: Callable[[Any], Any], seed: Any) -> None:
+    """``set_seed(seed)`` of an implementation; an exception of it as an
+    :class:`~.adapters.ImplementationError` that names the call
+    (``set_seed(None) raised TypeError: ...``)."""
+    try:
+        set_seed(seed)
+    except Exception as exc:
+        raise ImplementationError(f"set_seed({seed!r}) raised {type(exc).__name__}: "
+                                  f"{exc}") from exc
 
 
 class Functions:

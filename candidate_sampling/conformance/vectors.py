@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GoldenCase", "load_cases", "vectors_dir", "FORMAT_VERSION", "close"]
+__all__ = ["GoldenCase", "load_cases", "vectors_dir", "FORMAT_VERSION", "close", "real_dtype"]
 
 FORMAT_VERSION = 1
 
@@ -129,10 +129,21 @@ def load_cases(op: str | None = None, api: str | None = None,
                   key=lambda c: c.id)
 
 
+def real_dtype(dtype: np.dtype) -> bool:
+    """Whether ``dtype`` holds real numbers (integers or floats, ml_dtypes' bfloat16
+    among them): not complex, bool, strings or objects."""
+    dtype = np.dtype(dtype)
+    return dtype.kind in "iuf" or (dtype.kind == "V" and np.can_cast(dtype, np.float64))
+
+
 def close(actual: Any, expected: Any, rtol: float, atol: float) -> tuple[bool, float, float]:
     """``(ok, worst absolute error, worst relative error)`` of ``|a - e| <= atol + rtol |e|``,
-    NaN equal to NaN, shapes equal."""
-    a = np.asarray(actual, dtype=np.float64)
+    NaN equal to NaN, shapes equal. An ``actual`` that is not an array of real numbers
+    (complex, bool, strings, objects) is never close (see :func:`real_dtype`)."""
+    a = np.asarray(actual)
+    if not real_dtype(a.dtype):
+        return False, float("inf"), float("inf")
+    a = a.astype(np.float64)
     e = np.asarray(expected, dtype=np.float64)
     if a.shape != e.shape:
         return False, float("inf"), float("inf")

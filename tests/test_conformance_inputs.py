@@ -1,0 +1,187 @@
+"""What an implementation hands back to the suite: outputs that are no real array (None,
+a str, a dict, a ragged list, complex numbers, another shape), a ``sys.exit``, a
+``set_seed`` that refuses ``None``. Each is that implementation's failure, in words, and
+the run goes on to its report."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from candidate_sampling.cli import main
+from candidate_sampling.compat.tf.nn import compute_accidental_hits, sampled_softmax_loss
+from candidate_sampling.conformance.suite import run_checks, select_cases
+from candidate_sampling.conformance.vectors import close, real_dtype
+
+LOSS_CASES = select_cases("sampled_softmax_loss", "tf2")
+
+SEED_MODULE = '''
+from candidate_sampling.compat.tf import random
+
+
+def set_seed(seed):
+    random.set_seed(int(seed))          # refuses None
+
+
+def sampler(true_classes, num_true, num_sampled, unique, range_max, seed=None, **kw):
+    return random.log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique,
+                                                range_max, seed=seed)
+'''
+
+EXITING_MODULE = '''
+import sys
+
+
+def loss(**kwargs):
+    sys.exit(3)
+'''
+
+
+def _checks(impl, kind: str, cases=LOSS_CASES, backend: str = "numpy"):
+    """The checks of ``kind`` (``values`` or ``errors``) of ``impl``, in this process."""
+    checks = [c for c in run_checks(cases, [backend], impl=impl) if c.kind == kind]
+    assert checks
+    return checks
+
+
+def _errors(checks) -> set[str]:
+    """Each failed check's message, without the oracle's name."""
+    return {c.result.describe().split("]: ", 1)[1].split(" (oracle:")[0]
+            for c in checks if not c.ok}
+
+
+def returns_complex(**kwargs):
+    return np.asarray(sampled_softmax_loss(**kwargs)).astype(np.complex64) + 1j
+
+
+def returns_column(**kwargs):
+    return np.asarray(sampled_softmax_loss(**kwargs))[:, None]
+
+
+def returns_none(**kwargs):
+    return None
+
+
+def returns_str(**kwargs):
+    return "hello"
+
+
+def returns_dict(**kwargs):
+    return {"loss": 1.0}
+
+
+def returns_ragged(**kwargs):
+    return [np.zeros(2), np.zeros(3)]
+
+
+def exits(**kwargs):
+    sys.exit(3)
+
+
+def test_complex_outputs_fail_the_value_checks():
+    checks = _checks(returns_complex, "values")
+    assert not any(c.ok for c in checks)
+    assert _errors(checks) == {"loss: returned dtype complex64, expected a real float array"}
+
+
+@pytest.mark.parametrize("actual", [np.array([1 + 0j, 2 + 0j]), np.array([True, True]),
+                                    np.array(["1", "2"]), np.array([1.0, 2.0], dtype=object)])
+def test_close_takes_only_real_numbers(actual):
+    assert not real_dtype(actual.dtype)
+    assert close(actual, np.array([1.0, 2.0]), 1e-5, 1e-6) == (False, float("inf"), float("inf"))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "int64", "uint8"])
+def test_real_dtypes(dtype):
+    assert real_dtype(np.dtype(dtype))
+    assert close(np.array([1, 2], dtype=dtype), np.array([1.0, 2.0]), 0.0, 0.0)[0] is True
+
+
+def test_another_shape_is_named():
+    checks = _checks(returns_column, "values")
+    assert not any(c.ok for c in checks)
+    for check in checks:
+        batch = len(check.case.outputs["loss"])
+        assert check.result.describe().endswith(f"loss: shape [{batch}, 1], expected [{batch}]")
+
+
+@pytest.mark.parametrize("impl,what", [(returns_none, "None"), (returns_str, "str"),
+                                       (returns_dict, "dict"), (returns_ragged, "list")])
+def test_what_is_no_array_is_named(impl, what):
+    """A value case says what came back; a bad-input case says so instead of NaN or
+    NumPy's conversion error."""
+    assert _errors(_checks(impl, "values")) == {f"loss: returned {what}, expected an array"}
+    article = "" if what == "None" else "a "
+    assert _errors(_checks(impl, "errors")) == {f"returned {article}{what} instead of raising"}
+
+
+def test_torch_outputs_that_are_no_tensor_are_named():
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    checks = _checks(returns_none, "values", backend="torch")
+    assert _errors(checks) == {"returned None, expected a torch tensor"}
+
+
+def test_too_few_outputs_are_named():
+    cases = select_cases("compute_accidental_hits", "tf2")
+
+    def first_only(**kwargs):
+        return compute_accidental_hits(**kwargs)[0]
+
+    assert _errors(_checks(first_only, "values", cases)) == {
+        "returned ndarray, expected (indices, ids, weights)"}
+    assert _errors(_checks(returns_none, "values", cases)) == {
+        "returned None, expected (indices, ids, weights)"}
+    assert all(c.ok for c in _checks(compute_accidental_hits, "values", cases))
+
+
+def test_sys_exit_is_a_failure_not_an_exception():
+    """In this process sys.exit would end the run; it fails the check, and a bad-input
+    case does not count it as raising."""
+    assert _errors(_checks(exits, "values")) == {"exited: the implementation called sys.exit(3)"}
+    assert _errors(_checks(exits, "errors")) == {
+        "exited: the implementation called sys.exit(3) instead of raising"}
+
+
+@pytest.mark.parametrize("mode", [["--in-process"], []])
+def test_sys_exit_in_either_process(mode, tmp_path, monkeypatch, capsys):
+    (tmp_path / "exiting.py").write_text(EXITING_MODULE)
+    monkeypatch.chdir(tmp_path)
+    status = main(["conform", "--backend", "numpy", "--impl", "exiting:loss", "--op",
+                   "sampled_softmax_loss", *mode, "--json", str(tmp_path / "r.json")])
+    assert status == 1
+    checks = json.loads((tmp_path / "r.json").read_text())["checks"]
+    ran = [c for c in checks if c["status"] != "n/a"]
+    assert ran and all(c["status"] == "failed" for c in ran)
+    assert {c["error"].split(" (oracle:")[0] for c in ran} == {
+        "exited: the implementation called sys.exit(3)",
+        "exited: the implementation called sys.exit(3) instead of raising"}
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("conformance: 0 passed")
+
+
+def _seed_run(tmp_path, mode: list[str]) -> dict:
+    status = main(["conform", "--backend", "numpy", "--impl", "seeds:sampler", "--op",
+                   "log_uniform_candidate_sampler", "--stream", "tf2", *mode,
+                   "--json", str(tmp_path / "r.json"), "--junit", str(tmp_path / "r.xml")])
+    assert status == 1
+    assert (tmp_path / "r.xml").exists()
+    checks = json.loads((tmp_path / "r.json").read_text())["checks"]
+    return {(c["id"], c["backend"]): (c["status"], c.get("error")) for c in checks}
+
+
+def test_a_set_seed_that_refuses_none_fails_its_checks(tmp_path, monkeypatch, capsys):
+    """Laws and tf2 streams unset the seed with set_seed(None): where that raises, those
+    checks fail with what it raised, in this process as in a worker, and the report is
+    written."""
+    (tmp_path / "seeds.py").write_text(SEED_MODULE)
+    monkeypatch.chdir(tmp_path)
+    in_process = _seed_run(tmp_path, ["--in-process"])
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1].startswith("conformance: 0 passed, ")
+    failed = {k: v for k, v in in_process.items() if v[0] == "failed"}
+    assert {k[0].split(".")[0] for k in failed} == {"laws", "tf2"}
+    errors = {error for _, error in failed.values()}
+    assert len(errors) == 1 and errors.pop().startswith("set_seed(None) raised TypeError: ")
+    assert _seed_run(tmp_path, []) == in_process
