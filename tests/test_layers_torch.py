@@ -274,6 +274,18 @@ def test_learned_unigram_counts_stay_the_modules_tensor_without_grad(mode):
     assert int(module.unigram_counts.sum()) == 0
 
 
+def test_a_callable_sampler_giving_numpy_arrays_is_named():
+    """A module's sampler runs after the other arguments are checked: arrays of another
+    library from it are a ``TypeError`` saying so (it said an int64 array was no int64
+    array)."""
+    labels = torch.tensor([1, 2, 3])
+    values = log_uniform_candidate_sampler(labels[:, None], 1, 5, True, 20, seed=1)
+    module = SampledSoftmaxLoss(20, 4, 5, sampler=lambda y: tuple(np.asarray(v) for v in values))
+    with pytest.raises(TypeError, match=r"^sampled_values: arrays of another library "
+                                        r"\(numpy.ndarray\) than the other arguments"):
+        module(torch.randn(3, 4), labels)
+
+
 def test_callable_sampler_and_rank1_labels():
     seen = []
 

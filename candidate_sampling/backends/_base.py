@@ -66,7 +66,8 @@ class Backend:
 
     def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> "Stream":
         """A source of uniform draws on ``device``: from ``rng`` (a ``numpy.random.Generator``)
-        if given, else seeded by ``seed`` (``None``: fresh entropy)."""
+        if given, else seeded by ``seed``, an int in ``[0, 2**64)`` (the 64 bits of the
+        caller's seed; ``None``: fresh entropy)."""
         return NumpyStream(xp, seed, rng, device, self.float64(xp))
 
     def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: "Stream",

@@ -8,7 +8,7 @@ from typing import Any
 from . import _base
 from ._base import Backend, Stream
 
-__all__ = ["JaxBackend", "TABLE_LIMIT"]
+__all__ = ["JaxBackend", "TABLE_LIMIT", "seed_key"]
 
 TABLE_LIMIT = 2**24
 """Largest range for the first-position table of the unique sampler (64 MiB of int32)."""
@@ -238,6 +238,18 @@ def _zero_cotangent(x: Any) -> Any:
     return np.zeros(x.shape, dtype=jax.dtypes.float0)
 
 
+def seed_key(seed: int) -> Any:
+    """The JAX key of a 64-bit ``seed`` in ``[0, 2**64)``, the same whether or not
+    ``jax_enable_x64`` is on (``jax.random.key`` keeps only 32 bits of a seed without it,
+    and refuses one of 2**63 or more with it): ``jax.random.key(seed)`` for a seed below
+    ``2**32``, else the key of its low 32 bits folded in with its high 32 bits."""
+    import jax
+
+    high, low = divmod(seed, 2**32)
+    key = jax.random.key(low)
+    return key if high == 0 else jax.random.fold_in(key, high)
+
+
 class JaxStream(Stream):
     """Blocks of draws from a JAX PRNG key: block ``index`` uses ``fold_in(key, index)``,
     so a traced loop index works under ``jax.jit``."""
@@ -248,7 +260,7 @@ class JaxStream(Stream):
         import jax
 
         if rng is None:
-            rng = jax.random.key(secrets.randbits(63) if seed is None else seed)
+            rng = seed_key(secrets.randbits(64) if seed is None else seed)
         elif not (hasattr(rng, "dtype") and (jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key)
                                              or tuple(getattr(rng, "shape", ())) == (2,))):
             raise TypeError(f"rng: expected a JAX PRNG key for JAX arrays, got {type(rng).__name__}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from typing import Any
@@ -12,12 +13,14 @@ from ..backends import backend_for
 from .namespace import device_of, namespace_of
 
 __all__ = [
-    "check_int", "check_bool", "check_ndim", "check_float_array", "check_int_array",
+    "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
+    "check_int_array",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
     "check_nonnegative", "check_sampler_arguments", "check_range_of_ids", "check_memory",
     "available_memory",
-    "check_labels", "check_inputs_dim",
-    "MAX_RANGE",
+    "check_labels", "check_single_labels", "check_inputs_dim", "check_distortion",
+    "check_unigram_law",
+    "MAX_RANGE", "MIN_SEED", "MAX_SEED", "FLOAT32_MAX",
 ]
 
 
@@ -43,6 +46,38 @@ def check_bool(value: Any, name: str) -> bool:
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
     raise TypeError(f"{name}: expected a bool, got {type(value).__name__} {value!r}")
+
+
+def check_real(value: Any, name: str) -> float:
+    """``value`` as a Python float: a real number (an int or a float, of Python or NumPy,
+    or a 0-d real array). Bools, strings and arrays of more than one value are refused."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        raise TypeError(f"{name}: expected a real number, got bool {value!r}")
+    if isinstance(value, numbers.Real):
+        return float(value)
+    dtype = str(getattr(value, "dtype", ""))
+    if (tuple(getattr(value, "shape", (None,))) == () and dtype
+            and not any(kind in dtype for kind in ("bool", "complex"))):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
+
+
+MIN_SEED = -2**63
+"""Smallest ``seed`` the native samplers take (the least int64)."""
+MAX_SEED = 2**64 - 1
+"""Largest ``seed`` the native samplers take (the largest uint64)."""
+
+
+def check_seed(seed: Any, name: str = "seed") -> int | None:
+    """``seed`` as a Python int in ``[MIN_SEED, MAX_SEED]`` (what an int64 or a uint64
+    holds), or None. The native samplers seed their generator with its 64 bits,
+    ``seed % 2**64``, the same on every backend."""
+    if seed is None:
+        return None
+    return check_int(seed, name, minimum=MIN_SEED, maximum=MAX_SEED)
 
 
 def _shape(x: Any) -> tuple:
@@ -111,6 +146,17 @@ def check_labels(xp: Any, labels: Any, batch: int, num_true: int, num_classes: i
         raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, {num_true}] "
                          f"(batch_size from inputs), got {list(labels.shape)}")
     check_ids_in_range(xp, labels, num_classes, "labels")
+
+
+def check_single_labels(labels: Any) -> None:
+    """``labels`` of a loss with one true class per row (contrib's sparse loss) has
+    TensorFlow's documented shape ``[batch_size, 1]``, where it is an array (what else
+    it may be is checked with the other losses' labels)."""
+    shape = getattr(labels, "shape", None)
+    if shape is not None and len(tuple(shape)) != 2:
+        raise ValueError(f"labels: expected shape [batch_size, 1] (one true class per row; "
+                         f"reshape a [batch_size] array to [batch_size, 1]), got shape "
+                         f"{list(shape)}")
 
 
 def check_inputs_dim(inputs: Any, dim: int) -> None:
@@ -222,17 +268,22 @@ def check_range_of_ids(xp: Any, range_max: int) -> None:
 
 
 def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
-                            range_max: int, seed: int | None, check_values: bool = True):
+                            range_max: int, seed: int | None, check_values: bool = True,
+                            any_seed: bool = False):
     """Check the arguments every candidate sampler shares (TensorFlow's contract);
     ``(xp, num_sampled, unique, seed)``. ``check_values=False``: the caller has already
-    checked that ``true_classes`` lie in ``[0, range_max)`` (no second read of them)."""
+    checked that ``true_classes`` lie in ``[0, range_max)`` (no second read of them).
+    ``seed`` is checked by :func:`check_seed`, or with ``any_seed`` may be any int (for a
+    stream that reduces it itself, as TensorFlow's and Paddle's do)."""
     xp = namespace_of(true_classes=true_classes)
     num_true = check_int(num_true, "num_true", minimum=1)
     num_sampled = check_int(num_sampled, "num_sampled", minimum=1)
     unique = check_bool(unique, "unique")
     range_max = check_int(range_max, "range_max", minimum=1, maximum=MAX_RANGE)
-    if seed is not None:
+    if any_seed and seed is not None:
         seed = check_int(seed, "seed")
+    else:
+        seed = check_seed(seed)
     check_int_array(xp, true_classes, "true_classes")
     check_ndim(true_classes, 2, "true_classes", "[batch_size, num_true]")
     if int(true_classes.shape[1]) != num_true:
@@ -248,3 +299,41 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
     if check_values:
         check_ids_in_range(xp, true_classes, range_max, "true_classes")
     return xp, num_sampled, unique, seed
+
+
+FLOAT32_MAX = 3.4028234663852886e38
+"""Largest finite float32: TensorFlow's fixed unigram weights and their total are float32."""
+
+
+def check_distortion(distortion: Any) -> float:
+    """``distortion`` of a fixed unigram sampler as a finite Python float."""
+    distortion = check_real(distortion, "distortion")
+    if not math.isfinite(distortion):
+        raise ValueError(f"distortion: must be finite, got {distortion}")
+    return distortion
+
+
+def check_unigram_law(source: str, distortion: float, zero_count: bool, largest: float,
+                      total: float) -> None:
+    """The weights of a fixed unigram law, its counts raised to ``distortion``, are
+    finite and so is their sum, in float32 (TensorFlow's dtype for both; a larger value
+    is infinite there, and the law's probabilities NaN or 0); some weight is > 0.
+
+    ``source`` names where the counts came from (``unigrams`` or ``vocab_file``);
+    ``zero_count``: some count is 0; ``largest``, ``total``: the largest weight and the
+    sum of the weights."""
+    if zero_count and distortion < 0:
+        raise ValueError(f"distortion: must be >= 0 where a count is 0 (0 raised to "
+                         f"{distortion} is infinite), got {distortion}")
+    if not largest <= FLOAT32_MAX:
+        raise ValueError(f"{source}, distortion: the counts raised to distortion={distortion} "
+                         f"overflow float32, TensorFlow's dtype for the weights (a weight is "
+                         f"above float32's largest value, {FLOAT32_MAX:.8g}); scale the counts "
+                         f"down or lower distortion")
+    if not total <= FLOAT32_MAX:
+        raise ValueError(f"{source}, distortion: the sum of the counts raised to distortion="
+                         f"{distortion} overflows float32, TensorFlow's dtype for the total "
+                         f"weight (sum {total:.6g}, float32 holds at most {FLOAT32_MAX:.8g}); "
+                         f"scale the counts down or lower distortion")
+    if not largest > 0:
+        raise ValueError(f"{source}: the weights of this shard are all zero")

@@ -280,6 +280,7 @@ def sampled_sparse_softmax_loss_and_grad(weights: Any, biases: Any, labels: Any,
     Returns:
       ``(loss, grads)``: ``[batch_size]`` losses and a :class:`SampledGrads`.
     """
+    checks.check_single_labels(labels)
     return sampled_softmax_loss_and_grad(weights, biases, labels, inputs, num_sampled,
                                          num_classes, 1, sampled_values, remove_accidental_hits,
                                          seed, partition_strategy=partition_strategy,

@@ -25,6 +25,17 @@ def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classe
                             check_values=False)
 
 
+def _check_same_library(xp: Any, sampled_values: Any) -> None:
+    """The sampled values are arrays of ``xp``'s library, as the other arguments (a
+    sampler that runs after those are checked, such as a module's, may give others)."""
+    theirs = namespace_of(sampled_values=tuple(sampled_values))
+    if theirs is not xp:
+        kinds = ", ".join(sorted({f"{type(v).__module__}.{type(v).__name__}"
+                                  for v in sampled_values}))
+        raise TypeError(f"sampled_values: arrays of another library ({kinds}) than the "
+                        f"other arguments ({xp.__name__}); convert them to one library")
+
+
 def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,
                           num_sampled: int, num_classes: int,
                           check_values: bool = True) -> SampledValues:
@@ -32,6 +43,7 @@ def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: in
         raise TypeError("sampled_values: expected a tuple (sampled_candidates, "
                         "true_expected_count, sampled_expected_count)")
     sampled, true_q, sampled_q = sampled_values
+    _check_same_library(xp, sampled_values)
     checks.check_int_array(xp, sampled, "sampled_values[0] (sampled_candidates)")
     checks.check_float_array(xp, true_q, "sampled_values[1] (true_expected_count)")
     checks.check_float_array(xp, sampled_q, "sampled_values[2] (sampled_expected_count)")
@@ -65,10 +77,12 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     and ``sampled_values`` a checked, gradient-free ``SampledValues``. The values given
     in ``sampled_values`` are checked (ids in range, counts finite and > 0); those that
     ``default_sampler`` draws are trusted, so it must give in-range ids and positive
-    counts (the library's samplers do).
+    counts (the library's samplers do). ``seed`` is checked as the samplers check it
+    (:func:`~candidate_sampling.core.checks.check_seed`), used or not.
     """
     xp = namespace_of(weights=weights, biases=biases, labels=labels, inputs=inputs,
                       sampled_values=sampled_values)
+    seed = checks.check_seed(seed)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
@@ -234,7 +248,7 @@ def compute_sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any, 
       subtract_log_q: subtract ``log(expected count)`` from every logit.
       remove_accidental_hits: mask the sampled logits that equal a true class of the row.
       partition_strategy: ``'div'`` or ``'mod'``, for sharded ``weights``/``biases``.
-      seed: seed of the default sampler.
+      seed: seed of the default sampler: ``None`` or an int in ``[-2**63, 2**64 - 1]``.
 
     Returns:
       ``(logits, labels)``: ``[batch_size, num_true + num_sampled]``, true columns first,

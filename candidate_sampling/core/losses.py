@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..backends import backend_for
@@ -54,7 +55,9 @@ def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, nu
       sampled_values: a ``SampledValues`` triple from a ``*_candidate_sampler``;
         ``None`` draws a unique log-uniform sample with ``seed``.
       remove_accidental_hits: mask sampled classes equal to a true class of the row.
-      seed: seed of the default sampler.
+      seed: seed of the default sampler: ``None`` or an int in ``[-2**63, 2**64 - 1]``,
+        checked even where ``sampled_values`` is given (see
+        :func:`~candidate_sampling.log_uniform_candidate_sampler`).
       partition_strategy: keyword only; ``'div'`` (TensorFlow 2) or ``'mod'``, for shards.
 
     Returns:
@@ -90,13 +93,15 @@ def sampled_sparse_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: 
                                 partition_strategy: str = "mod", seed: int | None = None) -> Any:
     """Sampled softmax with one target class per row (``tf.contrib.nn.sampled_sparse_softmax_loss``).
 
-    ``labels`` is int ``[batch_size, 1]``; the loss is the sparse
-    softmax cross entropy of the sampled logits with label 0 (the true column).
+    ``labels`` is int ``[batch_size, 1]``, as contrib documents it (a ``[batch_size]``
+    array, which TensorFlow takes only without hit removal, is refused); the loss is the
+    sparse softmax cross entropy of the sampled logits with label 0 (the true column).
     ``partition_strategy`` defaults to ``'mod'`` as in contrib.
 
     Returns:
       ``[batch_size]`` per-row losses.
     """
+    checks.check_single_labels(labels)
     return sampled_loss("softmax", weights, biases, labels, inputs, num_sampled, num_classes,
                         1, sampled_values, remove_accidental_hits, partition_strategy, seed)
 
@@ -115,7 +120,9 @@ def rank_resample(weights: Any, biases: Any, inputs: Any, sampled_values: Any, n
     """Keep the ``num_resampled`` sampled classes of highest score (contrib ``_rank_resample``).
 
     ``score_i = logsumexp_j(w_i . x_j / T) + b_i / T`` over the batch rows ``j``; no log Q
-    and no hit mask. Ties keep the lower position first (as ``top_k``).
+    and no hit mask. Ties keep the lower position first (as ``top_k``). An empty batch
+    gives every class the score ``-inf`` (a sum of no terms), so the first
+    ``num_resampled`` are kept.
     """
     xp = namespace_of(weights=weights, biases=biases, inputs=inputs, sampled_values=sampled_values)
     backend = backend_for(xp)
@@ -123,7 +130,10 @@ def rank_resample(weights: Any, biases: Any, inputs: Any, sampled_values: Any, n
     reweighted = backend.stop_gradient(inputs) / resampling_temperature
     rows = backend.stop_gradient(embedding_lookup(xp, weights, sampled, partition_strategy))
     bias = backend.stop_gradient(embedding_lookup(xp, biases, sampled, partition_strategy))
-    scores = logsumexp(xp, xp.matmul(rows, xp.matrix_transpose(reweighted)), axis=1)
+    if int(inputs.shape[0]) == 0:  # no maximum to shift by: logsumexp of nothing is -inf
+        scores = xp.full_like(bias, -xp.inf)
+    else:
+        scores = logsumexp(xp, xp.matmul(rows, xp.matrix_transpose(reweighted)), axis=1)
     scores = scores + bias / resampling_temperature
     keep = xp.argsort(scores, descending=True, stable=True)[:num_resampled]
     return SampledValues(xp.take(sampled, keep), true_q, xp.take(sampled_q, keep))
@@ -144,7 +154,9 @@ def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: An
     Raises:
       ValueError: ``num_sampled > num_classes``, ``num_resampled >= num_sampled``,
         ``partition_strategy`` not 'div'/'mod' (checked in that order, as contrib does),
-        ``resampling_temperature`` not positive.
+        ``resampling_temperature`` not finite and positive.
+      TypeError: ``resampling_temperature`` not a real number (a bool, a string, an array
+        of more than one value).
     """
     p = rank_resampled_rows(weights, biases, labels, inputs, num_sampled, num_resampled,
                             num_classes, num_true, sampled_values, resampling_temperature,
@@ -171,9 +183,10 @@ def rank_resampled_rows(weights: Any, biases: Any, labels: Any, inputs: Any, num
     if num_resampled >= num_sampled:
         raise ValueError(f"num_resampled: must be in [1, num_sampled={num_sampled}), got {num_resampled}")
     checks.check_partition_strategy(partition_strategy)
-    temperature = float(resampling_temperature)
-    if not temperature > 0:
-        raise ValueError(f"resampling_temperature: must be > 0, got {resampling_temperature!r}")
+    temperature = checks.check_real(resampling_temperature, "resampling_temperature")
+    if not 0 < temperature < math.inf:
+        raise ValueError(f"resampling_temperature: must be finite and > 0, got "
+                         f"{resampling_temperature!r}")
     xp, labels, sampled_values = prepare(weights, biases, labels, inputs, num_sampled,
                                          num_classes, num_true, sampled_values or None,
                                          partition_strategy, seed,

@@ -26,6 +26,7 @@ __all__ = [
     "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
     "all_candidate_sampler", "LearnedUnigramSampler", "learned_unigram_step",
     "unigram_counts_update", "unigram_weights", "expected_count", "read_vocab_counts",
+    "seed_bits",
 ]
 
 
@@ -97,11 +98,18 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
                                        _base.too_many_draws(size, last_block * block))
 
 
+def seed_bits(seed: int | None) -> int | None:
+    """The 64 bits of a checked ``seed`` (:func:`~candidate_sampling.core.checks.check_seed`)
+    as an int in ``[0, 2**64)``, what every backend seeds its generator with: ``-1`` and
+    ``2**64 - 1`` are one seed, as for ``torch.manual_seed``."""
+    return None if seed is None else seed % 2**64
+
+
 def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, rng: Any,
           device: Any):
     """``(candidates, tries)`` for one sampler call."""
     backend = backend_for(xp)
-    stream = backend.random_stream(xp, seed, rng, device)
+    stream = backend.random_stream(xp, seed_bits(seed), rng, device)
     if unique:
         native = backend.unique_draws(xp, law, num_sampled, stream, device)
         return native if native is not None else _unique_draws(xp, law, num_sampled, stream, device)
@@ -195,7 +203,16 @@ class _Unigram:
     def probability(self, ids: Any) -> Any:
         xp = self.xp
         picked = xp.take(self.weights, xp.reshape(xp.astype(ids, index_dtype(xp, ids)), (-1,)))
-        return xp.astype(xp.reshape(picked, ids.shape) / self.total, xp.float32)
+        picked = xp.reshape(picked, ids.shape)
+        if self.weights.dtype != xp.float32:
+            return xp.astype(picked / self.total, xp.float32)
+        # float32 weights (JAX without jax_enable_x64): XLA divides by multiplying with the
+        # reciprocal, which is subnormal, and flushed to 0, for a total above 2**126; a total
+        # that large is divided by 2**64 first, and the weights with it (exactly)
+        scale = 2.0**64
+        large = self.total > 2.0**100
+        divisor = xp.where(large, self.total / scale, self.total)
+        return xp.where(large, (picked / scale) / divisor, picked / divisor)
 
 
 def _sample(xp: Any, law: Any, true_classes: Any, num_sampled: int, unique: bool,
@@ -207,9 +224,12 @@ def _sample(xp: Any, law: Any, true_classes: Any, num_sampled: int, unique: bool
 
 
 _RANDOMNESS = """
-    Randomness: ``seed`` (int) or ``rng`` (a ``numpy.random.Generator``, ``torch.Generator``,
+    Randomness: ``seed`` or ``rng`` (a ``numpy.random.Generator``, ``torch.Generator``,
     JAX PRNG key or ``cupy.random.Generator``, matching ``true_classes``); neither draws
-    fresh entropy (torch: its global generator). Samples are made on the device of
+    fresh entropy (torch: its global generator). ``seed`` is an int in
+    ``[-2**63, 2**64 - 1]`` (what an int64 or a uint64 holds; else a ValueError naming
+    it); its 64 bits, ``seed % 2**64``, seed the generator of every backend alike, so
+    ``-1`` and ``2**64 - 1`` draw the same. Samples are made on the device of
     ``true_classes``, with static shapes, so the sampler also runs under ``jax.jit``.
 """
 
@@ -366,6 +386,15 @@ def _counts_array(xp: Any, counts: Any, dtype: Any, device: Any) -> Any:
     return counts
 
 
+def _overflow_bound(distortion: float) -> float:
+    """The count whose power ``distortion`` is twice float32's largest value: counts beyond
+    it (above for a positive ``distortion``, below for a negative one) give weights that
+    :func:`~candidate_sampling.core.checks.check_unigram_law` refuses, so they can be
+    clipped to it, which keeps their power finite in float64 (and NumPy silent)."""
+    exponent = math.log(2 * checks.FLOAT32_MAX) / distortion
+    return math.inf if exponent > 700 else math.exp(exponent)
+
+
 def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
                     distortion: float = 1.0, num_reserved_ids: int = 0, num_shards: int = 1,
                     shard: int = 0, unigrams: Any = (), device: Any = None) -> Any:
@@ -375,7 +404,9 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
     ``num_reserved_ids`` zeros, then the counts of ``vocab_file`` or ``unigrams`` (a
     sequence or an array) raised to ``distortion``; with ``num_shards > 1`` only ids with
     ``id % num_shards == shard``, so ``range_max`` and the true classes are shard-local.
-    The counts are checked in one read of their values (none inside a trace).
+    The counts are checked in one read of their values and the weights in another (none
+    inside a trace): weights or a sum beyond float32's range, TensorFlow's dtype for
+    them, are refused (:func:`~candidate_sampling.core.checks.check_unigram_law`).
     """
     has_file = bool(vocab_file)
     has_list = len(unigrams) > 0
@@ -384,9 +415,7 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
     num_reserved_ids = checks.check_int(num_reserved_ids, "num_reserved_ids", minimum=0)
     num_shards = checks.check_int(num_shards, "num_shards", minimum=1)
     shard = checks.check_int(shard, "shard", minimum=0, maximum=num_shards - 1)
-    distortion = float(distortion)
-    if not math.isfinite(distortion):
-        raise ValueError(f"distortion: must be finite, got {distortion}")
+    distortion = checks.check_distortion(distortion)
     backend = backend_for(xp)
     wide = backend.float64(xp)
     counts = _counts_array(xp, read_vocab_counts(vocab_file) if has_file else unigrams, wide,
@@ -398,21 +427,23 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
                          f"{shard_size}, got {range_max}")
     found = backend.read(lambda: (bool(xp.all((counts >= 0) & xp.isfinite(counts))),
                                   bool(xp.any(counts == 0))))
-    if found is not None:
-        if not found[0]:
-            raise ValueError("unigrams: every weight must be a finite number >= 0")
-        if found[1] and distortion < 0:
-            raise ValueError(f"distortion: must be >= 0 where a count is 0 (0 raised to "
-                             f"{distortion} is infinite), got {distortion}")
-    # 0 ** distortion is 1 for distortion 0 (as C's pow), else 0 (a negative one only
-    # inside a trace, where the counts cannot be read)
+    if found is not None and not found[0]:
+        raise ValueError("unigrams: every weight must be a finite number >= 0")
+    # 0 ** distortion is 1 for distortion 0 (as C's pow), else 0 (a negative one is
+    # refused below, or, inside a trace where the counts cannot be read, gives 0)
     nonzero = counts > 0
-    raised = xp.where(nonzero, counts, xp.ones_like(counts)) ** distortion
+    base = xp.where(nonzero, counts, xp.ones_like(counts))
+    if distortion != 0:  # a power past float32's range, refused below, stays finite here
+        bound = xp.full_like(base, min(_overflow_bound(distortion), float(xp.finfo(wide).max)))
+        base = xp.minimum(base, bound) if distortion > 0 else xp.maximum(base, bound)
+    raised = base ** distortion
     raised = xp.where(nonzero, raised, xp.full_like(counts, float(distortion == 0)))
     weights = xp.concat([xp.zeros((num_reserved_ids,), dtype=wide, device=device),
                          raised])[shard::num_shards]
-    if backend.read(lambda: not bool(xp.any(weights > 0))):
-        raise ValueError("unigrams: the weights of this shard are all zero")
+    law = backend.read(lambda: (float(xp.max(weights)), float(xp.sum(weights))))
+    if found is not None and law is not None:
+        checks.check_unigram_law("vocab_file" if has_file else "unigrams", distortion,
+                                 found[1], *law)
     return weights
 
 
@@ -446,7 +477,8 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
                              f"weight when unique=True, got {num_sampled}")
         if zero_true:
             raise ValueError("true_classes: a true class has weight 0 under this fixed "
-                             "unigram distribution (its expected count would be 0 and log Q "
+                             "unigram distribution, or a share of the total weight too small "
+                             "for float32 (its expected count would be 0 and log Q "
                              "infinite)")
     return _sample(xp, law, true_classes, num_sampled, unique, seed, rng)
 

@@ -25,10 +25,15 @@ __all__ = [
 ]
 
 
-def _default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classes: int,
-                         seed: int | None) -> SampledValues:
-    return log_uniform_candidate_sampler(labels, num_true, num_sampled, True, num_classes,
-                                         seed=seed)
+def _default_log_uniform(seed: int | None) -> Any:
+    """TensorFlow's default sampler with op seed ``seed`` (any int, as TensorFlow takes
+    it), in the form :func:`~candidate_sampling.core.logits.prepare` calls."""
+    def draw(labels: Any, num_true: int, num_sampled: int, num_classes: int,
+             _: int | None) -> SampledValues:
+        return log_uniform_candidate_sampler(labels, num_true, num_sampled, True, num_classes,
+                                             seed=seed)
+
+    return draw
 
 
 def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -45,8 +50,8 @@ def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
     """
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
     _, _, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                           sampled_values, partition_strategy, seed,
-                           default_sampler=_default_log_uniform)
+                           sampled_values, partition_strategy, None,
+                           default_sampler=_default_log_uniform(seed))
     if remove_accidental_hits:
         seed_state.get_seed(None)
     return values
@@ -61,7 +66,7 @@ def softmax_loss_with_stream(weights: Any, biases: Any, labels: Any, inputs: Any
                                        num_true, sampled_values, remove_accidental_hits,
                                        partition_strategy, seed)
     return losses.sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes,
-                                       num_true, sampled_values, remove_accidental_hits, seed,
+                                       num_true, sampled_values, remove_accidental_hits,
                                        partition_strategy=partition_strategy)
 
 

@@ -33,6 +33,7 @@ from .range_samplers import (
     UnigramSampler,
     check_drawable,
     fixed_unigram_weights,
+    float32_distortion,
     sample_batch,
 )
 from .seed_state import set_seed
@@ -87,7 +88,7 @@ def _run_on_host(op: str, build: Callable[[int], Any], true_classes: Any, num_tr
     key), the kernel's stream for this call, the candidates and expected counts."""
     seeds = seed_state.get_seed(seed)
     xp, num_sampled, unique, _ = check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, range_max, seed)
+        true_classes, num_true, num_sampled, unique, range_max, seed, any_seed=True)
     host = host_classes(xp, true_classes).reshape(-1)
     range_max = int(range_max)
     key = (int(num_true), num_sampled, unique, range_max, attrs())
@@ -173,21 +174,25 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     ``num_reserved_ids`` ids of weight 0 come first; ``num_shards``/``shard`` keep one
     shard, with shard-local ids (see
     :func:`~candidate_sampling.compat.tf.range_samplers.fixed_unigram_weights` for
-    TensorFlow's numbering). A true class of weight 0 gets expected count 0.
+    TensorFlow's numbering). A true class of weight 0 gets expected count 0. Weights or
+    a total weight past float32's range (where TensorFlow returns NaN or 0 expected
+    counts) are a ValueError naming ``unigrams`` (or ``vocab_file``) and ``distortion``.
     ``vocab_file`` is read when the kernel is made (the first call with these
     arguments). Other arguments and outputs as :func:`uniform_candidate_sampler`.
     """
-    weights32 = np.asarray(list(unigrams), dtype=np.float32)
+    counts = list(unigrams)
 
     def attrs() -> tuple:
-        return (os.fspath(vocab_file), float(np.float32(distortion)),
+        with np.errstate(over="ignore"):  # a count past float32's range is refused in build
+            weights32 = np.asarray(counts, dtype=np.float32)
+        return (os.fspath(vocab_file), float(float32_distortion(distortion)),
                 checks.check_int(num_reserved_ids, "num_reserved_ids", minimum=0),
                 checks.check_int(num_shards, "num_shards", minimum=1),
                 checks.check_int(shard, "shard", minimum=0), weights32.tobytes())
 
     def build(range_max: int) -> FixedUnigramSampler:
         return FixedUnigramSampler(*fixed_unigram_weights(
-            range_max, vocab_file, distortion, num_reserved_ids, num_shards, shard, weights32))
+            range_max, vocab_file, distortion, num_reserved_ids, num_shards, shard, counts))
 
     return _run("FixedUnigramCandidateSampler", build, true_classes, num_true, num_sampled,
                 unique, range_max, seed, attrs)
@@ -209,7 +214,7 @@ def _all_candidates(true_classes: Any, num_true: int, num_sampled: int, unique: 
                     seed: int | None) -> SampledValues:
     seed_state.get_seed(seed)
     xp, num_sampled, _, _ = check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, num_sampled, seed)
+        true_classes, num_true, num_sampled, unique, num_sampled, seed, any_seed=True)
     return _outputs(xp, true_classes, np.arange(num_sampled, dtype=np.int64),
                     np.ones(tuple(true_classes.shape), dtype=np.float32),
                     np.ones(num_sampled, dtype=np.float32))

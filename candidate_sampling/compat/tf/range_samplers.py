@@ -30,8 +30,8 @@ from .philox import (
 
 __all__ = [
     "RangeSampler", "UniformSampler", "LogUniformSampler", "UnigramSampler",
-    "FixedUnigramSampler", "fixed_unigram_weights", "sample_batch", "expected_count",
-    "check_drawable",
+    "FixedUnigramSampler", "fixed_unigram_weights", "float32_distortion", "sample_batch",
+    "expected_count", "check_drawable",
 ]
 
 _KINT32MAX = 2**31 - 1
@@ -193,29 +193,49 @@ def fixed_unigram_weights(range_max: int, vocab_file: str | os.PathLike = "",
     from the global id when ``num_shards > 1`` and ``num_reserved_ids`` is not a multiple
     of it) and kept where that number is ``shard`` modulo ``num_shards``; each kept count
     ``w`` becomes ``powf(w, distortion)``. ``range_max`` must equal the number of weights.
+
+    TensorFlow keeps the counts, ``distortion``, the weights and their running total in
+    float32; where one of them is infinite there (a count, a power or a sum past float32's
+    largest value, or 0 raised to a negative ``distortion``), its probabilities are NaN or
+    0. Such a law is refused with a ValueError
+    (:func:`~candidate_sampling.core.checks.check_unigram_law`).
     """
     if bool(vocab_file) == (len(unigrams) > 0):
         raise ValueError("vocab_file, unigrams: give exactly one of them")
     num_reserved_ids = checks.check_int(num_reserved_ids, "num_reserved_ids", minimum=0)
     num_shards = checks.check_int(num_shards, "num_shards", minimum=1)
     shard = checks.check_int(shard, "shard", minimum=0, maximum=num_shards - 1)
-    if not math.isfinite(float(distortion)):
-        raise ValueError(f"distortion: must be finite, got {distortion}")
+    distortion32 = float32_distortion(distortion)
     counts = np.asarray(read_vocab_counts(vocab_file) if vocab_file else list(unigrams),
                         dtype=np.float64)
     if not np.all(np.isfinite(counts) & (counts >= 0)):
         raise ValueError("unigrams: every weight must be a finite number >= 0")
     reserved = len(range(shard, num_reserved_ids, num_shards))
     numbers = reserved + np.arange(counts.size)
-    kept = powf(counts[numbers % num_shards == shard].astype(np.float32), np.float32(distortion))
+    with np.errstate(over="ignore"):  # a count past float32's range is refused below
+        counts32 = counts[numbers % num_shards == shard].astype(np.float32)
+    kept = powf(counts32, distortion32)
     if reserved + kept.size != range_max:
         raise ValueError(f"range_max: must equal the number of ids of this shard "
                          f"({reserved} reserved + {kept.size} weighted = {reserved + kept.size}), "
                          f"got {range_max}")
-    if not np.any(kept > 0):
-        raise ValueError("unigrams: the weights of this shard are all zero")
-    total = np.cumsum(kept, dtype=np.float32)[-1]
+    with np.errstate(over="ignore"):  # an infinite total is refused below
+        total = np.cumsum(kept, dtype=np.float32)[-1] if kept.size else np.float32(0)
+    checks.check_unigram_law("vocab_file" if vocab_file else "unigrams", float(distortion32),
+                             bool(np.any(counts32 == 0)), float(np.max(kept, initial=0.0)),
+                             float(total))
     return np.concatenate([np.zeros(reserved, dtype=np.float32), kept]), total
+
+
+def float32_distortion(distortion: float) -> np.float32:
+    """``distortion`` as TensorFlow's float32 attribute: a real number, finite in float32."""
+    value = checks.check_distortion(distortion)
+    with np.errstate(over="ignore"):
+        value32 = np.float32(value)
+    if not np.isfinite(value32):
+        raise ValueError(f"distortion: must be finite in float32 (TensorFlow's dtype for it), "
+                         f"got {value}")
+    return value32
 
 
 def expected_count(p: np.ndarray, tries: int, num_sampled: int) -> np.ndarray:
