@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from .adapters import ADAPTERS, available_adapters
-from .suite import load_impl, run_checks, runnable, target_cases
+from .suite import backend_names, load_impl, run_checks, runnable, target_cases
 from .targets import Functions, SingleFunction, Target
 
 __all__ = ["test_golden_case", "conformance_impl", "pytest_addoption", "pytest_configure",
@@ -77,8 +77,7 @@ def _backends(choices: list[str] | tuple[str, ...] | str) -> tuple[list[str], di
     ready: list[str] = []
     absent: dict[str, str] = {}
     for choice in choices:
-        names = installed if choice == "all" else [
-            n for n in ADAPTERS if n == choice or n.startswith(choice + "-")]
+        names = installed if choice == "all" else backend_names(choice, ADAPTERS)
         if not names:
             raise pytest.UsageError(f"conformance(backends=...) or --conform-backend: must be "
                                     f"among {sorted(ADAPTERS) + ['all']}, got {choice!r}")

@@ -37,7 +37,8 @@ from .vectors import GoldenCase, load_cases
 
 __all__ = ["Check", "Planned", "KINDS", "select_cases", "target_cases", "plan", "execute", "run_checks",
            "run_target", "runnable", "kind_of", "load_impl", "ERROR_TIMEOUT_S",
-           "MAX_TIMEOUT_S", "valid_timeout", "DYNAMIC_SHAPE_OPS", "resolve_backends",
+           "MAX_TIMEOUT_S", "valid_timeout", "DYNAMIC_SHAPE_OPS", "backend_names",
+           "resolve_backends",
            "default_semantics"]
 
 ERROR_TIMEOUT_S = 30.0
@@ -279,10 +280,9 @@ def _exit_message(exc: SystemExit) -> str:
 
 
 def _has_nan(value: Any) -> bool:
-    try:
-        a = np.asarray(value)
-    except (TypeError, ValueError):  # a ragged list
+    if not is_array(value):
         return False
+    a = np.asarray(value)
     return a.dtype.kind in "fc" and bool(np.isnan(a).any())
 
 
@@ -396,12 +396,18 @@ def run_target(target: Target, backends: list[str], xfail: set[str] | None = Non
                    progress)
 
 
+def backend_names(choice: str, among: Iterable[str]) -> list[str]:
+    """The adapter names of ``among`` that ``choice`` names: itself and its variants
+    (``jax`` also names ``jax-jit``)."""
+    return [n for n in among if n == choice or n.startswith(choice + "-")]
+
+
 def resolve_backends(choice: str) -> list[str]:
     """``--backend`` value to adapter names: one of them, or ``all`` installed."""
     installed = available_adapters()
     if choice == "all":
         return installed
-    names = [n for n in installed if n == choice or n.startswith(choice + "-")]
+    names = backend_names(choice, installed)
     if not names:
         raise ValueError(f"--backend: {choice!r} is not installed here (installed: {installed})")
     return names

@@ -27,7 +27,11 @@ def logsumexp(xp: Any, x: Any, axis: int) -> Any:
 
 def logsumexp_terms(xp: Any, x: Any, axis: int) -> tuple:
     """``(lse, exps, totals)``: :func:`logsumexp`, with ``exps = exp(x - max)`` and their
-    sums ``totals`` (the axis kept), so that the softmax is ``exps / totals``."""
+    sums ``totals`` (the axis kept), so that the softmax is ``exps / totals``. Over an
+    empty axis, a sum of no terms: ``lse`` is ``-inf`` and ``totals`` 0."""
+    if int(x.shape[axis]) == 0:  # no maximum to shift by
+        totals = xp.sum(x, axis=axis, keepdims=True)
+        return xp.squeeze(totals - xp.inf, axis=axis), x, totals
     m = backend_for(xp).stop_gradient(xp.max(x, axis=axis, keepdims=True))
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     exps = xp.exp(x - m)
@@ -130,10 +134,7 @@ def rank_resample(weights: Any, biases: Any, inputs: Any, sampled_values: Any, n
     reweighted = backend.stop_gradient(inputs) / resampling_temperature
     rows = backend.stop_gradient(embedding_lookup(xp, weights, sampled, partition_strategy))
     bias = backend.stop_gradient(embedding_lookup(xp, biases, sampled, partition_strategy))
-    if int(inputs.shape[0]) == 0:  # no maximum to shift by: logsumexp of nothing is -inf
-        scores = xp.full_like(bias, -xp.inf)
-    else:
-        scores = logsumexp(xp, xp.matmul(rows, xp.matrix_transpose(reweighted)), axis=1)
+    scores = logsumexp(xp, xp.matmul(rows, xp.matrix_transpose(reweighted)), axis=1)
     scores = scores + bias / resampling_temperature
     keep = xp.argsort(scores, descending=True, stable=True)[:num_resampled]
     return SampledValues(xp.take(sampled, keep), true_q, xp.take(sampled_q, keep))
