@@ -148,6 +148,28 @@ class TestSeeds:
             cs.fixed_unigram_candidate_sampler(labels, 1, 2, True, 5, unigrams=[1.0] * 5,
                                                seed=-2**63 - 1)
 
+    @pytest.mark.parametrize("library", LIBRARIES)
+    def test_a_seed_and_a_generator_together_are_refused(self, library):
+        """Two sources of randomness: the generator used to win silently."""
+        labels = convert(library, TC)
+        gen = {"numpy": lambda: np.random.default_rng(1),
+               "torch": lambda: pytest.importorskip("torch").Generator().manual_seed(1),
+               "jax": lambda: pytest.importorskip("jax").random.key(1)}[library]
+        message = (r"^seed, rng: give at most one of them \(the generator's draws or those "
+                   r"of seed=3\), got both$")
+        calls = [lambda **kw: cs.uniform_candidate_sampler(labels, 1, 3, True, 10, **kw),
+                 lambda **kw: cs.log_uniform_candidate_sampler(labels, 1, 3, False, 10, **kw),
+                 lambda **kw: cs.learned_unigram_candidate_sampler(labels, 1, 3, True, 10, **kw),
+                 lambda **kw: cs.fixed_unigram_candidate_sampler(labels, 1, 3, True, 10,
+                                                                 unigrams=[1.0] * 10, **kw),
+                 lambda **kw: cs.all_candidate_sampler(labels, 1, 5, True, **kw),
+                 lambda **kw: cs.LearnedUnigramSampler(10)(labels, 1, 3, True, **kw)]
+        for call in calls:
+            with pytest.raises(ValueError, match=message):
+                call(seed=3, rng=gen())
+            one = np.asarray(call(rng=gen())[0])  # either alone is taken
+            assert one.shape == np.asarray(call(seed=3)[0]).shape
+
     @pytest.mark.parametrize("seed", [1.0, True, "1"])
     def test_a_seed_that_is_not_an_int_is_a_type_error(self, seed):
         with pytest.raises(TypeError, match="^seed: expected an int"):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import candidate_sampling as cs
+from candidate_sampling.compat import tf
 from candidate_sampling.core.samplers import expected_count
 
 Y = np.array([[1], [2]])
@@ -152,6 +153,44 @@ class TestFixedUnigram:
         with pytest.raises(ValueError, match="^shard"):
             cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3, unigrams=[1.0] * 6,
                                                num_shards=2, shard=2)
+
+
+class TestExactFixedUnigramCounts:
+    """``compat.tf``'s sampler takes ``unigrams`` as TensorFlow's ``list(float)``
+    attribute does: a string was read as its digits, a nested list as a 2-D law."""
+
+    @staticmethod
+    def draw(unigrams):
+        tf.random.set_seed(4)
+        try:
+            return tf.random.fixed_unigram_candidate_sampler(Y, 1, 3, True, 5,
+                                                             unigrams=unigrams, seed=2)
+        finally:
+            tf.random.set_seed(None)
+
+    @pytest.mark.parametrize(("unigrams", "message"), [
+        ("12345", r"got str$"),
+        (b"12345", r"got bytes$"),
+        (None, r"got NoneType$"),
+        ([[1.0, 2.0, 3.0, 4.0, 5.0]], r"got list \[1\.0, 2\.0, 3\.0, 4\.0, 5\.0\] at index 0$"),
+        ([1.0, "2", 3.0, 4.0, 5.0], r"got str '2' at index 1$"),
+        (np.ones((5, 1)), r"got an array of shape \[5, 1\] and dtype float64$"),
+        (np.array(list("12345")), r"got an array of shape \[5\] and dtype <U1$"),
+    ])
+    def test_anything_but_a_list_of_numbers_is_a_type_error(self, unigrams, message):
+        with pytest.raises(TypeError, match="^unigrams: expected a list of real numbers, "
+                                            + message):
+            self.draw(unigrams)
+
+    def test_a_list_a_tuple_and_arrays_draw_the_same(self):
+        counts = [1, 2.5, 3, 4, 5]
+        first = self.draw(counts)
+        for other in (tuple(counts), np.array(counts), np.array(counts, np.float32)):
+            for a, b in zip(first, self.draw(other)):
+                np.testing.assert_array_equal(np.asarray(b), np.asarray(a))
+        torch = pytest.importorskip("torch")
+        for a, b in zip(first, self.draw(torch.tensor(counts))):
+            np.testing.assert_array_equal(np.asarray(b), np.asarray(a))
 
 
 def test_all_candidate_sampler_checks_true_classes():

@@ -269,12 +269,13 @@ def check_range_of_ids(xp: Any, range_max: int) -> None:
 
 def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
                             range_max: int, seed: int | None, check_values: bool = True,
-                            any_seed: bool = False):
+                            any_seed: bool = False, rng: Any = None):
     """Check the arguments every candidate sampler shares (TensorFlow's contract);
     ``(xp, num_sampled, unique, seed)``. ``check_values=False``: the caller has already
     checked that ``true_classes`` lie in ``[0, range_max)`` (no second read of them).
     ``seed`` is checked by :func:`check_seed`, or with ``any_seed`` may be any int (for a
-    stream that reduces it itself, as TensorFlow's and Paddle's do)."""
+    stream that reduces it itself, as TensorFlow's and Paddle's do). A native sampler's
+    ``rng`` and ``seed`` are two sources of randomness: at most one may be given."""
     xp = namespace_of(true_classes=true_classes)
     num_true = check_int(num_true, "num_true", minimum=1)
     num_sampled = check_int(num_sampled, "num_sampled", minimum=1)
@@ -284,6 +285,9 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
         seed = check_int(seed, "seed")
     else:
         seed = check_seed(seed)
+    if seed is not None and rng is not None:
+        raise ValueError(f"seed, rng: give at most one of them (the generator's draws or "
+                         f"those of seed={seed}), got both")
     check_int_array(xp, true_classes, "true_classes")
     check_ndim(true_classes, 2, "true_classes", "[batch_size, num_true]")
     if int(true_classes.shape[1]) != num_true:

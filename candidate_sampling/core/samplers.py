@@ -226,11 +226,12 @@ def _sample(xp: Any, law: Any, true_classes: Any, num_sampled: int, unique: bool
 _RANDOMNESS = """
     Randomness: ``seed`` or ``rng`` (a ``numpy.random.Generator``, ``torch.Generator``,
     JAX PRNG key or ``cupy.random.Generator``, matching ``true_classes``); neither draws
-    fresh entropy (torch: its global generator). ``seed`` is an int in
-    ``[-2**63, 2**64 - 1]`` (what an int64 or a uint64 holds; else a ValueError naming
-    it); its 64 bits, ``seed % 2**64``, seed the generator of every backend alike, so
-    ``-1`` and ``2**64 - 1`` draw the same. Samples are made on the device of
-    ``true_classes``, with static shapes, so the sampler also runs under ``jax.jit``.
+    fresh entropy (torch: its global generator); both is a ValueError naming them.
+    ``seed`` is an int in ``[-2**63, 2**64 - 1]`` (what an int64 or a uint64 holds; else
+    a ValueError naming it); its 64 bits, ``seed % 2**64``, seed the generator of every
+    backend alike, so ``-1`` and ``2**64 - 1`` draw the same. Samples are made on the
+    device of ``true_classes``, with static shapes, so the sampler also runs under
+    ``jax.jit``.
 """
 
 
@@ -244,7 +245,7 @@ def uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int
     classes are found, and the expected counts account for the number of draws.
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, range_max, seed)
+        true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
     return _sample(xp, _Uniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
 
 
@@ -266,7 +267,7 @@ def log_uniform_draw(true_classes: Any, num_true: int, num_sampled: int, unique:
     """:func:`log_uniform_candidate_sampler`; ``check_values=False`` for a caller that has
     already checked ``true_classes`` to lie in ``[0, range_max)`` (no second read)."""
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, range_max, seed, check_values)
+        true_classes, num_true, num_sampled, unique, range_max, seed, check_values, rng=rng)
     return _sample(xp, _LogUniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
 
 
@@ -292,7 +293,7 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     ``(values, new_counts) = learned_unigram_step(counts, ...)``.
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, int(counts.shape[0]), seed)
+        true_classes, num_true, num_sampled, unique, int(counts.shape[0]), seed, rng=rng)
     values = _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed, rng)
     return values, unigram_counts_update(counts, true_classes)
 
@@ -337,7 +338,7 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
     ``tf.random.learned_unigram_candidate_sampler``.
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, range_max, seed)
+        true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
     return LearnedUnigramSampler(range_max)(true_classes, num_true, num_sampled, unique, seed,
                                             rng=rng)
 
@@ -463,7 +464,7 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     NaN loss): it is refused with a ValueError.
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, range_max, seed)
+        true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
     weights = backend_for(xp).outside_graph(unigram_weights)(
         xp, range_max, vocab_file, distortion, num_reserved_ids, num_shards, shard, unigrams,
         device_of(true_classes))
@@ -489,11 +490,11 @@ def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, un
 
     The true classes must lie in ``[0, num_sampled)``, as TensorFlow checks.
 
-    Same arguments and outputs as ``tf.random.all_candidate_sampler`` (``seed`` and ``rng``
-    are accepted and unused).
+    Same arguments and outputs as ``tf.random.all_candidate_sampler`` (``seed`` or ``rng``
+    is checked and unused).
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, num_sampled, seed)
+        true_classes, num_true, num_sampled, unique, num_sampled, seed, rng=rng)
     dev = device_of(true_classes)
     candidates = xp.arange(num_sampled, dtype=backend_for(xp).int64(xp), device=dev)
     return SampledValues(candidates,

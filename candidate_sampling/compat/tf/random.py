@@ -15,6 +15,7 @@ TensorFlow's streams but run anywhere, see :mod:`candidate_sampling.core.sampler
 
 from __future__ import annotations
 
+import numbers
 import os
 from typing import Any, Callable, Hashable, Sequence
 
@@ -180,7 +181,7 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     ``vocab_file`` is read when the kernel is made (the first call with these
     arguments). Other arguments and outputs as :func:`uniform_candidate_sampler`.
     """
-    counts = list(unigrams)
+    counts = _unigram_list(unigrams)
 
     def attrs() -> tuple:
         with np.errstate(over="ignore"):  # a count past float32's range is refused in build
@@ -196,6 +197,27 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
 
     return _run("FixedUnigramCandidateSampler", build, true_classes, num_true, num_sampled,
                 unique, range_max, seed, attrs)
+
+
+def _unigram_list(unigrams: Any) -> list:
+    """``unigrams`` as TensorFlow's ``list(float)`` attribute takes it: a list or tuple of
+    real numbers (or a 1-D real array of any library). A string, a nested list or a
+    non-number is a TypeError naming ``unigrams``, as in TensorFlow; the values are
+    checked later (:func:`~.range_samplers.fixed_unigram_weights`)."""
+    expected = "unigrams: expected a list of real numbers"
+    if hasattr(unigrams, "shape") and hasattr(unigrams, "dtype"):
+        values = host_array(unigrams)
+        if values.ndim != 1 or not (np.issubdtype(values.dtype, np.integer)
+                                    or np.issubdtype(values.dtype, np.floating)):
+            raise TypeError(f"{expected}, got an array of shape {list(values.shape)} and "
+                            f"dtype {values.dtype}")
+        return values.tolist()
+    if not isinstance(unigrams, (list, tuple)):
+        raise TypeError(f"{expected}, got {type(unigrams).__name__}")
+    for index, value in enumerate(unigrams):
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"{expected}, got {type(value).__name__} {value!r} at index {index}")
+    return list(unigrams)
 
 
 def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
