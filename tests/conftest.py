@@ -53,6 +53,19 @@ def float64_on(name: str, dtype: str):
 
 
 @pytest.fixture
+def other_exp_base(monkeypatch):
+    """NumPy's softmax in the exponential base this CPU does not make it take: powers of
+    e where its ``exp2`` is vectorised as ``exp`` is, else powers of 2
+    (:meth:`~candidate_sampling.backends.numpy.NumpyBackend.prefers_exp2`), so that both
+    paths are tested on any machine. Returns whether that is base 2."""
+    from candidate_sampling.backends.numpy import NumpyBackend
+
+    other = not NumpyBackend().prefers_exp2(np, np.float32)
+    monkeypatch.setattr(NumpyBackend, "prefers_exp2", lambda self, xp, dtype: other)
+    return other
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(20261123)
 

@@ -172,3 +172,68 @@ def test_stack_matmul_at_is_the_stacked_product(backend, scaled, dtype, rows, in
     if scaled:
         want = want * row_scale[:, None]
     np.testing.assert_allclose(got[rows:], want, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softplus_sigmoid_is_within_a_few_roundings(dtype):
+    """One ``exp`` and one ``log`` give softplus (``log1p`` by the rounding error of
+    ``1 + t``) and the sigmoid within 4 roundings of float64 ``log1p`` / a long-double
+    reference, over logits from -120 to 120, at 0, near float32's limits and at
+    infinities, silently; NaN stays NaN."""
+    from candidate_sampling.backends.numpy import softplus_sigmoid
+
+    x = np.concatenate([np.linspace(-120, 120, 24001), [0.0, -0.0, 1e-30, -1e-30, 16.1, -16.1,
+                                                        -87.0, -103.0, 1e30, -1e30]])
+    x = x.astype(dtype)
+    soft, sig = softplus_sigmoid(np, x)
+    wide = x.astype(np.longdouble)
+    want_soft = np.maximum(wide, 0) + np.log1p(np.exp(-np.abs(wide)))
+    want_sig = np.exp(np.minimum(wide, 0)) / (1 + np.exp(-np.abs(wide)))
+    for got, want in ((soft, want_soft), (sig, want_sig)):
+        assert got.dtype == dtype and got.shape == x.shape
+        rounding = np.spacing(want.astype(dtype)).astype(np.longdouble)
+        rounding = np.maximum(rounding, np.finfo(dtype).smallest_subnormal)
+        assert float(np.max(np.abs(got - want) / rounding)) <= 4
+    inf = softplus_sigmoid(np, np.array([np.inf, -np.inf, np.nan], dtype))
+    np.testing.assert_array_equal(inf[0], [np.inf, 0.0, np.nan])
+    np.testing.assert_array_equal(inf[1], [1.0, 0.0, np.nan])
+    alone, none = softplus_sigmoid(np, x, need_sigmoid=False)
+    assert none is None
+    np.testing.assert_array_equal(alone, soft)
+
+
+@pytest.mark.parametrize(("found", "same"), [
+    ({"exp": {"ff": {"current": "X86_V3"}}, "exp2": {"ff": {"current": "baseline(X86_V2)"}}},
+     False),  # AVX2: exp2 is a scalar loop
+    ({"exp": {"ff": {"current": "X86_V4"}}, "exp2": {"ff": {"current": "X86_V4"}}}, True),
+    ({"exp": {"ff": {"current": "X86_V3"}}}, False),
+    ({}, False),
+])
+def test_exp2_is_taken_where_numpy_vectorises_it_as_exp(monkeypatch, found, same):
+    introspect = pytest.importorskip("numpy.lib.introspect")
+    from candidate_sampling.backends import numpy as numpy_backend
+
+    asked = []
+
+    def opt_func_info(func_name, signature):
+        asked.append((func_name, signature))
+        return found
+
+    monkeypatch.setattr(introspect, "opt_func_info", opt_func_info)
+    numpy_backend.exp2_as_fast_as_exp.cache_clear()
+    try:
+        assert numpy_backend.NumpyBackend().prefers_exp2(np, np.float32) is same
+        assert asked == [("^exp2?$", "^float32$")]
+    finally:
+        numpy_backend.exp2_as_fast_as_exp.cache_clear()
+
+
+def test_this_numpys_choice_of_exponential_follows_its_loops():
+    """On this machine, the choice matches NumPy's own report of its loops."""
+    introspect = pytest.importorskip("numpy.lib.introspect")
+    from candidate_sampling.backends.numpy import NumpyBackend
+
+    info = introspect.opt_func_info(func_name="^exp2?$", signature="^float32$")
+    targets = {name: loops["ff"]["current"] for name, loops in info.items()}
+    assert NumpyBackend().prefers_exp2(np, np.float32) is (targets["exp"] == targets["exp2"])

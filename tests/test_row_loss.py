@@ -422,14 +422,14 @@ def _spy_unshifted(monkeypatch) -> list:
 
     seen, real = [], row_loss._softmax_unshifted
 
-    def spy(*args):
+    def spy(*args, **kwargs):
         remade = []
 
         def remake(some):
             remade.extend(np.flatnonzero(some).tolist())
             return args[-1](some)
 
-        result = real(*args[:-1], remake)
+        result = real(*args[:-1], remake, **kwargs)
         seen.append(remade)
         return result
 
@@ -437,9 +437,20 @@ def _spy_unshifted(monkeypatch) -> list:
     return seen
 
 
+@pytest.fixture(params=[True, False], ids=["exp2", "exp"])
+def exp_base(request, monkeypatch):
+    """NumPy's softmax in powers of 2 and of e, whichever this CPU makes faster
+    (:meth:`~candidate_sampling.backends.numpy.NumpyBackend.prefers_exp2`)."""
+    from candidate_sampling.backends.numpy import NumpyBackend
+
+    monkeypatch.setattr(NumpyBackend, "prefers_exp2", lambda self, xp, dtype: request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("num_true, hits", [(1, True), (2, True), (2, False)])
-def test_unshifted_softmax_equals_the_shifted_one(monkeypatch, dtype, num_true, hits):
+def test_unshifted_softmax_equals_the_shifted_one(monkeypatch, exp_base, dtype, num_true,
+                                                  hits):
     """NumPy's softmax without the row maximum and with the bias as column weights
     (``2^c`` in the row sum and in each gradient) gives the loss and every gradient of
     the definition, to a few roundings."""
@@ -467,8 +478,8 @@ ALL, NONE = list(range(6)), []
     # but float32 totals of 2^-81 are too small: shifted, 2^(l - m) up to 2^87 each
     (1.0, -70.0, (1.0,) * 6, {np.float32: None, np.float64: None}),  # -101: past the limit
 ])
-def test_unshifted_softmax_shifts_the_rows_that_leave_its_range(monkeypatch, dtype, scale,
-                                                                bias, rows, remade):
+def test_unshifted_softmax_shifts_the_rows_that_leave_its_range(monkeypatch, exp_base, dtype,
+                                                                scale, bias, rows, remade):
     """Rows whose ``2^l`` overflow, or whose total is too small for lost terms to be
     negligible, are made again and shifted by their maximum, the others kept; a bias
     outside ``[-100, 64]`` (units of log2(e)) leaves the product's bias in it and shifts every row (None).

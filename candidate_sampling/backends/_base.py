@@ -229,9 +229,20 @@ class Backend:
         ``exp2``: generic ``exp(x log 2)``)."""
         return self.iexp(xp, x * 0.6931471805599453)
 
+    def prefers_exp2(self, xp: Any, dtype: Any) -> bool:
+        """Whether the softmax takes its exponentials of ``dtype`` logits as powers of 2
+        (the scale ``log2(e)`` folded into the product's operands), rather than with
+        ``exp``: where the library's ``exp2`` is at least as fast as its ``exp``."""
+        return True
+
     def softplus(self, xp: Any, x: Any) -> Any:
         """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
         return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+    def softplus_sigmoid(self, xp: Any, x: Any, need_sigmoid: bool = True) -> tuple:
+        """``(softplus(x), sigmoid(x))`` (NCE's loss terms and their gradient), the
+        sigmoid ``None`` unless ``need_sigmoid``; a backend may share work between them."""
+        return self.softplus(xp, x), self.sigmoid(xp, x) if need_sigmoid else None
 
     def sigmoid(self, xp: Any, x: Any) -> Any:
         """``1 / (1 + exp(-x))`` without overflow: ``e / (1 + e)`` with ``e = exp(-|x|)``

@@ -9,13 +9,14 @@ tape:
 - forward: one matrix product with the bias added in place, the accidental hits
   masked at their ``B T`` positions (no dense ``[B, T, S]`` comparison), the row
   maximum, ``exp(l - max)`` in place (for the softmax in float32 and float64, as
-  ``2^(l log2(e) - max)``, the scale folded into the product's ``[B, D]`` and ``[S]``
-  operands) and its row sum; the unnormalised exponentials are kept as the residual.
+  ``2^(l log2(e) - max)`` where the backend's ``exp2`` is the faster, the scale folded
+  into the product's ``[B, D]`` and ``[S]`` operands) and its row sum; the
+  unnormalised exponentials are kept as the residual.
   Where the backend makes one pass per operation and reads values back for free (NumPy:
   :meth:`~candidate_sampling.backends.Backend.unshifted_softmax`), the softmax first
-  skips the maximum: ``2^product`` in place, the ``[S]`` bias ``c`` (``b - log Q``) as
-  the weights ``2^c`` of the row sum, and one read says which rows stayed in range
-  (:func:`_softmax_unshifted`); the logits of the others are made again and shifted.
+  skips the maximum: ``2^product`` (or ``e^product``) in place, the ``[S]`` bias ``c``
+  (``b - log Q``) as the weights ``2^c`` of the row sum, and one read says which rows
+  stayed in range (:func:`_softmax_unshifted`); the logits of the others are made again and shifted.
   That drops the bias, maximum and shift passes, an eighth of a NumPy forward;
 - backward: the row scale ``cotangent / sum`` is applied to the ``[B, D]`` operands of
   the two matrix products, never to the ``[B, S]`` residual, and the sampled bias
@@ -82,7 +83,8 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
     ``sampled`` comes as ``l * unit``. With ``unit = log2(e)`` (the scale applied to the
     ``[B, D]`` inputs and ``[S]`` bias of its product, so no pass over ``[B, S]``) the
     exponentials are ``2^(sampled - max)``: a base-2 power takes a third to a half of the
-    time of ``exp`` on a CPU (PyTorch, NumPy)."""
+    time of ``exp`` on a CPU where the library vectorises both (PyTorch; NumPy with
+    AVX-512), see :meth:`~candidate_sampling.backends.Backend.prefers_exp2`."""
     num_true = int(true.shape[1])
     peak = _row_peak(xp, true, sampled, unit)
     natural_peak = peak / unit
@@ -113,20 +115,23 @@ part lost below the smallest normal number weighs at most ``2^(64 - 126)`` each.
 
 
 def _in_unshifted_range(xp: Any, backend: Any, bias: Any) -> bool:
-    """Whether every sampled bias (in units of ``log2(e)``) is within the limits of
-    :func:`_softmax_unshifted`: read before the product is made."""
+    """Whether every sampled bias (in natural units) is within the limits of
+    :func:`_softmax_unshifted` (which are in units of ``log2(e)``): read before the
+    product is made."""
     low, high = UNSHIFTED_BIAS_LIMITS
+    bias = bias * LOG2_E
     return bool(backend.read(lambda: bool(xp.all((bias >= low) & (bias <= high)))))
 
 
 def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any,
-                       need_grad: bool, remake: Any) -> tuple:
+                       need_grad: bool, remake: Any, unit: float = LOG2_E) -> tuple:
     """:func:`_softmax` with no shift: ``(loss, d_true, exps, 1/total, column)``; the
     sampled biases are within :data:`UNSHIFTED_BIAS_LIMITS` (:func:`_in_unshifted_range`).
 
-    ``product + bias`` are the sampled logits in units of ``log2(e)``, the bias ``[S]``
-    kept apart: ``exps = 2^product`` (in place) and ``column = 2^bias`` weights them in
-    the row sum, so neither the bias nor a row maximum takes a pass over ``[B, S]``.
+    ``product + bias`` are the sampled logits in units of ``unit`` (``log2(e)``: powers
+    of 2; 1: of e), the bias ``[S]`` kept apart: ``exps = 2^product`` (in place) and
+    ``column = 2^bias`` weights them in the row sum, so neither the bias nor a row
+    maximum takes a pass over ``[B, S]``.
     A row is kept when its ``total`` is finite and at least ``(S + T) tiny max(1,
     max(column)) / eps^2`` (``tiny``, ``eps``: the dtype's smallest normal number and
     epsilon): the exponentials below ``tiny``, which may be lost, then weigh less than
@@ -136,9 +141,10 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     rows to make again."""
     num_true, num_sampled = int(true.shape[1]), int(product.shape[1])
     info = xp.finfo(product.dtype)
-    column = backend.iexp2(xp, xp.asarray(bias, copy=True))
-    exps = backend.iexp2(xp, product)
-    true_exps = backend.iexp2(xp, true * LOG2_E)
+    power = backend.iexp2 if unit == LOG2_E else backend.iexp
+    column = power(xp, xp.asarray(bias, copy=True))
+    exps = power(xp, product)
+    true_exps = power(xp, true * unit)
     total = backend.row_sum(xp, exps, column) + xp.sum(true_exps, axis=1)
     floor = ((num_sampled + num_true) * float(info.smallest_normal) / float(info.eps) ** 2
              * xp.maximum(xp.max(column), xp.ones_like(column[0])))
@@ -146,13 +152,13 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     shift = xp.zeros_like(total)
     if backend.read(lambda: bool(xp.any(redo))):
         some_true, some_product, _ = remake(redo)
-        peak = _row_peak(xp, some_true, some_product + bias, LOG2_E)
-        some_exps = backend.iexp2(xp, backend.isub(some_product, peak[:, None]))
-        some_true_exps = backend.iexp2(xp, some_true * LOG2_E - peak[:, None])
+        peak = _row_peak(xp, some_true, some_product + bias, unit)
+        some_exps = power(xp, backend.isub(some_product, peak[:, None]))
+        some_true_exps = power(xp, some_true * unit - peak[:, None])
         exps[redo] = some_exps
         true_exps[redo] = some_true_exps
         total[redo] = backend.row_sum(xp, some_exps, column) + xp.sum(some_true_exps, axis=1)
-        shift[redo] = peak / LOG2_E
+        shift[redo] = peak / unit
     loss = _nonnegative(xp, xp.log(total) + shift - xp.mean(true, axis=1))
     if not need_grad:
         return loss, None, None, None, None
@@ -168,18 +174,20 @@ def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
     num_true = int(true.shape[1])
     if unit != 1.0:
         sampled = sampled / unit
-    loss = (xp.sum(backend.softplus(xp, true), axis=1) - xp.sum(true, axis=1) / num_true
-            + backend.row_sum(xp, backend.softplus(xp, sampled)))
+    true_softplus, true_sigmoid = backend.softplus_sigmoid(xp, true, need_grad)
+    sampled_softplus, sampled_sigmoid = backend.softplus_sigmoid(xp, sampled, need_grad)
+    loss = (xp.sum(true_softplus, axis=1) - xp.sum(true, axis=1) / num_true
+            + backend.row_sum(xp, sampled_softplus))
     if not need_grad:
         return loss, None, None, None
-    return (loss, backend.sigmoid(xp, true) - 1.0 / num_true, backend.sigmoid(xp, sampled),
-            xp.ones_like(loss))
+    return loss, true_sigmoid - 1.0 / num_true, sampled_sigmoid, xp.ones_like(loss)
 
 
 _KINDS = {"softmax": (_softmax, LOG2_E), "nce": (_nce, 1.0)}
 """Each loss and the unit of its sampled logits where they are computed in the dtype it
-reduces in (float32, float64); float16 and bfloat16 logits stay in natural units, whose
-rounding a scale would add to."""
+reduces in (float32, float64) and the backend takes powers of 2 as the faster
+exponential (:meth:`~candidate_sampling.backends.Backend.prefers_exp2`); float16 and
+bfloat16 logits stay in natural units, whose rounding a scale would add to."""
 
 
 def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: SampledValues,
@@ -197,10 +205,10 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
     dtype = xp.result_type(inputs.dtype, weight_rows.dtype, bias_rows.dtype)  # the logits'
     wide = accumulation_dtype(xp, dtype)
     per_row, unit = _KINDS[kind]
-    unit = unit if wide == dtype else 1.0
-    if (unit == LOG2_E and backend.unshifted_softmax(inputs)
+    unit = unit if wide == dtype and backend.prefers_exp2(xp, dtype) else 1.0
+    if (kind == "softmax" and wide == dtype and backend.unshifted_softmax(inputs)
             and _in_unshifted_range(xp, backend, logit_biases(xp, values, rows,
-                                                              subtract_log_q)[1] * unit)):
+                                                              subtract_log_q)[1])):
         true, product, bias = logits_from_rows(xp, inputs, labels, values, rows,
                                                subtract_log_q, remove_accidental_hits,
                                                sampled_scale=unit, sampled_bias_apart=True)
@@ -214,7 +222,8 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
                                     sampled_bias_apart=True)
 
         loss, d_true, exps, scale, column = _softmax_unshifted(xp, backend, true, product,
-                                                               bias, need_grad, remake)
+                                                               bias, need_grad, remake,
+                                                               unit=unit)
     else:
         true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
                                          remove_accidental_hits, sampled_scale=unit)
