@@ -229,6 +229,20 @@ def test_exp2_is_taken_where_numpy_vectorises_it_as_exp(monkeypatch, found, same
         numpy_backend.exp2_as_fast_as_exp.cache_clear()
 
 
+def test_numpy_without_introspection_takes_exp(monkeypatch):
+    """NumPy 1.x has no ``numpy.lib.introspect``: powers of e, vectorised everywhere."""
+    import sys
+
+    from candidate_sampling.backends import numpy as numpy_backend
+
+    monkeypatch.setitem(sys.modules, "numpy.lib.introspect", None)  # its import fails
+    numpy_backend.exp2_as_fast_as_exp.cache_clear()
+    try:
+        assert numpy_backend.NumpyBackend().prefers_exp2(np, np.float64) is False
+    finally:
+        numpy_backend.exp2_as_fast_as_exp.cache_clear()
+
+
 def test_this_numpys_choice_of_exponential_follows_its_loops():
     """On this machine, the choice matches NumPy's own report of its loops."""
     introspect = pytest.importorskip("numpy.lib.introspect")
