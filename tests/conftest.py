@@ -52,17 +52,25 @@ def float64_on(name: str, dtype: str):
     return contextlib.nullcontext()
 
 
+def numpy_exp_base(monkeypatch, base2: bool) -> bool:
+    """Make NumPy's softmax take its exponentials as powers of 2 (``base2``) or of e,
+    whatever this CPU would pick
+    (:meth:`~candidate_sampling.backends.numpy.NumpyBackend.prefers_exp2`); returns
+    ``base2``."""
+    from candidate_sampling.backends.numpy import NumpyBackend
+
+    monkeypatch.setattr(NumpyBackend, "prefers_exp2", lambda self, xp, dtype: base2)
+    return base2
+
+
 @pytest.fixture
 def other_exp_base(monkeypatch):
     """NumPy's softmax in the exponential base this CPU does not make it take: powers of
-    e where its ``exp2`` is vectorised as ``exp`` is, else powers of 2
-    (:meth:`~candidate_sampling.backends.numpy.NumpyBackend.prefers_exp2`), so that both
+    e where its ``exp2`` is vectorised as ``exp`` is, else powers of 2, so that both
     paths are tested on any machine. Returns whether that is base 2."""
     from candidate_sampling.backends.numpy import NumpyBackend
 
-    other = not NumpyBackend().prefers_exp2(np, np.float32)
-    monkeypatch.setattr(NumpyBackend, "prefers_exp2", lambda self, xp, dtype: other)
-    return other
+    return numpy_exp_base(monkeypatch, not NumpyBackend().prefers_exp2(np, np.float32))
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import candidate_sampling as cs
 from candidate_sampling.backends import Backend, backend_for
 from candidate_sampling.core.hits import hit_positions
 
-from conftest import float64_on
+from conftest import float64_on, numpy_exp_base
 
 
 def _reference_hits(labels: np.ndarray, sampled: np.ndarray) -> np.ndarray:
@@ -439,12 +439,8 @@ def _spy_unshifted(monkeypatch) -> list:
 
 @pytest.fixture(params=[True, False], ids=["exp2", "exp"])
 def exp_base(request, monkeypatch):
-    """NumPy's softmax in powers of 2 and of e, whichever this CPU makes faster
-    (:meth:`~candidate_sampling.backends.numpy.NumpyBackend.prefers_exp2`)."""
-    from candidate_sampling.backends.numpy import NumpyBackend
-
-    monkeypatch.setattr(NumpyBackend, "prefers_exp2", lambda self, xp, dtype: request.param)
-    return request.param
+    """NumPy's softmax in powers of 2 and of e, whichever this CPU makes faster."""
+    return numpy_exp_base(monkeypatch, request.param)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
