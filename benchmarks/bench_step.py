@@ -108,7 +108,8 @@ def torch_runners(shape: StepShape, number: int, budget_s: float | None = None) 
 def torch_products(x: Any, w: Any, g: Any) -> tuple:
     """The three products of a step (``x w^T``, ``g w``, ``g^T x``) by the route the
     library takes (:class:`~candidate_sampling.backends.torch.TorchBackend`: oneDNN for
-    float32 on a CPU, where it is faster than torch's ``@``)."""
+    float32 on a CPU with AVX-512, where it is faster than torch's ``@``; ``g^T x`` in
+    rows by ``torch.mm`` elsewhere)."""
     from array_api_compat import array_namespace
 
     from candidate_sampling.backends.torch import TorchBackend
