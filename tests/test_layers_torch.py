@@ -446,7 +446,13 @@ _READS = ("cpu", "numpy", "item", "tolist", "__bool__", "__int__", "__float__", 
 
 @pytest.fixture
 def host_reads(monkeypatch):
-    """Counts of the calls that bring tensor values to the host (a sync on a GPU)."""
+    """Counts of the calls that bring tensor values to the host (a sync on a GPU). The
+    ids are ordered as on a GPU (``torch.argsort``), not by the CPU's NumPy radix sort,
+    which reads the tensor's memory in place."""
+    from candidate_sampling.backends import Backend
+    from candidate_sampling.backends.torch import TorchBackend
+
+    monkeypatch.setattr(TorchBackend, "argsort", Backend.argsort)
     counts: dict[str, int] = {}
     for name in _READS:
         original = getattr(torch.Tensor, name)
