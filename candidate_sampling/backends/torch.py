@@ -294,15 +294,15 @@ class TorchBackend(Backend):
         2-core AVX2 CPU at B=512, D=256, S=4096 this took 7.0 ms where oneDNN's
         transposed product and its copy into rows took 11.5 ms. The generic
         concatenation where the product runs on oneDNN (:func:`onednn_gemm`), where
-        autograd records the operands (``out=`` is not differentiable) and where the
-        dtypes or devices differ."""
+        autograd records the operands (``out=`` is not differentiable), under
+        ``torch.compile`` and where the dtypes or devices differ."""
         import torch
 
         operands = [t for t in (top, a, b, row_scale) if t is not None]
         plain = (a.ndim == 2 and b.ndim == 2 and top.ndim == 2
                  and a.dtype == b.dtype == top.dtype and a.device == b.device == top.device)
         tracked = torch.is_grad_enabled() and any(t.requires_grad for t in operands)
-        if not plain or tracked or onednn_gemm(a, b):
+        if not plain or tracked or torch.compiler.is_compiling() or onednn_gemm(a, b):
             return super().stack_matmul_at(xp, top, a, b, row_scale)
         out = torch.empty((top.shape[0] + a.shape[1], b.shape[1]), dtype=a.dtype,
                           device=a.device)
