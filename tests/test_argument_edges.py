@@ -297,6 +297,37 @@ class TestRankLoss:
             tf.contrib.rank_sampled_softmax_loss(**dict(args, resampling_temperature=np.inf))
 
     @pytest.mark.parametrize("library", LIBRARIES)
+    @pytest.mark.parametrize("temperature", [1e-35, 1e-38, 1e-44])  # normal, subnormal
+    def test_a_temperature_whose_inputs_over_it_overflow_ranks_by_the_limit(self, library,
+                                                                           temperature):
+        # inputs / T overflows float32, and TensorFlow's order of operations gives inf and
+        # NaN scores (and NumPy warnings, errors here); the scores' limit as T -> 0 is the
+        # batch maximum of w x, plus b, computed here in float64
+        from candidate_sampling.core.losses import rank_resample
+
+        gen = np.random.default_rng(5)
+        weights = gen.normal(size=(40, 6)).astype(np.float32)
+        biases = gen.normal(size=40).astype(np.float32)
+        inputs = (1e3 * gen.normal(size=(4, 6))).astype(np.float32)
+        sampled = np.arange(0, 40, 2)
+        limit = (weights[sampled].astype(np.float64) @ inputs.T.astype(np.float64)).max(1)
+        expected = sampled[np.argsort(-(limit + biases[sampled]), kind="stable")[:8]]
+        values = cs.SampledValues(*(convert(library, a) for a in (
+            sampled, np.ones((4, 1), np.float32), np.ones(20, np.float32))))
+        args = [convert(library, a) for a in (weights, biases, inputs)]
+
+        def kept(*arrays):
+            return rank_resample(*arrays[:3], cs.SampledValues(*arrays[3:]), 8, temperature,
+                                 "div").sampled_candidates
+
+        np.testing.assert_array_equal(np.asarray(kept(*args, *values)), expected)
+        if library == "jax":  # traced: the choice between the two forms is made in the graph
+            import jax
+
+            np.testing.assert_array_equal(np.asarray(jax.jit(kept)(*args, *values)), expected)
+        assert set(expected.tolist()) != set(sampled[:8].tolist())  # what NaN scores keep
+
+    @pytest.mark.parametrize("library", LIBRARIES)
     def test_a_real_temperature_of_any_kind_is_the_same_number(self, library, rng):
         args = rank_args(library, rng, 2)
         expected = np.asarray(tf.contrib.rank_sampled_softmax_loss(

@@ -109,6 +109,12 @@ class Backend:
         """Whether the values of ``x`` can be read now (not a traced placeholder)."""
         return True
 
+    def without_float_warnings(self, compute: Any) -> Any:
+        """``compute()`` with the library's floating-point warnings (overflow, invalid,
+        division by zero) off, where it has them (NumPy): for a computation whose
+        non-finite values the caller looks for and replaces itself."""
+        return compute()
+
     def read(self, compute: Any) -> Any:
         """``compute()``, a Python value read from arrays, or ``None`` where the values do
         not exist yet (inside a trace)."""

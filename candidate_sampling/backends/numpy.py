@@ -234,6 +234,13 @@ class NumpyBackend(Backend):
             product *= row_scale[:, None]
         return out
 
+    def without_float_warnings(self, compute):
+        """``compute()`` inside ``np.errstate(all="ignore")``."""
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            return compute()
+
     def iexp(self, xp, x):
         """``np.exp``, silent where it overflows to ``inf`` (which the unshifted softmax
         of :mod:`~candidate_sampling.core.row_loss` looks for)."""

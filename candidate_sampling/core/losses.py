@@ -131,13 +131,42 @@ def rank_resample(weights: Any, biases: Any, inputs: Any, sampled_values: Any, n
     xp = namespace_of(weights=weights, biases=biases, inputs=inputs, sampled_values=sampled_values)
     backend = backend_for(xp)
     sampled, true_q, sampled_q = (backend.stop_gradient(v) for v in sampled_values)
-    reweighted = backend.stop_gradient(inputs) / resampling_temperature
+    x = backend.stop_gradient(inputs)
     rows = backend.stop_gradient(embedding_lookup(xp, weights, sampled, partition_strategy))
     bias = backend.stop_gradient(embedding_lookup(xp, biases, sampled, partition_strategy))
-    scores = logsumexp(xp, xp.matmul(rows, xp.matrix_transpose(reweighted)), axis=1)
-    scores = scores + bias / resampling_temperature
+    temperature = resampling_temperature
+
+    def as_tensorflow() -> Any:  # inputs / T first: TensorFlow's rounding, in the vectors
+        reweighted = x / temperature
+        lse = logsumexp(xp, xp.matmul(rows, xp.matrix_transpose(reweighted)), axis=1)
+        return lse + bias / temperature
+
+    scores = backend.without_float_warnings(as_tensorflow)
+    if int(x.shape[0]) > 0:
+        finite = xp.all(xp.isfinite(scores))
+        known = backend.read(lambda: bool(finite))
+        if not known:  # False, or None inside a trace: choose there
+            tempered = backend.without_float_warnings(
+                lambda: _tempered_scores(xp, rows, x, bias, temperature))
+            scores = tempered if known is False else xp.where(finite, scores, tempered)
     keep = xp.argsort(scores, descending=True, stable=True)[:num_resampled]
     return SampledValues(xp.take(sampled, keep), true_q, xp.take(sampled_q, keep))
+
+
+def _tempered_scores(xp: Any, rows: Any, x: Any, bias: Any, temperature: float) -> Any:
+    """``T`` times the phase-2 scores of :func:`rank_resample`, in the same order:
+    ``m + T logsumexp((z - m) / T) + b`` with ``z = w x^T`` and ``m`` its row maximum.
+    No term exceeds ``m``, so a temperature small enough that ``x / T`` overflows still
+    ranks the classes (by ``m + b`` as ``T`` goes to 0) where TensorFlow's order of
+    operations gives infinite or NaN scores. Over a non-empty batch only."""
+    z = xp.matmul(rows, xp.matrix_transpose(x))
+    peak = xp.max(z, axis=1, keepdims=True)
+    peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+    below = z - peak
+    # 0 at the peak itself: a subnormal T, flushed to 0 by some libraries (XLA on a
+    # CPU), would make it 0 / 0
+    scaled = xp.where(below < 0, below / temperature, xp.zeros_like(below))
+    return peak[:, 0] + temperature * logsumexp(xp, scaled, axis=1) + bias
 
 
 def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any,
