@@ -298,11 +298,10 @@ class TorchBackend(Backend):
         ``torch.compile`` and where the dtypes or devices differ."""
         import torch
 
-        operands = [t for t in (top, a, b, row_scale) if t is not None]
         plain = (a.ndim == 2 and b.ndim == 2 and top.ndim == 2
                  and a.dtype == b.dtype == top.dtype and a.device == b.device == top.device)
-        tracked = torch.is_grad_enabled() and any(t.requires_grad for t in operands)
-        if not plain or tracked or torch.compiler.is_compiling() or onednn_gemm(a, b):
+        untracked = all(self.may_overwrite(t) for t in (top, a, b, row_scale) if t is not None)
+        if not plain or not untracked or torch.compiler.is_compiling() or onednn_gemm(a, b):
             return super().stack_matmul_at(xp, top, a, b, row_scale)
         out = torch.empty((top.shape[0] + a.shape[1], b.shape[1]), dtype=a.dtype,
                           device=a.device)
