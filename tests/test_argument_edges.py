@@ -378,3 +378,36 @@ def test_check_real_takes_real_numbers_only():
                 np.array([[1.0]]), None):
         with pytest.raises(TypeError, match="^x: expected a real number"):
             check_real(bad, "x")
+
+
+class TestExpectedCounts:
+    """``expected_count`` over the probabilities that bound it, with the number of draws
+    as a Python int (the count chosen in Python) and as a 0-d array (chosen in the
+    array library), against TensorFlow's formula in float32."""
+
+    P = np.array([1.0, 1.0 - 2.0**-24, 0.5, 1e-7, 0.0], np.float32)
+
+    @staticmethod
+    def expected(tries: int, num_sampled: int) -> np.ndarray:
+        p = TestExpectedCounts.P
+        if tries == num_sampled:
+            return p * np.float32(num_sampled)
+        with np.errstate(divide="ignore"):
+            return -np.expm1(np.float32(tries) * np.log1p(-p))
+
+    @pytest.mark.parametrize("tries, num_sampled", [(5, 3), (2, 1), (3, 3), (40_000, 4096)])
+    def test_counts_match_tensorflows_formula_without_warnings(self, xp, tries, num_sampled):
+        from candidate_sampling.core.samplers import expected_count
+
+        p = xp.asarray(self.P)
+        for given in (tries, xp.asarray(tries)):
+            got = np.asarray(expected_count(xp, p, given, num_sampled))
+            assert got.dtype == np.float32
+            np.testing.assert_allclose(got, self.expected(tries, num_sampled), rtol=1e-6)
+        assert np.asarray(expected_count(xp, p, 5, 3))[0] == 1.0  # a certain class
+
+    def test_a_negative_count_of_draws_gives_nan(self, xp):
+        from candidate_sampling.core.samplers import expected_count
+
+        got = np.asarray(expected_count(xp, xp.asarray(self.P), xp.asarray(-1), 3))
+        assert np.isnan(got).all()

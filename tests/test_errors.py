@@ -99,6 +99,21 @@ def test_expected_count_shapes(args):
         cs.sampled_softmax_loss(**args)
 
 
+@pytest.mark.parametrize("shape, target, fits", [
+    ((4, 1), (4, 1), True), ((1,), (4, 3), True), ((), (4, 3), True), ((1, 1), (4, 3), True),
+    ((3,), (4, 3), True), ((4,), (4, 3), False), ((5, 1), (4, 1), False),
+    ((1, 4, 1), (4, 1), False), ((4, 2), (4, 1), False), ((0,), (4, 0), True)])
+def test_broadcasts_to_follows_the_array_api_rules(shape, target, fits):
+    from candidate_sampling.core.checks import broadcasts_to
+
+    assert broadcasts_to(shape, target) is fits
+    try:
+        fits_numpy = np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        fits_numpy = False
+    assert fits_numpy is fits
+
+
 def test_zero_expected_count_would_give_nan(args):
     sv = args["sampled_values"]
     args["sampled_values"] = sv._replace(true_expected_count=np.zeros((B, 1), np.float32))

@@ -447,12 +447,15 @@ _READS = ("cpu", "numpy", "item", "tolist", "__bool__", "__int__", "__float__", 
 @pytest.fixture
 def host_reads(monkeypatch):
     """Counts of the calls that bring tensor values to the host (a sync on a GPU). The
-    ids are ordered as on a GPU (``torch.argsort``), not by the CPU's NumPy radix sort,
-    which reads the tensor's memory in place."""
+    ids are ordered and the hits found as on a GPU (``torch.argsort``, torch
+    operations), not by NumPy on the CPU tensor's memory in place, and the number of
+    draws is not read back."""
     from candidate_sampling.backends import Backend
     from candidate_sampling.backends.torch import TorchBackend
 
     monkeypatch.setattr(TorchBackend, "argsort", Backend.argsort)
+    monkeypatch.setattr(TorchBackend, "on_host", Backend.on_host)
+    monkeypatch.setattr(TorchBackend, "host_int", Backend.host_int)
     counts: dict[str, int] = {}
     for name in _READS:
         original = getattr(torch.Tensor, name)

@@ -191,6 +191,17 @@ class Backend:
         again; where a slice is a view (NumPy, PyTorch, CuPy) one gather is cheaper."""
         return False
 
+    def host_int(self, x: Any) -> int | None:
+        """``x``, a count, as a Python int where its value is at hand without waiting for
+        a device or meeting a trace: ``x`` itself when it is an int, else None."""
+        return x if isinstance(x, int) else None
+
+    def on_host(self, fn: Any, xp: Any, *ids: Any) -> Any:
+        """``fn(xp, *ids)``: an index computation over integer arrays ``ids`` giving a
+        tree of tuples of integer or boolean arrays, no gradient. A backend may run it
+        with NumPy on the arrays' memory where that costs less (PyTorch on a CPU)."""
+        return fn(xp, *ids)
+
     def argsort(self, xp: Any, values: Any) -> Any:
         """The stable argsort of a 1-D array (equal values keep their order)."""
         return xp.argsort(values, stable=True)

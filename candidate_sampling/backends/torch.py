@@ -198,6 +198,38 @@ class TorchBackend(Backend):
             return None
         return compute()
 
+    def host_int(self, x: Any) -> int | None:
+        """Also a 0-d integer CPU tensor outside ``torch.compile``: its value is in memory
+        (a graph would specialise on it)."""
+        import torch
+
+        if (isinstance(x, torch.Tensor) and x.ndim == 0 and self._host_ids(x)
+                and not torch.compiler.is_compiling()):
+            return int(x)
+        return super().host_int(x)
+
+    def on_host(self, fn: Any, xp: Any, *ids: Any) -> Any:
+        """On the CPU, outside ``torch.compile``, ``fn`` over NumPy views of the tensors'
+        memory, its results wrapped back without a copy: a NumPy operation on a few
+        thousand ids costs about a microsecond, a torch one several (the accidental
+        hits of a step: 20 operations). Elsewhere ``fn`` on the tensors."""
+        import torch
+
+        if torch.compiler.is_compiling() or not all(self._host_ids(t) for t in ids):
+            return fn(xp, *ids)
+        import array_api_compat.numpy
+
+        found = fn(array_api_compat.numpy, *(t.numpy() for t in ids))
+        return _map_leaves(torch.from_numpy, found)
+
+    def _host_ids(self, t: Any) -> bool:
+        """Whether ``t`` is a CPU tensor of ids that NumPy reads as torch does."""
+        import torch
+
+        return (t.device.type == "cpu" and not t.dtype.is_floating_point
+                and not t.dtype.is_complex and t.dtype != torch.bool
+                and self.computes_ids_in(t.dtype))
+
     def argsort(self, xp: Any, values: Any) -> Any:
         """On the CPU, outside ``torch.compile``, the stable order of integer ids from
         NumPy's radix sort (:func:`~candidate_sampling.backends.numpy.stable_order`, on
@@ -205,9 +237,7 @@ class TorchBackend(Backend):
         220 µs. Elsewhere ``torch.argsort(stable=True)``."""
         import torch
 
-        if (values.device.type != "cpu" or values.ndim != 1 or values.dtype.is_floating_point
-                or values.dtype.is_complex or values.dtype == torch.bool
-                or not self.computes_ids_in(values.dtype) or torch.compiler.is_compiling()):
+        if values.ndim != 1 or not self._host_ids(values) or torch.compiler.is_compiling():
             return torch.argsort(values, stable=True)
         from .numpy import stable_order
 
@@ -331,8 +361,8 @@ class TorchBackend(Backend):
         """``scatter_reduce(amin)`` over the ``B T`` positions (no host synchronisation)."""
         import torch
 
-        src = torch.where(found, torch.tensor(value, dtype=x.dtype, device=x.device),
-                          torch.tensor(float("inf"), dtype=x.dtype, device=x.device))
+        src = torch.full(found.shape, float("inf"), dtype=x.dtype,
+                         device=x.device).masked_fill_(found, value)
         index = position.to(torch.int64)
         if self.may_overwrite(x):
             return x.scatter_reduce_(1, index, src, "amin")
@@ -378,7 +408,8 @@ class TorchBackend(Backend):
 def _host_draws(law: Any, num_sampled: int, stream: Stream) -> tuple:
     """``(candidates, tries)`` of :meth:`TorchBackend.unique_draws` on the CPU, by NumPy's
     :func:`~candidate_sampling.backends.numpy.first_distinct` over the stream's blocks;
-    ``tries`` as a tensor, so that a compiled caller does not specialise on its value."""
+    ``tries`` as a tensor, so that a compiled caller does not specialise on its value
+    (an eager one reads it back for nothing, :meth:`TorchBackend.host_int`)."""
     import torch
 
     from .numpy import first_distinct

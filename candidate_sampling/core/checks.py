@@ -19,7 +19,7 @@ __all__ = [
     "check_nonnegative", "check_sampler_arguments", "check_range_of_ids", "check_memory",
     "available_memory",
     "check_labels", "check_single_labels", "check_inputs_dim", "check_distortion",
-    "check_unigram_law",
+    "check_unigram_law", "broadcasts_to",
     "MAX_RANGE", "MIN_SEED", "MAX_SEED", "FLOAT32_MAX",
 ]
 
@@ -82,6 +82,14 @@ def check_seed(seed: Any, name: str = "seed") -> int | None:
 
 def _shape(x: Any) -> tuple:
     return tuple(x.shape)
+
+
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether an array of ``shape`` broadcasts to exactly ``target`` (the array-API
+    rules, on the shapes alone: a per-call check costs no library call)."""
+    if len(shape) > len(target):
+        return False
+    return all(size in (1, full) for size, full in zip(shape[::-1], target[::-1]))
 
 
 def check_ndim(x: Any, ndim: int, name: str, layout: str) -> None:

@@ -166,11 +166,7 @@ def _cotangent(xp: Any, cotangent: Any, loss: Any, wide: Any) -> Any:
         raise TypeError(f"cotangent: expected a real array, got dtype {cotangent.dtype}")
     shape, loss_shape = tuple(cotangent.shape), tuple(loss.shape)
     if shape != (batch,):
-        try:
-            fits = tuple(xp.broadcast_shapes(shape, loss_shape)) == loss_shape
-        except (ValueError, RuntimeError):
-            fits = False
-        if not fits:
+        if not checks.broadcasts_to(shape, loss_shape):
             raise ValueError(f"cotangent: expected shape [batch_size] = [{batch}] or one that "
                              f"broadcasts to the loss's {list(loss_shape)}, got {list(shape)}")
         cotangent = xp.broadcast_to(cotangent, loss_shape)

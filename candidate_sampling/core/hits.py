@@ -30,7 +30,13 @@ def hit_positions(xp: Any, true_classes: Any, sampled_candidates: Any) -> tuple[
     each sampled id to its last position, so only that position can be a hit).
 
     One stable sort of the ``S`` candidates and a binary search per true class:
-    O((S + B T) log S), static shapes; ``position`` is 0 where not ``found``."""
+    O((S + B T) log S), static shapes; ``position`` is 0 where not ``found``. Run where
+    the backend runs index computations (:meth:`~candidate_sampling.backends.Backend.on_host`)."""
+    return backend_for(xp).on_host(_hit_positions, xp, true_classes, sampled_candidates)
+
+
+def _hit_positions(xp: Any, true_classes: Any, sampled_candidates: Any) -> tuple[Any, Any]:
+    """:func:`hit_positions` in namespace ``xp``."""
     dt = index_dtype(xp, true_classes, sampled_candidates)
     sampled = xp.astype(sampled_candidates, dt, copy=False)
     order = backend_for(xp).argsort(xp, sampled)

@@ -53,11 +53,7 @@ def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: in
     if tuple(sampled_q.shape) != (num_sampled,):
         raise ValueError(f"sampled_values[2] (sampled_expected_count): expected shape "
                          f"[num_sampled] = [{num_sampled}], got {list(sampled_q.shape)}")
-    try:
-        shape = xp.broadcast_shapes(tuple(true_q.shape), (batch, num_true))
-    except ValueError:
-        shape = None
-    if shape != (batch, num_true):
+    if not checks.broadcasts_to(tuple(true_q.shape), (batch, num_true)):
         raise ValueError(f"sampled_values[1] (true_expected_count): expected shape "
                          f"[batch_size, num_true] = [{batch}, {num_true}], got {list(true_q.shape)}")
     if check_values:  # reads the values (a host synchronisation on a GPU)

@@ -34,21 +34,31 @@ __all__ = [
 def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
     """Float32 expected count of classes of probability ``p`` after ``num_tries`` draws:
     ``p * num_sampled`` when ``num_tries == num_sampled``, else ``-expm1(tries * log1p(-p))``.
-    ``num_tries`` may be a Python int or a scalar array (traced under ``jax.jit``); a
-    negative one (a traced unique draw stopped at the draw limit, see
-    :meth:`~candidate_sampling.backends.Backend.finish_draws`) gives NaN counts."""
+    ``num_tries`` may be a Python int or a scalar array (traced under ``jax.jit``); where
+    its value is at hand (:meth:`~candidate_sampling.backends.Backend.host_int`) the
+    count is chosen in Python. A negative one (a traced unique draw stopped at the draw
+    limit, see :meth:`~candidate_sampling.backends.Backend.finish_draws`) gives NaN
+    counts."""
     p = xp.astype(p, xp.float32)
+    known = backend_for(xp).host_int(num_tries)
+    if known is not None and known >= 0:
+        return p * num_sampled if known == num_sampled else _after_tries(xp, p, known)
     tries = xp.astype(xp.asarray(num_tries, device=device_of(p)), xp.float32)
-    # p = 1 (a single class) has count 1, -expm1(-inf): taken apart, so that NumPy
-    # does not warn of a division by zero in log1p(-1)
-    certain = p >= 1
-    some = -xp.expm1(tries * xp.log1p(-xp.where(certain, xp.zeros_like(p), p)))
-    count = xp.where(tries == num_sampled, p * num_sampled,
-                     xp.where(certain, xp.ones_like(p), some))
-    if isinstance(num_tries, int):  # a count of draws made here, never negative
-        return count
+    count = xp.where(tries == num_sampled, p * num_sampled, _after_tries(xp, p, tries))
     return xp.where(tries >= 0, count, xp.asarray(float("nan"), dtype=xp.float32,
                                                   device=device_of(p)))
+
+
+_BELOW_ONE = 1.0 - 2.0**-24
+"""The largest float32 below 1."""
+
+
+def _after_tries(xp: Any, p: Any, tries: Any) -> Any:
+    """``-expm1(tries * log1p(-p))`` in float32, for ``tries`` >= 2 draws. A probability
+    of 1 (a single class; or just above, rounded) is taken as the largest float32 below
+    1, whose count rounds to 1 after two draws or more, as ``-expm1(-inf)`` would give:
+    no ``log1p(-1)``, which NumPy warns of."""
+    return -xp.expm1(tries * xp.log1p(-xp.clip(p, None, _BELOW_ONE)))
 
 
 def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any):
