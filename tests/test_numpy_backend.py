@@ -63,6 +63,32 @@ def test_first_distinct_takes_the_stream_in_blocks():
     assert len(calls) > 2 and calls == [16] + [16 * 2**k for k in range(len(calls) - 1)]
 
 
+@pytest.mark.parametrize("span", [40, 300_000], ids=["narrow", "wide"])
+@pytest.mark.parametrize("table_span", [0, 6, 10**9], ids=["sort", "numpys-rule", "table"])
+def test_first_distinct_finds_new_values_by_sort_or_by_table_alike(span, table_span,
+                                                                   monkeypatch):
+    """A later block's new values, found by one sort of the values found and the block,
+    or by a membership table first (the values found spanning few times their number):
+    both give the stream's first occurrences, whichever the rule picks."""
+    import candidate_sampling.backends.numpy as numpy_backend
+
+    monkeypatch.setattr(numpy_backend, "_TABLE_SPAN", table_span)
+    rng = np.random.default_rng(span)
+    stream = np.minimum(rng.zipf(1.3, 200_000), span) - 1  # a few classes carry most mass
+    want = min(len(np.unique(stream)), 30 if span == 40 else 3000)
+    drawn = []
+
+    def draw(index, n):
+        start = sum(drawn)
+        drawn.append(n)
+        return stream[start:start + n]
+
+    values, tries = first_distinct(draw, want, 16)
+    positions = _first_positions_by_definition(stream)[:want]
+    np.testing.assert_array_equal(values, stream[positions])
+    assert tries == positions[-1] + 1
+
+
 def _skewed_stream(size, rare_at):
     """Class 0 everywhere but class 1 at ``rare_at`` and class 2 after it."""
     stream = np.zeros(size, dtype=np.int64)

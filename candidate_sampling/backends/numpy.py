@@ -60,8 +60,12 @@ def first_distinct(draw: Any, num_sampled: int, block: int, max_tries: int | Non
     The first block has ``block`` draws; each later one as many as drawn so far, up to
     :data:`MAX_BLOCK`: a stream that needs many draws (``num_sampled`` close to the
     range, or a law that gives a few classes nearly all its mass) is scanned in a
-    logarithmic number of blocks, in bounded memory. Draws of values found already are
-    set aside by one membership test per block, before the first occurrences are sorted.
+    logarithmic number of blocks, in bounded memory. In a later block, the first
+    occurrences of new values are found by one stable sort of the values found so far
+    followed by the block (:func:`first_positions`), or, where the values found span a
+    range no wider than a few times their number and the block's (a law with most of
+    its mass on few classes, whose blocks are long runs of repeats), by a membership
+    test against a table of that range first.
 
     Raises:
       ValueError: naming ``num_sampled``, when ``num_sampled`` distinct values take more
@@ -74,11 +78,7 @@ def first_distinct(draw: Any, num_sampled: int, block: int, max_tries: int | Non
     found = stream[:0]
     done, index = 0, 1
     while True:
-        candidates = np.flatnonzero(~np.isin(stream, found)) if found.size else None
-        fresh = stream if candidates is None else stream[candidates]
-        positions = first_positions(fresh)
-        if candidates is not None:
-            positions = candidates[positions]
+        positions = _new_positions(found, stream)
         need = num_sampled - found.size
         if positions.size >= need:
             positions = positions[:need]
@@ -89,6 +89,28 @@ def first_distinct(draw: Any, num_sampled: int, block: int, max_tries: int | Non
             raise _base.too_many_draws(num_sampled, max_tries)
         stream = draw(index, min(done, MAX_BLOCK, max_tries - done))
         index += 1
+
+
+def _new_positions(found: Any, stream: Any) -> Any:
+    """Ascending positions in ``stream`` of the first occurrences of the values not in
+    ``found`` (distinct values), for :func:`first_distinct`."""
+    import numpy as np
+
+    if not found.size:
+        return first_positions(stream)
+    span = int(found.max()) - int(found.min())
+    if span > _TABLE_SPAN * (found.size + stream.size):
+        # found values first: every one of them is a first occurrence, and the
+        # rest are the new values' first occurrences, in stream order
+        return first_positions(np.concatenate([found, stream]))[found.size:] - found.size
+    candidates = np.flatnonzero(~np.isin(stream, found, kind="table"))
+    return candidates[first_positions(stream[candidates])]
+
+
+_TABLE_SPAN = 6
+""":func:`_new_positions` tests membership against a table where the values found span at
+most this many times the values it looks at (NumPy's own rule for ``np.isin``, which
+sorts otherwise)."""
 
 
 def add_rows(target: Any, indices: Any, values: Any) -> Any:
