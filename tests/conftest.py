@@ -12,15 +12,20 @@ import os
 os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0 "
                       "--xla_llvm_disable_expensive_passes=true")
 
+import array_api_compat.numpy  # noqa: F401
 import numpy as np
 import pytest
 
 from candidate_sampling.conformance.adapters import available_adapters, get_adapter
 
 pytest_plugins = ["pytester"]
+# array-api-compat's NumPy namespace (and numpy.fft with it) is imported here, before any
+# in-process pytester run: a module first imported inside one is dropped from
+# sys.modules after it, and NumPy's fft extension cannot be loaded a second time.
 
 BACKENDS = available_adapters()
-"""Installed backends: numpy, array_api_strict, torch, jax, jax-jit (cupy where a GPU is)."""
+"""Installed backends: numpy, array_api_strict, torch, jax, jax-jit (torch-cuda and cupy where
+a GPU is)."""
 
 NAMESPACES = [n for n in ("numpy", "array_api_strict", "torch", "jax.numpy")
               if importlib.util.find_spec(n.split(".")[0]) is not None]

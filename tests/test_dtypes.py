@@ -17,6 +17,8 @@ CASES = moderate_loss_cases()
 PRECISIONS = [("numpy", "float64", 1e-5), ("numpy", "float16", 3e-2),
               ("array_api_strict", "float64", 1e-5), ("torch", "float64", 1e-5),
               ("torch", "float16", 3e-2), ("torch", "bfloat16", 1e-1),
+              ("torch-cuda", "float64", 1e-5), ("torch-cuda", "float16", 3e-2),
+              ("torch-cuda", "bfloat16", 1e-1),
               ("jax-jit", "float16", 3e-2), ("jax-jit", "bfloat16", 1e-1),
               ("jax", "float64", 1e-5), ("jax-jit", "float64", 1e-5)]
 """JAX's float64 runs with ``jax_enable_x64`` on (:func:`conftest.float64_on`)."""

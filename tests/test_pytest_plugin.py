@@ -113,6 +113,23 @@ def test_an_absent_backend_skips_with_a_reason(pytester):
     result.stdout.fnmatch_lines(["SKIPPED [[]1[]] *backend 'cupy': cupy *"])
 
 
+def test_torch_names_torch_cuda_too_which_skips_without_a_gpu(pytester):
+    """``torch`` names both PyTorch backends (as ``jax`` names ``jax-jit``): the CPU
+    one runs, and where torch sees no GPU, ``torch-cuda`` is one skipped test that
+    says so."""
+    pytest.importorskip("torch")
+    from candidate_sampling.conformance.adapters import available_adapters
+
+    if "torch-cuda" in available_adapters():
+        pytest.skip("torch sees a GPU here: torch-cuda runs")
+    pytester.makepyfile(test_conform=MODULE.replace('backends=["numpy"]', 'backends="torch"'))
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-rs")
+    result.assert_outcomes(passed=len(select_cases("sampled_sparse_softmax_loss", "contrib")),
+                           skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] *backend 'torch-cuda': torch finds no "
+                                 "device here*"])
+
+
 def test_an_unknown_backend_is_a_usage_error(pytester):
     pytester.makepyfile(test_conform=MODULE.replace('backends=["numpy"]', 'backends=["nmpy"]'))
     result = pytester.runpytest("-p", "no:cacheprovider", "-q")

@@ -129,7 +129,7 @@ class StrictAdapter(Adapter):
 
 
 class TorchAdapter(Adapter):
-    """PyTorch on its default device, gradients by autograd."""
+    """PyTorch on the CPU (or ``device``), gradients by autograd."""
 
     name = "torch"
     module = "torch"
@@ -173,6 +173,22 @@ class TorchAdapter(Adapter):
         grads = {name: _map(lambda t: self.to_numpy(t.grad) if t.grad is not None
                             else np.zeros(t.shape, np.float32), converted[name]) for name in wrt}
         return _map(self.fetch, out), grads
+
+
+class TorchCudaAdapter(TorchAdapter):
+    """PyTorch on the current CUDA device, where torch sees one; gradients by autograd."""
+
+    name = "torch-cuda"
+
+    def __init__(self, dtype: str | None = None):
+        super().__init__("cuda", dtype)
+
+    def available(self) -> bool:
+        if not super().available():
+            return False
+        import torch
+
+        return torch.cuda.is_available()
 
 
 class JaxAdapter(Adapter):
@@ -331,15 +347,15 @@ class TensorFlowAdapter(Adapter):
         return _map(self.fetch, out), {name: _map(grad_of, converted[name]) for name in wrt}
 
 
-ADAPTERS = {a.name: a for a in (Adapter(), StrictAdapter(), TorchAdapter(), JaxAdapter(),
-                                JaxJitAdapter(), CupyAdapter())}
+ADAPTERS = {a.name: a for a in (Adapter(), StrictAdapter(), TorchAdapter(), TorchCudaAdapter(),
+                                JaxAdapter(), JaxJitAdapter(), CupyAdapter())}
 TENSORFLOW_ADAPTER = TensorFlowAdapter()
 """Not among :data:`ADAPTERS`: only ``--impl tensorflow`` runs on it."""
 
 
 def get_adapter(name: str) -> Adapter:
-    """The adapter called ``name`` (numpy, array_api_strict, torch, jax, jax-jit, cupy;
-    tensorflow)."""
+    """The adapter called ``name`` (numpy, array_api_strict, torch, torch-cuda, jax,
+    jax-jit, cupy; tensorflow)."""
     if name == TENSORFLOW_ADAPTER.name:
         return TENSORFLOW_ADAPTER
     try:
