@@ -319,3 +319,27 @@ def test_default_sampler_under_jit_is_the_keyed_sampler():
 
     for got, want in zip(value_and_grad(default), value_and_grad(keyed)):
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+
+
+def test_a_count_on_the_cpu_is_read_as_an_int_outside_jit():
+    """The number of draws of an eager unique sample is read back on the CPU (the expected
+    counts are then chosen in Python), never from a tracer, a float or a vector; an eager
+    draw's counts are those of the jitted one."""
+    from candidate_sampling.backends.jax import JaxBackend
+
+    backend = JaxBackend()
+    assert backend.host_int(jnp.asarray(17)) == 17
+    assert type(backend.host_int(jnp.asarray(17))) is int
+    for other in (jnp.asarray([17]), jnp.asarray(17.0)):
+        assert backend.host_int(other) is None
+    seen = []
+    jax.jit(lambda t: seen.append(backend.host_int(t)) or t)(jnp.asarray(3))
+    assert seen == [None]
+    labels = jnp.asarray([[0], [999]])
+    key = jax.random.key(5)
+    eager = cs.log_uniform_candidate_sampler(labels, 1, 64, True, 1000, rng=key)
+    jitted = jax.jit(lambda k: cs.log_uniform_candidate_sampler(labels, 1, 64, True, 1000,
+                                                                rng=k))(key)
+    np.testing.assert_array_equal(np.asarray(eager[0]), np.asarray(jitted[0]))
+    for a, b in zip(eager[1:], jitted[1:]):  # XLA fuses the jitted counts: an ulp apart
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)
