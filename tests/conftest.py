@@ -12,6 +12,9 @@ import os
 os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0 "
                       "--xla_llvm_disable_expensive_passes=true")
 
+# array-api-compat's NumPy namespace (and numpy.fft with it) is imported here, before any
+# in-process pytester run: a module first imported inside one is dropped from
+# sys.modules after it, and NumPy's fft extension cannot be loaded a second time.
 import array_api_compat.numpy  # noqa: F401
 import numpy as np
 import pytest
@@ -19,9 +22,6 @@ import pytest
 from candidate_sampling.conformance.adapters import available_adapters, get_adapter
 
 pytest_plugins = ["pytester"]
-# array-api-compat's NumPy namespace (and numpy.fft with it) is imported here, before any
-# in-process pytester run: a module first imported inside one is dropped from
-# sys.modules after it, and NumPy's fft extension cannot be loaded a second time.
 
 BACKENDS = available_adapters()
 """Installed backends: numpy, array_api_strict, torch, jax, jax-jit (torch-cuda and cupy where
