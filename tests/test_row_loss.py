@@ -163,6 +163,26 @@ def test_native_sigmoid_and_softplus_equal_the_generic_forms(xp):
     np.testing.assert_array_equal(np.asarray(x), values)  # computed out of place
 
 
+def test_native_sigmoid_and_softplus_keep_float64_precision(xp):
+    """In float64 every backend's softplus is within a few float64 roundings of a
+    long-double reference, between 20 and 40 too (where float32 code may return ``x``
+    itself), and its sigmoid within a few roundings of 1."""
+    from conftest import float64_on
+
+    values = np.concatenate([np.linspace(-60.0, 60.0, 481), [20.5, 21.0, 25.0, 33.0, 37.0]])
+    wide = values.astype(np.longdouble)
+    want_soft = np.maximum(wide, 0) + np.log1p(np.exp(-np.abs(wide)))
+    want_sig = np.exp(np.minimum(wide, 0)) / (1 + np.exp(-np.abs(wide)))
+    native = backend_for(xp)
+    with float64_on(xp.__name__, "float64"):
+        x = xp.asarray(values, dtype=xp.float64)
+        got_soft, got_sig = (np.asarray(f(xp, x), dtype=np.longdouble)
+                             for f in (native.softplus, native.sigmoid))
+    rounding = np.spacing(want_soft.astype(np.float64)).astype(np.longdouble)
+    assert float(np.max(np.abs(got_soft - want_soft) / rounding)) <= 4
+    assert float(np.max(np.abs(got_sig - want_sig))) <= 4 * np.finfo(np.float64).eps
+
+
 def test_every_backends_base_2_power_is_exp_of_x_log_2(xp):
     """``iexp2`` (the softmax's exponentials: ``2^(l log2(e) - max)``, whose exponent is
     at most 0) against float64 ``2^x`` on every backend: within a few float32 roundings
