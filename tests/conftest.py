@@ -24,8 +24,8 @@ from candidate_sampling.conformance.adapters import available_adapters, get_adap
 pytest_plugins = ["pytester"]
 
 BACKENDS = available_adapters()
-"""Installed backends: numpy, array_api_strict, torch, jax, jax-jit (torch-cuda and cupy where
-a GPU is)."""
+"""Installed backends: numpy, array_api_strict, torch, torch.func, jax, jax-jit (torch-cuda
+and cupy where a GPU is)."""
 
 NAMESPACES = [n for n in ("numpy", "array_api_strict", "torch", "jax.numpy")
               if importlib.util.find_spec(n.split(".")[0]) is not None]

@@ -94,6 +94,17 @@ def _last_line(out: str) -> str:
     return out.strip().splitlines()[-1]
 
 
+def test_this_library_passes_under_torch_func(capsys):
+    """``--backend torch.func``: the losses' values and gradients, taken by
+    ``torch.func.vjp``, are TensorFlow's."""
+    pytest.importorskip("torch")
+    assert main(["conform", "--backend", "torch.func", "--op", "nce_loss"]) == 0
+    out = capsys.readouterr().out
+    assert any(line.split()[1:3] == ["torch.func", "values"] for line in out.splitlines()
+               if line.startswith("  tf"))
+    assert ", 0 failed" in _last_line(out), _last_line(out)
+
+
 def test_this_library_samplers_laws_and_streams(capsys):
     """Without --impl, a sampler op runs the native laws, and laws and streams of the
     exact TensorFlow and Paddle front ends."""

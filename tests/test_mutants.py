@@ -60,7 +60,7 @@ RIGHT = {
 
 
 def run(impl: str, op: str, semantics: str, backend: str):
-    if backend == "torch":
+    if backend.startswith("torch"):
         pytest.importorskip("torch")
     return run_target(Target(impl=f"wrong.{impl}", op=op, semantics=semantics), [backend],
                       isolate=False)
@@ -87,3 +87,14 @@ def test_mutant_is_rejected_by_its_group(impl):
     caught = [c for c in failed if c.kind == kind]
     assert caught, report.failures(checks)
     assert any(words in c.result.describe() for c in caught), report.failures(checks)
+
+
+def test_a_port_reading_its_tensors_with_numpy_fails_under_torch_func():
+    """``torch_ports:tf_port`` passes on ``torch`` but reads its tensors with ``.numpy()``,
+    which a ``torch.func`` transform refuses: the ``torch.func`` backend says so, for the
+    value cases only (its error cases raise before any gradient)."""
+    checks = run("torch_ports:tf_port", *LOSS, "torch.func")
+    failed = [c for c in checks if c.status == "failed"]
+    assert failed and {c.kind for c in failed} == {"values"}
+    assert all("Cannot access data pointer" in c.result.describe() for c in failed), \
+        report.failures(checks)

@@ -78,9 +78,16 @@ def outside_graph(fn: Any, like: Any) -> Any:
 
 def host_array(x: Any):
     """The values of array ``x`` as a NumPy array, copied off an accelerator where needed
-    (the exact TensorFlow and Paddle streams are computed on the host)."""
+    (the exact TensorFlow and Paddle streams are computed on the host). Under a
+    ``torch.func`` transform a tensor has no memory of its own: its values come as a
+    list."""
     import numpy as np
 
+    if array_api_compat.is_torch_array(x):
+        from .torch import under_torch_func
+
+        if under_torch_func():
+            return np.array(x.tolist(), dtype=str(x.dtype).removeprefix("torch."))
     if array_api_compat.is_torch_array(x) or array_api_compat.is_cupy_array(x):
         x = array_api_compat.to_device(x, "cpu")
     return np.asarray(x)

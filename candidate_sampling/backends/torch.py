@@ -10,7 +10,8 @@ from typing import Any, Iterator
 
 from ._base import Backend, Stream
 
-__all__ = ["TorchBackend", "no_value_reads", "value_reads", "onednn_gemm"]
+__all__ = ["TorchBackend", "no_value_reads", "value_reads", "onednn_gemm", "tracing",
+           "under_torch_func", "values_unreadable"]
 
 _NO_READS: ContextVar[bool] = ContextVar("candidate_sampling_torch_no_reads", default=False)
 
@@ -32,6 +33,57 @@ def value_reads() -> Iterator[None]:
     TensorFlow streams do)."""
     with _value_reads(True):
         yield
+
+
+def under_torch_func() -> bool:
+    """Whether a ``torch.func`` transform runs the calling code (eagerly: under
+    ``torch.compile`` this is False)."""
+    import torch
+
+    return not torch.compiler.is_compiling() and _transformed()
+
+
+def tracing() -> bool:
+    """Whether ``torch.compile`` traces the calling code or a ``torch.func`` transform
+    (``grad``, ``vjp``, ``jacrev``, ``vmap``, ...) runs it. Either way the library leaves
+    NumPy aside, changes no tensor in place, and lets the tracer differentiate the
+    forward instead of the analytic backward."""
+    import torch
+
+    return torch.compiler.is_compiling() or _transformed()
+
+
+def values_unreadable() -> bool:
+    """Whether the calling code cannot read tensor values back: ``torch.compile`` traces
+    it (a traced tensor has no value), or ``torch.func.vmap`` runs it (a tensor holds a
+    batch of them). Under ``grad``, ``vjp`` and ``jvp`` alone values are read as eagerly,
+    so the value checks still run."""
+    import torch
+
+    if torch.compiler.is_compiling():
+        return True
+    if not _transformed():
+        return False
+    try:
+        from torch._C._functorch import TransformType
+        from torch._functorch.pyfunctorch import retrieve_all_functorch_interpreters
+    except ImportError:  # another layout of torch's private modules: assume the worst
+        return True
+    return any(i.key() == TransformType.Vmap for i in retrieve_all_functorch_interpreters())
+
+
+def _transformed() -> bool:
+    """Whether functorch has a transform level open (any ``torch.func`` transform)."""
+    level = _functorch_level()
+    return level is not None and level() is not None
+
+
+@functools.cache
+def _functorch_level() -> Any:
+    """torch's ``maybe_current_level`` (None where this torch has none)."""
+    import torch
+
+    return getattr(getattr(torch._C, "_functorch", None), "maybe_current_level", None)
 
 
 @contextmanager
@@ -150,7 +202,7 @@ def onednn_gemm(*tensors: Any) -> bool:
         return False
     if torch.is_grad_enabled() and any(t.requires_grad for t in present):
         return False
-    return (torch.backends.mkldnn.enabled and not torch.compiler.is_compiling()
+    return (torch.backends.mkldnn.enabled and not tracing()
             and _onednn_preferred() and _onednn_linear() is not None)
 
 
@@ -170,12 +222,13 @@ class TorchBackend(Backend):
         return array_api_compat.torch
 
     def with_gradient(self, forward: Any, backward: Any, diff: tuple, static: tuple) -> Any:
-        """A ``torch.autograd.Function`` when a ``diff`` tensor requires grad (outside
-        ``torch.compile``, which differentiates the traced forward itself)."""
+        """A ``torch.autograd.Function`` when a ``diff`` tensor requires grad, except where
+        the forward is traced (:func:`tracing`): ``torch.compile`` and ``torch.func``
+        differentiate its operations themselves."""
         import torch
 
         tracked = torch.is_grad_enabled() and any(t.requires_grad for t in diff)
-        if not tracked or torch.compiler.is_compiling():
+        if not tracked or tracing():
             return forward(*diff, *static, need_grad=False)[0]
         if TorchBackend._analytic is None:
             TorchBackend._analytic = _analytic_function()
@@ -185,39 +238,33 @@ class TorchBackend(Backend):
         return x.detach()
 
     def is_concrete(self, x: Any) -> bool:
-        import torch
-
-        if torch.compiler.is_compiling() or _NO_READS.get():
+        if values_unreadable() or _NO_READS.get():  # first: Dynamo reads no ContextVar
             return False
         return x.device.type != "meta"
 
     def read(self, compute: Any) -> Any:
-        import torch
-
-        if torch.compiler.is_compiling() or _NO_READS.get():
+        if values_unreadable() or _NO_READS.get():  # first: Dynamo reads no ContextVar
             return None
         return compute()
 
     def host_int(self, x: Any) -> int | None:
-        """Also a 0-d integer CPU tensor outside ``torch.compile``: its value is in memory
+        """Also a 0-d integer CPU tensor, untraced (:func:`tracing`): its value is in memory
         (a graph would specialise on it)."""
         import torch
 
-        if (isinstance(x, torch.Tensor) and x.ndim == 0 and self._host_ids(x)
-                and not torch.compiler.is_compiling()):
+        if isinstance(x, torch.Tensor) and x.ndim == 0 and self._host_ids(x) and not tracing():
             return int(x)
         return super().host_int(x)
 
     def on_host(self, fn: Any, xp: Any, *ids: Any) -> Any:
-        """On the CPU, outside ``torch.compile``, ``fn`` over NumPy views of the tensors'
+        """On the CPU, untraced (:func:`tracing`), ``fn`` over NumPy views of the tensors'
         memory, its results wrapped back without a copy: a NumPy operation on a few
         thousand ids costs about a microsecond, a torch one several (the accidental
         hits of a step: 20 operations). Elsewhere ``fn`` on the tensors."""
-        import torch
-
-        if torch.compiler.is_compiling() or not all(self._host_ids(t) for t in ids):
+        if not all(self._host_ids(t) for t in ids) or tracing():
             return fn(xp, *ids)
         import array_api_compat.numpy
+        import torch
 
         found = fn(array_api_compat.numpy, *(t.numpy() for t in ids))
         return _map_leaves(torch.from_numpy, found)
@@ -231,13 +278,13 @@ class TorchBackend(Backend):
                 and self.computes_ids_in(t.dtype))
 
     def argsort(self, xp: Any, values: Any) -> Any:
-        """On the CPU, outside ``torch.compile``, the stable order of integer ids from
+        """On the CPU, untraced (:func:`tracing`), the stable order of integer ids from
         NumPy's radix sort (:func:`~candidate_sampling.backends.numpy.stable_order`, on
         the tensor's memory): 4,096 sampled ids in 76 µs where ``torch.argsort`` takes
         220 µs. Elsewhere ``torch.argsort(stable=True)``."""
         import torch
 
-        if values.ndim != 1 or not self._host_ids(values) or torch.compiler.is_compiling():
+        if values.ndim != 1 or not self._host_ids(values) or tracing():
             return torch.argsort(values, stable=True)
         from .numpy import stable_order
 
@@ -281,9 +328,11 @@ class TorchBackend(Backend):
         return torch.is_autocast_enabled(x.device.type)
 
     def may_overwrite(self, x: Any) -> bool:
+        """Not where autograd records ``x``, nor under ``torch.func`` (:func:`tracing`):
+        a batched value cannot be written into a tensor of one."""
         import torch
 
-        return not (torch.is_grad_enabled() and x.requires_grad)
+        return not ((torch.is_grad_enabled() and x.requires_grad) or tracing())
 
     def linear(self, xp: Any, inputs: Any, weights: Any, bias: Any) -> Any:
         """oneDNN's float32 GEMM with the bias in its epilogue where :func:`onednn_gemm`
@@ -331,7 +380,7 @@ class TorchBackend(Backend):
         plain = (a.ndim == 2 and b.ndim == 2 and top.ndim == 2
                  and a.dtype == b.dtype == top.dtype and a.device == b.device == top.device)
         untracked = all(self.may_overwrite(t) for t in (top, a, b, row_scale) if t is not None)
-        if not plain or not untracked or torch.compiler.is_compiling() or onednn_gemm(a, b):
+        if not plain or not untracked or onednn_gemm(a, b):
             return super().stack_matmul_at(xp, top, a, b, row_scale)
         out = torch.empty((top.shape[0] + a.shape[1], b.shape[1]), dtype=a.dtype,
                           device=a.device)
@@ -363,7 +412,7 @@ class TorchBackend(Backend):
         import torch
 
         src = torch.full(found.shape, float("inf"), dtype=x.dtype,
-                         device=x.device).masked_fill_(found, value)
+                         device=x.device).masked_fill(found, value)
         index = position.to(torch.int64)
         if self.may_overwrite(x):
             return x.scatter_reduce_(1, index, src, "amin")
@@ -389,7 +438,7 @@ class TorchBackend(Backend):
         ``torch.compile``'s graphs (:meth:`outside_graph`)."""
         import torch
 
-        if torch.device(device).type != "cpu":
+        if torch.device(device).type != "cpu" or under_torch_func():
             return None
         return self.outside_graph(_host_draws)(law, num_sampled, stream)
 

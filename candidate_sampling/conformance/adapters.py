@@ -175,6 +175,31 @@ class TorchAdapter(Adapter):
         return _map(self.fetch, out), grads
 
 
+class TorchFuncAdapter(TorchAdapter):
+    """PyTorch on the CPU, gradients by ``torch.func.vjp``: the implementation runs under a
+    ``torch.func`` transform, which differentiates its forward itself."""
+
+    name = "torch.func"
+
+    def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
+        import torch
+
+        converted = {k: self._convert(k, v) for k, v in inputs.items()}
+
+        def first_output(primals: dict) -> tuple:
+            out = fn(**{**converted, **primals}, **kwargs)
+            first = out[0] if isinstance(out, tuple) else out
+            if not isinstance(first, torch.Tensor):
+                raise ImplementationError(f"returned {describe_value(first)}, expected a "
+                                          f"torch tensor")
+            return first, out
+
+        first, pullback, out = torch.func.vjp(first_output, {n: converted[n] for n in wrt},
+                                              has_aux=True)
+        (grads,) = pullback(self.asarray(cotangent).to(first.dtype))
+        return _map(self.fetch, out), {n: _map(self.to_numpy, grads[n]) for n in wrt}
+
+
 class TorchCudaAdapter(TorchAdapter):
     """PyTorch on the current CUDA device, where torch sees one; gradients by autograd."""
 
@@ -347,15 +372,16 @@ class TensorFlowAdapter(Adapter):
         return _map(self.fetch, out), {name: _map(grad_of, converted[name]) for name in wrt}
 
 
-ADAPTERS = {a.name: a for a in (Adapter(), StrictAdapter(), TorchAdapter(), TorchCudaAdapter(),
-                                JaxAdapter(), JaxJitAdapter(), CupyAdapter())}
+ADAPTERS = {a.name: a for a in (Adapter(), StrictAdapter(), TorchAdapter(), TorchFuncAdapter(),
+                                TorchCudaAdapter(), JaxAdapter(), JaxJitAdapter(),
+                                CupyAdapter())}
 TENSORFLOW_ADAPTER = TensorFlowAdapter()
 """Not among :data:`ADAPTERS`: only ``--impl tensorflow`` runs on it."""
 
 
 def get_adapter(name: str) -> Adapter:
-    """The adapter called ``name`` (numpy, array_api_strict, torch, torch-cuda, jax,
-    jax-jit, cupy; tensorflow)."""
+    """The adapter called ``name`` (numpy, array_api_strict, torch, torch.func,
+    torch-cuda, jax, jax-jit, cupy; tensorflow)."""
     if name == TENSORFLOW_ADAPTER.name:
         return TENSORFLOW_ADAPTER
     try:

@@ -15,8 +15,8 @@ __all__ = ["configure", "run", "read_xfail"]
 def configure(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``candidate-sampling conform``."""
     parser.add_argument("--backend", default="all",
-                        help="numpy, array_api_strict, torch, jax, cupy or all (default); torch "
-                             "also names torch-cuda, jax also jax-jit")
+                        help="numpy, array_api_strict, torch, torch.func, jax, cupy or all "
+                             "(default); torch also names torch-cuda, jax also jax-jit")
     parser.add_argument("--impl", help="module:function of the implementation to check, or "
                                        "'tensorflow' for the installed TensorFlow itself")
     parser.add_argument("--op", help="operation the implementation provides, e.g. "

@@ -51,7 +51,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..backends.torch import no_value_reads, value_reads
+from ..backends.torch import (
+    no_value_reads,
+    under_torch_func,
+    value_reads,
+    values_unreadable,
+)
 from ..core import checks
 from ..core.full import full_logits, full_sigmoid_loss, full_softmax_loss
 from ..core.logits import prepare, touched_ids
@@ -131,7 +136,8 @@ class ClassEmbedding(nn.Embedding):
     expects sparse gradients from the parameters of an embedding with ``sparse=True``
     (and all-reduces them as sparse tensors), dense ones from any other module's.
     Called with int64 ``ids [N]``, it returns their rows ``([N, D], [N])``; with
-    ``sparse=True`` both parameters get sparse COO gradients of those ``N`` rows.
+    ``sparse=True`` both parameters get sparse COO gradients of those ``N`` rows (under
+    ``torch.func``, whose gradients are dense tensors, dense ones).
 
     ``weight`` is drawn as TensorFlow users draw output weights (the word2vec
     tutorial's ``truncated_normal(stddev=1/sqrt(D))``), not from ``nn.Embedding``'s
@@ -155,9 +161,9 @@ class ClassEmbedding(nn.Embedding):
             nn.init.zeros_(self.bias)
 
     def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        bias_rows = (_gather_sparse(self.bias, ids) if self.sparse
-                     else self.bias.index_select(0, ids))
-        return F.embedding(ids, self.weight, sparse=self.sparse), bias_rows
+        sparse = self.sparse and not under_torch_func()
+        bias_rows = _gather_sparse(self.bias, ids) if sparse else self.bias.index_select(0, ids)
+        return F.embedding(ids, self.weight, sparse=sparse), bias_rows
 
 
 class SampledOutputLoss(nn.Module):
@@ -333,7 +339,7 @@ class SampledOutputLoss(nn.Module):
         """
         labels = self._label_rows(labels)
         self._check_devices(inputs=inputs, labels=labels, sampled_values=sampled_values)
-        checking = self.validate and not torch.compiler.is_compiling()
+        checking = self.validate and not values_unreadable()
         own_draw = sampled_values is None and isinstance(self.sampler, str)
 
         def draw(labels: Any, *_: Any) -> SampledValues:
@@ -341,7 +347,7 @@ class SampledOutputLoss(nn.Module):
                 self._check_values(labels)
             return self.sample(labels)
 
-        reads_off = contextlib.nullcontext() if torch.compiler.is_compiling() else no_value_reads()
+        reads_off = contextlib.nullcontext() if values_unreadable() else no_value_reads()
         with reads_off:
             xp, labels, values = prepare(self.weight, self.bias, labels, inputs, self.num_sampled,
                                          self.num_classes, self.num_true, sampled_values, "div",
@@ -419,7 +425,8 @@ class SampledOutputLoss(nn.Module):
         parts += [b.to(torch.float64).view(torch.int64) for _, b in counts]
         if not parts:
             return
-        host = torch.cat(parts).cpu().numpy()  # the one read
+        # the one read (a list: under torch.func.grad the tensor has no storage of its own)
+        host = np.array(torch.cat(parts).tolist(), dtype=np.int64)
         for k, (name, _) in enumerate(ids):
             checks.check_ids_in_range(np, host[2 * k:2 * k + 2], self.num_classes, name)
         floats = host[2 * len(ids):].view(np.float64)

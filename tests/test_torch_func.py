@@ -1,0 +1,167 @@
+"""PyTorch's functional transforms (``torch.func``) over the losses and the output layers:
+gradients, Jacobians and per-example gradients equal autograd's; the value checks run
+under ``grad`` and are skipped under ``vmap``. (The golden cases run under
+``torch.func.vjp`` too, as the ``torch.func`` backend of the conformance suite.)"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import candidate_sampling as cs  # noqa: E402
+from candidate_sampling.backends.torch import (  # noqa: E402
+    tracing,
+    under_torch_func,
+    values_unreadable,
+)
+from candidate_sampling.layers.torch import NCELoss, SampledSoftmaxLoss  # noqa: E402
+
+V, D, B, T, S = 60, 6, 5, 2, 20
+LOSSES = {"sampled_softmax_loss": cs.sampled_softmax_loss, "nce_loss": cs.nce_loss}
+
+
+def _problem(seed: int = 0) -> dict:
+    """float64 weights, biases, inputs, labels ``[B, T]`` and a unique log-uniform sample
+    of ``S`` of ``V`` classes: with so few classes some sampled classes hit true ones."""
+    gen = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 12, (B, T), generator=gen)
+    values = cs.log_uniform_candidate_sampler(labels, T, S, True, V, rng=gen)
+    hits = (labels[:, :, None] == values.sampled_candidates).any()
+    assert hits  # the masking is exercised
+    return {"weights": torch.randn(V, D, generator=gen, dtype=torch.float64),
+            "biases": torch.randn(V, generator=gen, dtype=torch.float64),
+            "inputs": torch.randn(B, D, generator=gen, dtype=torch.float64),
+            "cotangent": torch.rand(B, generator=gen, dtype=torch.float64),
+            "labels": labels, "values": values}
+
+
+def _loss(name: str, p: dict, hits: bool):
+    """The loss's per-row values as a function of ``(weights, biases, inputs)``."""
+    return lambda w, b, x: LOSSES[name](w, b, p["labels"], x, S, V, num_true=T,
+                                        sampled_values=p["values"], remove_accidental_hits=hits)
+
+
+def _autograd(fn, args: tuple, cotangent) -> list:
+    """Gradients of ``sum(fn(*args) * cotangent)`` by ``loss.backward()`` (the analytic
+    backward)."""
+    leaves = [a.clone().requires_grad_() for a in args]
+    (fn(*leaves) * cotangent).sum().backward()
+    return [leaf.grad for leaf in leaves]
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("hits", [True, False])
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_grad_and_jacobians_equal_autograd(name, hits):
+    p = _problem()
+    fn, args = _loss(name, p, hits), (p["weights"], p["biases"], p["inputs"])
+    want = _autograd(fn, args, p["cotangent"])
+    got = torch.func.grad(lambda *a: (fn(*a) * p["cotangent"]).sum(), argnums=(0, 1, 2))(*args)
+    for g, w in zip(got, want):
+        assert g.layout == torch.strided
+        torch.testing.assert_close(g, w, rtol=1e-12, atol=1e-13)
+    backward = torch.func.jacrev(fn, argnums=2)(*args)  # [B, B, D]
+    forward = torch.func.jacfwd(fn, argnums=2)(*args)
+    assert backward.shape == (B, B, D)
+    torch.testing.assert_close(forward, backward, rtol=1e-12, atol=1e-13)
+    torch.testing.assert_close(torch.einsum("i,ijk->jk", p["cotangent"], backward), want[2],
+                               rtol=1e-12, atol=1e-13)
+    # a row's loss depends on that row's inputs only
+    off_diagonal = backward * (1 - torch.eye(B, dtype=torch.float64))[:, :, None]
+    assert torch.count_nonzero(off_diagonal) == 0
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_vmap_gives_per_example_losses_and_gradients(name):
+    """``vmap`` over rows (each with its own labels and expected counts, one shared sample)
+    gives the batch's per-row losses, and ``vmap(grad)`` each row's gradients, those of
+    that row alone by autograd."""
+    p = _problem(1)
+    w, b, x, labels, values = (p["weights"], p["biases"], p["inputs"], p["labels"],
+                               p["values"])
+
+    def one_row(w, b, row, row_labels, row_counts):
+        row_values = (values.sampled_candidates, row_counts[None], values.sampled_expected_count)
+        return LOSSES[name](w, b, row_labels[None], row[None], S, V, num_true=T,
+                            sampled_values=row_values, remove_accidental_hits=True)[0]
+
+    per_row = torch.func.vmap(one_row, in_dims=(None, None, 0, 0, 0))(
+        w, b, x, labels, values.true_expected_count)
+    batch = LOSSES[name](w, b, labels, x, S, V, num_true=T, sampled_values=values,
+                         remove_accidental_hits=True)
+    torch.testing.assert_close(per_row, batch, rtol=1e-13, atol=1e-13)
+    grads = torch.func.vmap(torch.func.grad(one_row, argnums=(0, 1, 2)),
+                            in_dims=(None, None, 0, 0, 0))(
+        w, b, x, labels, values.true_expected_count)
+    assert [g.shape for g in grads] == [(B, V, D), (B, V), (B, D)]
+    for i in range(B):
+        def alone(w, b, row, i=i):
+            return one_row(w, b, row, labels[i], values.true_expected_count[i])
+
+        want = _autograd(alone, (w, b, x[i]), torch.ones((), dtype=torch.float64))
+        for g, wanted in zip(grads, want):
+            torch.testing.assert_close(g[i], wanted, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("cls", [SampledSoftmaxLoss, NCELoss])
+def test_a_module_under_functional_call_draws_and_differentiates_as_eagerly(cls, sparse):
+    """``torch.func.grad`` of ``functional_call(module, params, ...)``: the module draws
+    the same sample from the same generator state as an eager call, and its gradients
+    are autograd's (dense tensors, also where ``sparse=True`` gives sparse ones eagerly)."""
+    gen = torch.Generator().manual_seed(7)
+    module = cls(V, D, S, num_true=T, sparse=sparse, generator=gen, dtype=torch.float64)
+    p = _problem(2)
+    x, labels = p["inputs"], p["labels"]
+    gen.manual_seed(11)
+    module(x, labels).backward()
+    want = {n: q.grad.to_dense() if q.grad.is_sparse else q.grad
+            for n, q in module.named_parameters()}
+    assert want["classes.weight"].abs().sum() > 0
+    gen.manual_seed(11)
+    params = {n: q.detach() for n, q in module.named_parameters()}
+    got = torch.func.grad(lambda ps: torch.func.functional_call(module, ps, (x, labels)))(params)
+    assert sorted(got) == sorted(want)
+    for n, wanted in want.items():
+        assert got[n].layout == torch.strided
+        torch.testing.assert_close(got[n], wanted, rtol=1e-12, atol=1e-13)
+
+
+def test_value_checks_run_under_grad_and_not_under_vmap():
+    """Under ``grad`` an id out of range is the library's error naming the argument;
+    under ``vmap`` no value can be read, and torch's indexing refuses it."""
+    p = _problem(3)
+    w, b, x, values = p["weights"], p["biases"], p["inputs"], p["values"]
+    labels = p["labels"].clone()
+    labels[-1, 0] = V + 5
+
+    def loss(x, labels, counts):
+        return cs.sampled_softmax_loss(w, b, labels, x, S, V, num_true=T,
+                                       sampled_values=(values[0], counts, values[2]))
+
+    with pytest.raises(ValueError, match=r"labels: every id must be in \[0, 60\), got 65"):
+        torch.func.grad(lambda x: loss(x, labels, values[1]).sum())(x)
+    with pytest.raises((IndexError, RuntimeError), match="out of (bounds|range)"):
+        torch.func.vmap(lambda x, y, c: loss(x[None], y[None], c[None]))(x, labels, values[1])
+
+
+def test_the_states_that_tell_transforms_apart():
+    """Eagerly nothing is traced; under ``grad`` the code is traced but values are read;
+    under ``vmap`` (alone or around ``grad``) they are not."""
+    seen = {}
+
+    def probe(key):
+        def fn(x):
+            seen[key] = (under_torch_func(), tracing(), values_unreadable())
+            return x.sum()
+        return fn
+
+    probe("eager")(torch.ones(2))
+    torch.func.grad(probe("grad"))(torch.ones(2))
+    torch.func.jvp(probe("jvp"), (torch.ones(2),), (torch.ones(2),))
+    torch.func.vmap(probe("vmap"))(torch.ones(3, 2))
+    torch.func.vmap(torch.func.grad(probe("vmap-grad")))(torch.ones(3, 2))
+    assert seen == {"eager": (False, False, False), "grad": (True, True, False),
+                    "jvp": (True, True, False), "vmap": (True, True, True),
+                    "vmap-grad": (True, True, True)}
