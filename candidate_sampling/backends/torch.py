@@ -100,24 +100,42 @@ def _analytic_function():
     :meth:`TorchBackend.with_gradient` (made on first use, so that importing this module
     does not import torch)."""
     import torch
-    from torch.autograd.function import once_differentiable
 
     class Analytic(torch.autograd.Function):
         @staticmethod
         def forward(ctx: Any, forward: Any, backward: Any, static: tuple, *diff: Any) -> Any:
             out, residuals = forward(*diff, *static, need_grad=True)
             tensors, ctx.skeleton = _split_tensors(residuals)
-            ctx.save_for_backward(*tensors)
-            ctx.backward = backward
+            ctx.save_for_backward(*diff, *tensors)
+            ctx.forward, ctx.backward, ctx.static = forward, backward, static
+            ctx.num_diff = len(diff)
             return out
 
         @staticmethod
-        @once_differentiable
         def backward(ctx: Any, cotangent: Any):
-            residuals = _fill_tensors(ctx.skeleton, ctx.saved_tensors)
-            return (None, None, None, *ctx.backward(residuals, cotangent))
+            saved = ctx.saved_tensors
+            diff, tensors = saved[:ctx.num_diff], saved[ctx.num_diff:]
+            if torch.is_grad_enabled():  # backward(create_graph=True)
+                grads = _recorded_gradients(ctx.forward, ctx.static, diff, cotangent)
+            else:
+                grads = ctx.backward(_fill_tensors(ctx.skeleton, tensors), cotangent)
+            return (None, None, None, *grads)
 
     return Analytic
+
+
+def _recorded_gradients(forward: Any, static: tuple, diff: tuple, cotangent: Any) -> list:
+    """The gradients of ``sum(forward(*diff, *static) * cotangent)`` with respect to
+    ``diff`` (None where one does not require grad) as autograd takes them through the
+    forward's own operations, recorded: what a backward with ``create_graph=True`` needs
+    to differentiate them again (the analytic backward's residuals are constants)."""
+    import torch
+
+    out = forward(*diff, *static, need_grad=False)[0]
+    wanted = [t for t in diff if t.requires_grad]
+    found = iter(torch.autograd.grad(out, wanted, cotangent, create_graph=True,
+                                     allow_unused=True))
+    return [next(found) if t.requires_grad else None for t in diff]
 
 
 class _Slot(int):

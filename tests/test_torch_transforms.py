@@ -1,7 +1,9 @@
-"""PyTorch's functional transforms (``torch.func``) over the losses and the output layers:
-gradients, Jacobians and per-example gradients equal autograd's; the value checks run
-under ``grad`` and are skipped under ``vmap``. (The golden cases run under
-``torch.func.vjp`` too, as the ``torch.func`` backend of the conformance suite.)"""
+"""Differentiating the PyTorch losses beyond one ``backward()``: ``torch.func``'s
+transforms over the losses and the output layers (gradients, Jacobians and per-example
+gradients equal autograd's; the value checks run under ``grad`` and are skipped under
+``vmap``), and second derivatives through ``backward(create_graph=True)``. (The golden
+cases run under ``torch.func.vjp`` too, as the ``torch.func`` backend of the
+conformance suite.)"""
 
 from __future__ import annotations
 
@@ -165,3 +167,42 @@ def test_the_states_that_tell_transforms_apart():
     assert seen == {"eager": (False, False, False), "grad": (True, True, False),
                     "jvp": (True, True, False), "vmap": (True, True, True),
                     "vmap-grad": (True, True, True)}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_a_gradient_taken_with_create_graph_differentiates_again(name, monkeypatch):
+    """A gradient penalty (``torch.autograd.grad(..., create_graph=True)``, then
+    ``backward()``) and a Hessian-vector product by double backward equal
+    ``torch.func``'s; a plain ``backward()`` still takes the analytic backward."""
+    import candidate_sampling.backends.torch as torch_backend
+
+    p = _problem(4)
+    fn = _loss(name, p, True)
+    w, b, x = (t.clone().requires_grad_() for t in (p["weights"], p["biases"], p["inputs"]))
+    (d_inputs,) = torch.autograd.grad(fn(w, b, x).sum(), x, create_graph=True)
+    (d_inputs ** 2).sum().backward()
+
+    def penalty(w, b, x):
+        return (torch.func.grad(lambda x: fn(w, b, x).sum())(x) ** 2).sum()
+
+    want = torch.func.grad(penalty, argnums=(0, 1, 2))(p["weights"], p["biases"], p["inputs"])
+    for got, wanted in zip((w.grad, b.grad, x.grad), want):
+        torch.testing.assert_close(got, wanted, rtol=1e-12, atol=1e-13)
+    assert w.grad.abs().sum() > 0 and b.grad.abs().sum() > 0
+
+    direction = torch.randn(B, D, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    x = p["inputs"].clone().requires_grad_()
+    (d_inputs,) = torch.autograd.grad(fn(p["weights"], p["biases"], x).sum(), x,
+                                      create_graph=True)
+    (product,) = torch.autograd.grad((d_inputs * direction).sum(), x)
+    hessian = torch.func.hessian(lambda x: fn(p["weights"], p["biases"], x).sum())(p["inputs"])
+    torch.testing.assert_close(product, torch.einsum("ijkl,kl->ij", hessian, direction),
+                               rtol=1e-12, atol=1e-13)
+
+    def refuse(*args):
+        raise AssertionError("recorded the gradients of a plain backward")
+
+    monkeypatch.setattr(torch_backend, "_recorded_gradients", refuse)
+    w = p["weights"].clone().requires_grad_()
+    fn(w, p["biases"], p["inputs"]).sum().backward()
+    assert w.grad.abs().sum() > 0
