@@ -19,6 +19,9 @@ from candidate_sampling.backends.torch import (  # noqa: E402
 )
 from candidate_sampling.layers.torch import NCELoss, SampledSoftmaxLoss  # noqa: E402
 
+# forward mode loads torch's own decompositions through torch.jit.script, which warns
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
 V, D, B, T, S = 60, 6, 5, 2, 20
 LOSSES = {"sampled_softmax_loss": cs.sampled_softmax_loss, "nce_loss": cs.nce_loss}
 
@@ -52,7 +55,6 @@ def _autograd(fn, args: tuple, cotangent) -> list:
     return [leaf.grad for leaf in leaves]
 
 
-@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("hits", [True, False])
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_grad_and_jacobians_equal_autograd(name, hits):
@@ -111,7 +113,8 @@ def test_vmap_gives_per_example_losses_and_gradients(name):
 def test_a_module_under_functional_call_draws_and_differentiates_as_eagerly(cls, sparse):
     """``torch.func.grad`` of ``functional_call(module, params, ...)``: the module draws
     the same sample from the same generator state as an eager call, and its gradients
-    are autograd's (dense tensors, also where ``sparse=True`` gives sparse ones eagerly)."""
+    are autograd's (dense tensors, also where ``sparse=True`` gives sparse ones eagerly);
+    ``torch.func.jvp`` gives their inner product with the tangents."""
     gen = torch.Generator().manual_seed(7)
     module = cls(V, D, S, num_true=T, sparse=sparse, generator=gen, dtype=torch.float64)
     p = _problem(2)
@@ -128,6 +131,14 @@ def test_a_module_under_functional_call_draws_and_differentiates_as_eagerly(cls,
     for n, wanted in want.items():
         assert got[n].layout == torch.strided
         torch.testing.assert_close(got[n], wanted, rtol=1e-12, atol=1e-13)
+    # forward mode: the directional derivative is the gradient's inner product
+    tangents = {n: torch.randn(q.shape, dtype=q.dtype, generator=torch.Generator().manual_seed(3))
+                for n, q in params.items()}
+    gen.manual_seed(11)
+    _, slope = torch.func.jvp(lambda ps: torch.func.functional_call(module, ps, (x, labels)),
+                              (params,), (tangents,))
+    torch.testing.assert_close(slope, sum((want[n] * tangents[n]).sum() for n in want),
+                               rtol=1e-12, atol=1e-13)
 
 
 def test_value_checks_run_under_grad_and_not_under_vmap():

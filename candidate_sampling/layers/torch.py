@@ -33,6 +33,13 @@ gather of the bias rows, whose backward builds a sparse tensor that Dynamo canno
 trace, runs between two graphs. Inside compiled code the value checks are skipped, as
 the core's are.
 
+``torch.func``: ``torch.func.functional_call(module, params, (inputs, labels))`` runs
+under ``grad``, ``vjp``, ``jacrev``, ``jvp`` and ``vmap``; functorch differentiates the
+forward itself, the gradients are dense (``sparse=True`` too), a module's own draw is
+the one an eager call makes from the same generator state, and the value checks run
+except under ``vmap``. A backward with ``create_graph=True`` gives gradients that can be
+differentiated again.
+
 Sampling runs on the device of ``labels``. The built-in samplers with ``unique=True``
 on a GPU draw until they have ``num_sampled`` distinct classes, reading the stop
 condition once per block of draws (usually one block); pass ``unique=False`` or your
