@@ -75,6 +75,84 @@ def _check_huge_logits(backend_name, dtype, rng):
         assert np.all(out.astype(np.float64) >= 0)
 
 
+FLOAT64 = [b for b, d, _ in PRECISIONS if d == "float64"] + [
+    b for b in ("torch.func",) if b in BACKENDS]
+
+
+def _long_double_losses(kind, weights, biases, labels, inputs, values, hits):
+    """Per-row losses and their gradient w.r.t. the inputs (cotangent ones), in long
+    double, from the definitions: softmax cross entropy over the ``T`` true and ``S``
+    sampled logits ``x . w + b - log Q`` (targets ``1/T``), or NCE's sigmoid cross entropy
+    summed over them; a masked hit contributes nothing."""
+    wide = np.longdouble
+    w, b, x = weights.astype(wide), biases.astype(wide), inputs.astype(wide)
+    ids, true_q, sampled_q = values
+    num_true = labels.shape[1]
+    true = (np.einsum("btd,bd->bt", w[labels], x) + b[labels]
+            - np.log(true_q.astype(wide)))
+    sampled = x @ w[ids].T + b[ids] - np.log(sampled_q.astype(wide))
+    masked = ((labels[:, :, None] == ids[None, None, :]).any(axis=1) if hits
+              else np.zeros(sampled.shape, bool))
+    if kind == "softmax":
+        logits = np.concatenate([true, np.where(masked, -np.inf, sampled)], axis=1)
+        top = logits.max(axis=1, keepdims=True)
+        weights_ = np.exp(logits - top)
+        loss = top[:, 0] + np.log(weights_.sum(axis=1)) - true.sum(axis=1) / num_true
+        p = weights_ / weights_.sum(axis=1, keepdims=True)
+        d_true, d_sampled = p[:, :num_true] - 1 / num_true, p[:, num_true:]
+    else:
+        def softplus(z):
+            return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+        def sigmoid(z):
+            return np.exp(np.minimum(z, 0)) / (1 + np.exp(-np.abs(z)))
+
+        loss = (softplus(true).sum(axis=1) - true.sum(axis=1) / num_true
+                + np.where(masked, 0, softplus(sampled)).sum(axis=1))
+        d_true, d_sampled = sigmoid(true) - 1 / num_true, np.where(masked, 0, sigmoid(sampled))
+    d_inputs = np.einsum("bt,btd->bd", d_true, w[labels]) + d_sampled @ w[ids]
+    return loss, d_inputs
+
+
+@pytest.mark.parametrize("hits", [True, False])
+@pytest.mark.parametrize("kind", ["softmax", "nce"])
+@pytest.mark.parametrize("backend_name", FLOAT64)
+def test_float64_losses_and_gradients_hold_float64_precision(backend_name, kind, hits):
+    """In float64, with logits in the tens (where a float32 shortcut such as
+    ``softplus(x) = x`` above 20 shows), every backend's losses and input gradients are
+    within 1e-13 (relative) of a long-double evaluation of their definition."""
+    rng = np.random.default_rng(64)
+    num_classes, dim, batch, num_true, num_sampled = 80, 5, 7, 2, 30
+    weights, biases = rng.normal(size=(num_classes, dim)) * 3, rng.normal(size=num_classes) * 3
+    inputs, labels = rng.normal(size=(batch, dim)) * 3, rng.integers(0, 20, (batch, num_true))
+    values = cs.log_uniform_candidate_sampler(labels, num_true, num_sampled, True, num_classes,
+                                              seed=2)
+    values = [np.asarray(values[0]), *(np.asarray(v, np.float64) for v in values[1:])]
+    want, want_d_inputs = _long_double_losses(kind, weights, biases, labels, inputs, values,
+                                              hits)
+    assert np.abs(want_d_inputs).max() > 1
+    fn = cs.sampled_softmax_loss if kind == "softmax" else cs.nce_loss
+    arguments = dict(weights=weights, biases=biases, labels=labels, inputs=inputs,
+                     sampled_values=values)
+    kwargs = dict(num_sampled=num_sampled, num_classes=num_classes, num_true=num_true,
+                  remove_accidental_hits=hits)
+    with float64_on(backend_name, "float64"):
+        adapter = get_adapter(backend_name).with_dtype("float64")
+        if adapter.differentiable:
+            got, grads = adapter.value_and_grads(_in_dtype(fn, "float64"), arguments, kwargs,
+                                                 ("inputs",), np.ones(batch))
+            d_inputs = grads["inputs"]
+        else:
+            with_grad = (cs.sampled_softmax_loss_and_grad if kind == "softmax"
+                         else cs.nce_loss_and_grad)
+            got, d_inputs = adapter.call(lambda **a: (lambda out: (out[0], out[1].inputs))(
+                with_grad(**a)), arguments, kwargs)
+    for value, wanted in ((got, want), (d_inputs, want_d_inputs)):
+        assert np.asarray(value).dtype == np.float64
+        error = np.abs(np.asarray(value, np.longdouble) - wanted) / np.abs(wanted).max()
+        assert float(error.max()) < 1e-13, (backend_name, float(error.max()))
+
+
 def _in_dtype(fn, dtype):
     """``fn``, checking that the loss it returns (before any conversion) is ``dtype``."""
     def checked(**kwargs):

@@ -420,7 +420,8 @@ class TorchBackend(Backend):
         for float32 and narrower, float64 takes 40 (at 21 the default is 7.6e-10 off)."""
         import torch
 
-        return torch.nn.functional.softplus(x, threshold=40.0 if x.dtype == torch.float64 else 20.0)
+        threshold = 40.0 if x.dtype == torch.float64 else 20.0
+        return torch.nn.functional.softplus(x, threshold=threshold)
 
     def sigmoid(self, xp: Any, x: Any) -> Any:
         return x.sigmoid()
