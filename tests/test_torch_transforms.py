@@ -217,3 +217,23 @@ def test_a_gradient_taken_with_create_graph_differentiates_again(name, monkeypat
     w = p["weights"].clone().requires_grad_()
     fn(w, p["biases"], p["inputs"]).sum().backward()
     assert w.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_forward_mode_with_dual_tensors_equals_torch_func_jvp(name):
+    """``torch.autograd.forward_ad``'s dual tensors go through the losses' operations (no
+    tensor requires grad, so no analytic backward is set up): the tangent of the loss is
+    ``torch.func.jvp``'s."""
+    import torch.autograd.forward_ad as forward_ad
+
+    p = _problem(5)
+    fn = _loss(name, p, True)
+    gen = torch.Generator().manual_seed(6)
+    args = (p["weights"], p["biases"], p["inputs"])
+    tangents = tuple(torch.randn(a.shape, dtype=a.dtype, generator=gen) for a in args)
+    with forward_ad.dual_level():
+        out = fn(*(forward_ad.make_dual(a, t) for a, t in zip(args, tangents)))
+        got = forward_ad.unpack_dual(out).tangent
+    _, want = torch.func.jvp(fn, args, tangents)
+    assert got is not None and got.abs().max() > 0
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-13)
