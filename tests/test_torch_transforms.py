@@ -237,3 +237,15 @@ def test_forward_mode_with_dual_tensors_equals_torch_func_jvp(name):
     _, want = torch.func.jvp(fn, args, tangents)
     assert got is not None and got.abs().max() > 0
     torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-13)
+
+
+def test_without_torchs_private_interpreter_list_values_count_as_unreadable(monkeypatch):
+    """``values_unreadable`` asks torch's private functorch modules whether ``vmap`` runs;
+    where they have moved, it assumes so under any transform (the checks are skipped,
+    nothing fails), and eagerly nothing changes."""
+    import torch._functorch.pyfunctorch as pyfunctorch
+
+    monkeypatch.delattr(pyfunctorch, "retrieve_all_functorch_interpreters")
+    seen = []
+    torch.func.grad(lambda x: (seen.append(values_unreadable()), x.sum())[1])(torch.ones(2))
+    assert seen == [True] and not values_unreadable()

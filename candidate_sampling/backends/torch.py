@@ -67,9 +67,10 @@ def values_unreadable() -> bool:
     try:
         from torch._C._functorch import TransformType
         from torch._functorch.pyfunctorch import retrieve_all_functorch_interpreters
-    except ImportError:  # another layout of torch's private modules: assume the worst
+
+        return any(i.key() == TransformType.Vmap for i in retrieve_all_functorch_interpreters())
+    except (ImportError, AttributeError):  # torch's private modules moved: assume the worst
         return True
-    return any(i.key() == TransformType.Vmap for i in retrieve_all_functorch_interpreters())
 
 
 def _transformed() -> bool:
