@@ -343,3 +343,50 @@ def test_a_count_on_the_cpu_is_read_as_an_int_outside_jit():
     np.testing.assert_array_equal(np.asarray(eager[0]), np.asarray(jitted[0]))
     for a, b in zip(eager[1:], jitted[1:]):  # XLA fuses the jitted counts: an ulp apart
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)
+
+
+_SHARDED_STEP = """
+import os
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+os.environ["JAX_PLATFORMS"] = "cpu"
+import jax, jax.numpy as jnp, numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from candidate_sampling.layers.jax import OutputParams, make_train_step
+
+classes, dim, batch, sampled = 1000, 16, 8, 64
+mesh = Mesh(np.array(jax.devices()), ("classes",))
+rows = NamedSharding(mesh, PartitionSpec("classes", None))
+rng = np.random.default_rng(0)
+weights = rng.standard_normal((classes, dim)).astype(np.float32)
+inputs = jnp.asarray(rng.standard_normal((batch, dim)), jnp.float32)
+labels = jnp.asarray(rng.integers(0, classes, (batch, 2)))
+for loss in ("sampled_softmax", "nce"):
+    step = make_train_step(sampled, classes, 0.5, num_true=2, loss=loss)
+    biases = jax.device_put(jnp.zeros(classes), NamedSharding(mesh, PartitionSpec("classes")))
+    sharded = OutputParams(jax.device_put(jnp.asarray(weights), rows), biases)
+    whole = OutputParams(jnp.asarray(weights), jnp.zeros(classes))
+    key = jax.random.key(1)
+    for _ in range(3):
+        sharded, _, got = step(sharded, inputs, labels, key)
+        whole, key, want = step(whole, inputs, labels, key)
+        assert abs(float(got) - float(want)) <= 1e-6 * abs(float(want)), (loss, got, want)
+    assert sharded.weights.sharding.spec == rows.spec, sharded.weights.sharding
+    assert len(sharded.weights.addressable_shards) == 2
+    assert float(jnp.abs(sharded.weights - whole.weights).max()) <= 1e-6
+    assert float(jnp.abs(whole.weights - weights).max()) > 0
+print("ok")
+"""
+
+
+def test_a_train_step_on_weights_sharded_across_devices_equals_the_unsharded_one():
+    """Weights and biases sharded along the classes over two (host) devices: the jitted
+    step (gather, row gradients, scatter-add) partitions as XLA sees fit, keeps the
+    sharding, and gives the losses and weights of the unsharded step (to float32
+    rounding; here they are equal). In a fresh process: the number of host devices is
+    fixed when JAX starts."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _SHARDED_STEP], capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
