@@ -249,3 +249,23 @@ def test_without_torchs_private_interpreter_list_values_count_as_unreadable(monk
     seen = []
     torch.func.grad(lambda x: (seen.append(values_unreadable()), x.sum())[1])(torch.ones(2))
     assert seen == [True] and not values_unreadable()
+
+
+@pytest.mark.parametrize("sampler", [cs.log_uniform_candidate_sampler,
+                                     cs.uniform_candidate_sampler,
+                                     cs.learned_unigram_candidate_sampler])
+def test_a_unique_draw_under_a_transform_is_the_eager_draw(sampler):
+    """Under ``torch.func`` the unique draw takes torch's sort-based step, not NumPy's:
+    from the same generator state it draws what an eager call draws."""
+    labels = torch.randint(0, 12, (B, T), generator=torch.Generator().manual_seed(8))
+    eager = sampler(labels, T, S, True, V, rng=torch.Generator().manual_seed(9))
+    drawn = {}
+
+    def loss(x):
+        drawn["values"] = sampler(labels, T, S, True, V, rng=torch.Generator().manual_seed(9))
+        assert under_torch_func()
+        return x.sum()
+
+    torch.func.grad(loss)(torch.ones(2))
+    for got, want in zip(drawn["values"], eager):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
