@@ -57,6 +57,14 @@ def float64_on(name: str, dtype: str):
     return contextlib.nullcontext()
 
 
+def exact_softplus_sigmoid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(softplus(x), sigmoid(x))`` from their overflow-free definitions, in ``x``'s dtype
+    (long double for a reference): ``max(x, 0) + log1p(exp(-|x|))`` and
+    ``exp(min(x, 0)) / (1 + exp(-|x|))``."""
+    t = np.exp(-np.abs(x))
+    return np.maximum(x, 0) + np.log1p(t), np.exp(np.minimum(x, 0)) / (1 + t)
+
+
 def numpy_exp_base(monkeypatch, base2: bool) -> bool:
     """Make NumPy's softmax take its exponentials as powers of 2 (``base2``) or of e,
     whatever this CPU would pick

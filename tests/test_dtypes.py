@@ -10,7 +10,7 @@ import candidate_sampling as cs
 from candidate_sampling.conformance.adapters import get_adapter
 from candidate_sampling.conformance.runner import run_case
 
-from conftest import BACKENDS, float64_on, moderate_loss_cases
+from conftest import BACKENDS, exact_softplus_sigmoid, float64_on, moderate_loss_cases
 
 CASES = moderate_loss_cases()
 # (backend, dtype, relative tolerance against the float32 oracle)
@@ -101,15 +101,12 @@ def _long_double_losses(kind, weights, biases, labels, inputs, values, hits):
         p = weights_ / weights_.sum(axis=1, keepdims=True)
         d_true, d_sampled = p[:, :num_true] - 1 / num_true, p[:, num_true:]
     else:
-        def softplus(z):
-            return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-
-        def sigmoid(z):
-            return np.exp(np.minimum(z, 0)) / (1 + np.exp(-np.abs(z)))
-
-        loss = (softplus(true).sum(axis=1) - true.sum(axis=1) / num_true
-                + np.where(masked, 0, softplus(sampled)).sum(axis=1))
-        d_true, d_sampled = sigmoid(true) - 1 / num_true, np.where(masked, 0, sigmoid(sampled))
+        (true_softplus, true_sigmoid), (sampled_softplus, sampled_sigmoid) = (
+            exact_softplus_sigmoid(true), exact_softplus_sigmoid(sampled))
+        loss = (true_softplus.sum(axis=1) - true.sum(axis=1) / num_true
+                + np.where(masked, 0, sampled_softplus).sum(axis=1))
+        d_true = true_sigmoid - 1 / num_true
+        d_sampled = np.where(masked, 0, sampled_sigmoid)
     d_inputs = np.einsum("bt,btd->bd", d_true, w[labels]) + d_sampled @ w[ids]
     return loss, d_inputs
 
@@ -145,8 +142,12 @@ def test_float64_losses_and_gradients_hold_float64_precision(backend_name, kind,
         else:
             with_grad = (cs.sampled_softmax_loss_and_grad if kind == "softmax"
                          else cs.nce_loss_and_grad)
-            got, d_inputs = adapter.call(lambda **a: (lambda out: (out[0], out[1].inputs))(
-                with_grad(**a)), arguments, kwargs)
+
+            def loss_and_input_gradient(**args):
+                loss, grads = with_grad(**args)
+                return loss, grads.inputs
+
+            got, d_inputs = adapter.call(loss_and_input_gradient, arguments, kwargs)
     for value, wanted in ((got, want), (d_inputs, want_d_inputs)):
         assert np.asarray(value).dtype == np.float64
         error = np.abs(np.asarray(value, np.longdouble) - wanted) / np.abs(wanted).max()

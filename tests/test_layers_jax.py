@@ -388,5 +388,5 @@ def test_a_train_step_on_weights_sharded_across_devices_equals_the_unsharded_one
     import sys
 
     done = subprocess.run([sys.executable, "-c", _SHARDED_STEP], capture_output=True,
-                          text=True, timeout=240)
+                          text=True, timeout=240, check=False)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]

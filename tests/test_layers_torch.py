@@ -483,7 +483,7 @@ def test_a_step_reads_the_device_once_with_validate_and_never_without(host_reads
               if given else None)
     host_reads.clear()
     module(inputs, labels, values).backward()
-    assert host_reads == ({"tolist": 1} if validate else {})
+    assert host_reads == ({"numpy": 1} if validate else {})
 
 
 @pytest.mark.parametrize("sampler", layers.SAMPLERS)

@@ -224,7 +224,7 @@ def test_forward_mode_with_dual_tensors_equals_torch_func_jvp(name):
     """``torch.autograd.forward_ad``'s dual tensors go through the losses' operations (no
     tensor requires grad, so no analytic backward is set up): the tangent of the loss is
     ``torch.func.jvp``'s."""
-    import torch.autograd.forward_ad as forward_ad
+    from torch.autograd import forward_ad
 
     p = _problem(5)
     fn = _loss(name, p, True)
@@ -243,7 +243,7 @@ def test_without_torchs_private_interpreter_list_values_count_as_unreadable(monk
     """``values_unreadable`` asks torch's private functorch modules whether ``vmap`` runs;
     where they have moved, it assumes so under any transform (the checks are skipped,
     nothing fails), and eagerly nothing changes."""
-    import torch._functorch.pyfunctorch as pyfunctorch
+    from torch._functorch import pyfunctorch
 
     monkeypatch.delattr(pyfunctorch, "retrieve_all_functorch_interpreters")
     seen = []

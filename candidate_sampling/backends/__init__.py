@@ -83,11 +83,12 @@ def host_array(x: Any):
     list."""
     import numpy as np
 
-    if array_api_compat.is_torch_array(x):
+    torch_array = array_api_compat.is_torch_array(x)
+    if torch_array:
         from .torch import under_torch_func
 
         if under_torch_func():
             return np.array(x.tolist(), dtype=str(x.dtype).removeprefix("torch."))
-    if array_api_compat.is_torch_array(x) or array_api_compat.is_cupy_array(x):
+    if torch_array or array_api_compat.is_cupy_array(x):
         x = array_api_compat.to_device(x, "cpu")
     return np.asarray(x)

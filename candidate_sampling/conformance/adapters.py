@@ -158,21 +158,27 @@ class TorchAdapter(Adapter):
         return x.detach().cpu().numpy()
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
-        import torch
-
         converted = {k: self._convert(k, v) for k, v in inputs.items()}
         for name in wrt:
             for leaf in _leaves(converted[name]):
                 leaf.requires_grad_(True)
         out = fn(**converted, **kwargs)
-        first = out[0] if isinstance(out, tuple) else out
-        if not isinstance(first, torch.Tensor):
-            raise ImplementationError(f"returned {describe_value(first)}, expected a torch "
-                                      f"tensor")
+        first = self._first_tensor(out)
         (first * self.asarray(cotangent).to(first.dtype)).sum().backward()
         grads = {name: _map(lambda t: self.to_numpy(t.grad) if t.grad is not None
                             else np.zeros(t.shape, np.float32), converted[name]) for name in wrt}
         return _map(self.fetch, out), grads
+
+    @staticmethod
+    def _first_tensor(out: Any) -> Any:
+        """The output to differentiate: ``out``, or its first item; a tensor."""
+        import torch
+
+        first = out[0] if isinstance(out, tuple) else out
+        if not isinstance(first, torch.Tensor):
+            raise ImplementationError(f"returned {describe_value(first)}, expected a torch "
+                                      f"tensor")
+        return first
 
 
 class TorchFuncAdapter(TorchAdapter):
@@ -188,11 +194,7 @@ class TorchFuncAdapter(TorchAdapter):
 
         def first_output(primals: dict) -> tuple:
             out = fn(**{**converted, **primals}, **kwargs)
-            first = out[0] if isinstance(out, tuple) else out
-            if not isinstance(first, torch.Tensor):
-                raise ImplementationError(f"returned {describe_value(first)}, expected a "
-                                          f"torch tensor")
-            return first, out
+            return self._first_tensor(out), out
 
         first, pullback, out = torch.func.vjp(first_output, {n: converted[n] for n in wrt},
                                               has_aux=True)

@@ -58,6 +58,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..backends import host_array
 from ..backends.torch import (
     no_value_reads,
     under_torch_func,
@@ -432,8 +433,7 @@ class SampledOutputLoss(nn.Module):
         parts += [b.to(torch.float64).view(torch.int64) for _, b in counts]
         if not parts:
             return
-        # the one read (a list: under torch.func.grad the tensor has no storage of its own)
-        host = np.array(torch.cat(parts).tolist(), dtype=np.int64)
+        host = host_array(torch.cat(parts))  # the one read
         for k, (name, _) in enumerate(ids):
             checks.check_ids_in_range(np, host[2 * k:2 * k + 2], self.num_classes, name)
         floats = host[2 * len(ids):].view(np.float64)
