@@ -236,3 +236,67 @@ def test_paddle_sampler_is_paddles_stream():
     np.testing.assert_array_equal(values.sampled_expected_count, probabilities[0, 1:])
     assert values.sampled_candidates.dtype == np.int64
     assert values.true_expected_count.dtype == values.sampled_expected_count.dtype == np.float32
+
+
+# ------------------------------------------- JAX without jax_enable_x64: float32 uniforms
+
+def _jax32():
+    """``jax`` with ``jax_enable_x64`` off (its default): the samplers' uniforms are
+    float32 (:mod:`candidate_sampling.core.float32_draws`)."""
+    jax = pytest.importorskip("jax")
+    if jax.config.jax_enable_x64:
+        pytest.skip("jax_enable_x64 is on here: the uniforms are float64")
+    return jax
+
+
+@pytest.mark.parametrize("op", ["uniform_candidate_sampler", "log_uniform_candidate_sampler"])
+@pytest.mark.parametrize("range_max", [2**31 - 1, 10**8, 3 * 2**24 + 5])
+def test_float32_draws_reach_every_id_above_2_24(op, range_max):
+    """Above ``2**24`` float32 holds no odd integer: ``floor(u * range_max)`` gave only
+    multiples of 256 at ``2**31 - 1``, ``floor(exp(u L)) - 1`` never an id ``v`` with
+    ``v + 1`` odd. The last 8 bits of the ids drawn there are now uniform."""
+    jax = _jax32()
+    y = jax.numpy.zeros((1, 1), jax.numpy.int32)
+    ids = np.asarray(getattr(cs, op)(y, 1, 400_000, False, range_max, seed=1)[0])
+    assert ids.dtype == np.int32 and ids.min() >= 0 and ids.max() < range_max
+    high = ids[ids >= 2**24].astype(np.int64)
+    assert high.size > 10_000
+    cells = np.bincount(high % 256, minlength=256)
+    p, _, _ = chi_square_test(cells, np.full(256, 1 / 256))
+    assert p > 1e-7, (p, cells[:8])
+
+
+@pytest.mark.parametrize("op,range_max", [("log_uniform_candidate_sampler", r)
+                                          for r in (3, 300, 512, 767, 5000)]
+                         + [("uniform_candidate_sampler", r) for r in (3, 64, 5000)])
+def test_float32_draws_follow_the_law_id_by_id(op, range_max):
+    """Every id's frequency against its probability (chi-square, 2 million draws), over
+    the pieces of the log-uniform draw: one uniform below 512 classes; ids below 256,
+    octaves in 256 parts, the extended top part (767, 5000), a last region whose top
+    octave holds one id (512 = 2**9); the uniform law's power-of-2 and rejection forms."""
+    jax = _jax32()
+    y = jax.numpy.zeros((1, 1), jax.numpy.int32)
+    ids = np.concatenate([np.asarray(getattr(cs, op)(y, 1, 1_000_000, False, range_max,
+                                                     seed=seed)[0]) for seed in (5, 6)])
+    counts = np.bincount(ids, minlength=range_max)
+    assert counts.size == range_max
+    p, statistic, dof = chi_square_test(counts, law_probabilities(op, range_max))
+    assert p > 1e-7, (p, statistic, dof)
+
+
+def test_float32_log_uniform_counts_of_large_ids():
+    """``log((v + 2) / (v + 1))`` in float32 rounds the quotient: 5% off at ``v = 10**6``
+    and 0 above about 3.4e7, a NaN loss (``log 0``). As ``log1p(1 / (v + 1))`` the
+    counts are float64's to float32 rounding, and a loss over 4e7 classes is finite."""
+    jax = _jax32()
+    v = np.array([[3], [10**5], [10**6], [2**24 + 1], [39_000_000], [10**8 - 1]])
+    counts = cs.log_uniform_candidate_sampler(jax.numpy.asarray(v), 1, 64, False, 10**8,
+                                              seed=1).true_expected_count
+    exact = np.log((v + 2.0) / (v + 1.0)) / np.log1p(1e8) * 64
+    np.testing.assert_allclose(np.asarray(counts), exact, rtol=5e-7)
+    num_classes = 40_000_000
+    loss = cs.sampled_softmax_loss(jax.numpy.zeros((num_classes, 1)),
+                                   jax.numpy.zeros(num_classes),
+                                   jax.numpy.asarray([[39_000_000]]), jax.numpy.ones((1, 1)),
+                                   4, num_classes, seed=0)
+    assert np.isfinite(np.asarray(loss)).all()

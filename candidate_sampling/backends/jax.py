@@ -214,7 +214,7 @@ def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, 
 
     def body(state):
         first, found, count, tries, index = state
-        drawn = law.sample(JaxStream.block(key, index, block, dtype)).astype(ints)
+        drawn = law.draw(lambda n: JaxStream.block(key, index, n, dtype), block).astype(ints)
         position = index * block + offsets
         first = first.at[drawn].min(position)
         new = first[drawn] == position

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Sequence
+from functools import partial
+from typing import Any, Callable, Sequence
 
 from ..backends import _base, backend_for
-from . import checks
+from . import checks, float32_draws
 from .hits import first_occurrence
 from .namespace import device_of, index_dtype, namespace_of
 from .types import SampledValues
@@ -82,7 +83,7 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
 
     def body(state):
         found, count, tries, index = state
-        drawn = xp.astype(law.sample(stream.uniform(index, block)), ints)
+        drawn = xp.astype(law.draw(partial(stream.uniform, index), block), ints)
         # Empty slots hold -1, which no class id equals; the block's values are new when
         # they are the first of their value after the found ones.
         new = first_occurrence(xp, xp.concat([found, drawn]))[size:]
@@ -123,10 +124,26 @@ def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, r
     if unique:
         native = backend.unique_draws(xp, law, num_sampled, stream, device)
         return native if native is not None else _unique_draws(xp, law, num_sampled, stream, device)
-    return law.sample(stream.uniform(0, num_sampled)), num_sampled
+    return law.draw(partial(stream.uniform, 0), num_sampled), num_sampled
 
 
-class _RangeLaw:
+class _Law:
+    """What every law gives the draws: ``draw(uniform, n)``, ``n`` ids from a block of
+    the stream (``uniform(m)``: its ``m`` uniforms)."""
+
+    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
+        """``n`` ids: ``sample`` of ``n`` uniforms."""
+        return self.sample(uniform(n))
+
+
+def _narrow(xp: Any) -> bool:
+    """Whether ``xp``'s widest float is float32 (JAX without ``jax_enable_x64``): its
+    uniforms hold 23 random bits, too few for ``floor(u * range_max)`` over many classes
+    (:mod:`~candidate_sampling.core.float32_draws`)."""
+    return backend_for(xp).float64(xp) == xp.float32
+
+
+class _RangeLaw(_Law):
     """A law over ``[0, range_max)`` defined by ``range_max`` alone.
 
     Every law splits into a hashable description and the arrays it holds
@@ -151,6 +168,14 @@ class _RangeLaw:
 class _Uniform(_RangeLaw):
     """``p = 1 / range_max``."""
 
+    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
+        """:meth:`sample`, or from float32 uniforms :func:`~.float32_draws.uniform_ids`."""
+        if not _narrow(self.xp):
+            return self.sample(uniform(n))
+        k = float32_draws.uniforms_per_draw("uniform", self.range_max)
+        return float32_draws.uniform_ids(self.xp, self.xp.reshape(uniform(k * n), (k, n)),
+                                         self.range_max, backend_for(self.xp).int64(self.xp))
+
     def sample(self, u: Any) -> Any:
         xp = self.xp
         v = xp.astype(xp.floor(u * self.range_max), backend_for(xp).int64(xp))
@@ -168,18 +193,30 @@ class _LogUniform(_RangeLaw):
         super().__init__(xp, range_max)
         self.log_range = math.log1p(range_max)
 
+    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
+        """:meth:`sample`, or from float32 uniforms :func:`~.float32_draws.log_uniform_ids`."""
+        if not _narrow(self.xp):
+            return self.sample(uniform(n))
+        k = float32_draws.uniforms_per_draw("log_uniform", self.range_max)
+        return float32_draws.log_uniform_ids(self.xp, self.xp.reshape(uniform(k * n), (k, n)),
+                                             self.range_max, backend_for(self.xp).int64(self.xp))
+
     def sample(self, u: Any) -> Any:
         xp = self.xp
         v = xp.astype(xp.exp(u * self.log_range), backend_for(xp).int64(xp)) - 1
         return v % self.range_max
 
     def probability(self, ids: Any) -> Any:
+        """In float64 as TensorFlow computes it; in float32 as ``log1p(1 / (v + 1))``,
+        whose quotient ``(v + 2) / (v + 1)`` would round to 1 above ``2**24``."""
         xp = self.xp
         v = xp.astype(ids, backend_for(xp).float64(xp))
+        if v.dtype == xp.float32:
+            return xp.log1p(1.0 / (v + 1.0)) / self.log_range
         return xp.astype(xp.log((v + 2.0) / (v + 1.0)) / self.log_range, xp.float32)
 
 
-class _Unigram:
+class _Unigram(_Law):
     """``p(v) = weights[v] / sum(weights)``, sampled by inverse CDF."""
 
     def __init__(self, xp: Any, weights: Any):
