@@ -121,6 +121,21 @@ def test_zero_expected_count_would_give_nan(args):
         cs.sampled_softmax_loss(**args)
 
 
+@pytest.mark.parametrize("bad,named", [(np.inf, "got inf"), (np.nan, "got nan"),
+                                       (-np.inf, "got -inf"), (-0.5, "got min -0.5"),
+                                       (0.0, "got min 0.0")])
+def test_a_bad_expected_count_is_named_in_the_error(args, bad, named):
+    """The message names what fails the check: an infinity or a NaN where there is one
+    (it gave the minimum, a valid count, for an infinite one), else the minimum."""
+    sv = args["sampled_values"]
+    counts = np.asarray(sv.sampled_expected_count).copy()
+    counts[1] = bad
+    args["sampled_values"] = sv._replace(sampled_expected_count=counts)
+    with pytest.raises(ValueError, match=r"^sampled_values\[2\] \(sampled_expected_count\): "
+                                         r"every value must be finite and > 0 .*, " + named + "$"):
+        cs.nce_loss(**args)
+
+
 def test_sampled_values_not_a_triple(args):
     args["sampled_values"] = (np.array([0, 1, 2, 3, 4]),)
     with raises(TypeError, "sampled_values"):

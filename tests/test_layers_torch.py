@@ -11,7 +11,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import candidate_sampling.layers.torch as layers  # noqa: E402
-from candidate_sampling import SampledValues, log_uniform_candidate_sampler  # noqa: E402
+from candidate_sampling import (  # noqa: E402
+    SampledValues,
+    log_uniform_candidate_sampler,
+    nce_loss,
+)
 from candidate_sampling.conformance import load_cases  # noqa: E402
 from candidate_sampling.conformance.vectors import close  # noqa: E402
 from candidate_sampling.layers.torch import NCELoss, SampledSoftmaxLoss  # noqa: E402
@@ -250,6 +254,26 @@ def test_learned_unigram_counts_follow_the_labels_and_live_in_the_state_dict():
     # explicit sampled values leave the counts alone
     module(torch.randn(2, 4), batches[0], module.sample(batches[0]))
     assert int(module.unigram_counts.sum()) == int(expected.sum()) + 4
+
+
+def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused_at_once():
+    """Counts set by hand or loaded: in the step's one read (``validate=True``) the
+    module checks them as the draw needs them. With 2 classes of nonzero count and
+    ``num_sampled=3``, the unique draw ran to its limit (two minutes) before."""
+    labels = torch.tensor([1, 3])
+    for change, message in ((lambda c: (c.fill_(0), c[:2].fill_(1)),
+                             r"^num_sampled: must be at most the 2 classes of nonzero count "
+                             r"in unigram_counts when unique=True, got 3"),
+                            (lambda c: c[0].fill_(-5), r"^unigram_counts: every count must be "
+                                                       r"finite and >= 0, got min -5.0"),
+                            (lambda c: c[3].fill_(0), r"^unigram_counts: a true class has "
+                                                      r"count 0")):
+        module = NCELoss(10, 4, 3, sampler="learned_unigram")
+        change(module.unigram_counts)
+        before = module.unigram_counts.clone()
+        with pytest.raises(ValueError, match=message):
+            module(torch.randn(2, 4), labels)
+        assert torch.equal(module.unigram_counts, before)  # refused before the draw
 
 
 @pytest.mark.parametrize("mode", ["inference_mode", "no_grad"])
@@ -553,6 +577,30 @@ def test_torch_compile_matches_eager(cls, sparse):
                         x.grad.numpy()))
     for eager, got in zip(*results):
         np.testing.assert_allclose(np.asarray(got), np.asarray(eager), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dynamic", [None, True], ids=["batch-changes", "dynamic"])
+def test_torch_compile_fullgraph_over_batch_sizes(dynamic):
+    """One ``fullgraph=True`` compile of a dense module and of ``nce_loss`` over three
+    batch sizes: the second size (or, with ``dynamic=True``, the first) traces the batch
+    as a symbolic size, which the value checks' emptiness test converted with
+    ``math.isnan`` ("torch.* op returned non-Tensor")."""
+    module = SampledSoftmaxLoss(30, 8, 7, reduction="none")
+
+    def nce(weight, bias, labels, inputs, values):
+        return nce_loss(weight, bias, labels, inputs, 7, 30, sampled_values=values)
+
+    compiled = [torch.compile(f, backend="aot_eager", fullgraph=True, dynamic=dynamic)
+                for f in (module, nce)]
+    for batch in (4, 7, 9):
+        inputs, labels = _problem(30, batch=batch)
+        values = log_uniform_candidate_sampler(labels[:, None], 1, 7, True, 30, seed=batch)
+        nce_args = (module.weight, module.bias, labels[:, None], inputs, values)
+        for want, got in ((module(inputs, labels, values), compiled[0](inputs, labels, values)),
+                          (nce(*nce_args), compiled[1](*nce_args))):
+            assert got.shape == (batch,)
+            np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(),
+                                       rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])

@@ -366,3 +366,18 @@ def test_a_cuda_devices_free_memory_is_the_drivers_and_the_caches():
     free, total = torch.cuda.mem_get_info()
     available = TorchBackend().device_memory(torch.device("cuda"))
     assert free <= available <= total
+
+
+@pytest.mark.parametrize("counts,unique,message", [
+    ([1, 1, 0, 0, 0], True, r"^num_sampled: must be at most the 2 classes of nonzero count "
+                            r"in counts when unique=True, got 3"),
+    ([1, 1, -5, 1, 1], False, r"^counts: every count must be finite and >= 0, got min -5.0"),
+    ([1, 1, np.inf, 1, 1], False, r"^counts: every count must be finite and >= 0"),
+    ([1, 0, 1, 1, 1], False, r"^counts: a true class has count 0")])
+def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused(counts, unique, message):
+    """Counts set by hand (or loaded) that a learned unigram law cannot use: fewer
+    classes of nonzero count than a unique sample needs (the draw ran to its limit of
+    2**31 draws, two minutes, then blamed the law), a negative or infinite count, a true
+    class of count 0 (a NaN loss)."""
+    with pytest.raises(ValueError, match=message):
+        cs.learned_unigram_step(np.asarray(counts, np.float64), Y, 1, 3, unique, seed=0)

@@ -7,8 +7,6 @@ import numbers
 import operator
 from typing import Any
 
-from array_api_compat import size
-
 from ..backends import backend_for
 from .namespace import device_of, namespace_of
 
@@ -121,7 +119,8 @@ def check_same_dtype(named: list, mixed: bool = False) -> None:
 def check_int_array(xp: Any, x: Any, name: str) -> None:
     """``x`` has an integer dtype that its library computes ids with."""
     if not xp.isdtype(x.dtype, "integral"):
-        raise TypeError(f"{name}: expected an integer array (int32 or int64), got dtype {x.dtype}")
+        raise TypeError(f"{name}: expected an integer array (int64 or int32, or another "
+                        f"integer dtype its library sorts), got dtype {x.dtype}")
     if not backend_for(xp).computes_ids_in(x.dtype):
         raise TypeError(f"{name}: the array library has too few operations on dtype {x.dtype} "
                         f"(no min, max or sort); cast the ids to int64 or int32")
@@ -134,7 +133,7 @@ def check_ids_in_range(xp: Any, ids: Any, upper: int, name: str) -> None:
     skipped for traced arrays (inside ``jax.jit``), whose values do not exist yet.
     """
     backend = backend_for(xp)
-    if not backend.is_concrete(ids) or size(ids) == 0:
+    if not backend.is_concrete(ids) or not _nonempty(ids):
         return
     bounds = backend.read(lambda: (int(xp.min(ids)), int(xp.max(ids))))
     if bounds is None:
@@ -174,17 +173,36 @@ def check_inputs_dim(inputs: Any, dim: int) -> None:
                          f"got {list(inputs.shape)}")
 
 
+def _nonempty(x: Any) -> bool:
+    """Whether ``x`` has values: every dimension nonzero. Read from the shape one
+    dimension at a time, so that a symbolic size (``torch.compile`` with dynamic shapes)
+    is compared, not converted (``array_api_compat.size`` takes ``math.isnan`` of it)."""
+    return all(d != 0 for d in x.shape)
+
+
+def _worst(xp: Any, x: Any) -> str:
+    """What to name of a failed finiteness-and-sign check: a NaN or an infinity where
+    ``x`` holds one, else its minimum."""
+    for value in ("nan", "inf", "-inf"):
+        found = xp.isnan(x) if value == "nan" else x == float(value)
+        if bool(xp.any(found)):
+            return value
+    return f"min {float(xp.min(x))}"
+
+
 def check_positive(xp: Any, x: Any, name: str) -> None:
     """Every value of ``x`` is finite and > 0 (where the values are at hand)."""
-    if size(x) and backend_for(xp).read(lambda: bool(xp.all((x > 0) & xp.isfinite(x)))) is False:
+    if _nonempty(x) and backend_for(xp).read(
+            lambda: bool(xp.all((x > 0) & xp.isfinite(x)))) is False:
         raise ValueError(f"{name}: every value must be finite and > 0 (an expected count of 0 "
-                         f"would make log(Q) infinite), got min {float(xp.min(x))}")
+                         f"would make log(Q) infinite), got {_worst(xp, x)}")
 
 
 def check_nonnegative(xp: Any, x: Any, name: str) -> None:
     """Every value of ``x`` is finite and >= 0 (where the values are at hand)."""
-    if size(x) and backend_for(xp).read(lambda: bool(xp.all((x >= 0) & xp.isfinite(x)))) is False:
-        raise ValueError(f"{name}: every value must be finite and >= 0, got min {float(xp.min(x))}")
+    if _nonempty(x) and backend_for(xp).read(
+            lambda: bool(xp.all((x >= 0) & xp.isfinite(x)))) is False:
+        raise ValueError(f"{name}: every value must be finite and >= 0, got {_worst(xp, x)}")
 
 
 def check_partition_strategy(value: Any, name: str = "partition_strategy") -> str:
@@ -349,3 +367,29 @@ def check_unigram_law(source: str, distortion: float, zero_count: bool, largest:
                          f"scale the counts down or lower distortion")
     if not largest > 0:
         raise ValueError(f"{source}: the weights of this shard are all zero")
+
+
+def learned_count_stats(xp: Any, counts: Any, true_classes: Any) -> Any:
+    """``[min, max, number > 0, min over true_classes]`` of a learned unigram sampler's
+    ``counts`` (float, on their device), what :func:`check_learned_counts` reads."""
+    picked = xp.take(counts, xp.reshape(true_classes, (-1,)))
+    parts = [xp.min(counts), xp.max(counts), xp.sum(xp.astype(counts > 0, counts.dtype))]
+    parts.append(xp.min(picked) if int(picked.shape[0]) else xp.max(counts))
+    return xp.stack(parts)
+
+
+def check_learned_counts(name: str, stats: Any, num_sampled: int, unique: bool) -> None:
+    """The counts a learned unigram sampler draws from (``stats`` as
+    :func:`learned_count_stats` gives them, read): finite and >= 0; with ``unique``, at
+    least ``num_sampled`` of them > 0 (else the draw could only stop at the draw limit,
+    after minutes); > 0 at every true class (its expected count would be 0, and log Q
+    infinite)."""
+    low, high, positive, at_true = (float(v) for v in stats)
+    if not (low >= 0 and math.isfinite(high)):
+        raise ValueError(f"{name}: every count must be finite and >= 0, got min {low}, max {high}")
+    if unique and positive < num_sampled:
+        raise ValueError(f"num_sampled: must be at most the {int(positive)} classes of nonzero "
+                         f"count in {name} when unique=True, got {num_sampled}")
+    if not at_true > 0:
+        raise ValueError(f"{name}: a true class has count 0 (its expected count would be 0 "
+                         f"and log Q infinite)")

@@ -347,6 +347,10 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, int(counts.shape[0]), seed, rng=rng)
+    stats = backend_for(xp).read(
+        lambda: [float(v) for v in checks.learned_count_stats(xp, counts, true_classes)])
+    if stats is not None:
+        checks.check_learned_counts("counts", stats, num_sampled, unique)
     values = _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed, rng)
     return values, unigram_counts_update(counts, true_classes)
 
