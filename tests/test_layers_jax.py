@@ -244,6 +244,37 @@ def test_row_gradients_checks_its_arguments():
         row_gradients(weights, biases, inputs, labels + V, values)
     with pytest.raises(TypeError, match="shards"):
         row_gradients([weights[:50], weights[50:]], biases, inputs, labels, values)
+    # arguments that are not arrays of the right rank: named, not an IndexError or
+    # an AttributeError from inside
+    with pytest.raises(ValueError, match=r"^labels: expected an array of shape "
+                                         r"\[batch_size, num_true\], got shape \[\]"):
+        row_gradients(weights, biases, inputs, jnp.asarray(3), values)
+    with pytest.raises(ValueError, match=r"^sampled_values\[0\] \(sampled_candidates\): "
+                                         r"expected an array of shape \[num_sampled\], got list"):
+        row_gradients(weights, biases, inputs, labels, ([1, 2],) + tuple(values[1:]))
+
+
+def test_make_train_step_checks_its_arguments():
+    """``num_classes`` against the rows of the weights and biases (the sampler draws
+    below it: rows past theirs were read clamped and written nowhere, a NaN loss and
+    NaN rows), under ``jax.jit`` too; and ``learning_rate``."""
+    weights, biases, inputs, labels = _problem(0)
+    params = OutputParams(weights, biases)
+    with pytest.raises(ValueError, match=rf"^weights: holds {V} rows, fewer than "
+                                         rf"num_classes={V + 1}"):
+        make_train_step(8, V + 1, 0.1, num_true=T, donate=False)(params, inputs, labels, jax.random.key(0))
+    with pytest.raises(ValueError, match=rf"^biases: holds {V - 1} rows"):
+        make_train_step(8, V, 0.1, num_true=T, donate=False)(params._replace(biases=biases[1:]), inputs,
+                                                 labels, jax.random.key(0))
+    for bad, error in (("0.1", TypeError), (True, TypeError), (jnp.ones(2), TypeError),
+                       (float("inf"), ValueError)):
+        with pytest.raises(error, match="^learning_rate: "):
+            make_train_step(8, V, bad)
+    with pytest.raises(ValueError, match="^num_classes: "):
+        make_train_step(8, 0, 0.1)
+    _, _, loss = make_train_step(8, V, jnp.float32(0.1), num_true=T, donate=False)(
+        params, inputs, labels, jax.random.key(0))
+    assert np.isfinite(float(loss))
 
 
 # --- vmap and the sampler under jit ------------------------------------------------------

@@ -33,11 +33,13 @@ are int32 unless ``jax_enable_x64`` is on.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
+from ..core import checks
 from ..core.logits import lookup_rows, prepare, touched_ids
 from ..core.row_loss import row_loss
 from ..core.samplers import log_uniform_candidate_sampler
@@ -95,6 +97,26 @@ def _check_unsharded(weights: Any, biases: Any) -> None:
                             "shards (use candidate_sampling.sampled_softmax_loss for those)")
 
 
+def _described(x: Any) -> str:
+    """``shape [...]`` of an array, else its type."""
+    if hasattr(x, "shape"):
+        return f"shape {list(x.shape)}"
+    return f"{type(x).__name__} {x!r}" if isinstance(x, (int, float)) else type(x).__name__
+
+
+def _check_learning_rate(learning_rate: Any) -> None:
+    """A finite real number, or a 0-d floating array (a schedule's value)."""
+    if isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool):
+        if not math.isfinite(learning_rate):
+            raise ValueError(f"learning_rate: must be finite, got {learning_rate}")
+        return
+    if (hasattr(learning_rate, "shape") and tuple(learning_rate.shape) == ()
+            and jnp.issubdtype(learning_rate.dtype, jnp.floating)):
+        return
+    raise TypeError(f"learning_rate: expected a real number or a 0-d floating array, got "
+                    f"{_described(learning_rate)}")
+
+
 def touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> TouchedRows:
     """Gather the rows of ``weights [V, D]`` and ``biases [V]`` that ``labels [B, T]``
     and ``sampled [S]`` use, in :func:`~candidate_sampling.core.logits.touched_ids` order."""
@@ -129,12 +151,15 @@ def row_gradients(weights: Any, biases: Any, inputs: Any, labels: Any, sampled_v
     if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
         raise TypeError("sampled_values: expected a tuple (sampled_candidates, "
                         "true_expected_count, sampled_expected_count)")
-    if sampled_values[0].ndim != 1:
-        raise ValueError(f"sampled_values[0] (sampled_candidates): expected shape "
-                         f"[num_sampled], got {list(sampled_values[0].shape)}")
-    num_sampled = int(sampled_values[0].shape[0])
-    _, labels, values = prepare(weights, biases, labels, inputs, num_sampled,
-                                int(weights.shape[0]), int(labels.shape[-1]), sampled_values,
+    candidates = sampled_values[0]
+    if not hasattr(candidates, "shape") or len(candidates.shape) != 1:
+        raise ValueError(f"sampled_values[0] (sampled_candidates): expected an array of shape "
+                         f"[num_sampled], got {_described(candidates)}")
+    if not hasattr(labels, "shape") or len(labels.shape) != 2:
+        raise ValueError(f"labels: expected an array of shape [batch_size, num_true], got "
+                         f"{_described(labels)}")
+    _, labels, values = prepare(weights, biases, labels, inputs, int(candidates.shape[0]),
+                                int(weights.shape[0]), int(labels.shape[1]), sampled_values,
                                 "div", None)
     rows = touched_rows(weights, biases, labels, values.sampled_candidates)
 
@@ -175,8 +200,15 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     used rows and writes them only in the scatter-add; no gradient has that shape.
     """
     _check_loss(loss, remove_accidental_hits)
+    num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
+    num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
+    _check_learning_rate(learning_rate)
 
     def step(params: OutputParams, inputs: Any, labels: Any, key: Any):
+        # the sampler draws ids below num_classes: rows past the weights' would be read
+        # as clamped gathers and written nowhere, silently (shapes: checked under jit)
+        checks.check_rows(params.weights, "weights", num_classes, "div", ndim=2)
+        checks.check_rows(params.biases, "biases", num_classes, "div", ndim=1)
         key, subkey = jax.random.split(key)
         values = sampler(labels, num_true, num_sampled, unique, num_classes, rng=subkey)
         value, grads = row_gradients(params.weights, params.biases, inputs, labels, values,
