@@ -549,3 +549,27 @@ def test_small_softmax_loss_keeps_its_precision_beside_large_logits(
     assert loss.dtype == np.float32
     # float32 holds the row sum 1 + 6.1e-6 to 6e-8: 2% of such a loss; 1e-4 of log 2
     np.testing.assert_allclose(loss, [exact], rtol=0.03 if exact < 1e-3 else 1e-4)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("base2", [False, True], ids=["exp", "exp2"])
+@pytest.mark.parametrize("num_true", [1, 2])
+def test_an_overflowing_unshifted_row_is_made_again_silently(monkeypatch, base2, num_true):
+    """NumPy's unshifted softmax lets a row's sum overflow and makes that row again,
+    shifted: three logits of 88.5 (each ``e**88.5`` finite, their sum not) give log 3
+    with no ``RuntimeWarning`` (an error under ``-W error``; the matrix-vector sum and
+    the sum of the true exponentials warned of their overflow), loss and gradient."""
+    numpy_exp_base(monkeypatch, base2)
+    weights = np.full((3, 1), 88.5, np.float32)
+    labels = np.array([[0, 1][:num_true]])
+    values = (np.array([1, 2][num_true - 1:]), np.ones((1, num_true), np.float32),
+              np.ones(3 - num_true, np.float32))
+    args = (weights, np.zeros(3, np.float32), labels, np.ones((1, 1), np.float32),
+            3 - num_true, 3, num_true, values)
+    np.testing.assert_allclose(cs.sampled_softmax_loss(*args), [np.log(3.0)], rtol=1e-6)
+    loss, grads = cs.sampled_softmax_loss_and_grad(*args)
+    np.testing.assert_allclose(loss, [np.log(3.0)], rtol=1e-6)
+    # softmax 1/3 each, labels 1/T on the true classes; x = 1
+    want_rows = [1 / 3 - 1 / num_true] * num_true + [1 / 3] * (3 - num_true)
+    np.testing.assert_allclose(grads.weight_rows[:, 0], want_rows, atol=1e-6)
+    np.testing.assert_allclose(grads.inputs, [[0.0]], atol=1e-4)

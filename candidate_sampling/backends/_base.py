@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import operator
 from typing import Any
 
@@ -218,6 +219,11 @@ class Backend:
         :mod:`~candidate_sampling.core.row_loss`). It saves three passes over ``[B, S]``
         where the backend makes one per operation and a read costs no synchronisation."""
         return False
+
+    def overflow_allowed(self) -> Any:
+        """A context in which a float overflow to ``inf`` passes silently (the unshifted
+        softmax looks for it and makes those rows again); a null context here."""
+        return contextlib.nullcontext()
 
     def matmul(self, xp: Any, a: Any, b: Any) -> Any:
         """``a @ b`` of two matrices (the backend may pick a faster GEMM; the result may be

@@ -162,7 +162,8 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     column = power(xp, xp.asarray(bias, copy=True))
     exps = power(xp, product)
     true_exps = power(xp, true * unit)
-    total = backend.row_sum(xp, exps, column) + xp.sum(true_exps, axis=1)
+    with backend.overflow_allowed():  # an infinite total is a row made again below
+        total = backend.row_sum(xp, exps, column) + xp.sum(true_exps, axis=1)
     floor = ((num_sampled + num_true) * float(info.smallest_normal) / float(info.eps) ** 2
              * xp.maximum(xp.max(column), xp.ones_like(column[0])))
     redo = backend.read(lambda: ~(xp.isfinite(total) & (total >= floor)))
