@@ -267,7 +267,11 @@ def test_mixed_float_dtypes_in_torch_outside_and_inside_autocast(args):
 
 def test_not_an_array(args):
     args["inputs"] = [[0.0] * D] * B
-    with raises(TypeError, "inputs"):
+    with pytest.raises(TypeError, match=r"^inputs: expected an array \(.*\), got a list "
+                                        r"holding float$"):
+        cs.sampled_softmax_loss(**args)
+    args["inputs"] = 1.5
+    with pytest.raises(TypeError, match=r"^inputs: expected an array \(.*\), got float$"):
         cs.sampled_softmax_loss(**args)
 
 
@@ -301,6 +305,15 @@ def test_num_sampled_type_and_range(args, num_sampled):
 def test_remove_accidental_hits_not_bool(args):
     with raises(TypeError, "remove_accidental_hits"):
         cs.sampled_softmax_loss(**args, remove_accidental_hits="yes")
+
+
+def test_numpy_bools_are_bools(args):
+    """NumPy 2 names its bool type ``bool``, not ``bool_``: ``np.True_`` was refused with
+    "expected a bool, got bool np.True_"."""
+    hits = cs.sampled_softmax_loss(**args, remove_accidental_hits=np.True_)
+    np.testing.assert_array_equal(hits, cs.sampled_softmax_loss(**args))
+    drawn = tf.random.uniform_candidate_sampler(np.array([[1]]), 1, 4, np.True_, 10, seed=1)
+    assert len(set(drawn.sampled_candidates.tolist())) == 4
 
 
 class TestRank:

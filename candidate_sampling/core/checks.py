@@ -7,6 +7,8 @@ import numbers
 import operator
 from typing import Any
 
+import numpy as np
+
 from ..backends import backend_for
 from .namespace import device_of, namespace_of
 
@@ -41,7 +43,7 @@ def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | 
 
 def check_bool(value: Any, name: str) -> bool:
     """``value`` as a Python bool (``True``/``False``, or a NumPy bool)."""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):  # NumPy 2 names its bool type "bool"
         return bool(value)
     raise TypeError(f"{name}: expected a bool, got {type(value).__name__} {value!r}")
 

@@ -47,9 +47,11 @@ def namespace_of(**named: Any):
         for arr in flatten_arrays(value):
             xp = _namespace_of_type(arr)
             if xp is None:
+                got = type(arr).__name__ if arr is value else \
+                    f"a {type(value).__name__} holding {type(arr).__name__}"
                 raise TypeError(
                     f"{name}: expected an array (NumPy, PyTorch, JAX, CuPy or any array-API "
-                    f"array), got {type(arr).__name__}")
+                    f"array), got {got}")
             kinds.setdefault(name, arr)
             spaces.setdefault(name, xp)
     if not kinds:
