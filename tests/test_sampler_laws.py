@@ -216,6 +216,20 @@ def test_wrong_rng_type_is_refused():
         cs.uniform_candidate_sampler(np.array([[1]]), 1, 2, True, 5, rng=12)
 
 
+def test_a_jax_rng_must_be_one_key():
+    """A float array of shape [2], or a batch of keys, was taken for a key and failed
+    inside JAX; both kinds of key still draw."""
+    jax = pytest.importorskip("jax")
+    y = jax.numpy.asarray([[1]])
+    for bad, got in ((jax.numpy.ones(2), r"float32 and shape \[2\]"),
+                     (jax.random.split(jax.random.key(0), 3), r"shape \[3\]"), (5, "int")):
+        with pytest.raises(TypeError, match=r"^rng: expected one JAX PRNG key .*, got .*" + got):
+            cs.log_uniform_candidate_sampler(y, 1, 2, True, 10, rng=bad)
+    for key in (jax.random.key(1), jax.random.PRNGKey(1)):
+        drawn = cs.log_uniform_candidate_sampler(y, 1, 2, True, 10, rng=key)
+        assert len(set(np.asarray(drawn.sampled_candidates).tolist())) == 2
+
+
 def test_paddle_sampler_refuses_what_paddle_cannot_do():
     with pytest.raises(ValueError, match="^unique"):
         paddle.log_uniform_candidate_sampler(np.array([[1]]), 1, 2, False, 5, seed=3)

@@ -264,6 +264,20 @@ def seed_key(seed: int) -> Any:
     return key if high == 0 else jax.random.fold_in(key, high)
 
 
+def _one_key(rng: Any) -> bool:
+    """Whether ``rng`` is one JAX key: a typed key of shape ``()``, or a legacy
+    ``PRNGKey`` (uint32, shape ``[2]``; ``[4]`` for the ``rbg`` implementations)."""
+    import jax
+    import numpy as np
+
+    dtype, shape = getattr(rng, "dtype", None), tuple(getattr(rng, "shape", (None,)))
+    if dtype is None:
+        return False
+    if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+        return shape == ()
+    return shape in ((2,), (4,)) and np.dtype(dtype) == np.uint32
+
+
 class JaxStream(Stream):
     """Blocks of draws from a JAX PRNG key: block ``index`` uses ``fold_in(key, index)``,
     so a traced loop index works under ``jax.jit``."""
@@ -275,9 +289,13 @@ class JaxStream(Stream):
 
         if rng is None:
             rng = seed_key(secrets.randbits(64) if seed is None else seed)
-        elif not (hasattr(rng, "dtype") and (jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key)
-                                             or tuple(getattr(rng, "shape", ())) == (2,))):
-            raise TypeError(f"rng: expected a JAX PRNG key for JAX arrays, got {type(rng).__name__}")
+        elif not _one_key(rng):
+            described = type(rng).__name__
+            if hasattr(rng, "dtype"):
+                described += f" of dtype {rng.dtype} and shape {list(getattr(rng, 'shape', ()))}"
+            raise TypeError(f"rng: expected one JAX PRNG key (jax.random.key(s), or a "
+                            f"jax.random.PRNGKey(s), uint32 of shape [2]) for JAX arrays, got "
+                            f"{described}")
         self.key, self.dtype = rng, dtype
 
     def uniform(self, index: Any, n: int) -> Any:
