@@ -52,7 +52,7 @@ class JaxBackend(Backend):
         try:
             return compute()
         except (jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
-                jax.errors.TracerIntegerConversionError):
+                jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError):
             return None
 
     def device_memory(self, device: Any) -> int | None:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import backend_for
-from .namespace import device_of, namespace_of
+from .namespace import device_of, index_dtype, namespace_of
 
 __all__ = [
     "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
@@ -374,7 +374,8 @@ def check_unigram_law(source: str, distortion: float, zero_count: bool, largest:
 def learned_count_stats(xp: Any, counts: Any, true_classes: Any) -> Any:
     """``[min, max, number > 0, min over true_classes]`` of a learned unigram sampler's
     ``counts`` (float, on their device), what :func:`check_learned_counts` reads."""
-    picked = xp.take(counts, xp.reshape(true_classes, (-1,)))
+    flat = xp.reshape(true_classes, (-1,))
+    picked = xp.take(counts, xp.astype(flat, index_dtype(xp, flat)))
     parts = [xp.min(counts), xp.max(counts), xp.sum(xp.astype(counts > 0, counts.dtype))]
     parts.append(xp.min(picked) if int(picked.shape[0]) else xp.max(counts))
     return xp.stack(parts)

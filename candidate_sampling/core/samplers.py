@@ -16,7 +16,7 @@ import os
 from functools import partial
 from typing import Any, Callable, Sequence
 
-from ..backends import _base, backend_for
+from ..backends import _base, backend_for, host_array
 from . import checks, float32_draws
 from .hits import first_occurrence
 from .namespace import device_of, index_dtype, namespace_of
@@ -347,8 +347,8 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     """
     xp, num_sampled, unique, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, int(counts.shape[0]), seed, rng=rng)
-    stats = backend_for(xp).read(
-        lambda: [float(v) for v in checks.learned_count_stats(xp, counts, true_classes)])
+    stats = backend_for(xp).read(  # one read
+        lambda: host_array(checks.learned_count_stats(xp, counts, true_classes)))
     if stats is not None:
         checks.check_learned_counts("counts", stats, num_sampled, unique)
     values = _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed, rng)
