@@ -45,7 +45,7 @@ from typing import Any
 
 from .namespace import device_of
 
-__all__ = ["uniforms_per_draw", "uniform_ids", "log_uniform_ids", "FAILURE"]
+__all__ = ["uniforms_per_draw", "ids", "uniform_ids", "log_uniform_ids", "FAILURE"]
 
 FAILURE = 2.0**-24
 """Bound on the probability that every rejection round of a uniform draw fails."""
@@ -174,3 +174,8 @@ def log_uniform_ids(xp: Any, u: Any, range_max: int, ints: Any) -> Any:
                                  second - 2**(top_octave - _PART_BITS)))
     k = xp.where(first_kept, first, xp.where(second_kept, second, fallback))
     return k - 1
+
+
+def ids(law: str, xp: Any, u: Any, range_max: int, ints: Any) -> Any:
+    """:func:`uniform_ids` (``law`` ``'uniform'``) or :func:`log_uniform_ids`."""
+    return (uniform_ids if law == "uniform" else log_uniform_ids)(xp, u, range_max, ints)

@@ -150,9 +150,21 @@ class _RangeLaw(_Law):
     (:meth:`split`), and is rebuilt from them (:meth:`join`), so that a backend may keep
     one compiled draw per description and pass the arrays as arguments."""
 
+    narrow_law = ""
+    """Its name in :mod:`~candidate_sampling.core.float32_draws`."""
+
     def __init__(self, xp: Any, range_max: int):
         checks.check_range_of_ids(xp, range_max)
         self.xp, self.range_max = xp, range_max
+
+    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
+        """:meth:`sample`, or from float32 uniforms :func:`~.float32_draws.ids`."""
+        if not _narrow(self.xp):
+            return self.sample(uniform(n))
+        k = float32_draws.uniforms_per_draw(self.narrow_law, self.range_max)
+        return float32_draws.ids(self.narrow_law, self.xp,
+                                 self.xp.reshape(uniform(k * n), (k, n)), self.range_max,
+                                 backend_for(self.xp).int64(self.xp))
 
     def split(self) -> tuple[tuple, tuple]:
         """``(description, arrays)``: hashable, and the arrays of the law (none here)."""
@@ -168,13 +180,7 @@ class _RangeLaw(_Law):
 class _Uniform(_RangeLaw):
     """``p = 1 / range_max``."""
 
-    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
-        """:meth:`sample`, or from float32 uniforms :func:`~.float32_draws.uniform_ids`."""
-        if not _narrow(self.xp):
-            return self.sample(uniform(n))
-        k = float32_draws.uniforms_per_draw("uniform", self.range_max)
-        return float32_draws.uniform_ids(self.xp, self.xp.reshape(uniform(k * n), (k, n)),
-                                         self.range_max, backend_for(self.xp).int64(self.xp))
+    narrow_law = "uniform"
 
     def sample(self, u: Any) -> Any:
         xp = self.xp
@@ -189,17 +195,11 @@ class _Uniform(_RangeLaw):
 class _LogUniform(_RangeLaw):
     """``p(v) = log((v + 2) / (v + 1)) / log(range_max + 1)``; ``v = floor(exp(u L)) - 1``."""
 
+    narrow_law = "log_uniform"
+
     def __init__(self, xp: Any, range_max: int):
         super().__init__(xp, range_max)
         self.log_range = math.log1p(range_max)
-
-    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
-        """:meth:`sample`, or from float32 uniforms :func:`~.float32_draws.log_uniform_ids`."""
-        if not _narrow(self.xp):
-            return self.sample(uniform(n))
-        k = float32_draws.uniforms_per_draw("log_uniform", self.range_max)
-        return float32_draws.log_uniform_ids(self.xp, self.xp.reshape(uniform(k * n), (k, n)),
-                                             self.range_max, backend_for(self.xp).int64(self.xp))
 
     def sample(self, u: Any) -> Any:
         xp = self.xp
