@@ -261,13 +261,13 @@ def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused_at_once():
     module checks them as the draw needs them. With 2 classes of nonzero count and
     ``num_sampled=3``, the unique draw ran to its limit (two minutes) before."""
     labels = torch.tensor([1, 3])
-    for change, message in ((lambda c: (c.fill_(0), c[:2].fill_(1)),
-                             r"^num_sampled: must be at most the 2 classes of nonzero count "
-                             r"in unigram_counts when unique=True, got 3"),
-                            (lambda c: c[0].fill_(-5), r"^unigram_counts: every count must be "
-                                                       r"finite and >= 0, got min -5.0"),
-                            (lambda c: c[3].fill_(0), r"^unigram_counts: a true class has "
-                                                      r"count 0")):
+    for change, message in (
+            (lambda c: (c.fill_(0), c[:2].fill_(1)),
+             (r"^num_sampled: must be at most the 2 classes of nonzero count in "
+              r"unigram_counts when unique=True, got 3")),
+            (lambda c: c[0].fill_(-5),
+             r"^unigram_counts: every count must be finite and >= 0, got min -5.0"),
+            (lambda c: c[3].fill_(0), r"^unigram_counts: a true class has count 0")):
         module = NCELoss(10, 4, 3, sampler="learned_unigram")
         change(module.unigram_counts)
         before = module.unigram_counts.clone()

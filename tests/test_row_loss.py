@@ -539,13 +539,13 @@ def test_small_softmax_loss_keeps_its_precision_beside_large_logits(
     the row sum (TensorFlow 2.21 gives 6.198864e-06 for the first two, 0.9% off), in
     both exponential bases of NumPy's softmax."""
     weights = np.array([[true_logit], [sampled_logit]], np.float32)
-    arrays = dict(weights=weights, biases=np.zeros(2, np.float32), labels=np.array([[0]]),
-                  inputs=np.ones((1, 1), np.float32),
-                  sampled_values=(np.array([1]), np.ones((1, 1), np.float32),
-                                  np.ones(1, np.float32)))
+    arrays = {"weights": weights, "biases": np.zeros(2, np.float32),
+              "labels": np.array([[0]]), "inputs": np.ones((1, 1), np.float32),
+              "sampled_values": (np.array([1]), np.ones((1, 1), np.float32),
+                                 np.ones(1, np.float32))}
     exact = np.log1p(np.exp(np.float64(sampled_logit - true_logit)))
     loss = np.asarray(backend.call(cs.sampled_softmax_loss, arrays,
-                                   dict(num_sampled=1, num_classes=2)))
+                                   {"num_sampled": 1, "num_classes": 2}))
     assert loss.dtype == np.float32
     # float32 holds the row sum 1 + 6.1e-6 to 6e-8: 2% of such a loss; 1e-4 of log 2
     np.testing.assert_allclose(loss, [exact], rtol=0.03 if exact < 1e-3 else 1e-4)

@@ -369,8 +369,8 @@ def test_a_cuda_devices_free_memory_is_the_drivers_and_the_caches():
 
 
 @pytest.mark.parametrize("counts,unique,message", [
-    ([1, 1, 0, 0, 0], True, r"^num_sampled: must be at most the 2 classes of nonzero count "
-                            r"in counts when unique=True, got 3"),
+    ([1, 1, 0, 0, 0], True, (r"^num_sampled: must be at most the 2 classes of nonzero "
+                             r"count in counts when unique=True, got 3")),
     ([1, 1, -5, 1, 1], False, r"^counts: every count must be finite and >= 0, got min -5.0"),
     ([1, 1, np.inf, 1, 1], False, r"^counts: every count must be finite and >= 0"),
     ([1, 0, 1, 1, 1], False, r"^counts: a true class has count 0")])

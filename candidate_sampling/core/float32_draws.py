@@ -43,9 +43,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .namespace import device_of
-
-__all__ = ["uniforms_per_draw", "ids", "uniform_ids", "log_uniform_ids", "FAILURE"]
+__all__ = ["FAILURE", "ids", "log_uniform_ids", "uniform_ids", "uniforms_per_draw"]
 
 FAILURE = 2.0**-24
 """Bound on the probability that every rejection round of a uniform draw fails."""

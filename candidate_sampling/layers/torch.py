@@ -55,8 +55,8 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from array_api_compat import array_namespace
 import torch.nn.functional as F
+from array_api_compat import array_namespace
 from torch import nn
 
 from ..backends import host_array
