@@ -378,6 +378,18 @@ class TestPaddle:
         with raises(ValueError, "customized_samples"):
             paddle.sampled_softmax_with_cross_entropy(**pargs, use_customized_samples=True)
 
+    def test_customized_path_does_not_read_label(self, pargs):
+        """As in Paddle, and as the documentation says, the customized path reads only
+        the shape of ``label`` (the true classes are ``customized_samples[:, :T]``):
+        placeholder labels outside the range were refused."""
+        samples = np.array([[1, 2, 3, 4, 5], [3, 2, 1, 0, 9]])
+        kwargs = {"use_customized_samples": True, "customized_samples": samples,
+                  "customized_probabilities": np.full((2, 5), 0.5, np.float32)}
+        expected = paddle.sampled_softmax_with_cross_entropy(**pargs, **kwargs)
+        pargs["label"] = np.full_like(pargs["label"], -1)
+        np.testing.assert_array_equal(
+            paddle.sampled_softmax_with_cross_entropy(**pargs, **kwargs), expected)
+
     def test_customized_shapes_and_values(self, pargs):
         samples = np.array([[1, 2, 3, 4, 5], [3, 2, 1, 0, 9]])
         probs = np.full((2, 5), 0.5, np.float32)

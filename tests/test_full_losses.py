@@ -75,6 +75,8 @@ def test_a_sampled_loss_of_every_class_is_the_full_loss(sampled, full, hits_defa
     (dict(inputs=np.zeros((2, 2), np.float64)), TypeError, r"^inputs: dtype float64 differs"),
     (dict(num_classes=7), ValueError, r"^weights: expected shape \[num_classes, dim\] with num_classes = 7"),
     (dict(num_true=0), ValueError, r"^num_true: must be in \[1, inf\]"),
+    (dict(weights=[np.zeros((3, 2), np.float32)] * 2), TypeError,
+     r"^weights: expected one array; the full losses and logits do not take shards"),
 ])
 @pytest.mark.parametrize("name", sorted(FULL))
 def test_bad_arguments_name_themselves(name, change, error, message):

@@ -215,6 +215,34 @@ def test_dense_from_num_classes():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("library", ["numpy", "jax", "torch"])
+def test_dense_refuses_a_layout_without_room_for_the_ids(library):
+    """``dense`` of parameters that cannot hold the touched ids: JAX's scatter dropped
+    the rows of ids 3 and 4 from a 3-row gradient silently, NumPy and torch raised an
+    IndexError from inside; shards of the wrong sizes for the strategy too."""
+    if library not in BACKENDS:
+        pytest.skip(f"{library} is not installed")
+    backend = get_adapter(library)
+    rng = np.random.default_rng(0)
+    weights, biases = rng.normal(size=(11, 2)), rng.normal(size=11)
+    arrays = [backend.asarray(a) for a in (weights, biases, np.array([[0], [1]]),
+                                           rng.normal(size=(2, 2)))]
+    values = tuple(backend.asarray(a) for a in (np.array([2, 3, 4]), np.full((2, 1), 0.5),
+                                                  np.full(3, 0.5)))
+    _, grads = cs.sampled_softmax_loss_and_grad(*arrays, 3, 11, 1, values)
+    w = arrays[0]
+    with pytest.raises(ValueError, match=r"^weights: holds 3 rows, fewer than the touched "
+                                         r"class ids need \(the largest is 4\)"):
+        grads.dense(w[:3])
+    with pytest.raises(ValueError, match=r"^biases: holds 4 rows"):
+        grads.dense(w, arrays[1][:4])
+    with pytest.raises(ValueError, match=r"^weights: shard sizes \[3, 4, 4\] do not match "
+                                         r"partition_strategy='div'"):
+        grads.dense([w[:3], w[3:7], w[7:]])
+    assert [int(g.shape[0]) for g in grads.dense([w[:4], w[4:8], w[8:]])[0]] == [4, 4, 3]
+    assert int(grads.dense(w[:5])[0].shape[0]) == 5  # room enough: rows 0..4
+
+
 # --- the scatter_add hook ---------------------------------------------------------------
 
 def _reference(target, indices, values):

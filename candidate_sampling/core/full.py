@@ -35,6 +35,10 @@ def full_logits(weights: Any, biases: Any, inputs: Any) -> Any:
 
 
 def _check_layer(xp: Any, weights: Any, biases: Any, inputs: Any) -> None:
+    for name, x in (("weights", weights), ("biases", biases)):
+        if isinstance(x, (list, tuple)):
+            raise TypeError(f"{name}: expected one array; the full losses and logits do not "
+                            f"take shards (concatenate them in the order of the class ids)")
     for name, x in (("weights", weights), ("biases", biases), ("inputs", inputs)):
         checks.check_float_array(xp, x, name)
     checks.check_ndim(weights, 2, "weights", "[num_classes, dim]")

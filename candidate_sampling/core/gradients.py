@@ -36,15 +36,30 @@ def scatter_add(xp: Any, target: Any, indices: Any, values: Any) -> Any:
     return backend_for(xp).scatter_add(xp, target, indices, values)
 
 
-def _layout(params: Any, name: str) -> tuple[list[int], bool]:
-    """``(row counts, sharded)`` of ``params``: a number of classes, an array or shards."""
+def _layout(params: Any, name: str, partition_strategy: str) -> tuple[list[int], bool]:
+    """``(row counts, sharded)`` of ``params``: a number of classes, an array, or shards
+    of the sizes ``partition_strategy`` gives them."""
     if isinstance(params, (list, tuple)):
         if not params:
             raise ValueError(f"{name}: expected at least one shard, got an empty list")
-        return [int(p.shape[0]) for p in params], True
+        sizes = [int(p.shape[0]) for p in params]
+        checks.check_rows(params, name, sum(sizes), partition_strategy, params[0].ndim)
+        return sizes, True
     if hasattr(params, "shape"):
         return [int(params.shape[0])], False
     return [checks.check_int(params, name, minimum=1)], False
+
+
+def _check_room(xp: Any, ids: Any, rows: int, name: str) -> None:
+    """Every touched id has a row among the ``rows`` of ``name`` (where the ids can be
+    read: not inside ``jax.jit``, where a scatter would drop the others silently)."""
+    backend = backend_for(xp)
+    if not backend.is_concrete(ids) or int(ids.shape[0]) == 0:
+        return
+    largest = backend.read(lambda: int(xp.max(ids)))
+    if largest is not None and largest >= rows:
+        raise ValueError(f"{name}: holds {rows} rows, fewer than the touched class ids need "
+                         f"(the largest is {largest})")
 
 
 def _dense_rows(xp: Any, ids: Any, rows: Any, sizes: list[int], sharded: bool,
@@ -108,8 +123,11 @@ class SampledGrads(NamedTuple):
           shards laid out by ``partition_strategy``. The rows of repeated ids are summed.
         """
         xp = namespace_of(weight_rows=self.weight_rows)
-        w_sizes, w_sharded = _layout(weights, "weights")
-        b_sizes, b_sharded = (w_sizes, w_sharded) if biases is None else _layout(biases, "biases")
+        w_sizes, w_sharded = _layout(weights, "weights", self.partition_strategy)
+        b_sizes, b_sharded = (w_sizes, w_sharded) if biases is None else \
+            _layout(biases, "biases", self.partition_strategy)
+        for name, sizes in (("weights", w_sizes), ("biases", b_sizes)):
+            _check_room(xp, self.ids, sum(sizes), name)
         return (_dense_rows(xp, self.ids, self.weight_rows, w_sizes, w_sharded,
                             self.partition_strategy),
                 _dense_rows(xp, self.ids, self.bias_rows, b_sizes, b_sharded,
