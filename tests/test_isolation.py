@@ -68,6 +68,41 @@ def test_an_import_that_fails_is_an_argument_error(capsys):
     assert "--impl: cannot import 'wrong.no_such_module'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("in_process", [False, True], ids=["worker", "in-process"])
+def test_an_import_that_raises_is_an_argument_error_naming_the_exception(
+        tmp_path, monkeypatch, capsys, in_process):
+    """The module's own error at import (not an ImportError) is one line naming it, exit
+    2, in a worker and in process (a traceback and 'exited with status 1', or an
+    uncaught traceback with exit 1, the status of failed checks, before)."""
+    (tmp_path / "raising_port.py").write_text("raise RuntimeError('boom at import')\n")
+    (tmp_path / "broken_port.py").write_text("def f(:\n")
+    monkeypatch.chdir(tmp_path)
+    for module, raised in (("raising_port", "RuntimeError: boom at import"),
+                           ("broken_port", "SyntaxError: ")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["conform", "--backend", "numpy", "--impl", f"{module}:f", "--op", "nce_loss"]
+                 + (["--in-process"] if in_process else []))
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert f"--impl: importing '{module}' raised {raised}" in err
+        assert "Traceback" not in err
+
+
+def test_an_import_that_hangs_is_bounded(tmp_path, monkeypatch, capsys):
+    """A worker that does not finish importing is killed after the start-up limit (600 s,
+    and a RuntimeError, before: now 120 s and an argument error)."""
+    from candidate_sampling.conformance import isolation
+
+    (tmp_path / "hanging_port.py").write_text("import time\ntime.sleep(600)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(isolation, "STARTUP_TIMEOUT_S", 3.0)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["conform", "--backend", "numpy", "--impl", "hanging_port:f", "--op", "nce_loss"])
+    assert exit_info.value.code == 2
+    assert ("--impl: the implementation and the array libraries were not imported within 3 s"
+            in capsys.readouterr().err)
+
+
 @pytest.mark.parametrize("code,text", [(-11, "killed by SIGSEGV"), (-9, "killed by SIGKILL"),
                                        (3, "exited with status 3"), (0, "exited with status 0")])
 def test_exit_descriptions(code, text):

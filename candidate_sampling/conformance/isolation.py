@@ -30,8 +30,9 @@ TIMEOUT_ENV = "CANDIDATE_SAMPLING_CONFORM_TIMEOUT"
 """Seconds a check may take in the worker (default 30), unless ``--timeout`` says."""
 LAW_TIMEOUT_FACTOR = 10
 """A law case calls the sampler about a thousand times: it gets this many timeouts."""
-STARTUP_TIMEOUT_S = 600.0
-"""How long a worker may take to import the implementation and the array libraries."""
+STARTUP_TIMEOUT_S = 120.0
+"""How long a worker may take to import the implementation and the array libraries (a
+cold import of PyTorch and JAX takes some 10-20 s on a small machine)."""
 
 
 def check_timeout(kind: str, timeout: float) -> float:
@@ -77,9 +78,10 @@ class Worker:
         self.conn = ours
         ours.send((self.target, self.backends, list(sys.path)))
         if not ours.poll(STARTUP_TIMEOUT_S):
-            self.stop()
-            raise RuntimeError(f"the conformance worker did not start within "
-                               f"{STARTUP_TIMEOUT_S:.0f} s")
+            self._kill()
+            raise ValueError(f"--impl: the implementation and the array libraries were not "
+                             f"imported within {STARTUP_TIMEOUT_S:.0f} s (an import that "
+                             f"hangs?)")
         try:
             status, message = ours.recv()
         except EOFError:

@@ -63,6 +63,9 @@ def load_impl(target: str, option: str = "--impl") -> Callable[..., Any]:
         obj: Any = importlib.import_module(module)
     except ImportError as exc:
         raise ValueError(f"{option}: cannot import {module!r}: {exc}") from None
+    except Exception as exc:  # the module's own code failed (a SyntaxError included)
+        raise ValueError(f"{option}: importing {module!r} raised {type(exc).__name__}: "
+                         f"{exc}") from None
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise ValueError(f"{option}: {module!r} has no attribute {attr!r}")
