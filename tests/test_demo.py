@@ -260,6 +260,18 @@ def test_command_runs_end_to_end(backend, tmp_path, capsys):
         assert np.any(np.all(pixels == np.array(color, np.uint8), axis=2))
 
 
+def test_a_diverging_run_is_reported_as_diverged(tmp_path, capsys):
+    """A learning rate far too large: the held-out loss overflows ``exp`` (an
+    OverflowError and a traceback before) or gives a perplexity of hundreds of digits;
+    the table says ``diverged`` and no 'reached within' claim is made."""
+    args = [a if a != "5" else "10000" for a in TINY]
+    assert main(["demo", "--out", str(tmp_path), "--quiet", *args]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^held-out perplexity\s+diverged\s+diverged$", out, re.MULTILINE), out
+    assert "reached full softmax's final perplexity" not in out
+    assert (tmp_path / "learning_curves.png").exists()
+
+
 def test_command_prints_progress_lines_when_not_quiet(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), *TINY]) == 0
     err = capsys.readouterr().err.splitlines()

@@ -26,6 +26,9 @@ class Scores(NamedTuple):
     recall: float
 
 
+MAX_LOG_PERPLEXITY = 709.0
+"""The largest mean loss whose exponential a float holds (``exp(709.78)`` overflows)."""
+
 def initial_params(num_classes: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``(weights [V, D], biases [V])`` float32: the weights normal with standard deviation
     ``1/sqrt(dim)``, values beyond two standard deviations drawn again (the
@@ -68,4 +71,6 @@ def evaluate(weights: Any, biases: Any, inputs: Any, labels: Any, k: int = 10) -
         total_loss += float(xp.sum(logsumexp(xp, logits, axis=1) - picked[:, 0]))
         rank = xp.count_nonzero(logits > picked, axis=1)
         hits += int(xp.count_nonzero(rank < k))
-    return Scores(math.exp(total_loss / n), hits / n)
+    mean = total_loss / n
+    # a diverged run: a mean loss past 709 nats overflows exp (inf), a NaN one stays NaN
+    return Scores(math.exp(mean) if not mean > MAX_LOG_PERPLEXITY else math.inf, hits / n)

@@ -58,7 +58,8 @@ def comparison_lines(sampled: Run, full: Run, budget: Budget, ideal: float) -> l
         ("steps", f"{sampled.steps:,}", f"{full.steps:,}"),
         ("time per step", _ms(sampled.step_seconds), _ms(full.step_seconds)),
         ("training time", f"{sampled.seconds:,.1f} s", f"{full.seconds:,.1f} s"),
-        ("held-out perplexity", f"{sampled.final.perplexity:,.0f}", f"{full.final.perplexity:,.0f}"),
+        ("held-out perplexity", _perplexity(sampled.final.perplexity),
+         _perplexity(full.final.perplexity)),
         ("held-out recall@10", f"{sampled.final.recall:.3f}", f"{full.final.recall:.3f}"),
     ]
     lines = [f"{'':<22}{'sampled softmax':>17}{'full softmax':>15}"]
@@ -67,9 +68,9 @@ def comparison_lines(sampled: Run, full: Run, budget: Budget, ideal: float) -> l
     s_ppl, f_ppl = sampled.final.perplexity, full.final.perplexity
     lines += ["", f"speed-up per step: {_times(speedup)}"]
     equal = "equal steps" if budget.steps is not None else "equal training time"
-    lines.append(f"at {equal}: held-out perplexity {s_ppl:,.0f} with sampled softmax, "
-                 f"{f_ppl:,.0f} with full softmax (ideal {ideal:,.0f})")
-    reached = first_reaching(sampled, f_ppl)
+    lines.append(f"at {equal}: held-out perplexity {_perplexity(s_ppl)} with sampled softmax, "
+                 f"{_perplexity(f_ppl)} with full softmax (ideal {ideal:,.0f})")
+    reached = first_reaching(sampled, f_ppl) if f_ppl <= PERPLEXITY_SHOWN else None
     if reached is not None and reached < full.seconds:
         lines.append(f"sampled softmax reached full softmax's final perplexity within "
                      f"{reached:,.1f} s of training, {_times(full.seconds / reached)} sooner "
@@ -85,6 +86,16 @@ def comparison_lines(sampled: Run, full: Run, budget: Budget, ideal: float) -> l
         lines.append("Here full softmax did as well: with few classes a full step costs little "
                      "more than a sampled one; sampling pays off as the number of classes grows.")
     return lines
+
+
+def _perplexity(value: float) -> str:
+    """``1,234``; ``diverged`` for a run whose loss grew past anything a softmax over the
+    classes gives (a learning rate too large: NaN, infinite, or above 10^12)."""
+    return f"{value:,.0f}" if value <= PERPLEXITY_SHOWN else "diverged"
+
+
+PERPLEXITY_SHOWN = 1e12
+"""The largest held-out perplexity printed as a number."""
 
 
 def _times(ratio: float) -> str:
