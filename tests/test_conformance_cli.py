@@ -161,3 +161,26 @@ def test_a_tf2_stream_needs_set_seed(tmp_path, monkeypatch, capsys):
     assert main(["conform", "--backend", "numpy", "--impl", "seedless:sample", "--op",
                  "all_candidate_sampler", "--stream", "tf2", "--set-seed",
                  "candidate_sampling.compat.tf.random:set_seed"]) == 0
+
+
+def test_json_report_is_standard_json_with_non_finite_differences(tmp_path, monkeypatch,
+                                                                 capsys):
+    """A port returning NaN: the comparisons' worst differences are not finite, written
+    as strings (Python's bare ``Infinity`` was refused by strict JSON parsers); the
+    report names the NaN."""
+    (tmp_path / "nan_port.py").write_text(
+        "import numpy as np\n"
+        "def loss(weights, biases, labels, inputs, *args, **kwargs):\n"
+        "    return np.full(np.shape(inputs)[0], np.nan, np.float32)\n")
+    monkeypatch.chdir(tmp_path)
+    status = main(["conform", "--backend", "numpy", "--impl", "nan_port:loss", "--op",
+                   "sampled_softmax_loss", "--json", str(tmp_path / "r.json")])
+    assert status == 1
+    def refuse(constant):
+        raise ValueError(f"not standard JSON: {constant}")
+    data = json.loads((tmp_path / "r.json").read_text(), parse_constant=refuse)
+    worst = [x["worst_abs"] for c in data["checks"] for x in c["comparisons"]]
+    assert worst and all(w in ("inf", "nan") or isinstance(w, float) for w in worst)
+    assert "nan" in worst or "inf" in worst
+    assert ("tf2.sampled_softmax_loss.b1 [numpy]: loss: NaN at 1 of 1 values where the "
+            "oracle's are finite") in capsys.readouterr().out

@@ -4,6 +4,7 @@ progress on a terminal, JSON and JUnit XML."""
 from __future__ import annotations
 
 import json
+import math
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
@@ -215,10 +216,26 @@ def to_json(checks: list[Check], stream: IO[str]) -> None:
         "id": c.case.id, "op": c.case.op, "origin": c.case.api, "backend": c.backend,
         "kind": c.kind, "status": c.status, "ok": c.ok, "xfail": c.xfail, "skip": c.skip,
         "error": c.result.error,
-        "comparisons": [vars(x) for x in c.result.comparisons]} for c in checks],
+        "comparisons": [_json_numbers(vars(x)) for x in c.result.comparisons]}
+        for c in checks],
         "summary": {**dict(zip(("passed", "failed", "xfailed", "xpassed"), verdict(checks))),
                     "not_applicable": sum(c.status == "n/a" for c in checks)}},
-        stream, indent=1, default=float)
+        stream, indent=1, default=float, allow_nan=False)
+
+
+def _json_numbers(fields: dict) -> dict:
+    """``fields`` with non-finite numbers as the strings ``"inf"``, ``"-inf"``, ``"nan"``:
+    standard JSON has no literal for them (Python's ``Infinity`` is refused by strict
+    parsers, JavaScript's ``JSON.parse`` among them)."""
+    out = {}
+    for key, value in fields.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value) if math.isfinite(value) else str(float(value))
+        elif hasattr(value, "dtype") and getattr(value, "shape", None) == ():
+            value = float(value)
+            value = value if math.isfinite(value) else str(value)
+        out[key] = value
+    return out
 
 
 def to_junit(checks: list[Check], stream: IO[str]) -> None:

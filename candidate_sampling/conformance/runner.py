@@ -105,7 +105,23 @@ def _compare(result: CaseResult, name: str, actual: Any, expected: Any, rtol: fl
         result.comparisons.append(_failed(name, problem))
         return
     ok, worst_abs, worst_rel = close(actual, expected, rtol, atol)
-    result.comparisons.append(Comparison(name, ok, worst_abs, worst_rel))
+    result.comparisons.append(Comparison(name, ok, worst_abs, worst_rel,
+                                         "" if ok else _non_finite(name, actual, expected)))
+
+
+def _non_finite(name: str, actual: Any, expected: Any) -> str:
+    """``loss: NaN at 3 of 4 values where the oracle's are finite`` where ``actual``
+    holds NaN or infinities the oracle has not there (an "off by inf" says less); else
+    ``""``."""
+    a, e = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    a, e = np.broadcast_arrays(a, e) if a.shape != e.shape else (a, e)
+    for what, found in (("NaN", np.isnan(a) & ~np.isnan(e)),
+                        ("an infinity", np.isinf(a) & np.isfinite(e))):
+        count = int(np.count_nonzero(found))
+        if count:
+            return (f"{name}: {what} at {count} of {a.size} values where the oracle's are "
+                    f"finite")
+    return ""
 
 
 def _by_name(names: tuple, out: Any) -> dict:
