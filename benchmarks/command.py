@@ -66,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--rounds: must be >= 1, got {args.rounds}")
         config = replace(config, rounds=args.rounds)
     if args.classes:
+        smallest = max(config.num_sampled, 2)
+        bad = [v for v in args.classes if v < smallest]
+        if bad:
+            raise ValueError(f"--classes: every number must be >= num_sampled = {smallest} "
+                             f"(the classes a step samples), got {bad[0]}")
         config = replace(config, classes=tuple(sorted(set(args.classes))))
     backends = _backends(args.backend)
     log = lambda line: print(line, file=sys.stderr, flush=True)

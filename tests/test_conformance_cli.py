@@ -184,3 +184,39 @@ def test_json_report_is_standard_json_with_non_finite_differences(tmp_path, monk
     assert "nan" in worst or "inf" in worst
     assert ("tf2.sampled_softmax_loss.b1 [numpy]: loss: NaN at 1 of 1 values where the "
             "oracle's are finite") in capsys.readouterr().out
+
+
+def test_rows_where_nothing_was_compared_show_no_worst_difference(tmp_path, monkeypatch,
+                                                                  capsys):
+    """A port that raises on every call: its value checks compared nothing, so their
+    row shows ``-`` (it showed ``0 0``, which reads as perfect agreement)."""
+    (tmp_path / "raising_loss.py").write_text(
+        "def loss(*args, **kwargs):\n    raise RuntimeError('not implemented')\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["conform", "--backend", "numpy", "--impl", "raising_loss:loss", "--op",
+                 "sampled_softmax_loss"]) == 1
+    row = next(line.split() for line in capsys.readouterr().out.splitlines()
+               if line.split()[:3] == ["tf2", "numpy", "values"])
+    assert row[3:8] == ["0", "53", "0", "-", "-"], row
+
+
+def test_an_xfail_file_that_is_not_utf8_is_named(tmp_path, capsys):
+    (tmp_path / "x.txt").write_bytes(b"ok\n\xff\xfe\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["conform", "--op", "all_candidate_sampler", "--backend", "numpy", "--xfail",
+              str(tmp_path / "x.txt")])
+    assert exit_info.value.code == 2
+    assert (f"--xfail: cannot read '{tmp_path / 'x.txt'}': not UTF-8 text (byte 0xff at "
+            f"offset 3)") in capsys.readouterr().err
+
+
+def test_a_sampler_with_two_outputs_is_told_how_many(tmp_path, monkeypatch, capsys):
+    (tmp_path / "two_outputs.py").write_text(
+        "import candidate_sampling as cs\n"
+        "def sampler(*args, **kwargs):\n"
+        "    return tuple(cs.log_uniform_candidate_sampler(*args, **kwargs))[:2]\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["conform", "--backend", "numpy", "--impl", "two_outputs:sampler", "--op",
+                 "log_uniform_candidate_sampler", "--semantics", "native"]) == 1
+    assert ("expected (sampled_candidates, true_expected_count, sampled_expected_count), got "
+            "a tuple of 2") in capsys.readouterr().out

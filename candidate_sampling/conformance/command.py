@@ -52,6 +52,9 @@ def read_xfail(path: str | None) -> set[str]:
             return {line.split("#", 1)[0].strip() for line in f} - {""}
     except OSError as exc:
         raise ValueError(f"--xfail: cannot read {path!r}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"--xfail: cannot read {path!r}: not UTF-8 text (byte "
+                         f"{exc.object[exc.start]:#04x} at offset {exc.start})") from None
 
 
 def _timeout(args: argparse.Namespace) -> float:

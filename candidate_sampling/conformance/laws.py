@@ -161,8 +161,10 @@ def _accepts_rng(fn: Callable[..., Any]) -> bool:
 
 def _as_triple(out: Any) -> tuple:
     if not isinstance(out, (tuple, list)) or len(out) != 3:
+        got = f"a {type(out).__name__} of {len(out)}" if isinstance(out, (tuple, list)) \
+            else type(out).__name__
         raise TypeError(f"expected (sampled_candidates, true_expected_count, "
-                        f"sampled_expected_count), got {type(out).__name__}")
+                        f"sampled_expected_count), got {got}")
     return tuple(np.asarray(v) for v in out)
 
 

@@ -37,6 +37,8 @@ class Row:
     worst_abs: float = 0.0
     worst_rel: float = 0.0
     worst_case: str = ""
+    compared: int = 0
+    """Comparisons of numbers made (none where every check crashed, hung or raised)."""
 
 
 def summarize(checks: Iterable[Check]) -> list[Row]:
@@ -52,6 +54,7 @@ def summarize(checks: Iterable[Check]) -> list[Row]:
         setattr(row, status, getattr(row, status) + 1)
         if c.kind in MEASURED_KINDS:
             for comp in c.result.comparisons:
+                row.compared += 1
                 if comp.worst_abs > row.worst_abs:
                     row.worst_abs, row.worst_rel, row.worst_case = (comp.worst_abs, comp.worst_rel,
                                                                     c.case.id)
@@ -90,7 +93,7 @@ def render_table(rows: list[Row], tty: bool = False) -> str:
         for r in group:
             failed = f"{r.failed}" + (f" (+{r.xfailed} xfail)" if r.xfailed else "") + (
                 f" ({r.xpassed} xpass)" if r.xpassed else "")
-            measured = r.kind in MEASURED_KINDS and (r.passed or r.failed or r.xfailed or r.xpassed)
+            measured = r.kind in MEASURED_KINDS and r.compared > 0
             table.append([r.api, r.backend, r.kind, str(r.passed), failed]
                          + ([str(r.na)] if with_na else [])
                          + [f"{r.worst_abs:.2g}" if measured else "-",
