@@ -401,10 +401,10 @@ def test_bad_backend_exits_2_with_one_line():
 
 @pytest.mark.parametrize("args, message", [
     (["--rounds", "0"], "--rounds: must be >= 1, got 0"),
-    (["--classes", "10"], "--classes: every number must be >= num_sampled = 32 (the classes "
-                          "a step samples), got 10"),
-    (["--classes", "100", "0"], "--classes: every number must be >= num_sampled = 32 (the "
-                                "classes a step samples), got 0"),
+    (["--classes", "10"], ("--classes: every number must be >= num_sampled = 32 (the "
+                           "classes a step samples), got 10")),
+    (["--classes", "100", "0"], ("--classes: every number must be >= num_sampled = 32 (the "
+                                 "classes a step samples), got 0")),
     pytest.param(["--backend", "cupy"],
                  "--backend: cupy is not usable here (not installed, or no GPU); usable: "
                  + ", ".join(available_backends()),
