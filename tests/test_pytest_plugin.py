@@ -69,6 +69,19 @@ from candidate_sampling.conformance.pytest_plugin import test_golden_case  # noq
     result.stdout.fnmatch_lines(["*test_golden_case needs an op*"])
 
 
+def test_an_implementation_that_cannot_be_imported_is_one_usage_error(pytester):
+    """One collection error naming --conform-impl (an error in each of the op's 67
+    tests, each naming --impl, before)."""
+    pytester.makepyfile(test_conform="""
+from candidate_sampling.conformance.pytest_plugin import test_golden_case  # noqa: F401
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q", "--conform-op", "nce_loss",
+                                "--conform-impl", "nosuch_module:fn")
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # a collection error, as a missing op
+    result.stdout.fnmatch_lines(["*UsageError: --conform-impl: cannot import 'nosuch_module'*",
+                                 "*1 error*"])
+
+
 def test_sampler_laws_and_streams_as_tests(pytester):
     """A sampler op runs its law cases; a claimed stream adds its cases."""
     pytester.makepyfile(test_conform="""

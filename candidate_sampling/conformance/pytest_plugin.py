@@ -103,6 +103,12 @@ def _settings(metafunc: Any) -> tuple[str | None, str | None, str, list[str], di
 def pytest_generate_tests(metafunc: Any) -> None:
     if "golden_case" not in metafunc.fixturenames:
         return
+    target = metafunc.config.getoption("--conform-impl")
+    if target:  # one usage error at collection, not an error in every test
+        try:
+            load_impl(target, "--conform-impl")
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
     op, semantics, stream, backends, absent = _settings(metafunc)
     if op is None:
         raise pytest.UsageError("test_golden_case needs an op: pytest.mark.conformance(op=...) "
@@ -127,7 +133,7 @@ def conformance_impl(request: Any) -> Any:
     """The implementation checked: ``--conform-impl``, else candidate_sampling's own
     front end of each case. Override this fixture to name yours."""
     target = request.config.getoption("--conform-impl")
-    return load_impl(target) if target else None
+    return load_impl(target, "--conform-impl") if target else None
 
 
 def test_golden_case(golden_case: Any, conformance_backend: str, conformance_impl: Any) -> None:
