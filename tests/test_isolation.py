@@ -103,6 +103,29 @@ def test_an_import_that_hangs_is_bounded(tmp_path, monkeypatch, capsys):
             in capsys.readouterr().err)
 
 
+def test_exceptions_that_are_no_exception_fail_their_checks_by_name(tmp_path, monkeypatch,
+                                                                    capsys):
+    """A port raising KeyboardInterrupt (in the worker: no one pressed Ctrl-C) or
+    GeneratorExit: each check fails naming it, bad-input checks included (they passed,
+    and the worker's tracebacks flooded stderr, its value checks reported as 'killed by
+    SIGINT')."""
+    (tmp_path / "odd_port.py").write_text("def interrupt(*args, **kwargs):\n"
+                                          "    raise KeyboardInterrupt\n"
+                                          "def exit_generator(*args, **kwargs):\n"
+                                          "    raise GeneratorExit\n")
+    monkeypatch.chdir(tmp_path)
+    runs = [("interrupt", []), ("exit_generator", []), ("exit_generator", ["--in-process"])]
+    for function, extra in runs:
+        assert main(["conform", "--backend", "numpy", "--impl", f"odd_port:{function}",
+                     "--op", "sampled_softmax_loss", *extra]) == 1
+        captured = capsys.readouterr()
+        name = "KeyboardInterrupt" if function == "interrupt" else "GeneratorExit"
+        assert "Traceback" not in captured.err
+        rows = [line.split() for line in captured.out.splitlines()]
+        assert ["tf2", "numpy", "errors", "0", "14"] in [r[:5] for r in rows]
+        assert f"raised {name}, which is no Exception" in captured.out
+
+
 @pytest.mark.parametrize("code,text", [(-11, "killed by SIGSEGV"), (-9, "killed by SIGKILL"),
                                        (3, "exited with status 3"), (0, "exited with status 0")])
 def test_exit_descriptions(code, text):

@@ -160,7 +160,8 @@ def _serve(conn: Connection) -> None:
         if message is None:
             return
         case_id, backend, kind = message
-        conn.send(execute(Planned(cases[case_id], backend, kind), functions, timeout=None))
+        conn.send(execute(Planned(cases[case_id], backend, kind), functions, timeout=None,
+                          in_worker=True))
 
 
 if __name__ == "__main__":

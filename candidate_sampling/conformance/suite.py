@@ -238,7 +238,7 @@ def plan(target: Target, backends: list[str]) -> list[Planned]:
 
 
 def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
-                timeout: float | None = ERROR_TIMEOUT_S) -> CaseResult:
+                timeout: float | None = ERROR_TIMEOUT_S, in_worker: bool = False) -> CaseResult:
     """Bad input must raise an exception in bounded time (not hang, crash, exit or return
     a value).
 
@@ -253,8 +253,12 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
             outcome["value"] = adapter.call(impl, inputs, kwargs)
         except SystemExit as exc:  # ending the process is no exception to catch
             outcome["exit"] = exc
-        except BaseException as exc:  # any exception is the wanted outcome
+        except Exception as exc:  # any exception is the wanted outcome
             outcome["error"] = exc
+        except BaseException as exc:  # KeyboardInterrupt, GeneratorExit: no error report
+            if isinstance(exc, KeyboardInterrupt) and not in_worker:
+                raise  # in this process, the user's Ctrl-C
+            outcome["base"] = exc
 
     oracle = case.raises["type"] if case.raises else "raises"
     if timeout is None:
@@ -268,6 +272,9 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
             return result
     if "exit" in outcome:
         result.error = f"{_exit_message(outcome['exit'])} instead of raising (oracle: {oracle})"
+    elif "base" in outcome:
+        result.error = (f"raised {type(outcome['base']).__name__}, which is no Exception "
+                        f"(oracle: {oracle})")
     elif "error" not in outcome:
         result.error = (f"returned {_returned(outcome.get('value'))} instead of raising "
                         f"(oracle: {oracle})")
@@ -299,10 +306,13 @@ def _returned(value: Any) -> str:
 
 
 def execute(item: Planned, functions: Functions,
-            timeout: float | None = ERROR_TIMEOUT_S) -> CaseResult:
+            timeout: float | None = ERROR_TIMEOUT_S, in_worker: bool = False) -> CaseResult:
     """Run one planned check with ``functions``; an exception of the implementation, or
     its ``sys.exit``, is that check's failure. ``timeout`` bounds bad-input cases (see
-    :func:`_error_case`)."""
+    :func:`_error_case`). A ``KeyboardInterrupt`` or another exception that is no
+    ``Exception`` (``GeneratorExit``) is the check's failure too, named; in this
+    process (not ``in_worker``) a ``KeyboardInterrupt`` is the user's Ctrl-C and ends
+    the run."""
     case, adapter = item.case, get_adapter(item.backend)
     try:
         if item.kind == "laws":
@@ -311,7 +321,7 @@ def execute(item: Planned, functions: Functions,
             return run_stream_case(case, adapter, functions.function, functions.set_seed())
         fn = functions.function(case.op, case.api)
         if item.kind == "errors":
-            return _error_case(case, adapter, fn, timeout)
+            return _error_case(case, adapter, fn, timeout, in_worker)
         return run_case(case, adapter, impl=fn)
     except ImplementationError as exc:
         return CaseResult(case.id, adapter.name, error=str(exc))
@@ -319,6 +329,11 @@ def execute(item: Planned, functions: Functions,
         return CaseResult(case.id, adapter.name, error=_exit_message(exc))
     except Exception as exc:  # an implementation's crash is that case's failure
         return CaseResult(case.id, adapter.name, error=f"{type(exc).__name__}: {exc}")
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt) and not in_worker:
+            raise
+        return CaseResult(case.id, adapter.name,
+                          error=f"raised {type(exc).__name__}, which is no Exception")
 
 
 def _law_check(case: LawCase, adapter: Adapter, functions: Functions) -> CaseResult:
