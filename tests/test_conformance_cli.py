@@ -74,6 +74,18 @@ def test_xfail_file(tmp_path, capsys):
      "--backend: --impl tensorflow runs on TensorFlow's own tensors"),
     (["--impl", "wrong.ports:tf_port", "--op", "nce_loss", "--stream", "paddle"],
      "--stream paddle: Paddle's stream exists for"),
+    # semantics an op has no cases of: named as --semantics (not --op), or run silently
+    # as tf2 with --impl
+    (["--op", "log_uniform_candidate_sampler", "--semantics", "contrib"],
+     "--semantics: log_uniform_candidate_sampler has no 'contrib' cases; it has native, "
+     "paddle, tf2"),
+    (["--impl", "wrong.ports:tf_port", "--op", "all_candidate_sampler", "--semantics",
+      "paddle"], "--semantics: all_candidate_sampler has no 'paddle' cases; it has native, tf2"),
+    (["--op", "sampled_softmax_loss", "--semantics", "native"],
+     "--semantics: sampled_softmax_loss has no 'native' cases; it has tf1, tf2"),
+    # options that only an implementation's claims use, given without one
+    (["--op", "nce_loss", "--stream", "paddle"], "--stream: applies to an implementation"),
+    (["--op", "nce_loss", "--set-seed", "os:getcwd"], "--set-seed: applies to an implementation"),
 ])
 def test_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

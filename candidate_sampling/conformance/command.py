@@ -81,6 +81,13 @@ def _target(args: argparse.Namespace):
 
     if args.impl is not None and args.impl != TENSORFLOW and args.op is None:
         raise ValueError("--impl needs --op")
+    if args.impl is None or args.impl == TENSORFLOW:  # what an implementation claims
+        for option, given in (("--stream", args.stream != "none"),
+                              ("--set-seed", args.set_seed is not None)):
+            if given:
+                raise ValueError(f"{option}: applies to an implementation given by --impl "
+                                 f"(this library's and TensorFlow's streams are checked "
+                                 f"as they are)")
     stream = args.stream
     if args.impl == TENSORFLOW:
         stream = "tf2"

@@ -39,7 +39,7 @@ __all__ = ["Check", "Planned", "KINDS", "select_cases", "target_cases", "plan", 
            "run_target", "runnable", "kind_of", "load_impl", "ERROR_TIMEOUT_S",
            "MAX_TIMEOUT_S", "valid_timeout", "DYNAMIC_SHAPE_OPS", "backend_names",
            "resolve_backends",
-           "default_semantics"]
+           "default_semantics", "semantics_of"]
 
 ERROR_TIMEOUT_S = 30.0
 """How long a bad-input case may run before it counts as a hang (in-process runs)."""
@@ -118,6 +118,15 @@ def default_semantics(op: str) -> str:
     if not origins:
         raise ValueError(f"--op: no golden cases for {op!r}")
     return "tf2" if "tf2" in origins else origins[0]
+
+
+def semantics_of(op: str) -> list[str]:
+    """The semantics (origins) that have cases of ``op``: those of its golden cases; a
+    sampler's laws also as ``native`` and ``tf2`` (and ``paddle`` for Paddle's)."""
+    found = {c.api for c in load_cases(op=op)}
+    if op in SAMPLER_OPS:
+        found |= {"native", "tf2"} | ({"paddle"} if op == PADDLE_SAMPLER else set())
+    return sorted(found)
 
 
 def select_cases(op: str | None = None, semantics: str | None = None,
@@ -217,6 +226,11 @@ def target_cases(target: Target) -> list[tuple[Any, str | None]]:
         raise ValueError(f"--op: no golden cases for {target.op!r} (ops: {', '.join(known)})")
     if target.stream not in STREAM_CHOICES:
         raise ValueError(f"--stream: must be one of {list(STREAM_CHOICES)}, got {target.stream!r}")
+    if target.op is not None and target.semantics is not None:
+        allowed = semantics_of(target.op)
+        if target.semantics not in allowed:
+            raise ValueError(f"--semantics: {target.op} has no {target.semantics!r} cases; "
+                             f"it has {', '.join(allowed)}")
     if target.is_tensorflow:
         cases = _tensorflow_cases(target)
     elif target.is_library:
