@@ -83,6 +83,8 @@ def test_xfail_file(tmp_path, capsys):
       "paddle"], "--semantics: all_candidate_sampler has no 'paddle' cases; it has native, tf2"),
     (["--op", "sampled_softmax_loss", "--semantics", "native"],
      "--semantics: sampled_softmax_loss has no 'native' cases; it has tf1, tf2"),
+    (["--impl", "wrong.ports:tf_port", "--op", "sequence"],
+     "--op: 'sequence' (calls of several ops in a row on TensorFlow's stream) checks"),
     # options that only an implementation's claims use, given without one
     (["--op", "nce_loss", "--stream", "paddle"], "--stream: applies to an implementation"),
     (["--op", "nce_loss", "--set-seed", "os:getcwd"], "--set-seed: applies to an implementation"),

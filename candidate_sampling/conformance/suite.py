@@ -238,6 +238,10 @@ def target_cases(target: Target) -> list[tuple[Any, str | None]]:
     else:
         if target.op is None:
             raise ValueError("--impl needs --op")
+        if target.op == "sequence":
+            raise ValueError("--op: 'sequence' (calls of several ops in a row on TensorFlow's "
+                             "stream) checks this library or --impl tensorflow; an "
+                             "implementation of one function takes one op")
         cases = _third_party_cases(target)
     if not cases:
         raise ValueError(f"--op: no cases for {target.op!r}")
