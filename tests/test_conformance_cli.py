@@ -77,8 +77,8 @@ def test_xfail_file(tmp_path, capsys):
     # semantics an op has no cases of: named as --semantics (not --op), or run silently
     # as tf2 with --impl
     (["--op", "log_uniform_candidate_sampler", "--semantics", "contrib"],
-     "--semantics: log_uniform_candidate_sampler has no 'contrib' cases; it has native, "
-     "paddle, tf2"),
+     ("--semantics: log_uniform_candidate_sampler has no 'contrib' cases; it has native, "
+      "paddle, tf2")),
     (["--impl", "wrong.ports:tf_port", "--op", "all_candidate_sampler", "--semantics",
       "paddle"], "--semantics: all_candidate_sampler has no 'paddle' cases; it has native, tf2"),
     (["--op", "sampled_softmax_loss", "--semantics", "native"],

@@ -52,8 +52,16 @@ from typing import Any
 
 from .namespace import device_of
 
-__all__ = ["FAILURE", "UNIGRAM_BLOCK", "ids", "log_uniform_ids", "unigram_blocks", "unigram_ids",
-           "uniform_ids", "uniforms_per_draw"]
+__all__ = [
+    "FAILURE",
+    "UNIGRAM_BLOCK",
+    "ids",
+    "log_uniform_ids",
+    "uniform_ids",
+    "uniforms_per_draw",
+    "unigram_blocks",
+    "unigram_ids",
+]
 
 FAILURE = 2.0**-24
 """Bound on the probability that every rejection round of a uniform draw fails."""
