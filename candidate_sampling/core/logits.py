@@ -170,14 +170,14 @@ def logit_biases(xp: Any, values: SampledValues, rows: Rows, subtract_log_q: boo
 
 def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, rows: Rows,
                      subtract_log_q: bool = True, remove_accidental_hits: bool = False, *,
-                     hits_pass_gradient: bool = False, sampled_scale: float = 1.0,
+                     hits_pass_gradient: bool = False, scale: float = 1.0,
                      sampled_bias_apart: bool = False):
-    """``(true_logits [B, T], sampled_logits [B, S])`` from gathered rows; the sampled
-    ones times ``sampled_scale``, which multiplies the ``[B, D]`` inputs and the ``[S]``
-    bias, not the ``[B, S]`` product (a softmax in base 2 takes them in units of
-    ``log2(e)``). With ``sampled_bias_apart``, ``(true_logits, product [B, S],
-    sampled_bias [S])``: the sampled logits are ``product + sampled_bias`` (both times
-    ``sampled_scale``; the hits masked in ``product``).
+    """``(true_logits [B, T], sampled_logits [B, S])`` from gathered rows, both times
+    ``scale``, which multiplies the ``[B, D]`` inputs and the biases, not the ``[B, S]``
+    product (a softmax in base 2 takes them in units of ``log2(e)``; true and sampled
+    logits of equal rows come out equal). With ``sampled_bias_apart``, ``(true_logits,
+    product [B, S], sampled_bias [S])``: the sampled logits are ``product +
+    sampled_bias`` (both times ``scale``; the hits masked in ``product``).
 
     ``x . w + (b - log Q)``, then the accidental-hit mask. TensorFlow computes
     ``(x . w + b) - log Q`` (the same up to rounding) and adds ``-FLT_MAX`` before
@@ -195,10 +195,11 @@ def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, r
     off and skip the extra passes over ``[B, S]``."""
     sampled = values.sampled_candidates
     true_bias, sampled_bias = logit_biases(xp, values, rows, subtract_log_q)
-    true_logits = xp.matmul(rows.true_weights, inputs[:, :, None])[:, :, 0] + true_bias
     backend = backend_for(xp)
-    if sampled_scale != 1.0:
-        inputs, sampled_bias = inputs * sampled_scale, sampled_bias * sampled_scale
+    if scale != 1.0:
+        inputs = inputs * scale
+        true_bias, sampled_bias = true_bias * scale, sampled_bias * scale
+    true_logits = xp.matmul(rows.true_weights, inputs[:, :, None])[:, :, 0] + true_bias
     sampled_logits = backend.linear(xp, inputs, rows.sampled_weights,
                                     None if sampled_bias_apart else sampled_bias)
     if remove_accidental_hits:

@@ -68,10 +68,10 @@ LOG2_E = 1.4426950408889634
 """``log2(e)``: the unit of the softmax's sampled logits in float32 and float64."""
 
 
-def _row_peak(xp: Any, true: Any, sampled: Any, unit: float) -> Any:
-    """``[B]``: each row's largest logit in units of ``unit`` (``sampled`` comes in them,
-    ``true`` in natural units), 0 where it is not finite: the shift of the exponentials."""
-    peak = xp.maximum(xp.max(sampled, axis=1), xp.max(true, axis=1) * unit)
+def _row_peak(xp: Any, true: Any, sampled: Any) -> Any:
+    """``[B]``: each row's largest logit (``true`` and ``sampled`` in the same units), 0
+    where it is not finite: the shift of the exponentials."""
+    peak = xp.maximum(xp.max(sampled, axis=1), xp.max(true, axis=1))
     return xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
 
 
@@ -80,37 +80,37 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
     """``(loss, d_true, exps, 1/total)``: softmax cross entropy over ``[true | sampled]``
     with labels ``1/T`` on the true columns; ``exps = exp(l - max)``, in place.
 
-    ``sampled`` comes as ``l * unit``. With ``unit = log2(e)`` (the scale applied to the
-    ``[B, D]`` inputs and ``[S]`` bias of its product, so no pass over ``[B, S]``) the
-    exponentials are ``2^(sampled - max)``: a base-2 power takes a third to a half of the
-    time of ``exp`` on a CPU where the library vectorises both (PyTorch; NumPy with
-    AVX-512), see :meth:`~candidate_sampling.backends.Backend.prefers_exp2`."""
+    ``true`` and ``sampled`` come as ``l * unit``. With ``unit = log2(e)`` (the scale
+    applied to the ``[B, D]`` inputs and the biases of the products, so no pass over
+    ``[B, S]``) the exponentials are ``2^(l - max)``: a base-2 power takes a third to a
+    half of the time of ``exp`` on a CPU where the library vectorises both (PyTorch;
+    NumPy with AVX-512), see :meth:`~candidate_sampling.backends.Backend.prefers_exp2`.
+    Both in the same units, equal logits give equal exponentials."""
     num_true = int(true.shape[1])
-    peak = _row_peak(xp, true, sampled, unit)
-    natural_peak = peak / unit
-    true_exps = xp.exp(true - natural_peak[:, None])
-    shifted = backend.isub(sampled, peak[:, None])
-    exps = backend.iexp2(xp, shifted) if unit == LOG2_E else backend.iexp(xp, shifted)
+    power = backend.iexp2 if unit == LOG2_E else backend.iexp
+    peak = _row_peak(xp, true, sampled)
+    true_exps = power(xp, true - peak[:, None])
+    exps = power(xp, backend.isub(sampled, peak[:, None]))
     total = backend.row_sum(xp, exps) + xp.sum(true_exps, axis=1)
     inverse = 1.0 / total
     true_p = true_exps * inverse[:, None]
-    loss = _true_cross_entropy(xp, true_p, total, natural_peak, true)
+    loss = _true_cross_entropy(xp, true_p, total, (peak[:, None] - true) / unit)
     if not need_grad:
         return loss, None, None, None
     return loss, true_p - 1.0 / num_true, exps, inverse
 
 
-def _true_cross_entropy(xp: Any, true_p: Any, total: Any, shift: Any, true: Any) -> Any:
+def _true_cross_entropy(xp: Any, true_p: Any, total: Any, gap: Any) -> Any:
     """``[B]``: the mean over the true columns of ``-log(p)``, ``p`` (``true_p``) the
     softmax of each true logit, at least 0 (:func:`_nonnegative`). Where ``p`` is below
-    the dtype's smallest normal number, ``log(total) + shift - true`` instead
-    (``total``: the sum of the exponentials shifted by ``shift``). ``-log(p)`` keeps
-    the precision of a small loss that ``log(total) + shift - true`` loses to the
-    cancellation of logits much larger than it (a loss of 6e-6 from logits near 1000
-    came out as 0 in float32)."""
+    the dtype's smallest normal number, ``log(total) + gap`` instead (``total``: the
+    sum of the exponentials shifted by the row's shift; ``gap [B, T]``: the shift less
+    each true logit, in natural units). ``-log(p)`` keeps the precision of a small loss
+    that ``log(total) + shift - true`` loses to the cancellation of logits much larger
+    than it (a loss of 6e-6 from logits near 1000 came out as 0 in float32)."""
     tiny = float(xp.finfo(true_p.dtype).smallest_normal)
     readable = true_p >= tiny
-    plain = xp.log(total)[:, None] + shift[:, None] - true
+    plain = xp.log(total)[:, None] + gap
     per_true = xp.where(readable, -xp.log(xp.where(readable, true_p, xp.ones_like(true_p))),
                         plain)
     return _nonnegative(xp, xp.mean(per_true, axis=1))
@@ -146,7 +146,7 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     sampled biases are within :data:`UNSHIFTED_BIAS_LIMITS` (:func:`_in_unshifted_range`).
 
     ``product + bias`` are the sampled logits in units of ``unit`` (``log2(e)``: powers
-    of 2; 1: of e), the bias ``[S]`` kept apart: ``exps = 2^product`` (in place) and
+    of 2; 1: of e), as ``true``, the bias ``[S]`` kept apart: ``exps = 2^product`` (in place) and
     ``column = 2^bias`` weights them in the row sum, so neither the bias nor a row
     maximum takes a pass over ``[B, S]``.
     A row is kept when its ``total`` is finite and at least ``(S + T) tiny max(1,
@@ -161,7 +161,7 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     power = backend.iexp2 if unit == LOG2_E else backend.iexp
     column = power(xp, xp.asarray(bias, copy=True))
     exps = power(xp, product)
-    true_exps = power(xp, true * unit)
+    true_exps = power(xp, xp.asarray(true, copy=True))
     with backend.overflow_allowed():  # an infinite total is a row made again below
         total = backend.row_sum(xp, exps, column) + xp.sum(true_exps, axis=1)
     floor = ((num_sampled + num_true) * float(info.smallest_normal) / float(info.eps) ** 2
@@ -170,16 +170,16 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     shift = xp.zeros_like(total)
     if backend.read(lambda: bool(xp.any(redo))):
         some_true, some_product, _ = remake(redo)
-        peak = _row_peak(xp, some_true, some_product + bias, unit)
+        peak = _row_peak(xp, some_true, some_product + bias)
         some_exps = power(xp, backend.isub(some_product, peak[:, None]))
-        some_true_exps = power(xp, some_true * unit - peak[:, None])
+        some_true_exps = power(xp, some_true - peak[:, None])
         exps[redo] = some_exps
         true_exps[redo] = some_true_exps
         total[redo] = backend.row_sum(xp, some_exps, column) + xp.sum(some_true_exps, axis=1)
-        shift[redo] = peak / unit
+        shift[redo] = peak  # in units, as the logits
     inverse = 1.0 / total
     true_p = true_exps * inverse[:, None]
-    loss = _true_cross_entropy(xp, true_p, total, shift, true)
+    loss = _true_cross_entropy(xp, true_p, total, (shift[:, None] - true) / unit)
     if not need_grad:
         return loss, None, None, None, None
     return loss, true_p - 1.0 / num_true, exps, inverse, column
@@ -230,14 +230,14 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
                                                               subtract_log_q)[1])):
         true, product, bias = logits_from_rows(xp, inputs, labels, values, rows,
                                                subtract_log_q, remove_accidental_hits,
-                                               sampled_scale=unit, sampled_bias_apart=True)
+                                               scale=unit, sampled_bias_apart=True)
 
         def remake(some: Any) -> tuple:  # the logits of the rows ``some`` (a mask) again
             part = Rows(rows.true_weights[some, ...], rows.true_biases[some, ...],
                         rows.sampled_weights, rows.sampled_biases)
             counts = values._replace(true_expected_count=values.true_expected_count[some, ...])
             return logits_from_rows(xp, inputs[some, ...], labels[some, ...], counts, part,
-                                    subtract_log_q, remove_accidental_hits, sampled_scale=unit,
+                                    subtract_log_q, remove_accidental_hits, scale=unit,
                                     sampled_bias_apart=True)
 
         loss, d_true, exps, scale, column = _softmax_unshifted(xp, backend, true, product,
@@ -245,7 +245,7 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
                                                                unit=unit)
     else:
         true, sampled = logits_from_rows(xp, inputs, labels, values, rows, subtract_log_q,
-                                         remove_accidental_hits, sampled_scale=unit)
+                                         remove_accidental_hits, scale=unit)
         true, sampled = xp.astype(true, wide, copy=False), xp.astype(sampled, wide, copy=False)
         loss, d_true, exps, scale = per_row(xp, backend, true, sampled, need_grad, unit)
         column = None
