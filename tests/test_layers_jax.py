@@ -262,10 +262,11 @@ def test_make_train_step_checks_its_arguments():
     params = OutputParams(weights, biases)
     with pytest.raises(ValueError, match=rf"^weights: holds {V} rows, fewer than "
                                          rf"num_classes={V + 1}"):
-        make_train_step(8, V + 1, 0.1, num_true=T, donate=False)(params, inputs, labels, jax.random.key(0))
+        make_train_step(8, V + 1, 0.1, num_true=T, donate=False)(params, inputs, labels,
+                                                                 jax.random.key(0))
     with pytest.raises(ValueError, match=rf"^biases: holds {V - 1} rows"):
-        make_train_step(8, V, 0.1, num_true=T, donate=False)(params._replace(biases=biases[1:]), inputs,
-                                                 labels, jax.random.key(0))
+        make_train_step(8, V, 0.1, num_true=T, donate=False)(
+            params._replace(biases=biases[1:]), inputs, labels, jax.random.key(0))
     for bad, error in (("0.1", TypeError), (True, TypeError), (jnp.ones(2), TypeError),
                        (float("inf"), ValueError)):
         with pytest.raises(error, match="^learning_rate: "):

@@ -8,7 +8,7 @@ from typing import Any
 from . import _base
 from ._base import Backend, Stream
 
-__all__ = ["TABLE_LIMIT", "JaxBackend", "seed_key"]
+__all__ = ["JaxBackend", "TABLE_LIMIT", "seed_key"]
 
 TABLE_LIMIT = 2**24
 """Largest range for the first-position table of the unique sampler (64 MiB of int32)."""
@@ -284,7 +284,6 @@ class JaxStream(Stream):
 
     def __init__(self, seed: int | None, rng: Any, dtype: Any):
         import secrets
-
 
         if rng is None:
             rng = seed_key(secrets.randbits(64) if seed is None else seed)

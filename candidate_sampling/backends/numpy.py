@@ -335,6 +335,7 @@ class NumpyBackend(Backend):
         return add_rows(target, np.asarray(indices), np.asarray(values))
 
     def unique_draws(self, xp, law, num_sampled, stream, device):
-        values, tries = first_distinct(lambda i, n: law.draw(functools.partial(stream.uniform, i), n),
-                                       num_sampled, max(2 * num_sampled, 64))
+        values, tries = first_distinct(
+            lambda i, n: law.draw(functools.partial(stream.uniform, i), n), num_sampled,
+            max(2 * num_sampled, 64))
         return xp.asarray(values), tries

@@ -9,7 +9,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import IO, Callable, Iterable
+from typing import IO, Any, Callable, Iterable
 
 from .suite import KINDS, Check
 
@@ -227,18 +227,18 @@ def to_json(checks: list[Check], stream: IO[str]) -> None:
 
 
 def _json_numbers(fields: dict) -> dict:
-    """``fields`` with non-finite numbers as the strings ``"inf"``, ``"-inf"``, ``"nan"``:
-    standard JSON has no literal for them (Python's ``Infinity`` is refused by strict
-    parsers, JavaScript's ``JSON.parse`` among them)."""
-    out = {}
-    for key, value in fields.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = float(value) if math.isfinite(value) else str(float(value))
-        elif hasattr(value, "dtype") and getattr(value, "shape", None) == ():
-            value = float(value)
-            value = value if math.isfinite(value) else str(value)
-        out[key] = value
-    return out
+    """``fields`` with numbers (Python's, or 0-d arrays) as floats, the non-finite ones
+    as the strings ``"inf"``, ``"-inf"``, ``"nan"``: standard JSON has no literal for
+    them (Python's ``Infinity`` is refused by strict parsers, JavaScript's
+    ``JSON.parse`` among them)."""
+    def number(value: Any) -> Any:
+        if isinstance(value, bool) or not (isinstance(value, (int, float))
+                                           or getattr(value, "shape", None) == ()):
+            return value
+        value = float(value)
+        return value if math.isfinite(value) else str(value)
+
+    return {key: number(value) for key, value in fields.items()}
 
 
 def to_junit(checks: list[Check], stream: IO[str]) -> None:

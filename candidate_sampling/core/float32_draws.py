@@ -75,6 +75,12 @@ _PARTS = 256
 _PART_BITS = 8
 """``log2(_PARTS)``."""
 
+_ATTEMPTS = 2
+"""Attempts of a log-uniform draw (from 512 classes on)."""
+
+_ATTEMPT_UNIFORMS = 4
+"""Uniforms of an attempt: region, part, id in the part, whether it stands."""
+
 
 def _rounds(reject: float) -> int:
     """Rounds after which all reject with probability at most :data:`FAILURE`."""
@@ -96,7 +102,7 @@ def uniforms_per_draw(law: str, range_max: int) -> int:
     """Uniforms one draw of ``law`` (``'uniform'`` or ``'log_uniform'``) takes."""
     if law == "uniform":
         return 2 * _uniform_plan(range_max)[0]
-    return 1 if range_max < 2 * _PARTS else 8
+    return 1 if range_max < 2 * _PARTS else _ATTEMPTS * _ATTEMPT_UNIFORMS
 
 
 def _bits(xp: Any, u: Any, bits: int, ints: Any) -> Any:
@@ -116,16 +122,16 @@ def uniform_ids(xp: Any, u: Any, range_max: int, ints: Any) -> Any:
         shift = 31 - (range_max.bit_length() - 1)
         return xp.bitwise_right_shift(_word31(xp, u[0, ...], u[1, ...], ints),
                                       xp.asarray(shift, dtype=ints))
-    out = done = None
-    for r in range(rounds):
-        m = _word31(xp, u[2 * r, ...], u[2 * r + 1, ...], ints)
-        ok = m < limit
-        candidate = m % range_max
-        if out is None:
-            out, done = candidate, ok
-        else:
-            out = xp.where(done, out, candidate)
-            done = done | ok
+    words = [_word31(xp, u[2 * r, ...], u[2 * r + 1, ...], ints) for r in range(rounds)]
+    return _first_kept(xp, [(m % range_max, m < limit) for m in words], words[-1] % range_max)
+
+
+def _first_kept(xp: Any, tries: list, fallback: Any) -> Any:
+    """The candidate of the first ``(candidate, kept)`` of ``tries`` that is kept, draw by
+    draw; ``fallback`` where none is."""
+    out = fallback
+    for candidate, kept in reversed(tries):
+        out = xp.where(kept, candidate, out)
     return out
 
 
@@ -180,16 +186,14 @@ def log_uniform_ids(xp: Any, u: Any, range_max: int, ints: Any) -> Any:
                 < xp.log1p(1.0 / xp.astype(k, f32)))
         return k, keep & (k <= range_max)
 
-    first, first_kept = attempt(*(u[i, ...] for i in range(4)))
-    second, second_kept = attempt(*(u[i, ...] for i in range(4, 8)))
-    # neither stands (at most one in 2.5e5): an unkept id in range, or the second one
-    # moved down by a top part's width, to an id that the extended top part's share
-    # past range_max spreads evenly over
-    fallback = xp.where(first <= range_max, first,
-                        xp.where(second <= range_max, second,
-                                 second - 2**(top_octave - _PART_BITS)))
-    k = xp.where(first_kept, first, xp.where(second_kept, second, fallback))
-    return k - 1
+    tries = [attempt(*(u[i, ...] for i in range(first, first + _ATTEMPT_UNIFORMS)))
+             for first in range(0, _ATTEMPTS * _ATTEMPT_UNIFORMS, _ATTEMPT_UNIFORMS)]
+    # none stands (at most one draw in 2.5e5): the first id in range, unkept, or else the
+    # last one moved down by a top part's width, to an id that the extended top part's
+    # share past range_max spreads evenly over
+    in_range = _first_kept(xp, [(k, k <= range_max) for k, _ in tries],
+                           tries[-1][0] - 2**(top_octave - _PART_BITS))
+    return _first_kept(xp, tries, in_range) - 1
 
 
 def ids(law: str, xp: Any, u: Any, range_max: int, ints: Any) -> Any:

@@ -50,16 +50,18 @@ def _layout(params: Any, name: str, partition_strategy: str) -> tuple[list[int],
     return [checks.check_int(params, name, minimum=1)], False
 
 
-def _check_room(xp: Any, ids: Any, rows: int, name: str) -> None:
-    """Every touched id has a row among the ``rows`` of ``name`` (where the ids can be
-    read: not inside ``jax.jit``, where a scatter would drop the others silently)."""
+def _check_room(xp: Any, ids: Any, rows: dict[str, int]) -> None:
+    """Every touched id has a row among the ``rows[name]`` of each parameter (one read
+    of the largest id; where the ids can be read: not inside ``jax.jit``, where a
+    scatter would drop the others silently)."""
     backend = backend_for(xp)
     if not backend.is_concrete(ids) or int(ids.shape[0]) == 0:
         return
     largest = backend.read(lambda: int(xp.max(ids)))
-    if largest is not None and largest >= rows:
-        raise ValueError(f"{name}: holds {rows} rows, fewer than the touched class ids need "
-                         f"(the largest is {largest})")
+    for name, count in rows.items():
+        if largest is not None and largest >= count:
+            raise ValueError(f"{name}: holds {count} rows, fewer than the touched class ids "
+                             f"need (the largest is {largest})")
 
 
 def _dense_rows(xp: Any, ids: Any, rows: Any, sizes: list[int], sharded: bool,
@@ -126,8 +128,7 @@ class SampledGrads(NamedTuple):
         w_sizes, w_sharded = _layout(weights, "weights", self.partition_strategy)
         b_sizes, b_sharded = (w_sizes, w_sharded) if biases is None else \
             _layout(biases, "biases", self.partition_strategy)
-        for name, sizes in (("weights", w_sizes), ("biases", b_sizes)):
-            _check_room(xp, self.ids, sum(sizes), name)
+        _check_room(xp, self.ids, {"weights": sum(w_sizes), "biases": sum(b_sizes)})
         return (_dense_rows(xp, self.ids, self.weight_rows, w_sizes, w_sharded,
                             self.partition_strategy),
                 _dense_rows(xp, self.ids, self.bias_rows, b_sizes, b_sharded,

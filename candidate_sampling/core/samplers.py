@@ -130,11 +130,21 @@ def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, r
 
 class _Law:
     """What every law gives the draws: ``draw(uniform, n)``, ``n`` ids from a block of
-    the stream (``uniform(m)``: its ``m`` uniforms)."""
+    the stream (``uniform(m)``: its ``m`` uniforms). A law takes one uniform a draw
+    (``sample``), or, from float32 uniforms, ``narrow_uniforms()`` of them
+    (``narrow_ids``, :mod:`~candidate_sampling.core.float32_draws`)."""
 
     def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
-        """``n`` ids: ``sample`` of ``n`` uniforms."""
-        return self.sample(uniform(n))
+        """``n`` ids: ``sample`` of ``n`` uniforms, or ``narrow_ids`` of ``[k, n]``."""
+        k = self.narrow_uniforms()
+        if not k:
+            return self.sample(uniform(n))
+        xp = self.xp
+        return self.narrow_ids(xp.reshape(uniform(k * n), (k, n)), backend_for(xp).int64(xp))
+
+    def narrow_uniforms(self) -> int:
+        """Uniforms a draw takes from float32 uniforms; 0: one, by ``sample``."""
+        return 0
 
 
 def _narrow(xp: Any) -> bool:
@@ -158,14 +168,14 @@ class _RangeLaw(_Law):
         checks.check_range_of_ids(xp, range_max)
         self.xp, self.range_max = xp, range_max
 
-    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
-        """:meth:`sample`, or from float32 uniforms :func:`~.float32_draws.ids`."""
+    def narrow_uniforms(self) -> int:
         if not _narrow(self.xp):
-            return self.sample(uniform(n))
-        k = float32_draws.uniforms_per_draw(self.narrow_law, self.range_max)
-        return float32_draws.ids(self.narrow_law, self.xp,
-                                 self.xp.reshape(uniform(k * n), (k, n)), self.range_max,
-                                 backend_for(self.xp).int64(self.xp))
+            return 0
+        return float32_draws.uniforms_per_draw(self.narrow_law, self.range_max)
+
+    def narrow_ids(self, u: Any, ints: Any) -> Any:
+        """:func:`~.float32_draws.ids` of the law."""
+        return float32_draws.ids(self.narrow_law, self.xp, u, self.range_max, ints)
 
     def split(self) -> tuple[tuple, tuple]:
         """``(description, arrays)``: hashable, and the arrays of the law (none here)."""
@@ -248,13 +258,12 @@ class _Unigram(_Law):
         law.blocks = tuple(arrays[3:])
         return law
 
-    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
-        """:meth:`sample`, or from float32 uniforms :func:`~.float32_draws.unigram_ids`."""
-        if not self.blocks:
-            return self.sample(uniform(n))
-        xp = self.xp
-        return float32_draws.unigram_ids(xp, xp.reshape(uniform(2 * n), (2, n)), *self.blocks,
-                                         self.range_max, backend_for(xp).int64(xp))
+    def narrow_uniforms(self) -> int:
+        return 2 if self.blocks else 0
+
+    def narrow_ids(self, u: Any, ints: Any) -> Any:
+        """:func:`~.float32_draws.unigram_ids` over the law's blocks."""
+        return float32_draws.unigram_ids(self.xp, u, *self.blocks, self.range_max, ints)
 
     def sample(self, u: Any) -> Any:
         xp = self.xp

@@ -429,26 +429,26 @@ class SampledOutputLoss(nn.Module):
             counts = list(zip(_SAMPLED_NAMES[1:], values[1:]))
         ids = [(name, _bounds(x)) for name, x in ids if x.numel()]
         counts = [(name, _bounds(x)) for name, x in counts if x.numel()]
+        floats = [b for _, b in counts]
         learned = values is None and self.sampler == "learned_unigram"
-        if learned:  # the counts the module's own draw takes
-            counts.append(("unigram_counts", checks.learned_count_stats(
-                array_namespace(labels), self.unigram_counts,
-                labels.clamp(0, self.num_classes - 1))))
-        # float64 bounds travel as their int64 bit patterns, so that one transfer carries all
+        if learned:  # the counts the module's own draw takes, after the expected counts
+            floats.append(checks.learned_count_stats(array_namespace(labels),
+                                                     self.unigram_counts,
+                                                     labels.clamp(0, self.num_classes - 1)))
+        # float64 figures travel as their int64 bit patterns, so that one transfer carries all
         parts = [b.to(torch.int64) for _, b in ids]
-        parts += [b.to(torch.float64).view(torch.int64) for _, b in counts]
+        parts += [b.to(torch.float64).view(torch.int64) for b in floats]
         if not parts:
             return
         host = host_array(torch.cat(parts))  # the one read
         for k, (name, _) in enumerate(ids):
             checks.check_ids_in_range(np, host[2 * k:2 * k + 2], self.num_classes, name)
-        floats = host[2 * len(ids):].view(np.float64)
-        if learned:
-            checks.check_learned_counts("unigram_counts", floats[-4:], self.num_sampled,
-                                        self.unique)
-            counts, floats = counts[:-1], floats[:-4]
+        read = host[2 * len(ids):].view(np.float64)
         for k, (name, _) in enumerate(counts):
-            checks.check_positive(np, floats[2 * k:2 * k + 2], name)
+            checks.check_positive(np, read[2 * k:2 * k + 2], name)
+        if learned:
+            checks.check_learned_counts("unigram_counts", read[2 * len(counts):],
+                                        self.num_sampled, self.unique)
 
 
 class SampledSoftmaxLoss(SampledOutputLoss):
