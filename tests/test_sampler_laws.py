@@ -334,3 +334,56 @@ def test_float32_unigram_draws_follow_a_zipf_law_id_by_id():
         assert counts[probs == 0].sum() == 0
         p, statistic, dof = chi_square_test(counts, probs)
         assert p > 1e-7, (p, statistic, dof)
+
+
+@pytest.mark.parametrize("op,range_max", [("log_uniform_candidate_sampler", 767),
+                                          ("log_uniform_candidate_sampler", 5000),
+                                          ("uniform_candidate_sampler", 5000)])
+def test_float32_single_attempts_that_stand_follow_the_law(op, range_max):
+    """A unique draw keeps an attempt only where it stands (one rejection round of the
+    uniform law, one attempt of the log-uniform law): those follow the law id by id
+    (chi-square, 2 million attempts), and some do not stand."""
+    jax = _jax32()
+    from candidate_sampling.backends.jax import threefry_uniforms
+    from candidate_sampling.core import float32_draws
+
+    law = "uniform" if op == "uniform_candidate_sampler" else "log_uniform"
+    k, n = float32_draws.uniforms_per_attempt(law, range_max), 2_000_000
+    u = jax.numpy.reshape(threefry_uniforms(jax.random.key(3), k * n), (k, n))
+    ids, stands = (np.asarray(a) for a in float32_draws.attempts(law, jax.numpy, u, range_max,
+                                                                  jax.numpy.int32))
+    kept = ids[stands]
+    assert 0 < n - kept.size < n // 100 and kept.min() >= 0 and kept.max() < range_max
+    p, statistic, dof = chi_square_test(np.bincount(kept, minlength=range_max),
+                                        law_probabilities(op, range_max))
+    assert p > 1e-7, (p, statistic, dof)
+
+
+def test_float32_unique_draw_counts_only_attempts_that_stand():
+    """JAX's table draw against the same attempts read in order: the first distinct ids
+    among the attempts that stand, and as tries the number of those up to the last id
+    kept (an attempt that does not stand is no draw)."""
+    jax = _jax32()
+    from candidate_sampling.backends.jax import JaxBackend, JaxStream
+    from candidate_sampling.core import float32_draws, samplers
+
+    range_max, num_sampled, jnp = 10**6, 8192, jax.numpy
+    law = samplers._LogUniform(jnp, range_max)
+    key = jax.random.key(7)
+    found, tries = JaxBackend().unique_draws(jnp, law, num_sampled,
+                                             JaxStream(None, key, jnp.float32), None)
+    block = 2 * num_sampled
+    ids, stands = [], []
+    for index in range(2):  # enough: 8,192 distinct of 10**6 take about 15,700 draws
+        u = jnp.reshape(JaxStream.block(key, index, 4 * block, jnp.float32), (4, block))
+        part = float32_draws.attempts("log_uniform", jnp, u, range_max, jnp.int32)
+        ids.append(np.asarray(part[0]))
+        stands.append(np.asarray(part[1]))
+    stands = np.concatenate(stands)
+    draws = np.concatenate(ids)[stands]
+    _, first = np.unique(draws, return_index=True)
+    order = np.sort(first)[:num_sampled]
+    np.testing.assert_array_equal(np.asarray(found), draws[order])
+    assert int(tries) == order[-1] + 1
+    used = np.flatnonzero(stands)[order[-1]] + 1  # attempts up to the last id kept
+    assert (~stands[:used]).sum() >= 5  # some of them did not stand

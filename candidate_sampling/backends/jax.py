@@ -8,7 +8,7 @@ from typing import Any
 from . import _base
 from ._base import Backend, Stream
 
-__all__ = ["JaxBackend", "TABLE_LIMIT", "seed_key"]
+__all__ = ["JaxBackend", "TABLE_LIMIT", "seed_key", "threefry_uniforms"]
 
 TABLE_LIMIT = 2**24
 """Largest range for the first-position table of the unique sampler (64 MiB of int32)."""
@@ -79,7 +79,8 @@ class JaxBackend(Backend):
         has ``range_max`` entries, so it is used up to ``TABLE_LIMIT`` classes. Called
         eagerly, the draw runs as one compiled function per law description
         (``law.split()``; a unigram law's weights are arguments), kept across calls: eager
-        calls do not compile again."""
+        calls do not compile again. It takes the law's attempts (``law.attempt``): one
+        that does not stand is not a draw."""
         if law.range_max > TABLE_LIMIT:
             return None
         ints = self.int64(xp)
@@ -199,8 +200,9 @@ def _table_block(num_sampled: int) -> int:
 def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, dtype: Any,
                  ints: Any, last_block: int) -> tuple:
     """``(candidates, tries, complete)``: :meth:`JaxBackend.unique_draws` on a PRNG
-    ``key``, for the law ``join(description, arrays)``, drawing at most ``last_block``
-    blocks; ``complete`` is False where they did not give ``num_sampled`` classes."""
+    ``key``, for the law ``join(description, arrays)``, making at most ``last_block``
+    blocks of attempts; ``tries`` counts those that stand up to the last class kept;
+    ``complete`` is False where they did not give ``num_sampled`` classes."""
     import jax
     import jax.numpy as jnp
 
@@ -213,23 +215,29 @@ def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, 
         return (state[2] < num_sampled) & (state[4] < last_block)
 
     def body(state):
-        first, found, count, tries, index = state
-        drawn = law.draw(lambda n: JaxStream.block(key, index, n, dtype), block).astype(ints)
+        first, found, count, tries, index, draws = state
+        drawn, stands = law.attempt(lambda n: JaxStream.block(key, index, n, dtype), block)
+        drawn = drawn.astype(ints)
         position = index * block + offsets
-        first = first.at[drawn].min(position)
-        new = first[drawn] == position
+        if stands is None:  # every attempt a draw
+            number = position + 1
+            first = first.at[drawn].min(position)
+            new = first[drawn] == position
+        else:  # an attempt that does not stand marks nothing and is not counted
+            number = draws + jnp.cumsum(stands.astype(ints))
+            first = first.at[jnp.where(stands, drawn, law.range_max)].min(position, mode="drop")
+            new = stands & (first[jnp.where(stands, drawn, 0)] == position)
         rank = count + jnp.cumsum(new.astype(ints))
         keep = new & (rank <= num_sampled)
         found = found.at[jnp.where(keep, rank - 1, num_sampled)].set(drawn, mode="drop")
         complete = rank[-1] >= num_sampled
-        last = jnp.max(jnp.where(keep, position, -1))
-        tries = jnp.where(complete, last + 1, tries)
-        return first, found, jnp.minimum(rank[-1], num_sampled), tries, index + 1
+        tries = jnp.where(complete, jnp.max(jnp.where(keep, number, 0)), tries)
+        return first, found, jnp.minimum(rank[-1], num_sampled), tries, index + 1, number[-1]
 
     zero = jnp.zeros((), ints)
     start = (jnp.full((law.range_max,), never, ints), jnp.zeros((num_sampled,), ints),
-             zero, zero, zero)
-    _, found, count, tries, _ = jax.lax.while_loop(cond, body, start)
+             zero, zero, zero, zero)
+    _, found, count, tries, _, _ = jax.lax.while_loop(cond, body, start)
     return found, tries, count >= num_sampled
 
 
@@ -301,7 +309,27 @@ class JaxStream(Stream):
 
     @staticmethod
     def block(key: Any, index: Any, n: int, dtype: Any) -> Any:
-        """Block ``index`` of ``n`` uniform draws of ``key``."""
+        """Block ``index`` of ``n`` uniform draws of ``key``: those of
+        ``fold_in(key, index)``, float64 by ``jax.random.uniform``; float32 (the uniforms
+        of :mod:`~candidate_sampling.core.float32_draws`, several a draw) from a threefry
+        key by :func:`threefry_uniforms`, where ``jax.random.uniform`` hashes once per
+        32-bit word."""
         import jax
 
-        return jax.random.uniform(jax.random.fold_in(key, index), (n,), dtype=dtype)
+        block_key = jax.random.fold_in(key, index)
+        if dtype == jax.numpy.float32 and jax.random.key_impl(key) == "threefry2x32":
+            return threefry_uniforms(block_key, n)
+        return jax.random.uniform(block_key, (n,), dtype=dtype)
+
+
+def threefry_uniforms(key: Any, n: int) -> Any:
+    """``n`` float32 uniforms in ``[0, 1)`` (multiples of ``2**-23``) from a threefry
+    ``key``: the high 23 bits of the words of ``threefry_2x32(key, 0 .. n - 1)``, which
+    hashes the counters in pairs, two words a hash."""
+    import jax
+    import jax.numpy as jnp
+    from jax.extend.random import threefry_2x32
+
+    words = threefry_2x32(jax.random.key_data(key), jnp.arange(n, dtype=jnp.uint32))
+    one_to_two = jax.lax.bitcast_convert_type((words >> 9) | jnp.uint32(0x3F800000), jnp.float32)
+    return one_to_two - 1.0

@@ -42,7 +42,10 @@ instead, each read as 23 exact random bits:
   to ``2**-23`` of the total: a Zipf law over 200,000 classes failed a per-id test).
 
 Each law takes a fixed number of uniforms per draw (:func:`uniforms_per_draw`), so the
-shapes stay static under ``jax.jit``.
+shapes stay static under ``jax.jit``. A sampler that may drop an attempt (a unique draw,
+which counts only the draws it keeps) takes single attempts (:func:`attempts`): one
+rejection round, one log-uniform attempt of four uniforms; those that stand are exact
+draws of the law, and the uniforms of a second attempt are not spent.
 """
 
 from __future__ import annotations
@@ -55,9 +58,11 @@ from .namespace import device_of
 __all__ = [
     "FAILURE",
     "UNIGRAM_BLOCK",
+    "attempts",
     "ids",
     "log_uniform_ids",
     "uniform_ids",
+    "uniforms_per_attempt",
     "uniforms_per_draw",
     "unigram_blocks",
     "unigram_ids",
@@ -151,42 +156,49 @@ def _part(xp: Any, share: Any, ints: Any) -> Any:
     return xp.astype(xp.clip(j, 0.0, float(_PARTS - 1)), ints)
 
 
-def log_uniform_ids(xp: Any, u: Any, range_max: int, ints: Any) -> Any:
-    """Log-uniform ids ``v`` in ``[0, range_max)`` from ``u`` of shape
-    ``[uniforms_per_draw, n]`` (module docstring)."""
+def _log_uniform_attempt(xp: Any, u: Any, range_max: int, ints: Any) -> tuple:
+    """``(k, kept)`` of one attempt from the four uniforms ``u[0:4]`` (``range_max`` of
+    512 or more): an id ``k = v + 1`` of the extended law, and whether it stands."""
     top_octave, end = _log_uniform_extent(range_max)
     f32 = u.dtype
     log_end = math.log2(end)
-    if top_octave <= _PART_BITS:  # every id is a part of its own: k = floor(end**u)
-        k = xp.astype(xp.exp2(u[0, ...] * math.log2(range_max + 1)), ints)
-        return xp.clip(k, 1, range_max) - 1
-
     last_octave = top_octave - 1  # the last region: octaves top - 1 and top, up to end
     last_scale = log_end - last_octave
+    u_region, u_part, u_offset, u_keep = (u[i, ...] for i in range(_ATTEMPT_UNIFORMS))
+    octave = xp.astype(xp.floor(u_region * log_end), ints)
+    head = octave < _PART_BITS
+    last = octave >= last_octave
+    # the last region's share of its mass, in octaves from 2**(top - 1)
+    y = u_part * last_scale
+    upper = last & (y >= 1.0)
+    share = xp.where(last, xp.where(upper, y - 1.0, y), u_part)
+    octave = xp.where(last, xp.where(upper, top_octave, last_octave), octave)
+    part = _part(xp, share, ints)
+    one = xp.ones_like(octave)
+    bits = xp.clip(octave - _PART_BITS, 0, None)
+    start = xp.bitwise_left_shift(one, octave) + part * xp.bitwise_left_shift(one, bits)
+    in_head = xp.clip(xp.astype(xp.exp2(u_part * float(_PART_BITS)), ints), 1, _PARTS - 1)
+    start = xp.where(head, in_head, start)
+    width = xp.where(head, xp.ones_like(start), xp.bitwise_left_shift(one, bits))
+    k = start + xp.astype(xp.floor(u_offset * xp.astype(width, f32)), ints)
+    keep = (u_keep * xp.log1p(1.0 / xp.astype(start, f32))
+            < xp.log1p(1.0 / xp.astype(k, f32)))
+    return k, keep & (k <= range_max)
 
-    def attempt(u_region: Any, u_part: Any, u_offset: Any, u_keep: Any) -> tuple:
-        """``(k, kept)``: an id of the extended law, and whether it stands."""
-        octave = xp.astype(xp.floor(u_region * log_end), ints)
-        head = octave < _PART_BITS
-        last = octave >= last_octave
-        # the last region's share of its mass, in octaves from 2**(top - 1)
-        y = u_part * last_scale
-        upper = last & (y >= 1.0)
-        share = xp.where(last, xp.where(upper, y - 1.0, y), u_part)
-        octave = xp.where(last, xp.where(upper, top_octave, last_octave), octave)
-        part = _part(xp, share, ints)
-        one = xp.ones_like(octave)
-        bits = xp.clip(octave - _PART_BITS, 0, None)
-        start = xp.bitwise_left_shift(one, octave) + part * xp.bitwise_left_shift(one, bits)
-        in_head = xp.clip(xp.astype(xp.exp2(u_part * float(_PART_BITS)), ints), 1, _PARTS - 1)
-        start = xp.where(head, in_head, start)
-        width = xp.where(head, xp.ones_like(start), xp.bitwise_left_shift(one, bits))
-        k = start + xp.astype(xp.floor(u_offset * xp.astype(width, f32)), ints)
-        keep = (u_keep * xp.log1p(1.0 / xp.astype(start, f32))
-                < xp.log1p(1.0 / xp.astype(k, f32)))
-        return k, keep & (k <= range_max)
 
-    tries = [attempt(*(u[i, ...] for i in range(first, first + _ATTEMPT_UNIFORMS)))
+def _log_uniform_single(xp: Any, u: Any, range_max: int, ints: Any) -> Any:
+    """Below 512 classes, every id a part of its own: ``floor(end**u) - 1`` of ``u[0]``."""
+    k = xp.astype(xp.exp2(u[0, ...] * math.log2(range_max + 1)), ints)
+    return xp.clip(k, 1, range_max) - 1
+
+
+def log_uniform_ids(xp: Any, u: Any, range_max: int, ints: Any) -> Any:
+    """Log-uniform ids ``v`` in ``[0, range_max)`` from ``u`` of shape
+    ``[uniforms_per_draw, n]`` (module docstring)."""
+    top_octave, _ = _log_uniform_extent(range_max)
+    if top_octave <= _PART_BITS:
+        return _log_uniform_single(xp, u, range_max, ints)
+    tries = [_log_uniform_attempt(xp, u[first:first + _ATTEMPT_UNIFORMS, ...], range_max, ints)
              for first in range(0, _ATTEMPTS * _ATTEMPT_UNIFORMS, _ATTEMPT_UNIFORMS)]
     # none stands (at most one draw in 2.5e5): the first id in range, unkept, or else the
     # last one moved down by a top part's width, to an id that the extended top part's
@@ -199,6 +211,33 @@ def log_uniform_ids(xp: Any, u: Any, range_max: int, ints: Any) -> Any:
 def ids(law: str, xp: Any, u: Any, range_max: int, ints: Any) -> Any:
     """:func:`uniform_ids` (``law`` ``'uniform'``) or :func:`log_uniform_ids`."""
     return (uniform_ids if law == "uniform" else log_uniform_ids)(xp, u, range_max, ints)
+
+
+def uniforms_per_attempt(law: str, range_max: int) -> int:
+    """Uniforms one attempt of :func:`attempts` takes."""
+    if law == "uniform":
+        return 2
+    return 1 if range_max < 2 * _PARTS else _ATTEMPT_UNIFORMS
+
+
+def attempts(law: str, xp: Any, u: Any, range_max: int, ints: Any) -> tuple[Any, Any]:
+    """``(ids, stands)`` of single attempts from ``u`` of shape ``[uniforms_per_attempt,
+    n]``: one rejection round of the uniform law, one attempt of the log-uniform law;
+    ``stands`` is None where every attempt stands. The attempts that stand are draws of
+    the law; a sampler that drops the others (a unique draw, which counts only the draws
+    it keeps) spends fewer uniforms a draw than :func:`ids`, which must give one id per
+    draw."""
+    if law == "uniform":
+        _, limit = _uniform_plan(range_max)
+        if limit == 0:
+            return uniform_ids(xp, u, range_max, ints), None
+        m = _word31(xp, u[0, ...], u[1, ...], ints)
+        return m % range_max, m < limit
+    top_octave, _ = _log_uniform_extent(range_max)
+    if top_octave <= _PART_BITS:
+        return _log_uniform_single(xp, u, range_max, ints), None
+    k, stands = _log_uniform_attempt(xp, u, range_max, ints)
+    return k - 1, stands
 
 
 UNIGRAM_BLOCK = 1024

@@ -146,6 +146,22 @@ class _Law:
         """Uniforms a draw takes from float32 uniforms; 0: one, by ``sample``."""
         return 0
 
+    def attempt(self, uniform: Callable[[int], Any], n: int) -> tuple[Any, Any]:
+        """``(ids, stands)``: ``n`` attempts, those that stand draws of the law (``stands``
+        None: all of them). From float32 uniforms a range law's attempt is one rejection
+        round (:func:`~.float32_draws.attempts`), fewer uniforms than a draw that must
+        stand; otherwise an attempt is a draw."""
+        k = self.narrow_attempt_uniforms()
+        if not k:
+            return self.draw(uniform, n), None
+        xp = self.xp
+        return self.narrow_attempts(xp.reshape(uniform(k * n), (k, n)),
+                                    backend_for(xp).int64(xp))
+
+    def narrow_attempt_uniforms(self) -> int:
+        """Uniforms an attempt takes from float32 uniforms; 0: an attempt is a draw."""
+        return 0
+
 
 def _narrow(xp: Any) -> bool:
     """Whether ``xp``'s widest float is float32 (JAX without ``jax_enable_x64``): its
@@ -176,6 +192,15 @@ class _RangeLaw(_Law):
     def narrow_ids(self, u: Any, ints: Any) -> Any:
         """:func:`~.float32_draws.ids` of the law."""
         return float32_draws.ids(self.narrow_law, self.xp, u, self.range_max, ints)
+
+    def narrow_attempt_uniforms(self) -> int:
+        if not _narrow(self.xp):
+            return 0
+        return float32_draws.uniforms_per_attempt(self.narrow_law, self.range_max)
+
+    def narrow_attempts(self, u: Any, ints: Any) -> tuple[Any, Any]:
+        """:func:`~.float32_draws.attempts` of the law."""
+        return float32_draws.attempts(self.narrow_law, self.xp, u, self.range_max, ints)
 
     def split(self) -> tuple[tuple, tuple]:
         """``(description, arrays)``: hashable, and the arrays of the law (none here)."""
