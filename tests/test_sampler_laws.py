@@ -338,25 +338,50 @@ def test_float32_unigram_draws_follow_a_zipf_law_id_by_id():
 
 @pytest.mark.parametrize("op,range_max", [("log_uniform_candidate_sampler", 767),
                                           ("log_uniform_candidate_sampler", 5000),
+                                          ("log_uniform_candidate_sampler", 2**24 - 3),
+                                          ("log_uniform_candidate_sampler", 2**25 + 3),
                                           ("uniform_candidate_sampler", 5000)])
 def test_float32_single_attempts_that_stand_follow_the_law(op, range_max):
     """A unique draw keeps an attempt only where it stands (one rejection round of the
     uniform law, one attempt of the log-uniform law): those follow the law id by id
-    (chi-square, 2 million attempts), and some do not stand."""
+    (chi-square, 2 million attempts; over many classes, by the ids' cells, and above
+    2**24, where the keep test takes a word of its own, by the last 8 bits of the large
+    ids too), and some do not stand."""
     jax = _jax32()
-    from candidate_sampling.backends.jax import threefry_uniforms
+    from candidate_sampling.backends.jax import JaxStream
     from candidate_sampling.core import float32_draws
 
     law = "uniform" if op == "uniform_candidate_sampler" else "log_uniform"
-    k, n = float32_draws.uniforms_per_attempt(law, range_max), 2_000_000
-    u = jax.numpy.reshape(threefry_uniforms(jax.random.key(3), k * n), (k, n))
-    ids, stands = (np.asarray(a) for a in float32_draws.attempts(law, jax.numpy, u, range_max,
-                                                                  jax.numpy.int32))
-    kept = ids[stands]
+    k, n = float32_draws.words_per_attempt(law, range_max), 2_000_000
+    stream = JaxStream(None, jax.random.key(3), jax.numpy.float32)
+    words = jax.numpy.reshape(stream.words(0, k * n), (k, n))
+    ids, stands = (np.asarray(a) for a in float32_draws.attempts(law, jax.numpy, words,
+                                                                  range_max, jax.numpy.int32))
+    kept = ids[stands].astype(np.int64)
     assert 0 < n - kept.size < n // 100 and kept.min() >= 0 and kept.max() < range_max
-    p, statistic, dof = chi_square_test(np.bincount(kept, minlength=range_max),
-                                        law_probabilities(op, range_max))
+    if range_max <= 10**4:
+        p, statistic, dof = chi_square_test(np.bincount(kept, minlength=range_max),
+                                            law_probabilities(op, range_max))
+        assert p > 1e-7, (p, statistic, dof)
+        return
+    _, _, start, bits, mass = float32_draws.log_uniform_cells(range_max)
+    cell = np.searchsorted(start[mass > 0], kept + 1, side="right") - 1
+    p, statistic, dof = chi_square_test(np.bincount(cell, minlength=int((mass > 0).sum())),
+                                        _cells_law(start[mass > 0], bits[mass > 0], range_max))
     assert p > 1e-7, (p, statistic, dof)
+    if range_max < 2**25:
+        return
+    high = kept[kept >= 2**24]
+    assert high.size > 10_000
+    p, _, _ = chi_square_test(np.bincount(high % 256, minlength=256), np.full(256, 1 / 256))
+    assert p > 1e-7, p
+
+
+def _cells_law(start, bits, range_max):
+    """The mass of each cell ``[start, start + 2**bits)`` of ids ``k = v + 1`` under the
+    log-uniform law over ``range_max`` classes (the last one cut at ``range_max``)."""
+    stop = np.minimum(start + 2.0**bits, range_max + 1.0)
+    return np.log(stop / start) / np.log1p(range_max)
 
 
 def test_float32_unique_draw_counts_only_attempts_that_stand():
@@ -369,14 +394,13 @@ def test_float32_unique_draw_counts_only_attempts_that_stand():
 
     range_max, num_sampled, jnp = 10**6, 8192, jax.numpy
     law = samplers._LogUniform(jnp, range_max)
-    key = jax.random.key(7)
-    found, tries = JaxBackend().unique_draws(jnp, law, num_sampled,
-                                             JaxStream(None, key, jnp.float32), None)
-    block = 2 * num_sampled
+    stream = JaxStream(None, jax.random.key(7), jnp.float32)
+    found, tries = JaxBackend().unique_draws(jnp, law, num_sampled, stream, None)
+    block, k = 2 * num_sampled, float32_draws.words_per_attempt("log_uniform", range_max)
     ids, stands = [], []
     for index in range(2):  # enough: 8,192 distinct of 10**6 take about 15,700 draws
-        u = jnp.reshape(JaxStream.block(key, index, 4 * block, jnp.float32), (4, block))
-        part = float32_draws.attempts("log_uniform", jnp, u, range_max, jnp.int32)
+        words = jnp.reshape(stream.words(index, k * block), (k, block))
+        part = float32_draws.attempts("log_uniform", jnp, words, range_max, jnp.int32)
         ids.append(np.asarray(part[0]))
         stands.append(np.asarray(part[1]))
     stands = np.concatenate(stands)

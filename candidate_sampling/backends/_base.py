@@ -32,6 +32,11 @@ class Stream:
     def uniform(self, index: Any, n: int) -> Any:
         raise NotImplementedError
 
+    def words(self, index: Any, n: int) -> Any:
+        """Block ``index`` of ``n`` uint32 random words, for the draws of a library whose
+        widest float is float32 (:mod:`~candidate_sampling.core.float32_draws`)."""
+        raise NotImplementedError(f"{type(self).__name__} draws float64 uniforms, not words")
+
 
 class NumpyStream(Stream):
     """Draws from a ``numpy.random.Generator``, moved to the caller's namespace and device."""

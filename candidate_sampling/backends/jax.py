@@ -8,7 +8,7 @@ from typing import Any
 from . import _base
 from ._base import Backend, Stream
 
-__all__ = ["JaxBackend", "TABLE_LIMIT", "seed_key", "threefry_uniforms"]
+__all__ = ["JaxBackend", "TABLE_LIMIT", "seed_key"]
 
 TABLE_LIMIT = 2**24
 """Largest range for the first-position table of the unique sampler (64 MiB of int32)."""
@@ -207,6 +207,7 @@ def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, 
     import jax.numpy as jnp
 
     law = description[0].join(description, arrays)
+    stream = JaxStream(None, key, dtype)
     block = _table_block(num_sampled)
     never = jnp.iinfo(ints).max
     offsets = jnp.arange(block, dtype=ints)
@@ -216,7 +217,7 @@ def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, 
 
     def body(state):
         first, found, count, tries, index, draws = state
-        drawn, stands = law.attempt(lambda n: JaxStream.block(key, index, n, dtype), block)
+        drawn, stands = law.attempt(stream, index, block)
         drawn = drawn.astype(ints)
         position = index * block + offsets
         if stands is None:  # every attempt a draw
@@ -305,31 +306,22 @@ class JaxStream(Stream):
         self.key, self.dtype = rng, dtype
 
     def uniform(self, index: Any, n: int) -> Any:
-        return self.block(self.key, index, n, self.dtype)
-
-    @staticmethod
-    def block(key: Any, index: Any, n: int, dtype: Any) -> Any:
-        """Block ``index`` of ``n`` uniform draws of ``key``: those of
-        ``fold_in(key, index)``, float64 by ``jax.random.uniform``; float32 (the uniforms
-        of :mod:`~candidate_sampling.core.float32_draws`, several a draw) from a threefry
-        key by :func:`threefry_uniforms`, where ``jax.random.uniform`` hashes once per
-        32-bit word."""
+        """Block ``index`` of ``n`` uniform draws: those of ``fold_in(key, index)``."""
         import jax
 
-        block_key = jax.random.fold_in(key, index)
-        if dtype == jax.numpy.float32 and jax.random.key_impl(key) == "threefry2x32":
-            return threefry_uniforms(block_key, n)
-        return jax.random.uniform(block_key, (n,), dtype=dtype)
+        return jax.random.uniform(jax.random.fold_in(self.key, index), (n,), dtype=self.dtype)
 
+    def words(self, index: Any, n: int) -> Any:
+        """Block ``index`` of ``n`` uint32 words: from a threefry key, the hashes of the
+        counters ``0 .. n - 1`` under ``fold_in(key, index)``, two words a hash
+        (``threefry_2x32``; ``jax.random.bits`` hashes once a word); from another key,
+        ``jax.random.bits``."""
+        import jax
+        import jax.numpy as jnp
 
-def threefry_uniforms(key: Any, n: int) -> Any:
-    """``n`` float32 uniforms in ``[0, 1)`` (multiples of ``2**-23``) from a threefry
-    ``key``: the high 23 bits of the words of ``threefry_2x32(key, 0 .. n - 1)``, which
-    hashes the counters in pairs, two words a hash."""
-    import jax
-    import jax.numpy as jnp
-    from jax.extend.random import threefry_2x32
+        block_key = jax.random.fold_in(self.key, index)
+        if jax.random.key_impl(self.key) != "threefry2x32":
+            return jax.random.bits(block_key, (n,), jnp.uint32)
+        from jax.extend.random import threefry_2x32
 
-    words = threefry_2x32(jax.random.key_data(key), jnp.arange(n, dtype=jnp.uint32))
-    one_to_two = jax.lax.bitcast_convert_type((words >> 9) | jnp.uint32(0x3F800000), jnp.float32)
-    return one_to_two - 1.0
+        return threefry_2x32(jax.random.key_data(block_key), jnp.arange(n, dtype=jnp.uint32))

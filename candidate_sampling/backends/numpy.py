@@ -336,6 +336,6 @@ class NumpyBackend(Backend):
 
     def unique_draws(self, xp, law, num_sampled, stream, device):
         values, tries = first_distinct(
-            lambda i, n: law.draw(functools.partial(stream.uniform, i), n), num_sampled,
+            lambda i, n: law.draw(stream, i, n), num_sampled,
             max(2 * num_sampled, 64))
         return xp.asarray(values), tries

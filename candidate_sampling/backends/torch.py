@@ -485,7 +485,7 @@ def _host_draws(law: Any, num_sampled: int, stream: Stream) -> tuple:
     from .numpy import first_distinct
 
     values, tries = first_distinct(
-        lambda i, n: law.draw(functools.partial(stream.uniform, i), n).numpy(), num_sampled,
+        lambda i, n: law.draw(stream, i, n).numpy(), num_sampled,
         max(2 * num_sampled, 64))
     return torch.from_numpy(values), torch.tensor(tries, dtype=torch.int64)
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from typing import Any
 
 from ..backends import _base, backend_for, host_array
@@ -84,7 +83,7 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
 
     def body(state):
         found, count, tries, index = state
-        drawn = xp.astype(law.draw(partial(stream.uniform, index), block), ints)
+        drawn = xp.astype(law.draw(stream, index, block), ints)
         # Empty slots hold -1, which no class id equals; the block's values are new when
         # they are the first of their value after the found ones.
         new = first_occurrence(xp, xp.concat([found, drawn]))[size:]
@@ -125,41 +124,45 @@ def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, r
     if unique:
         native = backend.unique_draws(xp, law, num_sampled, stream, device)
         return native if native is not None else _unique_draws(xp, law, num_sampled, stream, device)
-    return law.draw(partial(stream.uniform, 0), num_sampled), num_sampled
+    return law.draw(stream, 0, num_sampled), num_sampled
 
 
 class _Law:
-    """What every law gives the draws: ``draw(uniform, n)``, ``n`` ids from a block of
-    the stream (``uniform(m)``: its ``m`` uniforms). A law takes one uniform a draw
-    (``sample``), or, from float32 uniforms, ``narrow_uniforms()`` of them
-    (``narrow_ids``, :mod:`~candidate_sampling.core.float32_draws`)."""
+    """What every law gives the draws: ``draw(stream, index, n)``, ``n`` ids from block
+    ``index`` of a stream. A law takes one uniform a draw (``sample``), or, where the
+    widest float is float32, ``narrow_words()`` 32-bit words (``narrow_ids``,
+    :mod:`~candidate_sampling.core.float32_draws`)."""
 
-    def draw(self, uniform: Callable[[int], Any], n: int) -> Any:
-        """``n`` ids: ``sample`` of ``n`` uniforms, or ``narrow_ids`` of ``[k, n]``."""
-        k = self.narrow_uniforms()
+    def draw(self, stream: Any, index: Any, n: int) -> Any:
+        """``n`` ids: ``sample`` of ``n`` uniforms, or ``narrow_ids`` of ``[k, n]`` words."""
+        k = self.narrow_words()
         if not k:
-            return self.sample(uniform(n))
-        xp = self.xp
-        return self.narrow_ids(xp.reshape(uniform(k * n), (k, n)), backend_for(xp).int64(xp))
+            return self.sample(stream.uniform(index, n))
+        return self.narrow_ids(self._words(stream, index, k, n), backend_for(self.xp).int64(self.xp))
 
-    def narrow_uniforms(self) -> int:
-        """Uniforms a draw takes from float32 uniforms; 0: one, by ``sample``."""
+    def attempt(self, stream: Any, index: Any, n: int) -> tuple[Any, Any]:
+        """``(ids, stands)``: ``n`` attempts, those that stand draws of the law (``stands``
+        None: all of them). From words a range law's attempt is one rejection round
+        (:func:`~.float32_draws.attempts`), fewer words than a draw that must stand;
+        otherwise an attempt is a draw."""
+        k = self.narrow_attempt_words()
+        if not k:
+            return self.draw(stream, index, n), None
+        return self.narrow_attempts(self._words(stream, index, k, n),
+                                    backend_for(self.xp).int64(self.xp))
+
+    def _words(self, stream: Any, index: Any, k: int, n: int) -> Any:
+        """Block ``index`` of the stream as ``[k, n]`` words."""
+        return self.xp.reshape(stream.words(index, k * n), (k, n))
+
+    def narrow_words(self) -> int:
+        """Words a draw takes where the widest float is float32; 0: one uniform, by
+        ``sample``."""
         return 0
 
-    def attempt(self, uniform: Callable[[int], Any], n: int) -> tuple[Any, Any]:
-        """``(ids, stands)``: ``n`` attempts, those that stand draws of the law (``stands``
-        None: all of them). From float32 uniforms a range law's attempt is one rejection
-        round (:func:`~.float32_draws.attempts`), fewer uniforms than a draw that must
-        stand; otherwise an attempt is a draw."""
-        k = self.narrow_attempt_uniforms()
-        if not k:
-            return self.draw(uniform, n), None
-        xp = self.xp
-        return self.narrow_attempts(xp.reshape(uniform(k * n), (k, n)),
-                                    backend_for(xp).int64(xp))
-
-    def narrow_attempt_uniforms(self) -> int:
-        """Uniforms an attempt takes from float32 uniforms; 0: an attempt is a draw."""
+    def narrow_attempt_words(self) -> int:
+        """Words an attempt takes where the widest float is float32; 0: an attempt is a
+        draw."""
         return 0
 
 
@@ -184,23 +187,23 @@ class _RangeLaw(_Law):
         checks.check_range_of_ids(xp, range_max)
         self.xp, self.range_max = xp, range_max
 
-    def narrow_uniforms(self) -> int:
+    def narrow_words(self) -> int:
         if not _narrow(self.xp):
             return 0
-        return float32_draws.uniforms_per_draw(self.narrow_law, self.range_max)
+        return float32_draws.words_per_draw(self.narrow_law, self.range_max)
 
-    def narrow_ids(self, u: Any, ints: Any) -> Any:
+    def narrow_ids(self, words: Any, ints: Any) -> Any:
         """:func:`~.float32_draws.ids` of the law."""
-        return float32_draws.ids(self.narrow_law, self.xp, u, self.range_max, ints)
+        return float32_draws.ids(self.narrow_law, self.xp, words, self.range_max, ints)
 
-    def narrow_attempt_uniforms(self) -> int:
+    def narrow_attempt_words(self) -> int:
         if not _narrow(self.xp):
             return 0
-        return float32_draws.uniforms_per_attempt(self.narrow_law, self.range_max)
+        return float32_draws.words_per_attempt(self.narrow_law, self.range_max)
 
-    def narrow_attempts(self, u: Any, ints: Any) -> tuple[Any, Any]:
+    def narrow_attempts(self, words: Any, ints: Any) -> tuple[Any, Any]:
         """:func:`~.float32_draws.attempts` of the law."""
-        return float32_draws.attempts(self.narrow_law, self.xp, u, self.range_max, ints)
+        return float32_draws.attempts(self.narrow_law, self.xp, words, self.range_max, ints)
 
     def split(self) -> tuple[tuple, tuple]:
         """``(description, arrays)``: hashable, and the arrays of the law (none here)."""
@@ -283,12 +286,12 @@ class _Unigram(_Law):
         law.blocks = tuple(arrays[3:])
         return law
 
-    def narrow_uniforms(self) -> int:
+    def narrow_words(self) -> int:
         return 2 if self.blocks else 0
 
-    def narrow_ids(self, u: Any, ints: Any) -> Any:
+    def narrow_ids(self, words: Any, ints: Any) -> Any:
         """:func:`~.float32_draws.unigram_ids` over the law's blocks."""
-        return float32_draws.unigram_ids(self.xp, u, *self.blocks, self.range_max, ints)
+        return float32_draws.unigram_ids(self.xp, words, *self.blocks, self.range_max, ints)
 
     def sample(self, u: Any) -> Any:
         xp = self.xp
