@@ -250,6 +250,37 @@ def test_a_jitted_unique_sample_past_the_draw_limit_gives_nan_losses(monkeypatch
     assert np.isfinite(np.asarray(out)).all()
 
 
+_TOO_FEW_CLASSES = """
+import time, jax, jax.numpy as jnp, numpy as np, candidate_sampling as cs
+counts = jnp.asarray([0.0, 0.0, 1.0, 1.0, 0.0, 1.0] + [0.0] * 58)
+labels = jnp.asarray([[2]])
+learned = jax.jit(lambda c, k: cs.learned_unigram_step(c, labels, 1, 5, True, rng=k)[0])
+fixed = jax.jit(lambda c, k: cs.fixed_unigram_candidate_sampler(labels, 1, 5, True, 64,
+                                                                unigrams=c, rng=k))
+for sample in (learned, fixed):
+    start = time.perf_counter()
+    values = jax.block_until_ready(sample(counts, jax.random.key(0)))
+    assert np.isnan(np.asarray(values.sampled_expected_count)).all(), values
+    assert np.isnan(np.asarray(values.true_expected_count)).all(), values
+    print(round(time.perf_counter() - start, 1))
+"""
+
+
+def test_a_jitted_unique_sample_from_too_few_classes_stops_at_once():
+    """Under ``jax.jit`` the weights of a unigram law cannot be read, so a unique sample
+    of more classes than have positive weight is not refused: its loop ran to the draw
+    limit (33 million blocks of 64 draws, hours). It stops before its first block now,
+    with NaN counts (the fate of a traced sample that cannot complete)."""
+    pytest.importorskip("jax")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _TOO_FEW_CLASSES], capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert all(float(t) < 60 for t in done.stdout.split()), done.stdout
+
+
 def test_a_learned_unigram_law_larger_than_the_memory_is_refused(monkeypatch):
     """TensorFlow allocates and fills a table of 2 * range_max entries (it ran for minutes
     at range_max = 2**31 - 1); here a law that cannot fit is a ValueError before any

@@ -212,8 +212,10 @@ def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, 
     never = jnp.iinfo(ints).max
     offsets = jnp.arange(block, dtype=ints)
 
+    possible = jnp.asarray(law.can_give(num_sampled))
+
     def cond(state):
-        return (state[2] < num_sampled) & (state[4] < last_block)
+        return (state[2] < num_sampled) & (state[4] < last_block) & possible
 
     def body(state):
         first, found, count, tries, index, draws = state

@@ -78,8 +78,10 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
     # stop at the last whole block within the draw limit (tries fits int32)
     last_block = _base.MAX_TRIES // block
 
+    possible = law.can_give(size)
+
     def cond(state):
-        return (state[1] < size) & (state[3] < last_block)
+        return (state[1] < size) & (state[3] < last_block) & possible
 
     def body(state):
         found, count, tries, index = state
@@ -104,6 +106,7 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
 
     zero = xp.asarray(0, dtype=ints, device=device)
     start = (xp.full((size,), -1, dtype=ints, device=device), zero, zero, zero)
+    # a first block of a law that cannot complete does no harm: no read before it
     found, count, tries, _ = backend.while_loop(cond, body, start, entered=last_block > 0)
     return found, backend.finish_draws(xp, count >= size, tries,
                                        _base.too_many_draws(size, last_block * block))
@@ -164,6 +167,14 @@ class _Law:
         """Words an attempt takes where the widest float is float32; 0: an attempt is a
         draw."""
         return 0
+
+    def can_give(self, num_sampled: int) -> Any:
+        """Whether ``num_sampled`` distinct classes have positive probability: True for a
+        law over a range (checked against ``range_max`` up front); a unigram law's 0-d
+        array. A unique draw's loop runs only while it holds: where the weights cannot be
+        read (under ``jax.jit``) a law of too few classes would otherwise run to the
+        draw limit, hours of blocks, where it now stops at once (NaN counts)."""
+        return True
 
 
 def _narrow(xp: Any) -> bool:
@@ -288,6 +299,10 @@ class _Unigram(_Law):
 
     def narrow_words(self) -> int:
         return 2 if self.blocks else 0
+
+    def can_give(self, num_sampled: int) -> Any:
+        xp = self.xp
+        return xp.sum(xp.astype(self.weights > 0, backend_for(xp).int64(xp))) >= num_sampled
 
     def narrow_ids(self, words: Any, ints: Any) -> Any:
         """:func:`~.float32_draws.unigram_ids` over the law's blocks."""
