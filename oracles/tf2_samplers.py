@@ -145,9 +145,36 @@ def stream_specs():
 
 
 def step(op, seed=None, true_classes=None, hits_of=None, **kw):
-    """One step of a sequence: a sampler call, or compute_accidental_hits on the
-    sampled candidates of step ``hits_of``."""
+    """One step of a sequence: a sampler call, compute_accidental_hits on the sampled
+    candidates of step ``hits_of``, or a loss (``kw``: its keyword arguments and
+    ``input_dim``, the width of its inputs; the weights are [num_classes, 3])."""
     return dict(op=op, seed=seed, true_classes=true_classes, hits_of=hits_of, kw=kw)
+
+
+LOSS_STEPS = ("sampled_softmax_loss", "nce_loss")
+"""Loss steps of a sequence: they draw their default sample from the stream."""
+
+
+def loss_step(i, st, tc, inputs, entry):
+    """Run loss step ``i`` (weights of ones [num_classes, 3], zero biases, inputs of
+    ones [batch, input_dim]); record its arrays in ``inputs`` and in ``entry['raises']``
+    whether TensorFlow raised (after its sampler ran, which took its op seed and moved
+    its kernel's stream on, as it does where the loss succeeds)."""
+    kw = dict(st["kw"])
+    dim = kw.pop("input_dim")
+    arrays = dict(weights=np.ones((kw["num_classes"], 3), F32),
+                  biases=np.zeros(kw["num_classes"], F32),
+                  inputs=np.ones((tc.shape[0], dim), F32))
+    for k, v in arrays.items():
+        inputs["step%d.%s" % (i, k)] = v
+    if st["op"] == "sampled_softmax_loss":
+        kw["seed"] = st["seed"]
+    entry["kwargs"] = dict(kw)
+    try:
+        getattr(tf.nn, st["op"])(labels=tf.constant(tc), **arrays, **kw)
+        entry["raises"] = False
+    except (tf.errors.InvalidArgumentError, ValueError):
+        entry["raises"] = True
 
 
 def sequence_specs():
@@ -191,6 +218,21 @@ def sequence_specs():
          [step(learned, true_classes=a, **base), step(learned, true_classes=a, **base)],
          "with only the global seed each call draws a new op seed, so each call gets a "
          "fresh kernel and fresh learned counts"),
+        ("losses-that-raise", 1234,
+         [step(lu, seed=7, true_classes=a, **base),
+          step("sampled_softmax_loss", seed=7, true_classes=a, num_sampled=6, num_classes=40,
+               input_dim=4),
+          step(lu, seed=7, true_classes=a, **base),
+          step("nce_loss", true_classes=[[1], [45], [0]], num_sampled=5, num_classes=40,
+               input_dim=3),
+          step(un, true_classes=a, **base),
+          step("sampled_softmax_loss", true_classes=a, num_sampled=6, num_classes=40,
+               input_dim=4),
+          step(lu, true_classes=a, **base)],
+         "a loss that raises (inputs 4 wide for weights 3 wide: at its matmul; a label past "
+         "num_classes: in its sampler) has drawn its default sample first: with seed 7 "
+         "step 2 continues the kernel that steps 0 and 1 moved on, with the global seed "
+         "alone steps 3 and 5 take op seeds of the global sequence"),
     ]
 
 
@@ -289,6 +331,9 @@ def build_sequence_case(name, global_seed, steps):
             values = tf.nn.compute_accidental_hits(tf.constant(tc), tf.constant(cands),
                                                    seed=st["seed"], **st["kw"])
             names = ("indices", "ids", "weights")
+        elif st["op"] in LOSS_STEPS:
+            loss_step(i, st, tc, inputs, entry)
+            values, names = (), ()
         else:
             values = common.SAMPLERS[st["op"]](tf.constant(tc), seed=st["seed"], **st["kw"])
             names = common.SAMPLED_NAMES
@@ -306,7 +351,9 @@ def add_sequence_case(group, name, global_seed, steps, notes):
               tolerance=EXACT,
               notes=notes + "; inputs step<i>.true_classes per step; a compute_accidental_hits "
                             "step reads the candidates of the step named in 'sampled_candidates' "
-                            "(or its own input)")
+                            "(or its own input); a loss step takes step<i>.weights, .biases, "
+                            ".inputs and its true classes as labels, and 'raises' says whether "
+                            "TensorFlow raised")
 
 
 def build_loss_stream_case(group, op, name, seeds, rah, num_true):

@@ -25,33 +25,27 @@ __all__ = [
 ]
 
 
-def _default_log_uniform(seed: int | None) -> Any:
-    """TensorFlow's default sampler with op seed ``seed`` (any int, as TensorFlow takes
-    it), in the form :func:`~candidate_sampling.core.logits.prepare` calls."""
-    def draw(labels: Any, num_true: int, num_sampled: int, num_classes: int,
-             _: int | None) -> SampledValues:
-        return log_uniform_candidate_sampler(labels, num_true, num_sampled, True, num_classes,
-                                             seed=seed)
-
-    return draw
-
-
 def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
                       num_classes: int, num_true: int, sampled_values: Any,
                       remove_accidental_hits: bool, partition_strategy: str,
                       seed: int | None) -> SampledValues:
     """The sampled values of TensorFlow's ``_compute_sampled_logits``, with its draws.
 
-    After the arguments are checked: with ``sampled_values=None``, the unique log-uniform
-    sample of :func:`log_uniform_candidate_sampler` (TensorFlow's stream for ``seed``);
-    then, with ``remove_accidental_hits``, the op seed that ``compute_accidental_hits``
-    takes (a draw of the global sequence when only the global seed is set), as in
-    TensorFlow, so that later calls see the same stream.
+    In TensorFlow's order, so that later calls see the same stream whether or not this
+    one raises: with ``sampled_values=None``, first the unique log-uniform sample of
+    :func:`log_uniform_candidate_sampler` (TensorFlow's stream for ``seed``; it checks
+    its own arguments, and takes its op seed even where it then raises), then the
+    loss's checks (of the weights, inputs, label values...: TensorFlow finds those
+    after its sampler ran); then, with ``remove_accidental_hits``, the op seed that
+    ``compute_accidental_hits`` takes (a draw of the global sequence when only the
+    global seed is set).
     """
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    if sampled_values is None:
+        sampled_values = log_uniform_candidate_sampler(labels, num_true, num_sampled, True,
+                                                       num_classes, seed=seed)
     _, _, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
-                           sampled_values, partition_strategy, None,
-                           default_sampler=_default_log_uniform(seed))
+                           sampled_values, partition_strategy, None)
     if remove_accidental_hits:
         seed_state.get_seed(None)
     return values
