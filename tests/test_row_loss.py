@@ -554,6 +554,28 @@ def test_small_softmax_loss_keeps_its_precision_beside_large_logits(
     np.testing.assert_allclose(loss, [exact], rtol=0.03 if exact < 1e-3 else 1e-6)
 
 
+@pytest.mark.parametrize("true_logit,num_true", [(12.0, 1), (16.0, 1), (20.0, 1), (30.0, 1),
+                                                  (16.0, 2), (-16.0, 2), (3.0, 1)])
+def test_small_nce_loss_keeps_its_precision_beside_large_logits(backend, true_logit, num_true):
+    """A confident NCE row, true logits ``L`` and a sampled one ``-L``: ``softplus(L) -
+    L`` cancelled its loss to the rounding of ``L`` (1.13e-7 for 2.25e-7 at ``L = 16``,
+    2.06e-9 for 4.12e-9 at 20, as the fuzzing against TensorFlow found); TensorFlow's form
+    ``(max(x, 0) - x z) + log1p(exp(-|x|))`` keeps it to float32's rounding, and so do
+    the losses here, on every backend (two true columns ``L`` with targets 1/2 too)."""
+    weights = np.array([[true_logit], [-abs(true_logit)]], np.float32)
+    arrays = {"weights": weights, "biases": np.zeros(2, np.float32),
+              "labels": np.zeros((1, num_true), np.int64), "inputs": np.ones((1, 1), np.float32),
+              "sampled_values": (np.array([1]), np.ones((1, num_true), np.float32),
+                                 np.ones(1, np.float32))}
+    x = np.float64(true_logit)  # max(x, 0) - x / T is exact in float64 here
+    exact = (num_true * (max(x, 0.0) - x / num_true + np.log1p(np.exp(-abs(x))))
+             + np.log1p(np.exp(-abs(x))))
+    loss = np.asarray(backend.call(cs.nce_loss, arrays, {"num_sampled": 1, "num_classes": 2,
+                                                          "num_true": num_true}))
+    assert loss.dtype == np.float32
+    np.testing.assert_allclose(loss, [exact], rtol=2e-6)
+
+
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("base2", [False, True], ids=["exp", "exp2"])
 @pytest.mark.parametrize("num_true", [1, 2])
