@@ -299,7 +299,8 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
                             range_max: int, seed: int | None, check_values: bool = True,
                             any_seed: bool = False, rng: Any = None):
     """Check the arguments every candidate sampler shares (TensorFlow's contract);
-    ``(xp, num_sampled, unique, seed)``. ``check_values=False``: the caller has already
+    ``(xp, num_sampled, unique, range_max, seed)``, the numbers as Python ints (a NumPy
+    integer or a 0-d array for ``range_max`` is taken as its value). ``check_values=False``: the caller has already
     checked that ``true_classes`` lie in ``[0, range_max)`` (no second read of them).
     ``seed`` is checked by :func:`check_seed`, or with ``any_seed`` may be any int (for a
     stream that reduces it itself, as TensorFlow's and Paddle's do). A native sampler's
@@ -330,7 +331,7 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
                  true_classes)
     if check_values:
         check_ids_in_range(xp, true_classes, range_max, "true_classes")
-    return xp, num_sampled, unique, seed
+    return xp, num_sampled, unique, range_max, seed
 
 
 FLOAT32_MAX = 3.4028234663852886e38

@@ -16,25 +16,26 @@ drawn (float32 holds no odd integer there). Here each draw reads uint32 random w
   ``m % range_max`` is then kept, within ``range_max / 2**32`` of the law);
 - log-uniform: ``p(v) = log((v + 2) / (v + 1)) / log(range_max + 1)``, so the ids ``k =
   v + 1`` of any interval ``[a, b)`` have the mass that the continuous law of density
-  ``1 / (x log(range_max + 1))`` on ``[1, range_max + 1)`` gives it. Below 512 classes
-  ``k = floor((range_max + 1)**u)`` of one uniform of 24 bits is kept (every id then gets
-  its probability to within 2e-4). Above, the law is extended to the end of the top
-  octave's part (of 256, ``[2**n (1 + j / 256), 2**n (1 + (j + 1) / 256))``) that holds
-  ``range_max``, and cut in cells: the ids below 256, and the 256 parts of each octave
-  from ``2**8`` up. An attempt picks a cell by its exact mass with one word (Walker's
-  alias table over the cells, padded to ``2**c``: the word's top ``c`` bits name a cell,
-  its other bits, at least 19, choose between it and its alias, so that every cell's
-  mass is resolved to ``2**-32``), and in a cell ``[a, a + w)`` (``w`` a power of 2, at
-  most ``a / 256``) the id ``k = a + r`` by ``r``, the low bits of a second word; it
-  keeps ``k`` with probability ``log1p(1 / k) / log1p(1 / a)`` (at least 0.996) by a
-  uniform of the second word's top 17 bits (below ``2**24`` classes, where ``r`` takes
-  at most 15; above, 24 bits of a third word), and only if ``k <= range_max``. A cell's
-  ids follow from its index, and ``log1p(1 / k)`` from its series (``k >= 512``), so an
-  attempt costs one small gather and a few integer and float operations. A draw is the
-  first of two attempts that stands; if neither does (at most one draw in 2.5e5), an
-  attempt's ``k`` in range, else the second one's moved down by a top part's width.
-  Every id keeps its
-  probability to within 1e-5, but for those of the part below the last one, which take
+  ``1 / (x log(range_max + 1))`` on ``[1, range_max + 1)`` gives it. The law is
+  extended to the end of the top octave's part (of 256, ``[2**n (1 + j / 256), 2**n (1 +
+  (j + 1) / 256))``) that holds ``range_max``, and cut in cells: the ids below 256, and
+  the 256 parts of each octave from ``2**8`` up (below 512 classes, every cell one id).
+  An attempt picks a cell with one word by its envelope, as many ids as it holds of the
+  mass of its first one (Walker's alias table over the cells, padded to ``2**c``: the
+  word's top ``c`` bits name a cell, its other bits, at least 19, choose between it and
+  its alias, so that every cell's share is resolved to ``2**-32``; a cell of one id has
+  its own mass, and below 512 classes that is the draw), and in a cell ``[a, a + w)``
+  (``w`` a power of 2, at most ``a / 256``) the id ``k = a + r`` by ``r``, the low bits
+  of a second word; it keeps ``k`` with probability ``log1p(1 / k) / log1p(1 / a)`` (at
+  least 0.996) by a uniform of the second word's top 17 bits (below ``2**24`` classes,
+  where ``r`` takes at most 15; above, 24 bits of a third word), and only if ``k <=
+  range_max``. A cell's ids follow from its index, and ``log1p(1 / k)`` from its series
+  (``k >= 512``), so an attempt costs one small gather and a few integer and float
+  operations. A draw is the first of two attempts that stands; if neither does (at most
+  one draw in 2.5e5), an attempt's ``k`` in range, else the second one's moved down by
+  a top part's width. Every id keeps its probability to within 1e-5 (the cells' shares
+  resolved to ``2**-32``, the keep test to ``2**-17``), but for those of the part below
+  the last one, which take
   that share when both attempts fall past ``range_max`` (``log1p(1 / 256) / log(end)``
   of the draws twice over): within 7e-4, far below what a sample can show.
 - unigram (a law given by weights, fixed or learned): an inverse CDF over blocks of
@@ -116,7 +117,7 @@ def _top_octave(range_max: int) -> int:
 def words_per_attempt(law: str, range_max: int) -> int:
     """Words one attempt of :func:`attempts` takes (``law``: ``'uniform'`` or
     ``'log_uniform'``)."""
-    if law == "uniform" or _top_octave(range_max) <= _PART_BITS:
+    if law == "uniform" or _top_octave(range_max) <= _PART_BITS:  # cells of one id
         return 1
     return 2 if _top_octave(range_max) - _PART_BITS <= _SHARED_WORD_BITS else 3
 
@@ -125,7 +126,7 @@ def words_per_draw(law: str, range_max: int) -> int:
     """Words one draw of :func:`ids` takes."""
     if law == "uniform":
         return _uniform_plan(range_max)[0]
-    if _top_octave(range_max) <= _PART_BITS:
+    if _top_octave(range_max) <= _PART_BITS:  # every attempt stands
         return 1
     return _ATTEMPTS * words_per_attempt(law, range_max)
 
@@ -180,14 +181,15 @@ def _log_uniform_extent(range_max: int) -> tuple[int, int]:
 @functools.lru_cache(maxsize=64)
 def log_uniform_cells(range_max: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray,
                                                np.ndarray]:
-    """The cells of the extended log-uniform law over ``range_max`` (512 or more)
-    classes and their alias table: ``(c, table, start, bits, mass)``, arrays of ``2**c``
+    """The cells of the extended log-uniform law over ``range_max`` classes (one id each
+    below 512) and their alias table: ``(c, table, start, bits, mass)``, arrays of ``2**c``
     entries (the cells, then cells of mass 0). The top ``c`` bits of a word name cell
     ``i``, which stands where the word's other ``32 - c`` bits, as an integer, are below
-    ``table[i] >> c``, else cell ``table[i] & (2**c - 1)`` (its alias) does. Cell ``i``
-    holds the ids ``k`` in ``[start[i], start[i] + 2**bits[i])``, of total mass
-    ``mass[i]`` (float64, summing to 1): ``k = i + 1`` for ``i < 255``, then the parts
-    of the octaves in order (:func:`_cell_ids`)."""
+    ``table[i] >> c``, else cell ``table[i] & (2**c - 1)`` (its alias) does: a cell is
+    drawn in proportion to its envelope, ``2**bits[i]`` times the mass of its first id.
+    Cell ``i`` holds the ids ``k`` in ``[start[i], start[i] + 2**bits[i])``, of total
+    mass ``mass[i]`` under the extended law (float64, summing to 1): ``k = i + 1`` for
+    ``i < 255``, then the parts of the octaves in order (:func:`_cell_ids`)."""
     top_octave, end = _log_uniform_extent(range_max)
     head = np.arange(1, _PARTS, dtype=np.int64)
     octaves = np.arange(_PART_BITS, top_octave + 1, dtype=np.int64)
@@ -198,13 +200,17 @@ def log_uniform_cells(range_max: int) -> tuple[int, np.ndarray, np.ndarray, np.n
                                    * np.left_shift(1, octaves - _PART_BITS)[:, None]).ravel()])
     inside = start < end
     start, bits = start[inside], bits[inside]
+    first = np.log1p(1.0 / start.astype(np.float64))  # the mass of a cell's first id
     mass = np.log1p(np.left_shift(1, bits) / start.astype(np.float64)) / math.log(end)
-    c = math.ceil(math.log2(start.size))
+    c = max(1, math.ceil(math.log2(start.size)))
     padding = 2**c - start.size
     start = np.concatenate([start, np.ones(padding, np.int64)])
     bits = np.concatenate([bits, np.zeros(padding, np.int64)])
     mass = np.concatenate([mass / mass.sum(), np.zeros(padding)])
-    own, alias = _alias_table(mass)
+    # each cell by its envelope, as many ids as it holds of its first one's mass: the
+    # keep test thins an id k to its own mass log1p(1 / k)
+    envelope = np.concatenate([np.left_shift(1, bits[:first.size]) * first, np.zeros(padding)])
+    own, alias = _alias_table(envelope / envelope.sum())
     # an own share of 1 has the cell as its alias, so the largest threshold in 32 - c bits
     # gives the same cell
     threshold = np.minimum(np.round(own * 2.0**(32 - c)), 2.0**(32 - c) - 1).astype(np.uint64)
@@ -256,16 +262,22 @@ _KEEP_BITS = 32 - _SHARED_WORD_BITS
 """Bits of the keep test's uniform where it shares its word with a cell's offset."""
 
 
+def _log_uniform_cell(xp: Any, word: Any, range_max: int, ints: Any) -> tuple[Any, Any]:
+    """``(start, bits)`` of the cells that ``word`` draws by the alias table of
+    :func:`log_uniform_cells`."""
+    c, table, _, _, _ = log_uniform_cells(range_max)
+    cell = xp.bitwise_right_shift(word, 32 - c)
+    entry = xp.take(xp.asarray(table, device=device_of(word)), xp.astype(cell, ints))
+    own = xp.bitwise_and(word, 2**(32 - c) - 1) < xp.bitwise_right_shift(entry, c)
+    return _cell_ids(xp, xp.astype(xp.where(own, cell, xp.bitwise_and(entry, 2**c - 1)), ints),
+                     ints)
+
+
 def _log_uniform_attempt(xp: Any, words: Any, range_max: int, ints: Any) -> tuple:
     """``(k, stands)`` of one attempt from ``words[0:words_per_attempt]`` (``range_max``
     of 512 or more): an id ``k = v + 1`` of the extended law, and whether it stands."""
-    c, table, _, _, _ = log_uniform_cells(range_max)
-    first, second = words[0, ...], words[1, ...]
-    cell = xp.bitwise_right_shift(first, 32 - c)
-    entry = xp.take(xp.asarray(table, device=device_of(words)), xp.astype(cell, ints))
-    own = xp.bitwise_and(first, 2**(32 - c) - 1) < xp.bitwise_right_shift(entry, c)
-    cell = xp.astype(xp.where(own, cell, xp.bitwise_and(entry, 2**c - 1)), ints)
-    start, bits = _cell_ids(xp, cell, ints)
+    start, bits = _log_uniform_cell(xp, words[0, ...], range_max, ints)
+    second = words[1, ...]
     mask = xp.astype(xp.bitwise_left_shift(xp.ones_like(bits), bits) - 1, second.dtype)
     k = start + xp.astype(xp.bitwise_and(second, mask), ints)
     if words.shape[0] > 2:  # the keep test's 24 bits from a word of its own
@@ -281,10 +293,8 @@ def _log_uniform_attempt(xp: Any, words: Any, range_max: int, ints: Any) -> tupl
 
 
 def _log_uniform_single(xp: Any, word: Any, range_max: int, ints: Any) -> Any:
-    """Below 512 classes, every id a cell of its own: ``floor(end**u) - 1`` of one
-    uniform."""
-    k = xp.astype(xp.exp2(uniforms(xp, word) * math.log2(range_max + 1)), ints)
-    return xp.clip(k, 1, range_max) - 1
+    """Below 512 classes, every id a cell of its own: the cell's id ``v``."""
+    return _log_uniform_cell(xp, word, range_max, ints)[0] - 1
 
 
 def log_uniform_ids(xp: Any, words: Any, range_max: int, ints: Any) -> Any:
@@ -336,8 +346,8 @@ UNIGRAM_BLOCK = 1024
 def unigram_blocks(xp: Any, weights: Any) -> tuple[Any, Any]:
     """``(block_cdf [nb], inner_cdf [nb * 1024])`` of float32 ``weights [V]`` in blocks of
     :data:`UNIGRAM_BLOCK` classes: the running sum of the blocks' totals, and each
-    block's running sum over its total (1 past its last class, and in a block of total
-    0, which is never drawn)."""
+    block's running sum over its total (1 from its last class of positive weight on,
+    and in a block of total 0, which is never drawn)."""
     size = int(weights.shape[0])
     blocks = -(-size // UNIGRAM_BLOCK)
     padded = xp.concat([weights, xp.zeros((blocks * UNIGRAM_BLOCK - size,), dtype=weights.dtype,
@@ -348,9 +358,10 @@ def unigram_blocks(xp: Any, weights: Any) -> tuple[Any, Any]:
     positive = totals > 0
     safe = xp.where(positive, totals, xp.ones_like(totals))
     inner = xp.where(positive[:, None], inner / safe[:, None], xp.ones_like(inner))
-    # float32 rounding may leave a block's last sum a little below 1
-    last = xp.arange(UNIGRAM_BLOCK, device=device_of(weights)) == UNIGRAM_BLOCK - 1
-    inner = xp.where(last[None, :], xp.ones_like(inner), inner)
+    # float32 rounding may leave a block's last sum a little below 1: 1 from its last
+    # class of positive weight on (where the sum reaches its end), so that no uniform
+    # passes it to a class of weight 0
+    inner = xp.where(inner >= inner[:, -1:], xp.ones_like(inner), inner)
     return xp.cumulative_sum(totals), xp.reshape(inner, (-1,))
 
 
@@ -362,9 +373,10 @@ def unigram_ids(xp: Any, words: Any, block_cdf: Any, inner_cdf: Any, size: int,
     resolved to ``2**-24`` of its block's mass or of its own block's, not of the whole
     law's)."""
     u = uniforms(xp, words)
-    blocks = int(block_cdf.shape[0])
+    # the last block of positive total: u * total may round up to the total
+    last = xp.searchsorted(block_cdf, block_cdf[-1:], side="left")
     block = xp.searchsorted(block_cdf, u[0, ...] * block_cdf[-1], side="right")
-    block = xp.astype(xp.clip(block, 0, blocks - 1), ints)
+    block = xp.astype(xp.minimum(block, xp.astype(last, block.dtype)), ints)
     low = xp.zeros_like(block)
     high = xp.full_like(block, UNIGRAM_BLOCK - 1)
     base = block * UNIGRAM_BLOCK

@@ -257,13 +257,18 @@ class _LogUniform(_RangeLaw):
         return v % self.range_max
 
     def probability(self, ids: Any) -> Any:
-        """In float64 as TensorFlow computes it; in float32 as ``log1p(1 / (v + 1))``,
-        whose quotient ``(v + 2) / (v + 1)`` would round to 1 above ``2**24``."""
+        """In float64 as TensorFlow computes it, ``log((v + 2) / (v + 1))``, below
+        ``2**52``; above, where that quotient rounds to 1 (TensorFlow's counts are 0 from
+        about ``2**53``, and its losses NaN), and in float32 (above ``2**24``), as
+        ``log1p(1 / (v + 1))``."""
         xp = self.xp
         v = xp.astype(ids, backend_for(xp).float64(xp))
         if v.dtype == xp.float32:
             return xp.log1p(1.0 / (v + 1.0)) / self.log_range
-        return xp.astype(xp.log((v + 2.0) / (v + 1.0)) / self.log_range, xp.float32)
+        p = xp.log((v + 2.0) / (v + 1.0)) / self.log_range
+        if self.range_max > 2**52:
+            p = xp.where(v < 2.0**52, p, xp.log1p(1.0 / (v + 1.0)) / self.log_range)
+        return xp.astype(p, xp.float32)
 
 
 class _Unigram(_Law):
@@ -364,7 +369,7 @@ def uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int
     ``unique=True`` the sample is drawn with replacement until ``num_sampled`` distinct
     classes are found, and the expected counts account for the number of draws.
     """
-    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+    xp, num_sampled, unique, range_max, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
     return _sample(xp, _Uniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
 
@@ -386,7 +391,7 @@ def log_uniform_draw(true_classes: Any, num_true: int, num_sampled: int, unique:
                      check_values: bool = True) -> SampledValues:
     """:func:`log_uniform_candidate_sampler`; ``check_values=False`` for a caller that has
     already checked ``true_classes`` to lie in ``[0, range_max)`` (no second read)."""
-    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+    xp, num_sampled, unique, range_max, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed, check_values, rng=rng)
     return _sample(xp, _LogUniform(xp, range_max), true_classes, num_sampled, unique, seed, rng)
 
@@ -412,7 +417,7 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     sampled values and the counts updated by ``true_classes``:
     ``(values, new_counts) = learned_unigram_step(counts, ...)``.
     """
-    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+    xp, num_sampled, unique, _, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, int(counts.shape[0]), seed, rng=rng)
     stats = backend_for(xp).read(  # one read
         lambda: host_array(checks.learned_count_stats(xp, counts, true_classes)))
@@ -461,7 +466,7 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
     :func:`learned_unigram_step`. Same arguments and outputs as
     ``tf.random.learned_unigram_candidate_sampler``.
     """
-    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+    xp, num_sampled, unique, range_max, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
     return LearnedUnigramSampler(range_max)(true_classes, num_true, num_sampled, unique, seed,
                                             rng=rng)
@@ -587,7 +592,7 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     list). A true class of weight 0 would get an expected count of 0 (and TensorFlow a
     NaN loss): it is refused with a ValueError.
     """
-    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+    xp, num_sampled, unique, range_max, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
     weights = backend_for(xp).outside_graph(unigram_weights)(
         xp, range_max, vocab_file, distortion, num_reserved_ids, num_shards, shard, unigrams,
@@ -617,7 +622,7 @@ def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, un
     Same arguments and outputs as ``tf.random.all_candidate_sampler`` (``seed`` or ``rng``
     is checked and unused).
     """
-    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+    xp, num_sampled, unique, _, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, num_sampled, seed, rng=rng)
     dev = device_of(true_classes)
     candidates = xp.arange(num_sampled, dtype=backend_for(xp).int64(xp), device=dev)

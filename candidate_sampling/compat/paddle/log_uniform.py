@@ -215,7 +215,7 @@ def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled:
 def _candidates(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
                 range_max: int, seed: int | None) -> SampledValues:
     """:func:`log_uniform_candidate_sampler`, run as plain Python (as :func:`_samples`)."""
-    xp, num_sampled, unique, seed = checks.check_sampler_arguments(
+    xp, num_sampled, unique, range_max, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed, any_seed=True)
     if not unique:
         raise ValueError("unique: Paddle's sampler draws distinct classes only; must be True, "

@@ -88,7 +88,7 @@ def _run_on_host(op: str, build: Callable[[int], Any], true_classes: Any, num_tr
     with ``build(range_max)``; ``attrs()`` adds the op's own attributes to its cache
     key), the kernel's stream for this call, the candidates and expected counts."""
     seeds = seed_state.get_seed(seed)
-    xp, num_sampled, unique, _ = check_sampler_arguments(
+    xp, num_sampled, unique, range_max, _ = check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed, any_seed=True)
     host = host_classes(xp, true_classes).reshape(-1)
     range_max = int(range_max)
@@ -235,7 +235,7 @@ def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, un
 def _all_candidates(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
                     seed: int | None) -> SampledValues:
     seed_state.get_seed(seed)
-    xp, num_sampled, _, _ = check_sampler_arguments(
+    xp, num_sampled, _, _, _ = check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, num_sampled, seed, any_seed=True)
     return _outputs(xp, true_classes, np.arange(num_sampled, dtype=np.int64),
                     np.ones(tuple(true_classes.shape), dtype=np.float32),
