@@ -192,6 +192,18 @@ def test_get_seed_rules():
     assert seed_state.get_seed(None) == (1234, expected)
 
 
+def test_a_bool_seed_is_its_int_as_to_tensorflow():
+    """Python's bool is an int: TensorFlow 2.21 takes ``set_seed(True)`` and
+    ``seed=True`` as 1 (``[78, 19, 43]`` for the draw below, from TensorFlow)."""
+    tc = np.array([[1], [2]])
+    draws = []
+    for global_seed, seed in ((True, True), (1, 1)):
+        tfrandom.set_seed(global_seed)
+        draws.append(tfrandom.uniform_candidate_sampler(tc, 1, 3, False, 100, seed=seed)[0])
+    np.testing.assert_array_equal(draws[0], [78, 19, 43])
+    np.testing.assert_array_equal(draws[1], [78, 19, 43])
+
+
 def test_no_seed_at_all_is_random_but_works():
     tfrandom.set_seed(None)
     values = draw()

@@ -89,7 +89,8 @@ def _run_on_host(op: str, build: Callable[[int], Any], true_classes: Any, num_tr
     key), the kernel's stream for this call, the candidates and expected counts."""
     seeds = seed_state.get_seed(seed)
     xp, num_sampled, unique, range_max, _ = check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, range_max, seed, any_seed=True)
+        true_classes, num_true, num_sampled, unique, range_max, seed_state.tf_seed(seed),
+        any_seed=True)
     host = host_classes(xp, true_classes).reshape(-1)
     range_max = int(range_max)
     key = (int(num_true), num_sampled, unique, range_max, attrs())
@@ -236,7 +237,8 @@ def _all_candidates(true_classes: Any, num_true: int, num_sampled: int, unique: 
                     seed: int | None) -> SampledValues:
     seed_state.get_seed(seed)
     xp, num_sampled, _, _, _ = check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, num_sampled, seed, any_seed=True)
+        true_classes, num_true, num_sampled, unique, num_sampled, seed_state.tf_seed(seed),
+        any_seed=True)
     return _outputs(xp, true_classes, np.arange(num_sampled, dtype=np.int64),
                     np.ones(tuple(true_classes.shape), dtype=np.float32),
                     np.ones(num_sampled, dtype=np.float32))

@@ -75,6 +75,16 @@ class _State:
 _STATE = _State()
 
 
+def tf_seed(seed: Any) -> int | None:
+    """A seed as TensorFlow takes it: None, or any int, a bool as its int (Python's
+    ``bool`` is an ``int``: ``set_seed(True)`` is ``set_seed(1)`` to TensorFlow)."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool):
+        return int(seed)
+    return checks.check_int(seed, "seed")
+
+
 def set_seed(seed: int | None) -> None:
     """Sets the global random seed (``tf.random.set_seed``).
 
@@ -82,8 +92,7 @@ def set_seed(seed: int | None) -> None:
     seed from a sequence that this call restarts. Every cached kernel is dropped, so
     every sampler starts its stream afresh. ``None`` unsets the global seed.
     """
-    if seed is not None:
-        seed = checks.check_int(seed, "seed")
+    seed = tf_seed(seed)
     with _STATE.lock:
         _STATE.global_seed = seed
         _STATE.rng = random.Random(seed)
@@ -103,8 +112,7 @@ def get_seed(op_seed: int | None) -> tuple[int | None, int | None]:
     global sequence; neither -> ``(None, None)`` (a nondeterministic kernel). ``(0, 0)``
     becomes ``(0, 2**31 - 1)``.
     """
-    if op_seed is not None:
-        op_seed = checks.check_int(op_seed, "seed")
+    op_seed = tf_seed(op_seed)
     with _STATE.lock:
         g = _STATE.global_seed
         if g is not None:
