@@ -42,8 +42,14 @@ def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
     """
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
     if sampled_values is None:
-        sampled_values = log_uniform_candidate_sampler(labels, num_true, num_sampled, True,
-                                                       num_classes, seed=seed)
+        try:
+            sampled_values = log_uniform_candidate_sampler(labels, num_true, num_sampled, True,
+                                                           num_classes, seed=seed)
+        except (TypeError, ValueError) as exc:  # the sampler's true_classes are the labels
+            message = str(exc)
+            if not message.startswith("true_classes"):
+                raise
+            raise type(exc)("labels" + message[len("true_classes"):]) from None
     _, _, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
                            sampled_values, partition_strategy, None)
     if remove_accidental_hits:
