@@ -38,11 +38,11 @@ def cases():
     yield "large_logits", random_case("large_logits", 3, 4, 20, 1, 3000.0)
     # rows whose loss is far below their logits: their small losses (6e-6 beside logits
     # of 1000, 2.3e-7 beside 16) in full
-    yield "confident_rows", dict(weights=[[1000.0], [988.0], [16.0], [-16.0], [-20.0]],
-                                 biases=[0.0] * 5, inputs=[[1.0], [-1.0], [0.016]],
-                                 labels=[[0], [3], [2]])
-    yield "confident_sigmoid", dict(weights=[[16.0], [-16.0], [-20.0]], biases=[0.0] * 3,
-                                    inputs=[[1.0], [-1.0]], labels=[[0], [2]])
+    yield "confident_rows", {"weights": [[1000.0], [988.0], [16.0], [-16.0], [-20.0]],
+                             "biases": [0.0] * 5, "inputs": [[1.0], [-1.0], [0.016]],
+                             "labels": [[0], [3], [2]]}
+    yield "confident_sigmoid", {"weights": [[16.0], [-16.0], [-20.0]], "biases": [0.0] * 3,
+                                "inputs": [[1.0], [-1.0]], "labels": [[0], [2]]}
 
 
 def recipes(arrays):

@@ -162,11 +162,11 @@ def loss_step(i, st, tc, inputs, entry):
     its kernel's stream on, as it does where the loss succeeds)."""
     kw = dict(st["kw"])
     dim = kw.pop("input_dim")
-    arrays = dict(weights=np.ones((kw["num_classes"], 3), F32),
-                  biases=np.zeros(kw["num_classes"], F32),
-                  inputs=np.ones((tc.shape[0], dim), F32))
+    arrays = {"weights": np.ones((kw["num_classes"], 3), F32),
+              "biases": np.zeros(kw["num_classes"], F32),
+              "inputs": np.ones((tc.shape[0], dim), F32)}
     for k, v in arrays.items():
-        inputs["step%d.%s" % (i, k)] = v
+        inputs[f"step{i}.{k}"] = v
     if st["op"] == "sampled_softmax_loss":
         kw["seed"] = st["seed"]
     entry["kwargs"] = dict(kw)
@@ -229,10 +229,10 @@ def sequence_specs():
           step("sampled_softmax_loss", true_classes=a, num_sampled=6, num_classes=40,
                input_dim=4),
           step(lu, true_classes=a, **base)],
-         "a loss that raises (inputs 4 wide for weights 3 wide: at its matmul; a label past "
-         "num_classes: in its sampler) has drawn its default sample first: with seed 7 "
-         "step 2 continues the kernel that steps 0 and 1 moved on, with the global seed "
-         "alone steps 3 and 5 take op seeds of the global sequence"),
+         ("a loss that raises (inputs 4 wide for weights 3 wide: at its matmul; a label "
+          "past num_classes: in its sampler) has drawn its default sample first: with seed "
+          "7 step 2 continues the kernel that steps 0 and 1 moved on, with the global seed "
+          "alone steps 3 and 5 take op seeds of the global sequence")),
     ]
 
 
