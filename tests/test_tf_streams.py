@@ -352,3 +352,27 @@ def test_parse_draws_without_prefix_keeps_the_accepted_attempts():
                                            | (w[:, 1].astype(np.uint64) << 32)) >= rem)
     kept = np.flatnonzero(value >= rem)[:300]
     assert np.array_equal(tails, words[kept]) and end == 2 * (int(kept[-1]) + 1)
+
+
+def test_lists_go_in_where_tensorflow_converts_them():
+    """TensorFlow converts a Python list of ids for its samplers and
+    ``compute_accidental_hits`` (``[78, 19, 43]``, ``[0, 1, 2]`` and the hits below from
+    TensorFlow 2.21); its losses fail on a list of labels before they draw (an
+    AttributeError), here a TypeError naming labels, the stream left as it was."""
+    tfrandom.set_seed(1)
+    np.testing.assert_array_equal(
+        tfrandom.uniform_candidate_sampler([[1], [2]], 1, 3, False, 100, seed=1)[0], [78, 19, 43])
+    tfrandom.set_seed(1)
+    np.testing.assert_array_equal(tfrandom.all_candidate_sampler([[1], [2]], 1, 3, False)[0],
+                                  [0, 1, 2])
+    indices, ids, weights = tfnn.compute_accidental_hits([[1], [2]], [2, 3, 1], 1)
+    assert indices.tolist() == [0, 1] and ids.tolist() == [2, 0]
+    assert weights.tolist() == [float(np.finfo(np.float32).min)] * 2
+    weights, biases, inputs = np.ones((20, 3), np.float32), np.zeros(20, np.float32), \
+        np.ones((2, 3), np.float32)
+    tfrandom.set_seed(1)
+    with pytest.raises(TypeError, match="^labels: expected an array"):
+        tfnn.sampled_softmax_loss(weights, biases, [[1], [2]], inputs, 5, 20)
+    # the global sequence's first op seed is still there (TensorFlow: [66, 63, 34])
+    np.testing.assert_array_equal(
+        tfrandom.uniform_candidate_sampler([[1], [2]], 1, 3, False, 100)[0], [66, 63, 34])

@@ -7,6 +7,7 @@ from typing import Any
 from ...core import checks, losses
 from ...core.hits import compute_accidental_hits as _hits
 from ...core.logits import compute_sampled_logits, prepare
+from ...core.namespace import namespace_of
 from ...core.types import SampledValues
 from . import seed_state
 from .random import (
@@ -14,6 +15,7 @@ from .random import (
     fixed_unigram_candidate_sampler,
     learned_unigram_candidate_sampler,
     log_uniform_candidate_sampler,
+    tensor_like,
     uniform_candidate_sampler,
 )
 
@@ -41,6 +43,7 @@ def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
     global seed is set).
     """
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    namespace_of(labels=labels)  # a list: TensorFlow fails on it before drawing
     if sampled_values is None:
         try:
             sampled_values = log_uniform_candidate_sampler(labels, num_true, num_sampled, True,
@@ -112,6 +115,6 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
     The result does not depend on ``seed``, but the op takes seeds as TensorFlow's does:
     with only the global seed set, a call draws the next op seed of the global sequence."""
     seed_state.get_seed(seed)
-    return _hits(true_classes, sampled_candidates, num_true)
+    return _hits(tensor_like(true_classes), tensor_like(sampled_candidates), num_true)
 
 

@@ -49,6 +49,19 @@ _WORDS_PER_SAMPLE = 2048
 """uint32 words a kernel reserves per sampled candidate, whatever a call uses."""
 
 
+def tensor_like(value: Any) -> Any:
+    """A Python list or tuple of numbers as the NumPy array TensorFlow would convert it
+    to (``tf.constant``); anything else, or a list that does not convert (ragged), as
+    given, for the argument checks to name."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        return value
+    return array if array.dtype.kind in "iuf" else value
+
+
 def host_classes(xp: Any, true_classes: Any) -> np.ndarray:
     """``true_classes`` as a NumPy int64 array on the host."""
     if not backend_for(xp).is_concrete(true_classes):
@@ -76,6 +89,7 @@ def _run(op: str, build: Callable[[int], Any], true_classes: Any, num_true: int,
     """One call of a sampler op (:func:`_run_on_host`), run as plain Python on every call
     even inside ``torch.compile`` (:func:`~candidate_sampling.backends.outside_graph`):
     it reads the labels and moves the seed sequence along."""
+    true_classes = tensor_like(true_classes)
     return outside_graph(_run_on_host, true_classes)(op, build, true_classes, num_true,
                                                      num_sampled, unique, range_max, seed,
                                                      attrs)
@@ -229,6 +243,7 @@ def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, un
     ``[0, num_sampled)``. It draws an op seed as TensorFlow does (which moves the global
     sequence along) and uses no random numbers.
     """
+    true_classes = tensor_like(true_classes)
     return outside_graph(_all_candidates, true_classes)(true_classes, num_true, num_sampled,
                                                         unique, seed)
 
