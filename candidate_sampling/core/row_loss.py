@@ -43,7 +43,7 @@ from .namespace import accumulation_dtype
 from .types import SampledValues
 
 __all__ = ["LOSS_KINDS", "RowResiduals", "PreparedRows", "prepare_rows", "rows_of", "row_loss",
-           "row_loss_forward", "row_loss_backward", "sampled_loss"]
+           "row_loss_forward", "row_loss_backward", "sampled_loss", "sigmoid_cross_entropy"]
 
 LOSS_KINDS = ("softmax", "nce")
 """Per-row losses over the true and sampled logits: sampled softmax cross entropy
@@ -185,14 +185,14 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     return loss, true_p - 1.0 / num_true, exps, inverse, column
 
 
-def _true_sigmoid_cross_entropy(xp: Any, backend: Any, true: Any) -> Any:
-    """``softplus(x) - x / T`` of the true logits ``[B, T]`` in TensorFlow's form
-    ``(max(x, 0) - x z) + log1p(exp(-|x|))`` (``z = 1/T``): for ``T = 1`` the first term
-    is exactly 0 or ``-x``, where ``softplus(x) - x`` cancelled a confident row's loss to
-    the rounding of ``x`` (half a loss of 2.3e-7 lost at ``x = 16``)."""
-    num_true = int(true.shape[1])
-    margin = xp.maximum(true, xp.zeros_like(true)) - true * (1.0 / num_true)
-    return margin + backend.softplus(xp, -xp.abs(true))
+def sigmoid_cross_entropy(xp: Any, logits: Any, targets: Any) -> Any:
+    """``softplus(x) - x z`` elementwise, of ``logits`` against ``targets`` (an array or
+    a number), in TensorFlow's form ``(max(x, 0) - x z) + log1p(exp(-|x|))``: for ``z =
+    1`` the first term is exactly 0 or ``-x``, where ``softplus(x) - x`` cancelled a
+    confident row's loss to the rounding of ``x`` (half a loss of 2.3e-7 lost at ``x =
+    16``). The true columns of ``nce_loss`` and ``full_sigmoid_loss`` take it."""
+    margin = xp.maximum(logits, xp.zeros_like(logits)) - logits * targets
+    return margin + backend_for(xp).softplus(xp, -xp.abs(logits))
 
 
 def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
@@ -204,7 +204,7 @@ def _nce(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
     if unit != 1.0:
         sampled = sampled / unit
     sampled_softplus, sampled_sigmoid = backend.softplus_sigmoid(xp, sampled, need_grad)
-    loss = (xp.sum(_true_sigmoid_cross_entropy(xp, backend, true), axis=1)
+    loss = (xp.sum(sigmoid_cross_entropy(xp, true, 1.0 / num_true), axis=1)
             + backend.row_sum(xp, sampled_softplus))
     true_sigmoid = backend.sigmoid(xp, true) if need_grad else None
     if not need_grad:

@@ -285,7 +285,7 @@ class _Unigram(_Law):
         self.cdf = backend_for(xp).cumulative_sum(xp, self.weights)
         self.total = self.cdf[-1]
         # float32 uniforms: a float32 running sum over the whole law resolves a class
-        # only to 2**-23 of the total (a law over a million classes 12% uneven)
+        # only to 2**-24 of the total (a law over a million classes 12% uneven)
         self.blocks = float32_draws.unigram_blocks(xp, self.weights) if _narrow(xp) else ()
 
     def split(self) -> tuple[tuple, tuple]:
