@@ -14,8 +14,8 @@ from typing import Any
 
 from ..backends import backend_for
 from . import checks
-from .row_loss import sigmoid_cross_entropy
 from .namespace import accumulation_dtype, device_of, namespace_of
+from .row_loss import sigmoid_cross_entropy
 
 __all__ = ["full_logits", "full_softmax_loss", "full_sigmoid_loss"]
 
