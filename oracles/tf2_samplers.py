@@ -144,11 +144,18 @@ def stream_specs():
     return out
 
 
-def step(op, seed=None, true_classes=None, hits_of=None, **kw):
+def step(op, seed=None, true_classes=None, hits_of=None, as_list=False, **kw):
     """One step of a sequence: a sampler call, compute_accidental_hits on the sampled
     candidates of step ``hits_of``, or a loss (``kw``: its keyword arguments and
-    ``input_dim``, the width of its inputs; the weights are [num_classes, 3])."""
-    return dict(op=op, seed=seed, true_classes=true_classes, hits_of=hits_of, kw=kw)
+    ``input_dim``, the width of its inputs; the weights are [num_classes, 3]);
+    ``as_list``: its ids given as Python lists, not tensors."""
+    return dict(op=op, seed=seed, true_classes=true_classes, hits_of=hits_of,
+                as_list=as_list, kw=kw)
+
+
+def ids_of(st, ids):
+    """``ids`` as the step gives them: a Python list, or a tensor."""
+    return ids.tolist() if st["as_list"] else tf.constant(ids)
 
 
 LOSS_STEPS = ("sampled_softmax_loss", "nce_loss")
@@ -171,9 +178,9 @@ def loss_step(i, st, tc, inputs, entry):
         kw["seed"] = st["seed"]
     entry["kwargs"] = dict(kw)
     try:
-        getattr(tf.nn, st["op"])(labels=tf.constant(tc), **arrays, **kw)
+        getattr(tf.nn, st["op"])(labels=ids_of(st, tc), **arrays, **kw)
         entry["raises"] = False
-    except (tf.errors.InvalidArgumentError, ValueError):
+    except (tf.errors.InvalidArgumentError, ValueError, AttributeError):  # a list: no dtype
         entry["raises"] = True
 
 
@@ -233,6 +240,16 @@ def sequence_specs():
           "past num_classes: in its sampler) has drawn its default sample first: with seed "
           "7 step 2 continues the kernel that steps 0 and 1 moved on, with the global seed "
           "alone steps 3 and 5 take op seeds of the global sequence")),
+        ("bool-seeds-and-lists", True,
+         [step(un, seed=True, true_classes=a, as_list=True, **base),
+          step("sampled_softmax_loss", true_classes=a, as_list=True, num_sampled=6,
+               num_classes=40, input_dim=3),
+          step(lu, true_classes=a, as_list=True, **base),
+          step(hits, true_classes=a, hits_of=2, as_list=True, num_true=1)],
+         ("a bool seed is its int (Python's bool is an int): set_seed(True) and seed=True "
+          "are 1; ids given as Python lists, which the samplers and compute_accidental_hits "
+          "convert; the loss fails on a list of labels before it draws, so step 2 takes the "
+          "first op seed of the global sequence")),
     ]
 
 
@@ -320,6 +337,8 @@ def build_sequence_case(name, global_seed, steps):
         tc = np.array(st["true_classes"], np.int64)
         inputs["step%d.true_classes" % i] = tc
         entry = dict(op=st["op"], kwargs=dict(st["kw"], seed=st["seed"]))
+        if st["as_list"]:
+            entry["as_list"] = True
         if st["op"] == "compute_accidental_hits":
             if st["hits_of"] is None:
                 cands = rng.integers(0, 8, 6).astype(np.int64)
@@ -328,14 +347,14 @@ def build_sequence_case(name, global_seed, steps):
             else:
                 cands = outputs["step%d.sampled_candidates" % st["hits_of"]]
                 entry["sampled_candidates"] = "step%d" % st["hits_of"]
-            values = tf.nn.compute_accidental_hits(tf.constant(tc), tf.constant(cands),
+            values = tf.nn.compute_accidental_hits(ids_of(st, tc), ids_of(st, cands),
                                                    seed=st["seed"], **st["kw"])
             names = ("indices", "ids", "weights")
         elif st["op"] in LOSS_STEPS:
             loss_step(i, st, tc, inputs, entry)
             values, names = (), ()
         else:
-            values = common.SAMPLERS[st["op"]](tf.constant(tc), seed=st["seed"], **st["kw"])
+            values = common.SAMPLERS[st["op"]](ids_of(st, tc), seed=st["seed"], **st["kw"])
             names = common.SAMPLED_NAMES
         for n, v in zip(names, values):
             outputs["step%d.%s" % (i, n)] = v.numpy()

@@ -34,7 +34,7 @@ def _fresh_random_state():
 
 
 def test_every_case_is_run():
-    assert len(CASES) == 89
+    assert len(CASES) == 90
     assert len(SAMPLER_CASES) + len(SEQUENCE_CASES) + len(LOSS_CASES) == len(CASES)
 
 
@@ -124,24 +124,28 @@ def test_sequence(case, lib):
     tfrandom.set_seed(case.kwargs["global_seed"])
     for i, step in enumerate(case.kwargs["sequence"]):
         kw = dict(step["kwargs"])
-        true_classes = to_lib(lib, case.inputs[f"step{i}.true_classes"])
+        # ids as TensorFlow got them: Python lists, or tensors
+        ids = (lambda a: a.tolist()) if step.get("as_list") else (lambda a: to_lib(lib, a))
+        true_classes = ids(case.inputs[f"step{i}.true_classes"])
         if step["op"] in ("sampled_softmax_loss", "nce_loss"):  # raises where TF did
             arrays = {k: to_lib(lib, case.inputs[f"step{i}.{k}"])
                       for k in ("weights", "biases", "inputs")}
             assert step["raises"]
-            with pytest.raises(ValueError):
+            with pytest.raises((TypeError, ValueError)):
                 getattr(tfnn, step["op"])(labels=true_classes, **arrays, **kw)
             continue
         if step["op"] == "compute_accidental_hits":
             source = step["sampled_candidates"]
             candidates = (case.inputs[f"step{i}.sampled_candidates"] if source == "input"
                           else case.outputs[f"{source}.sampled_candidates"])
-            out = tfnn.compute_accidental_hits(true_classes, to_lib(lib, candidates), **kw)
+            out = tfnn.compute_accidental_hits(true_classes, ids(candidates), **kw)
             names = HIT_NAMES
         else:
             out, names = getattr(tfrandom, step["op"])(true_classes, **kw), SAMPLED_NAMES
         for name, value in zip(names, out):
-            assert_same(lib, value, case.outputs[f"step{i}.{name}"], f"step{i}.{name}")
+            # lists in, NumPy arrays out
+            assert_same("numpy" if step.get("as_list") else lib, value,
+                        case.outputs[f"step{i}.{name}"], f"step{i}.{name}")
 
 
 @pytest.mark.parametrize("lib", LIBS)
@@ -190,18 +194,6 @@ def test_get_seed_rules():
     tfrandom.set_seed(1234)
     expected = random.Random(1234).randint(0, 2**31 - 1)
     assert seed_state.get_seed(None) == (1234, expected)
-
-
-def test_a_bool_seed_is_its_int_as_to_tensorflow():
-    """Python's bool is an int: TensorFlow 2.21 takes ``set_seed(True)`` and
-    ``seed=True`` as 1 (``[78, 19, 43]`` for the draw below, from TensorFlow)."""
-    tc = np.array([[1], [2]])
-    draws = []
-    for global_seed, seed in ((True, True), (1, 1)):
-        tfrandom.set_seed(global_seed)
-        draws.append(tfrandom.uniform_candidate_sampler(tc, 1, 3, False, 100, seed=seed)[0])
-    np.testing.assert_array_equal(draws[0], [78, 19, 43])
-    np.testing.assert_array_equal(draws[1], [78, 19, 43])
 
 
 def test_no_seed_at_all_is_random_but_works():
@@ -354,25 +346,11 @@ def test_parse_draws_without_prefix_keeps_the_accepted_attempts():
     assert np.array_equal(tails, words[kept]) and end == 2 * (int(kept[-1]) + 1)
 
 
-def test_lists_go_in_where_tensorflow_converts_them():
-    """TensorFlow converts a Python list of ids for its samplers and
-    ``compute_accidental_hits`` (``[78, 19, 43]``, ``[0, 1, 2]`` and the hits below from
-    TensorFlow 2.21); its losses fail on a list of labels before they draw (an
-    AttributeError), here a TypeError naming labels, the stream left as it was."""
-    tfrandom.set_seed(1)
-    np.testing.assert_array_equal(
-        tfrandom.uniform_candidate_sampler([[1], [2]], 1, 3, False, 100, seed=1)[0], [78, 19, 43])
-    tfrandom.set_seed(1)
-    np.testing.assert_array_equal(tfrandom.all_candidate_sampler([[1], [2]], 1, 3, False)[0],
-                                  [0, 1, 2])
-    indices, ids, weights = tfnn.compute_accidental_hits([[1], [2]], [2, 3, 1], 1)
-    assert indices.tolist() == [0, 1] and ids.tolist() == [2, 0]
-    assert weights.tolist() == [float(np.finfo(np.float32).min)] * 2
-    weights, biases, inputs = np.ones((20, 3), np.float32), np.zeros(20, np.float32), \
-        np.ones((2, 3), np.float32)
-    tfrandom.set_seed(1)
-    with pytest.raises(TypeError, match="^labels: expected an array"):
-        tfnn.sampled_softmax_loss(weights, biases, [[1], [2]], inputs, 5, 20)
-    # the global sequence's first op seed is still there (TensorFlow: [66, 63, 34])
-    np.testing.assert_array_equal(
-        tfrandom.uniform_candidate_sampler([[1], [2]], 1, 3, False, 100)[0], [66, 63, 34])
+
+def test_all_candidate_sampler_takes_a_list_as_an_array():
+    """``all_candidate_sampler`` takes a Python list of ids as the other samplers do (the
+    golden sequence ``bool-seeds-and-lists`` holds TensorFlow's draws from lists)."""
+    listed = tfrandom.all_candidate_sampler([[1], [2]], 1, 3, False)
+    given = tfrandom.all_candidate_sampler(np.array([[1], [2]]), 1, 3, False)
+    for a, b in zip(listed, given):
+        np.testing.assert_array_equal(a, b)

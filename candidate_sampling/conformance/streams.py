@@ -169,10 +169,11 @@ raise (TensorFlow finds their other errors after its sampler ran)."""
 def _run_loss_step(case: GoldenCase, i: int, step: dict, adapter: Adapter,
                    function: Callable, result: CaseResult) -> None:
     """Loss step ``i``: it raises where TensorFlow did (its value is not compared)."""
-    arrays = {"labels": case.inputs[f"step{i}.true_classes"],
-              **{k: case.inputs[f"step{i}.{k}"] for k in ("weights", "biases", "inputs")}}
+    arrays = {k: case.inputs[f"step{i}.{k}"] for k in ("weights", "biases", "inputs")}
+    ids, listed = _step_ids(step, {"labels": case.inputs[f"step{i}.true_classes"]})
+    arrays.update(ids)
     try:
-        adapter.call(function(step["op"], case.api), arrays, dict(step["kwargs"]))
+        adapter.call(function(step["op"], case.api), arrays, {**step["kwargs"], **listed})
         raised = False
     except Exception:  # noqa: BLE001 - any error: TensorFlow's is its own class
         raised = True
@@ -181,6 +182,14 @@ def _run_loss_step(case: GoldenCase, i: int, step: dict, adapter: Adapter,
         name, raised == step["raises"], 0.0, 0.0,
         f"{name}: TensorFlow {'raised' if step['raises'] else 'returned'}, this "
         f"{'raised' if raised else 'returned'}"))
+
+
+def _step_ids(step: dict, ids: dict) -> tuple[dict, dict]:
+    """``(arrays, lists)``: a step's ids as arrays for the adapter, or, where TensorFlow
+    was given Python lists (``as_list``), as lists passed as they are."""
+    if not step.get("as_list"):
+        return ids, {}
+    return {}, {k: np.asarray(v).tolist() for k, v in ids.items()}
 
 
 def _run_sequence(case: GoldenCase, adapter: Adapter, function: Callable, folder: str,
@@ -199,7 +208,8 @@ def _run_sequence(case: GoldenCase, adapter: Adapter, function: Callable, folder
         else:
             names = SAMPLED_NAMES
         kw = _sampler_kwargs(case, step["kwargs"], folder)
-        out = adapter.call(function(step["op"], case.api), inputs, kw)
+        inputs, listed = _step_ids(step, inputs)
+        out = adapter.call(function(step["op"], case.api), inputs, {**kw, **listed})
         _compare_exact(result, f"step{i}", names, out, case)
 
 
