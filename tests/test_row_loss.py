@@ -3,6 +3,8 @@ arrays, and the analytic gradient wired into each backend's autodiff."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -382,6 +384,38 @@ def test_eager_jax_sampler_compiles_once_and_equals_the_jitted_one(sampler):
     for got, want in zip(eager[2][1:], jitted[1:]):  # counts: XLA fuses them under jit
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
     assert len(set(np.asarray(eager[0][0]).tolist())) == 33
+
+
+VMAPPED_SAMPLERS = {
+    "uniform": lambda labels, key: cs.uniform_candidate_sampler(labels, 1, 4, True, 100, rng=key),
+    "uniform_10**7": lambda labels, key: cs.uniform_candidate_sampler(labels, 1, 4, True, 10**7,
+                                                                      rng=key),
+    "uniform_with_repeats": lambda labels, key: cs.uniform_candidate_sampler(
+        labels, 1, 4, False, 100, rng=key),
+    "log_uniform": lambda labels, key: cs.log_uniform_candidate_sampler(labels, 1, 4, True, 100,
+                                                                        rng=key),
+    "learned_unigram": lambda labels, key: cs.learned_unigram_candidate_sampler(
+        labels, 1, 4, True, 100, rng=key),
+    "fixed_unigram": lambda labels, key: cs.fixed_unigram_candidate_sampler(
+        labels, 1, 4, True, 5, unigrams=[1.0, 2, 3, 4, 5], rng=key),
+}
+
+
+@pytest.mark.parametrize("sampler", sorted(VMAPPED_SAMPLERS))
+def test_jax_samplers_under_vmap_equal_each_key(sampler):
+    """``jax.vmap`` over keys, with and without ``jax.jit``, gives each key's own draw.
+    (Without ``jit`` the uniform law's counts, which do not depend on the ids, met a
+    batched number of draws in ``jnp.asarray(..., device=)``, an AttributeError.)"""
+    jax = pytest.importorskip("jax")
+    labels = jax.numpy.asarray([[0]], jax.numpy.int32)
+    draw = functools.partial(VMAPPED_SAMPLERS[sampler], labels)
+    keys = jax.random.split(jax.random.key(5), 3)
+    each = [draw(key) for key in keys]
+    for batched in (jax.vmap(draw)(keys), jax.jit(jax.vmap(draw))(keys)):
+        for k, one in enumerate(each):
+            np.testing.assert_array_equal(np.asarray(batched[0][k]), np.asarray(one[0]))
+            for got, want in zip(batched[1:], one[1:]):
+                np.testing.assert_allclose(np.asarray(got[k]), np.asarray(want), rtol=1e-6)
 
 
 MIXED = (1.0, 0.1, 1.0, 0.1, 0.1, 0.1)

@@ -16,6 +16,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from array_api_compat import is_array_api_obj
+
 from ..backends import _base, backend_for, host_array
 from . import checks, float32_draws
 from .hits import first_occurrence
@@ -44,7 +46,9 @@ def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
     known = backend_for(xp).host_int(num_tries)
     if known is not None and known >= 0:
         return p * num_sampled if known == num_sampled else _after_tries(xp, p, known)
-    tries = xp.astype(xp.asarray(num_tries, device=device_of(p)), xp.float32)
+    if not is_array_api_obj(num_tries):  # arrays as they are: under jax.vmap, JAX's
+        num_tries = xp.asarray(num_tries, device=device_of(p))  # asarray onto a device fails
+    tries = xp.astype(num_tries, xp.float32)
     count = xp.where(tries == num_sampled, p * num_sampled, _after_tries(xp, p, tries))
     return xp.where(tries >= 0, count, xp.asarray(float("nan"), dtype=xp.float32,
                                                   device=device_of(p)))
