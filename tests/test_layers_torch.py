@@ -264,7 +264,7 @@ def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused_at_once():
     for change, message in (
             (lambda c: (c.fill_(0), c[:2].fill_(1)),
              (r"^num_sampled: must be at most the 2 classes of nonzero count in "
-              r"unigram_counts when unique=True, got 3")),
+              r"unigram_counts that a draw can reach .* when unique=True, got 3")),
             (lambda c: c[0].fill_(-5),
              r"^unigram_counts: every count must be finite and >= 0, got min -5.0"),
             (lambda c: c[3].fill_(0), r"^unigram_counts: a true class has count 0")):

@@ -401,7 +401,9 @@ def test_a_cuda_devices_free_memory_is_the_drivers_and_the_caches():
 
 @pytest.mark.parametrize("counts,unique,message", [
     ([1, 1, 0, 0, 0], True, (r"^num_sampled: must be at most the 2 classes of nonzero "
-                             r"count in counts when unique=True, got 3")),
+                             r"count in counts that a draw can reach \(each at least "
+                             r"2\*\*-51 / range_max of the total\) when unique=True, got 3")),
+    ([2.0**70, 1, 1, 1, 1], True, r"^num_sampled: must be at most the 1 classes of nonzero count"),
     ([1, 1, -5, 1, 1], False, r"^counts: every count must be finite and >= 0, got min -5.0"),
     ([1, 1, np.inf, 1, 1], False, r"^counts: every count must be finite and >= 0"),
     ([1, 0, 1, 1, 1], False, r"^counts: a true class has count 0")])
@@ -409,6 +411,30 @@ def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused(counts, un
     """Counts set by hand (or loaded) that a learned unigram law cannot use: fewer
     classes of nonzero count than a unique sample needs (the draw ran to its limit of
     2**31 draws, two minutes, then blamed the law), a negative or infinite count, a true
-    class of count 0 (a NaN loss)."""
+    class of count 0 (a NaN loss). A count of 2**70 leaves the others no share a draw
+    reaches."""
     with pytest.raises(ValueError, match=message):
         cs.learned_unigram_step(np.asarray(counts, np.float64), Y, 1, 3, unique, seed=0)
+
+
+def test_unigram_weights_a_draw_cannot_reach_are_refused_at_once(xp):
+    """One weight of 2**70 beside weights of 1: a float64 running sum gives the others no
+    share, so a unique sample of 3 could only run to the draw limit (100 s on NumPy,
+    hours of blocks on JAX) and fail. The eager samplers refuse it at once; under
+    ``jax.jit`` the draw stops before its first block, with NaN counts (as a law with
+    too few classes of weight above 0 does). Beside 2**16 they are drawn."""
+    labels = xp.asarray([[1], [3]])
+    huge = [2.0**70] + [1.0] * 9
+    with pytest.raises(ValueError, match=r"^num_sampled: must be at most the 1 ids of nonzero "
+                                         r"weight that a draw can reach"):
+        cs.fixed_unigram_candidate_sampler(labels, 1, 3, True, 10, unigrams=huge, seed=1)
+    ids = cs.fixed_unigram_candidate_sampler(labels, 1, 3, True, 10, unigrams=[2.0**16] + [1.0] * 9,
+                                             seed=1)[0]
+    assert len(set(np.asarray(ids).tolist())) == 3
+    if xp.__name__ == "jax.numpy":
+        import jax
+
+        draw = jax.jit(lambda y, k: cs.fixed_unigram_candidate_sampler(y, 1, 3, True, 10,
+                                                                       unigrams=huge, rng=k))
+        _, true_q, sampled_q = draw(labels, jax.random.key(0))
+        assert np.isnan(np.asarray(true_q)).all() and np.isnan(np.asarray(sampled_q)).all()

@@ -14,12 +14,13 @@ TABLE_LIMIT = 2**23
 """Largest range for the first-position table of the unique sampler (32 MiB of int32);
 the table also stays within ``TABLE_PER_SAMPLE`` entries per sampled class."""
 
-TABLE_PER_SAMPLE = 1024
+TABLE_PER_SAMPLE = 512
 """Entries of the first-position table per sampled class, at most: beyond, finding the
 first positions among the classes kept (a sort of three times ``num_sampled`` ids a
 block) costs less than filling the table. On a 2-core CPU a jitted unique draw of 4,096
-classes took about 1.2 to 1.4 ms that way at any range, and with the table 0.6 ms at
-2*10**5 classes, 1.0 at 2*10**6, 1.6 at 4*10**6, 2.8 at 8*10**6 and 29 at 1.6*10**7."""
+classes took about 1.2 to 2 ms that way at any range from 10**6 to 2**31 - 1, and with
+the table 0.6 ms at 2*10**5 classes, 1.0 at 10**6, 1.6 to 2 at 4*10**6 (1.3 sorted),
+2.8 at 8*10**6 and 29 at 1.6*10**7."""
 
 
 class JaxBackend(Backend):

@@ -372,12 +372,34 @@ def check_unigram_law(source: str, distortion: float, zero_count: bool, largest:
         raise ValueError(f"{source}: the weights of this shard are all zero")
 
 
+DRAWABLE_SHARE = 2.0**-51
+"""A class of a unigram law counts as one that a unique sample can draw when its weight
+is above 0 and at least ``DRAWABLE_SHARE / range_max`` of the total (:func:`drawable`).
+All lighter classes together have a probability under ``2**-51`` a draw, so the
+``2**31`` draws of the limit give one of them with probability under ``2**-20``: a unique
+sample that needs one would run to that limit (minutes eagerly, hours of blocks under
+``jax.jit``) and then fail, where it is refused at once. A weight of 2**70 beside weights
+of 1, for example, leaves the latter no share that a float64 running sum resolves."""
+
+
+DRAWABLE_CLASSES = "that a draw can reach (each at least 2**-51 / range_max of the total)"
+"""How the errors name the classes :func:`drawable` counts."""
+
+
+def drawable(xp: Any, weights: Any, total: Any) -> Any:
+    """Whether each class of a unigram law of ``weights`` (summing to ``total``) can be
+    drawn by a unique sample within the draw limit (:data:`DRAWABLE_SHARE`)."""
+    return (weights > 0) & (weights >= total * (DRAWABLE_SHARE / int(weights.shape[0])))
+
+
 def learned_count_stats(xp: Any, counts: Any, true_classes: Any) -> Any:
-    """``[min, max, number > 0, min over true_classes]`` of a learned unigram sampler's
-    ``counts`` (float, on their device), what :func:`check_learned_counts` reads."""
+    """``[min, max, number drawable, min over true_classes]`` of a learned unigram
+    sampler's ``counts`` (float, on their device; :func:`drawable`), what
+    :func:`check_learned_counts` reads."""
     flat = xp.reshape(true_classes, (-1,))
     picked = xp.take(counts, xp.astype(flat, index_dtype(xp, flat)))
-    parts = [xp.min(counts), xp.max(counts), xp.sum(xp.astype(counts > 0, counts.dtype))]
+    parts = [xp.min(counts), xp.max(counts),
+             xp.sum(xp.astype(drawable(xp, counts, xp.sum(counts)), counts.dtype))]
     parts.append(xp.min(picked) if int(picked.shape[0]) else xp.max(counts))
     return xp.stack(parts)
 
@@ -385,15 +407,15 @@ def learned_count_stats(xp: Any, counts: Any, true_classes: Any) -> Any:
 def check_learned_counts(name: str, stats: Any, num_sampled: int, unique: bool) -> None:
     """The counts a learned unigram sampler draws from (``stats`` as
     :func:`learned_count_stats` gives them, read): finite and >= 0; with ``unique``, at
-    least ``num_sampled`` of them > 0 (else the draw could only stop at the draw limit,
-    after minutes); > 0 at every true class (its expected count would be 0, and log Q
-    infinite)."""
+    least ``num_sampled`` of them drawable (:func:`drawable`; else the draw could only
+    stop at the draw limit, after minutes); > 0 at every true class (its expected count
+    would be 0, and log Q infinite)."""
     low, high, positive, at_true = (float(v) for v in stats)
     if not (low >= 0 and math.isfinite(high)):
         raise ValueError(f"{name}: every count must be finite and >= 0, got min {low}, max {high}")
     if unique and positive < num_sampled:
         raise ValueError(f"num_sampled: must be at most the {int(positive)} classes of nonzero "
-                         f"count in {name} when unique=True, got {num_sampled}")
+                         f"count in {name} {DRAWABLE_CLASSES} when unique=True, got {num_sampled}")
     if not at_true > 0:
         raise ValueError(f"{name}: a true class has count 0 (its expected count would be 0 "
                          f"and log Q infinite)")

@@ -12,11 +12,10 @@ Random draws come from the backend of ``true_classes`` and are made on its devic
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Sequence
 from typing import Any
-
-from array_api_compat import is_array_api_obj
 
 from ..backends import _base, backend_for, host_array
 from . import checks, float32_draws
@@ -46,8 +45,8 @@ def expected_count(xp: Any, p: Any, num_tries: Any, num_sampled: int) -> Any:
     known = backend_for(xp).host_int(num_tries)
     if known is not None and known >= 0:
         return p * num_sampled if known == num_sampled else _after_tries(xp, p, known)
-    if not is_array_api_obj(num_tries):  # arrays as they are: under jax.vmap, JAX's
-        num_tries = xp.asarray(num_tries, device=device_of(p))  # asarray onto a device fails
+    if isinstance(num_tries, numbers.Integral):  # an array as it is: a batched one (under
+        num_tries = xp.asarray(num_tries, device=device_of(p))  # jax.vmap) fails there
     tries = xp.astype(num_tries, xp.float32)
     count = xp.where(tries == num_sampled, p * num_sampled, _after_tries(xp, p, tries))
     return xp.where(tries >= 0, count, xp.asarray(float("nan"), dtype=xp.float32,
@@ -310,8 +309,10 @@ class _Unigram(_Law):
         return 2 if self.blocks else 0
 
     def can_give(self, num_sampled: int) -> Any:
+        """Whether ``num_sampled`` classes are drawable (:func:`~.checks.drawable`)."""
         xp = self.xp
-        return xp.sum(xp.astype(self.weights > 0, backend_for(xp).int64(xp))) >= num_sampled
+        reach = checks.drawable(xp, self.weights, self.total)
+        return xp.sum(xp.astype(reach, backend_for(xp).int64(xp))) >= num_sampled
 
     def narrow_ids(self, words: Any, ints: Any) -> Any:
         """:func:`~.float32_draws.unigram_ids` over the law's blocks."""
@@ -602,13 +603,14 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
         xp, range_max, vocab_file, distortion, num_reserved_ids, num_shards, shard, unigrams,
         device_of(true_classes))
     law = _Unigram(xp, weights)
-    found = backend_for(xp).read(lambda: (int(xp.count_nonzero(weights > 0)),
-                                          bool(xp.any(law.probability(true_classes) == 0))))
+    found = backend_for(xp).read(lambda: (
+        int(xp.count_nonzero(checks.drawable(xp, law.weights, law.total))),
+        bool(xp.any(law.probability(true_classes) == 0))))
     if found is not None:  # one read of both checks
         positive, zero_true = found
         if unique and num_sampled > positive:
             raise ValueError(f"num_sampled: must be at most the {positive} ids of nonzero "
-                             f"weight when unique=True, got {num_sampled}")
+                             f"weight {checks.DRAWABLE_CLASSES} when unique=True, got {num_sampled}")
         if zero_true:
             raise ValueError("true_classes: a true class has weight 0 under this fixed "
                              "unigram distribution, or a share of the total weight too small "
