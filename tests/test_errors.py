@@ -461,3 +461,35 @@ def test_a_default_draw_is_not_read_back_given_values_are(monkeypatch):
     read.clear()
     cs.sampled_softmax_loss(weights, biases, labels, inputs, 5, 50, sampled_values=values)
     assert read == READ_ONCE
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("name", ["weights", "biases", "inputs", "labels"])
+def test_a_required_array_given_as_none_is_named(loss, args, name):
+    """None for a required array (a model without an output bias, say) is a TypeError
+    naming it, where it was an AttributeError from inside the checks; also a shard list
+    holding None, and None in ``sampled_values``."""
+    args[name] = None
+    with raises(TypeError, f"{name}: expected an array"):
+        loss(**args)
+    if name in ("weights", "biases"):
+        args[name] = [np.zeros((V // 2, D) if name == "weights" else V // 2, np.float32), None]
+        with raises(TypeError, f"{name}: expected an array"):
+            loss(**args)
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_none_in_sampled_values_is_named(args, position):
+    values = list(args["sampled_values"])
+    values[position] = None
+    args["sampled_values"] = tuple(values)
+    with raises(TypeError, f"sampled_values[{position}]"):
+        cs.sampled_softmax_loss(**args)
+
+
+@pytest.mark.parametrize("loss", [cs.full_softmax_loss, cs.full_sigmoid_loss])
+def test_full_losses_name_a_missing_bias(loss, args):
+    with raises(TypeError, "biases: expected an array"):
+        loss(args["weights"], None, args["labels"], args["inputs"], V)
+    with raises(TypeError, "biases: expected an array"):
+        cs.full_logits(args["weights"], None, args["inputs"])

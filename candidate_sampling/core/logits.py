@@ -8,7 +8,8 @@ from ..backends import backend_for
 from . import checks
 from .embedding import embedding_lookup
 from .hits import dense_hits, hit_positions
-from .namespace import device_of, flatten_arrays, index_dtype, namespace_of, wide_float
+from .namespace import (device_of, flatten_arrays, index_dtype, namespace_of, require_arrays,
+                        wide_float)
 from .types import SampledValues
 
 __all__ = ["compute_sampled_logits", "prepare", "default_log_uniform", "Rows", "touched_ids",
@@ -43,6 +44,9 @@ def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: in
         raise TypeError("sampled_values: expected a tuple (sampled_candidates, "
                         "true_expected_count, sampled_expected_count)")
     sampled, true_q, sampled_q = sampled_values
+    require_arrays(**{"sampled_values[0] (sampled_candidates)": sampled,
+                      "sampled_values[1] (true_expected_count)": true_q,
+                      "sampled_values[2] (sampled_expected_count)": sampled_q})
     _check_same_library(xp, sampled_values)
     checks.check_int_array(xp, sampled, "sampled_values[0] (sampled_candidates)")
     checks.check_float_array(xp, true_q, "sampled_values[1] (true_expected_count)")
@@ -76,6 +80,7 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     counts (the library's samplers do). ``seed`` is checked as the samplers check it
     (:func:`~candidate_sampling.core.checks.check_seed`), used or not.
     """
+    require_arrays(weights=weights, biases=biases, labels=labels, inputs=inputs)
     xp = namespace_of(weights=weights, biases=biases, labels=labels, inputs=inputs,
                       sampled_values=sampled_values)
     seed = checks.check_seed(seed)

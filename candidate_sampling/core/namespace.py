@@ -35,6 +35,18 @@ def _namespace_of_type(arr: Any) -> Any:
     return _BY_TYPE[kind]
 
 
+def require_arrays(**named: Any) -> None:
+    """Raise ``TypeError`` naming the first argument that is None, or a list or tuple
+    holding None, where an array is required (:func:`namespace_of` passes None over,
+    for arguments that may be left out)."""
+    for name, value in named.items():
+        parts = value if isinstance(value, (list, tuple)) else [value]
+        if value is None or any(part is None for part in parts):
+            got = "None" if value is None else f"a {type(value).__name__} holding None"
+            raise TypeError(f"{name}: expected an array (NumPy, PyTorch, JAX, CuPy or any "
+                            f"array-API array), got {got}")
+
+
 def namespace_of(**named: Any):
     """The array-API namespace shared by every array argument.
 

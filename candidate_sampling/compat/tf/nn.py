@@ -7,7 +7,7 @@ from typing import Any
 from ...core import checks, losses
 from ...core.hits import compute_accidental_hits as _hits
 from ...core.logits import compute_sampled_logits, prepare
-from ...core.namespace import namespace_of
+from ...core.namespace import namespace_of, require_arrays
 from ...core.types import SampledValues
 from . import seed_state
 from .random import (
@@ -43,7 +43,8 @@ def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
     global seed is set).
     """
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
-    namespace_of(labels=labels)  # a list: TensorFlow fails on it before drawing
+    require_arrays(labels=labels)  # None or a list: TensorFlow fails on it before drawing
+    namespace_of(labels=labels)
     if sampled_values is None:
         try:
             sampled_values = log_uniform_candidate_sampler(labels, num_true, num_sampled, True,
