@@ -210,9 +210,10 @@ def test_dense_from_num_classes():
     fn = FUNCTIONS[case.op][0]
     _, grads = fn(**inputs, **kwargs)
     by_arrays = grads.dense(inputs["weights"], inputs["biases"])
-    by_count = grads.dense(int(inputs["weights"].shape[0]))
-    for a, b in zip(by_arrays, by_count):
-        np.testing.assert_array_equal(a, b)
+    rows = int(inputs["weights"].shape[0])
+    for count in (rows, np.int64(rows), np.int32(rows), np.array(rows)):  # a NumPy int too
+        for a, b in zip(by_arrays, grads.dense(count)):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("library", ["numpy", "jax", "torch"])
@@ -367,3 +368,24 @@ def test_sgd_update_leaves_a_read_only_array_alone_and_refuses_shards(rng):
     assert new_w is not weights and new_w[1, 0] == weights[1, 0] - np.float32(2)
     with pytest.raises(TypeError, match="weights"):
         grads.sgd_update([weights], np.zeros(10, np.float32), 1.0)
+
+
+@pytest.mark.parametrize("rate,error", [
+    (float("nan"), ValueError), (float("inf"), ValueError), (np.float32("nan"), ValueError),
+    (-0.5, ValueError), ("0.1", TypeError), (True, TypeError), (None, TypeError),
+    (np.ones(2), TypeError)])
+def test_sgd_update_checks_the_learning_rate_before_writing(rng, rate, error):
+    """A NaN, infinite or negative step (which wrote non-finite rows, or climbed the
+    loss), a string, a bool or None is refused naming ``learning_rate``, the parameters
+    untouched; 0 and a NumPy float are steps."""
+    weights = rng.standard_normal((10, 2)).astype(np.float32)
+    before = weights.copy()
+    grads = cs.SampledGrads(np.zeros((2, 2), np.float32), np.array([1, 3]),
+                            np.ones((2, 2), np.float32), np.ones(2, np.float32))
+    with pytest.raises(error, match="^learning_rate: "):
+        grads.sgd_update(weights, np.zeros(10, np.float32), rate)
+    np.testing.assert_array_equal(weights, before)
+    grads.sgd_update(weights, np.zeros(10, np.float32), np.float32(0.0))
+    np.testing.assert_array_equal(weights, before)
+    grads.sgd_update(weights, np.zeros(10, np.float32), np.float64(0.5))
+    assert weights[1, 0] == before[1, 0] - np.float32(0.5)

@@ -268,9 +268,18 @@ def test_make_train_step_checks_its_arguments():
         make_train_step(8, V, 0.1, num_true=T, donate=False)(
             params._replace(biases=biases[1:]), inputs, labels, jax.random.key(0))
     for bad, error in (("0.1", TypeError), (True, TypeError), (jnp.ones(2), TypeError),
-                       (float("inf"), ValueError)):
+                       (float("inf"), ValueError), (np.float32("nan"), ValueError),
+                       (jnp.asarray(float("nan")), ValueError), (-0.5, ValueError)):
         with pytest.raises(error, match="^learning_rate: "):
             make_train_step(8, V, bad)
+        if isinstance(bad, float) and bad < 0:
+            continue  # apply_row_updates takes a negative rate
+        with pytest.raises(error, match="^learning_rate: "):  # the helper itself
+            apply_row_updates(weights, biases, jnp.asarray([1]), jnp.ones((1, D)), jnp.ones(1),
+                              bad)
+    with pytest.raises(TypeError, match="^weights: expected a JAX array"):
+        apply_row_updates(np.asarray(weights), biases, jnp.asarray([1]), jnp.ones((1, D)),
+                          jnp.ones(1), 0.1)
     with pytest.raises(ValueError, match="^num_classes: "):
         make_train_step(8, 0, 0.1)
     _, _, loss = make_train_step(8, V, jnp.float32(0.1), num_true=T, donate=False)(

@@ -19,8 +19,9 @@ __all__ = [
     "check_nonnegative", "check_sampler_arguments", "check_range_of_ids", "check_memory",
     "available_memory",
     "check_labels", "check_single_labels", "check_inputs_dim", "check_distortion",
-    "check_unigram_law", "broadcasts_to",
-    "MAX_RANGE", "MIN_SEED", "MAX_SEED", "FLOAT32_MAX",
+    "check_unigram_law", "broadcasts_to", "check_learning_rate", "drawable",
+    "learned_count_stats", "check_learned_counts",
+    "MAX_RANGE", "MIN_SEED", "MAX_SEED", "FLOAT32_MAX", "DRAWABLE_SHARE", "DRAWABLE_CLASSES",
 ]
 
 
@@ -63,6 +64,18 @@ def check_real(value: Any, name: str) -> float:
         except (TypeError, ValueError):
             pass
     raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
+
+
+def check_learning_rate(value: Any, name: str = "learning_rate", signed: bool = False) -> float:
+    """``value`` as a Python float (:func:`check_real`), finite and, unless ``signed``,
+    >= 0: a NaN or infinite step writes non-finite rows, and a negative one climbs the
+    loss (as ``torch.optim`` refuses it)."""
+    rate = check_real(value, name)
+    if not math.isfinite(rate):
+        raise ValueError(f"{name}: must be a finite number, got {rate}")
+    if rate < 0 and not signed:
+        raise ValueError(f"{name}: must be >= 0, got {rate}")
+    return rate
 
 
 MIN_SEED = -2**63

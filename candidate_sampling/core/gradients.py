@@ -45,7 +45,7 @@ def _layout(params: Any, name: str, partition_strategy: str) -> tuple[list[int],
         sizes = [int(p.shape[0]) for p in params]
         checks.check_rows(params, name, sum(sizes), partition_strategy, params[0].ndim)
         return sizes, True
-    if hasattr(params, "shape"):
+    if hasattr(params, "shape") and len(params.shape) > 0:  # not a NumPy int, a 0-d array
         return [int(params.shape[0])], False
     return [checks.check_int(params, name, minimum=1)], False
 
@@ -151,12 +151,12 @@ class SampledGrads(NamedTuple):
         Returns:
           ``(weights, biases)`` after the step.
         """
+        rate = -checks.check_learning_rate(learning_rate)
         xp = namespace_of(weights=weights, biases=biases, weight_rows=self.weight_rows)
         for name, value in (("weights", weights), ("biases", biases)):
             if isinstance(value, (list, tuple)):
                 raise TypeError(f"{name}: expected one array; sgd_update does not take shards")
         backend = backend_for(xp)
-        rate = -float(learning_rate)
         return (backend.add_rows(xp, weights, self.ids, self.weight_rows * rate),
                 backend.add_rows(xp, biases, self.ids, self.bias_rows * rate))
 

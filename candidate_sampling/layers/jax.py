@@ -33,7 +33,6 @@ are int32 unless ``jax_enable_x64`` is on.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, NamedTuple
 
 import jax
@@ -104,14 +103,17 @@ def _described(x: Any) -> str:
     return f"{type(x).__name__} {x!r}" if isinstance(x, (int, float)) else type(x).__name__
 
 
-def _check_learning_rate(learning_rate: Any) -> None:
-    """A finite real number, or a 0-d floating array (a schedule's value)."""
-    if isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool):
-        if not math.isfinite(learning_rate):
-            raise ValueError(f"learning_rate: must be finite, got {learning_rate}")
-        return
-    if (hasattr(learning_rate, "shape") and tuple(learning_rate.shape) == ()
-            and jnp.issubdtype(learning_rate.dtype, jnp.floating)):
+def _check_learning_rate(learning_rate: Any, signed: bool = False) -> None:
+    """A real number, finite and unless ``signed`` >= 0 (:func:`~candidate_sampling.core.
+    checks.check_learning_rate`, NumPy's too), or a 0-d floating JAX array (a schedule's
+    value), whose value is checked so where it can be read (not under ``jax.jit``)."""
+    if isinstance(learning_rate, jax.Array):  # tracers included
+        if tuple(learning_rate.shape) == () and jnp.issubdtype(learning_rate.dtype, jnp.floating):
+            if not isinstance(learning_rate, jax.core.Tracer):
+                checks.check_learning_rate(float(learning_rate), signed=signed)
+            return
+    elif tuple(getattr(learning_rate, "shape", ())) == ():
+        checks.check_learning_rate(learning_rate, signed=signed)
         return
     raise TypeError(f"learning_rate: expected a real number or a 0-d floating array, got "
                     f"{_described(learning_rate)}")
@@ -177,7 +179,14 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
     """``(weights, biases)`` after one SGD step on the rows ``ids``:
     ``weights[ids] -= learning_rate * grad_weight_rows`` by scatter-add, repeated ids
     accumulating. Under ``jax.jit(..., donate_argnums=...)`` of the caller, with
-    ``weights`` donated, XLA does the scatter in place."""
+    ``weights`` donated, XLA does the scatter in place. ``learning_rate`` as
+    :func:`make_train_step` takes it, but may be negative (a step up the gradient, or
+    with -1 the dense gradient from zeros)."""
+    _check_learning_rate(learning_rate, signed=True)
+    for name, value in (("weights", weights), ("biases", biases)):
+        if not isinstance(value, jax.Array):
+            raise TypeError(f"{name}: expected a JAX array (updated by scatter, .at[ids].add), "
+                            f"got {type(value).__name__}")
     step_w = (-learning_rate * grad_weight_rows).astype(weights.dtype)
     step_b = (-learning_rate * grad_bias_rows).astype(biases.dtype)
     return weights.at[ids].add(step_w), biases.at[ids].add(step_b)
