@@ -210,3 +210,26 @@ def test_bad_arguments_are_named(kwargs, name):
     args = dict(label=np.array([[1], [2]]), num_samples=3, num_classes=10, seed=1) | kwargs
     with pytest.raises(ValueError, match=name):
         log_uniform_samples(**args)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32"])
+def test_small_integer_labels_give_the_int64_loss(xp, dtype):
+    """Labels of a small integer dtype, 300 classes: the sampled ids are int64 (the
+    index dtype), as Paddle's are, where they were cast to the labels' dtype and wrapped
+    past 127 (int8) or 255 (uint8), silently picking other columns. Seeded and default
+    sampler alike."""
+    rng = np.random.default_rng(4)
+    logits = xp.asarray(rng.normal(size=(3, 300)).astype(np.float32))
+    label = np.array([[5], [17], [42]])
+    small = xp.asarray(label.astype(dtype))
+    wide = xp.asarray(label)
+    want = paddle.sampled_softmax_with_cross_entropy(logits, wide, 200, seed=3)
+    got = paddle.sampled_softmax_with_cross_entropy(logits, small, 200, seed=3)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    samples, _ = paddle.log_uniform_samples(small, 200, 300, 3)
+    assert int(np.asarray(samples).max()) > 255 and int(np.asarray(samples).min()) >= 0
+    from candidate_sampling.core import sample_logits
+
+    picked = sample_logits.picked_logits(logits, small, 200, seed=0)
+    ids = np.asarray(picked.samples)
+    assert ids.min() >= 0 and ids.max() > 127 and ids.max() < 300

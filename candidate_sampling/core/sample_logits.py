@@ -7,7 +7,7 @@ from typing import Any, Callable, NamedTuple
 
 from ..backends import backend_for
 from . import checks
-from .namespace import accumulation_dtype, device_of, namespace_of, wide_float
+from .namespace import accumulation_dtype, device_of, index_dtype, namespace_of, wide_float
 
 __all__ = ["sampled_softmax_with_cross_entropy", "clipped_softmax_cross_entropy", "PADDLE_INF",
            "SOFTMAX_CLIP", "SeededSampler", "PickedLogits", "picked_logits",
@@ -41,9 +41,10 @@ def _default_samples(xp: Any, label: Any, num_samples: int, num_classes: int, se
         return label, xp.zeros(label.shape, dtype=xp.float32, device=device_of(label))
     sampled, true_q, sampled_q = log_uniform_candidate_sampler(
         label, num_true, num_samples, True, num_classes, seed=seed or None)
-    sampled = xp.broadcast_to(xp.astype(sampled, label.dtype)[None, :], (rows, num_samples))
+    ids = index_dtype(xp, label)  # not int8 or uint8 labels' own: ids past 127 would wrap
+    sampled = xp.broadcast_to(xp.astype(sampled, ids)[None, :], (rows, num_samples))
     sampled_q = xp.broadcast_to(sampled_q[None, :], (rows, num_samples))
-    return (xp.concat([label, sampled], axis=1),
+    return (xp.concat([xp.astype(label, ids), sampled], axis=1),
             xp.concat([xp.astype(true_q, xp.float32), xp.astype(sampled_q, xp.float32)], axis=1))
 
 

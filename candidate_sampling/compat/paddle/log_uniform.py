@@ -26,7 +26,7 @@ import numpy as np
 from ...backends import backend_for, host_array, outside_graph
 from ...backends.numpy import first_distinct
 from ...core import checks
-from ...core.namespace import device_of, namespace_of
+from ...core.namespace import device_of, index_dtype, namespace_of
 from ...core.types import SampledValues
 from .mt19937_64 import STATE_SIZE, MT19937_64
 
@@ -188,11 +188,13 @@ def _samples(label: Any, num_samples: int, num_classes: int, seed: int) -> tuple
     classes, sampled_q, tries = _negatives(num_classes, num_samples, seed)
     rows = int(label.shape[0])
     device = device_of(label)
-    sampled = xp.broadcast_to(xp.asarray(classes, dtype=label.dtype, device=device)[None, :],
+    ids = index_dtype(xp, label)  # not int8 or uint8 labels' own: ids past 127 would wrap
+    sampled = xp.broadcast_to(xp.asarray(classes, dtype=ids, device=device)[None, :],
                               (rows, num_samples))
     sampled_q = xp.broadcast_to(xp.asarray(sampled_q, device=device)[None, :], (rows, num_samples))
     true_q = _true_counts(xp, label, num_classes, num_samples, tries)
-    return xp.concat([label, sampled], axis=1), xp.concat([true_q, sampled_q], axis=1)
+    return (xp.concat([xp.astype(label, ids), sampled], axis=1),
+            xp.concat([true_q, sampled_q], axis=1))
 
 
 def log_uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
