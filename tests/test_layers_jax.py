@@ -254,6 +254,29 @@ def test_row_gradients_checks_its_arguments():
         row_gradients(weights, biases, inputs, labels, ([1, 2],) + tuple(values[1:]))
 
 
+def test_make_train_step_refuses_labels_out_of_range():
+    """A label of ``num_classes`` (an off-by-one vocabulary id) or -1 is a ValueError
+    naming ``labels`` before the step runs, the parameters untouched (it gave a NaN
+    loss and NaN rows); ``validate=False`` drops the read, and inside the caller's own
+    ``jax.jit`` the values cannot be read."""
+    weights, biases, inputs, labels = _problem(0)
+    params = OutputParams(weights, biases)
+    step = make_train_step(8, V, 0.1, num_true=T, donate=False)
+    for bad in (V, -1):
+        wrong = labels.at[1, 0].set(bad)
+        with pytest.raises(ValueError, match=rf"^labels: every id must be in \[0, {V}\), got {bad}"):
+            step(params, inputs, wrong, jax.random.key(0))
+    new, _, loss = step(params, inputs, labels, jax.random.key(0))
+    assert np.isfinite(float(loss)) and bool(jnp.all(jnp.isfinite(new.weights)))
+    unchecked = make_train_step(8, V, 0.1, num_true=T, donate=False, validate=False)
+    _, _, loss = unchecked(params, inputs, labels.at[1, 0].set(V), jax.random.key(0))
+    assert np.isnan(float(loss))  # what validate=True prevents
+    _, _, loss = jax.jit(step)(params, inputs, labels, jax.random.key(0))
+    assert np.isfinite(float(loss))
+    with pytest.raises(TypeError, match="^validate: "):
+        make_train_step(8, V, 0.1, validate="yes")
+
+
 def test_make_train_step_checks_its_arguments():
     """``num_classes`` against the rows of the weights and biases (the sampler draws
     below it: rows past theirs were read clamped and written nowhere, a NaN loss and

@@ -40,6 +40,7 @@ import jax.numpy as jnp
 
 from ..core import checks
 from ..core.logits import lookup_rows, prepare, touched_ids
+from ..core.namespace import namespace_of
 from ..core.row_loss import row_loss
 from ..core.samplers import log_uniform_candidate_sampler
 from ..core.types import SampledValues
@@ -196,7 +197,7 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
                     num_true: int = 1, loss: str = "sampled_softmax", unique: bool = True,
                     remove_accidental_hits: bool | None = None,
                     sampler: Callable[..., SampledValues] = log_uniform_candidate_sampler,
-                    donate: bool = True) -> Callable:
+                    donate: bool = True, validate: bool = True) -> Callable:
     """A jitted SGD step on the output layer: ``step(params, inputs, labels, key)`` ->
     ``(params, key, mean loss)``.
 
@@ -207,8 +208,16 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     ``donate`` is True: the weights are updated in place and the arrays passed in may
     not be used again. The step reads the ``[V, D]`` weights only in the gather of the
     used rows and writes them only in the scatter-add; no gradient has that shape.
+
+    With ``validate`` each call first checks that the labels lie in ``[0, num_classes)``
+    (one read of their smallest and largest value; on a GPU, a wait for the device),
+    where their values are at hand: not inside the caller's own ``jax.jit``. A label
+    out of range would gather a clamped row and scatter its update nowhere, leaving NaN
+    in the loss and the rows. The step's ``lower`` and the other attributes of
+    ``jax.jit``'s function are there as well.
     """
     _check_loss(loss, remove_accidental_hits)
+    validate = checks.check_bool(validate, "validate")
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     _check_learning_rate(learning_rate)
@@ -226,4 +235,24 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
                                             grads.weights, grads.biases, learning_rate)
         return OutputParams(weights, biases), key, value
 
-    return jax.jit(step, donate_argnums=(0,) if donate else ())
+    jitted = jax.jit(step, donate_argnums=(0,) if donate else ())
+    return _CheckedStep(jitted, num_classes) if validate else jitted
+
+
+class _CheckedStep:
+    """A jitted step of :func:`make_train_step` whose labels are checked in range before
+    each call, where their values are at hand; ``jax.jit``'s attributes forwarded."""
+
+    def __init__(self, jitted: Any, num_classes: int):
+        self.jitted, self.num_classes = jitted, num_classes
+
+    def __call__(self, params: Any, inputs: Any, labels: Any, key: Any) -> Any:
+        if not isinstance(labels, jax.core.Tracer):
+            checks.check_ids_in_range(namespace_of(labels=labels), labels, self.num_classes,
+                                      "labels")
+        return self.jitted(params, inputs, labels, key)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "jitted":  # not yet set (a copy being made)
+            raise AttributeError(name)
+        return getattr(self.jitted, name)
