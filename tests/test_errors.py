@@ -493,3 +493,18 @@ def test_full_losses_name_a_missing_bias(loss, args):
         loss(args["weights"], None, args["labels"], args["inputs"], V)
     with raises(TypeError, "biases: expected an array"):
         cs.full_logits(args["weights"], None, args["inputs"])
+
+
+@pytest.mark.parametrize("loss", [cs.sampled_softmax_loss, cs.nce_loss])
+@pytest.mark.parametrize("count", [1e-320, 1e-50, 1e300])
+def test_float64_counts_beyond_float32_give_finite_losses(loss, args, count):
+    """Float64 expected counts beside float32 logits pass the check (finite, > 0); their
+    log is taken in float64, where in float32 they became 0 or inf (a NaN or infinite
+    loss). ``log(count)`` shifts the true logits: the loss against a count of 1 moves
+    by it (softmax: to its floor 0 or its log-sum-exp; NCE: finite)."""
+    values = args["sampled_values"]
+    args["sampled_values"] = cs.SampledValues(values[0], np.full((B, 1), count), values[2])
+    got = np.asarray(loss(**args))
+    assert got.dtype == np.float32 and np.isfinite(got).all()
+    if loss is cs.sampled_softmax_loss and count < 1:  # true logit + ~115 or more: loss ~ 0
+        np.testing.assert_allclose(got, 0.0, atol=1e-6)

@@ -169,8 +169,15 @@ def logit_biases(xp: Any, values: SampledValues, rows: Rows, subtract_log_q: boo
     dtype = true_bias.dtype
     wide = wide_float(xp, dtype)
     _, true_q, sampled_q = values
-    return (true_bias - xp.astype(xp.log(xp.astype(true_q, wide)), dtype),
-            sampled_bias - xp.astype(xp.log(xp.astype(sampled_q, wide)), dtype))
+    return (true_bias - xp.astype(_log_count(xp, true_q, wide), dtype),
+            sampled_bias - xp.astype(_log_count(xp, sampled_q, wide), dtype))
+
+
+def _log_count(xp: Any, q: Any, wide: Any) -> Any:
+    """``log Q`` in ``wide`` (float32 counts, TensorFlow's, as TensorFlow takes it), or in
+    float64 where the counts are float64: a count beyond float32's range (1e-50, 1e300)
+    would become 0 or inf there, and the loss NaN or inf."""
+    return xp.log(xp.astype(q, xp.float64 if q.dtype == xp.float64 else wide))
 
 
 def logits_from_rows(xp: Any, inputs: Any, labels: Any, values: SampledValues, rows: Rows,
