@@ -8,8 +8,14 @@ from ..backends import backend_for
 from . import checks
 from .embedding import embedding_lookup
 from .hits import dense_hits, hit_positions
-from .namespace import (device_of, flatten_arrays, index_dtype, namespace_of, require_arrays,
-                        wide_float)
+from .namespace import (
+    device_of,
+    flatten_arrays,
+    index_dtype,
+    namespace_of,
+    require_arrays,
+    wide_float,
+)
 from .types import SampledValues
 
 __all__ = ["compute_sampled_logits", "prepare", "default_log_uniform", "Rows", "touched_ids",

@@ -7,7 +7,13 @@ from typing import Any, Callable, NamedTuple
 
 from ..backends import backend_for
 from . import checks
-from .namespace import accumulation_dtype, device_of, index_dtype, namespace_of, wide_float
+from .namespace import (
+    accumulation_dtype,
+    device_of,
+    index_dtype,
+    namespace_of,
+    wide_float,
+)
 
 __all__ = ["sampled_softmax_with_cross_entropy", "clipped_softmax_cross_entropy", "PADDLE_INF",
            "SOFTMAX_CLIP", "SeededSampler", "PickedLogits", "picked_logits",
