@@ -275,6 +275,8 @@ def test_make_train_step_refuses_labels_out_of_range():
     assert np.isfinite(float(loss))
     with pytest.raises(TypeError, match="^validate: "):
         make_train_step(8, V, 0.1, validate="yes")
+    with pytest.raises(TypeError, match="^sampler: expected a function"):  # failed inside jit
+        make_train_step(8, V, 0.1, sampler="log_uniform")
 
 
 def test_make_train_step_checks_its_arguments():

@@ -438,3 +438,37 @@ def test_unigram_weights_a_draw_cannot_reach_are_refused_at_once(xp):
                                                                        unigrams=huge, rng=k))
         _, true_q, sampled_q = draw(labels, jax.random.key(0))
         assert np.isnan(np.asarray(true_q)).all() and np.isnan(np.asarray(sampled_q)).all()
+
+
+@pytest.mark.parametrize("counts,error,message", [
+    ([1.0] * 5, TypeError, r"^counts: expected an array"),
+    (np.ones((2, 5)), ValueError, r"^counts: expected shape \[range_max\], got shape \[2, 5\]"),
+    (np.array(1.0), ValueError, r"^counts: expected shape \[range_max\], got shape \[\]"),
+    (np.ones(5, np.complex64), TypeError, r"^counts: expected a real array"),
+    (np.ones(5, bool), TypeError, r"^counts: expected a real array")])
+def test_learned_unigram_step_checks_the_counts_array(counts, error, message):
+    """A list, a 2-D or 0-d array, complex or bool counts are named; they failed inside
+    (AttributeError, IndexError, a cumulative_sum error) or dropped the imaginary part."""
+    with pytest.raises(error, match=message):
+        cs.learned_unigram_step(counts, Y, 1, 2, True, seed=0)
+    values, new = cs.learned_unigram_step(np.ones(5, np.int64), Y, 1, 2, True, seed=0)
+    assert new.tolist() == [1, 2, 2, 1, 1]  # integer counts are counts too
+
+
+def test_vocab_file_is_read_as_bytes_and_must_be_a_path(tmp_path):
+    """The words of a vocabulary file may be in any encoding (TensorFlow reads bytes; a
+    Latin-1 file raised a bare UnicodeDecodeError), CRLF lines too; an int, which
+    ``open`` takes as a file descriptor (and closed), is a TypeError naming
+    ``vocab_file``."""
+    vocab = tmp_path / "latin1.txt"
+    vocab.write_bytes(b"caf\xe9,3\r\nna\xefve,2\n\nx,1\n")
+    values = cs.fixed_unigram_candidate_sampler(Y, 1, 2, True, 3, vocab_file=str(vocab), seed=1)
+    assert len(set(values[0].tolist())) == 2
+    from candidate_sampling.core.samplers import read_vocab_counts
+
+    assert read_vocab_counts(vocab) == [3.0, 2.0, 1.0]
+    with pytest.raises(TypeError, match=r"^vocab_file: expected a path"):
+        cs.fixed_unigram_candidate_sampler(Y, 1, 2, True, 3, vocab_file=3, seed=1)
+    vocab.write_bytes(b"caf\xe9,3\nb\xe9,x\n")
+    with pytest.raises(ValueError, match=r"vocab_file: .*:2: expected '<word>,<count>'"):
+        read_vocab_counts(vocab)

@@ -422,6 +422,10 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     sampled values and the counts updated by ``true_classes``:
     ``(values, new_counts) = learned_unigram_step(counts, ...)``.
     """
+    xp = namespace_of(counts=counts, true_classes=true_classes)
+    if not xp.isdtype(counts.dtype, ("real floating", "integral")):
+        raise TypeError(f"counts: expected a real array, got dtype {counts.dtype}")
+    checks.check_ndim(counts, 1, "counts", "[range_max]")
     xp, num_sampled, unique, _, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, int(counts.shape[0]), seed, rng=rng)
     stats = backend_for(xp).read(  # one read
@@ -479,26 +483,32 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
 
 def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
     """The counts of a vocabulary file: one entry per line, the count in the last
-    comma-separated field (``word,count``, or a bare ``count``)."""
+    comma-separated field (``word,count``, or a bare ``count``). Read as bytes, as
+    TensorFlow reads it: the words may be in any encoding."""
+    if not isinstance(vocab_file, (str, bytes, os.PathLike)):  # an int would be a descriptor
+        raise TypeError(f"vocab_file: expected a path (str or os.PathLike), got "
+                        f"{type(vocab_file).__name__}")
+    name = os.fsdecode(vocab_file)
     counts = []
     try:
-        handle = open(vocab_file, encoding="utf-8")
+        handle = open(vocab_file, "rb")
     except OSError as exc:
-        raise ValueError(f"vocab_file: cannot read {os.fspath(vocab_file)!r}: {exc.strerror}") from None
+        raise ValueError(f"vocab_file: cannot read {name!r}: {exc.strerror}") from None
     with handle:
         for number, line in enumerate(handle, start=1):
-            text = line.rstrip("\n")
-            if not text.strip():  # TensorFlow skips empty lines
+            raw = line.rstrip(b"\n").rstrip(b"\r")
+            if not raw.strip():  # TensorFlow skips empty lines
                 continue
-            field = text.rsplit(",", 1)[-1].strip()
+            field = raw.rsplit(b",", 1)[-1].strip()
+            text = raw.decode("utf-8", errors="replace")
             try:
                 value = float(field)
             except ValueError:
-                raise ValueError(f"vocab_file: {os.fspath(vocab_file)}:{number}: expected "
+                raise ValueError(f"vocab_file: {name}:{number}: expected "
                                  f"'<word>,<count>', got {text!r}") from None
             if not (value >= 0 and math.isfinite(value)):
-                raise ValueError(f"vocab_file: {os.fspath(vocab_file)}:{number}: count must be "
-                                 f"a finite number >= 0, got {field!r}")
+                raise ValueError(f"vocab_file: {name}:{number}: count must be "
+                                 f"a finite number >= 0, got {field.decode('utf-8', 'replace')!r}")
             counts.append(value)
     return counts
 

@@ -218,6 +218,9 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     """
     _check_loss(loss, remove_accidental_hits)
     validate = checks.check_bool(validate, "validate")
+    if not callable(sampler):  # a name, as the PyTorch modules take, failed inside jit
+        raise TypeError(f"sampler: expected a function such as "
+                        f"cs.log_uniform_candidate_sampler, got {_described(sampler)}")
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     _check_learning_rate(learning_rate)
