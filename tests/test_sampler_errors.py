@@ -451,7 +451,7 @@ def test_learned_unigram_step_checks_the_counts_array(counts, error, message):
     (AttributeError, IndexError, a cumulative_sum error) or dropped the imaginary part."""
     with pytest.raises(error, match=message):
         cs.learned_unigram_step(counts, Y, 1, 2, True, seed=0)
-    values, new = cs.learned_unigram_step(np.ones(5, np.int64), Y, 1, 2, True, seed=0)
+    _, new = cs.learned_unigram_step(np.ones(5, np.int64), Y, 1, 2, True, seed=0)
     assert new.tolist() == [1, 2, 2, 1, 1]  # integer counts are counts too
 
 
