@@ -389,3 +389,22 @@ def test_sgd_update_checks_the_learning_rate_before_writing(rng, rate, error):
     np.testing.assert_array_equal(weights, before)
     grads.sgd_update(weights, np.zeros(10, np.float32), np.float64(0.5))
     assert weights[1, 0] == before[1, 0] - np.float32(0.5)
+
+
+def test_sgd_update_checks_the_parameters_against_the_gradients(rng):
+    """Weights with fewer rows than the touched ids need, or rows of another dim, are
+    named before anything is written (NumPy's IndexError or broadcast error before), as
+    ``dense`` checks them."""
+    grads = cs.SampledGrads(np.zeros((2, 2), np.float32), np.array([1, 7]),
+                            np.ones((2, 2), np.float32), np.ones(2, np.float32))
+    weights = rng.standard_normal((10, 2)).astype(np.float32)
+    before = weights.copy()
+    with pytest.raises(ValueError, match=r"^biases: holds 5 rows, fewer than the touched"):
+        grads.sgd_update(weights, np.zeros(5, np.float32), 0.1)
+    with pytest.raises(ValueError, match=r"^weights: holds 6 rows, fewer than the touched"):
+        grads.sgd_update(weights[:6], np.zeros(10, np.float32), 0.1)
+    with pytest.raises(ValueError, match=r"^weights: expected rows of dim 2"):
+        grads.sgd_update(np.zeros((10, 3), np.float32), np.zeros(10, np.float32), 0.1)
+    with pytest.raises(ValueError, match=r"^biases: "):
+        grads.sgd_update(weights, np.zeros((10, 1), np.float32), 0.1)
+    np.testing.assert_array_equal(weights, before)

@@ -156,6 +156,13 @@ class SampledGrads(NamedTuple):
         for name, value in (("weights", weights), ("biases", biases)):
             if isinstance(value, (list, tuple)):
                 raise TypeError(f"{name}: expected one array; sgd_update does not take shards")
+        checks.check_ndim(weights, 2, "weights", "[num_classes, dim]")
+        checks.check_ndim(biases, 1, "biases", "[num_classes]")
+        if tuple(weights.shape[1:]) != tuple(self.weight_rows.shape[1:]):
+            raise ValueError(f"weights: expected rows of dim {int(self.weight_rows.shape[1])} "
+                             f"(those of the gradients), got shape {list(weights.shape)}")
+        _check_room(xp, self.ids, {"weights": int(weights.shape[0]),
+                                   "biases": int(biases.shape[0])})
         backend = backend_for(xp)
         return (backend.add_rows(xp, weights, self.ids, self.weight_rows * rate),
                 backend.add_rows(xp, biases, self.ids, self.bias_rows * rate))
