@@ -250,9 +250,9 @@ class _CheckedStep:
         self.jitted, self.num_classes = jitted, num_classes
 
     def __call__(self, params: Any, inputs: Any, labels: Any, key: Any) -> Any:
-        if not isinstance(labels, jax.core.Tracer):
-            checks.check_ids_in_range(namespace_of(labels=labels), labels, self.num_classes,
-                                      "labels")
+        # skipped for traced labels (inside the caller's jax.jit), as every value check
+        checks.check_ids_in_range(namespace_of(labels=labels), labels, self.num_classes,
+                                  "labels")
         return self.jitted(params, inputs, labels, key)
 
     def __getattr__(self, name: str) -> Any:
