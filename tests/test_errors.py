@@ -217,6 +217,34 @@ def test_jax_ids_in_int32_bound_range_max():
     assert drawn.sampled_candidates.dtype == jnp.int32
 
 
+@pytest.mark.parametrize("front", ["tf", "paddle", "paddle_samples"])
+def test_jax_int32_ids_bound_the_front_ends_range(front):
+    """The TensorFlow and Paddle streams draw on the host in int64; with JAX's int32 ids
+    a range past 2**31 - 1 is the same ValueError as the core's, before any draw (the
+    Paddle stream's ids wrapped to negative int32 silently; TensorFlow's raised an
+    OverflowError only when a drawn id did not fit)."""
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    if jax.config.jax_enable_x64:
+        pytest.skip("jax_enable_x64 is on here: ids are int64")
+    from candidate_sampling.compat import paddle
+    from candidate_sampling.compat.tf import random as tf_random
+
+    labels = jnp.asarray([[1], [2]])
+    draw, name = {
+        "tf": (lambda n: tf_random.log_uniform_candidate_sampler(labels, 1, 5, True, n, seed=1),
+               "range_max"),
+        "paddle": (lambda n: paddle.log_uniform_candidate_sampler(labels, 1, 5, True, n, seed=1),
+                   "range_max"),
+        "paddle_samples": (lambda n: paddle.log_uniform_samples(labels, 5, n, 1), "num_classes"),
+    }[front]
+    with pytest.raises(ValueError, match=rf"^{name}: must be in \[1, 2147483647\] while the "
+                                         r"array library's ids are int32, got 8589934592$"):
+        draw(2**33)
+    ids = np.asarray(draw(2**31 - 1)[0])
+    assert ids.dtype == np.int32 and ids.min() >= 0
+
+
 def test_float_labels_and_int_inputs(args):
     bad = dict(args, labels=args["labels"].astype(np.float32))
     with raises(TypeError, "labels"):

@@ -212,6 +212,17 @@ def test_bad_arguments_are_named(kwargs, name):
         log_uniform_samples(**args)
 
 
+def test_int32_labels_over_more_classes_than_int32_holds():
+    """int32 labels, 2**33 classes: the samples are int64 (ids past 2**31 - 1 wrapped to
+    negative int32 before), equal to those of int64 labels."""
+    label = np.array([[3], [5]])
+    want, want_q = log_uniform_samples(label, 4000, 2**33, 3)
+    got, got_q = log_uniform_samples(label.astype(np.int32), 4000, 2**33, 3)
+    assert got.dtype == np.int64 and int(got.max()) > 2**31
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got_q, want_q)
+
+
 @pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32"])
 def test_small_integer_labels_give_the_int64_loss(xp, dtype):
     """Labels of a small integer dtype, 300 classes: the sampled ids are int64 (the

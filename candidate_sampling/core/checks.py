@@ -299,12 +299,12 @@ def check_memory(nbytes: int, name: str, what: str, like: Any = None) -> None:
                          f"{available / 2**30:.1f} GiB {where}")
 
 
-def check_range_of_ids(xp: Any, range_max: int) -> None:
-    """``range_max`` fits the backend's ids, which the native samplers compute with (JAX
-    without ``jax_enable_x64``: int32)."""
+def check_range_of_ids(xp: Any, range_max: int, name: str = "range_max") -> None:
+    """``range_max`` fits the backend's ids, which the samplers compute with and return
+    (JAX without ``jax_enable_x64``: int32)."""
     ids = xp.iinfo(backend_for(xp).int64(xp))
     if range_max > int(ids.max):
-        raise ValueError(f"range_max: must be in [1, {int(ids.max)}] while the array "
+        raise ValueError(f"{name}: must be in [1, {int(ids.max)}] while the array "
                          f"library's ids are {ids.dtype}, got {range_max}")
 
 

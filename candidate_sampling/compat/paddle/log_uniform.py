@@ -185,10 +185,13 @@ def _samples(label: Any, num_samples: int, num_classes: int, seed: int) -> tuple
     checks.check_int_array(xp, label, "label")
     checks.check_ndim(label, 2, "label", "[N, num_true]")
     checks.check_ids_in_range(xp, label, num_classes, "label")
+    checks.check_range_of_ids(xp, num_classes, "num_classes")
+    ids = index_dtype(xp, label)  # not int8 or uint8 labels' own: ids past 127 would wrap
+    if num_classes - 1 > int(xp.iinfo(ids).max):  # int32 labels, ids past 2**31 - 1
+        ids = backend_for(xp).int64(xp)
     classes, sampled_q, tries = _negatives(num_classes, num_samples, seed)
     rows = int(label.shape[0])
     device = device_of(label)
-    ids = index_dtype(xp, label)  # not int8 or uint8 labels' own: ids past 127 would wrap
     sampled = xp.broadcast_to(xp.asarray(classes, dtype=ids, device=device)[None, :],
                               (rows, num_samples))
     sampled_q = xp.broadcast_to(xp.asarray(sampled_q, device=device)[None, :], (rows, num_samples))
@@ -226,7 +229,7 @@ def _candidates(true_classes: Any, num_true: int, num_sampled: int, unique: bool
         raise ValueError(f"seed: must be a nonzero int in [-2147483648, 2147483647] (Paddle's "
                          f"seed 0 draws a fresh engine seed on every run), got {seed}")
     seed = checks.check_int(seed, "seed", minimum=-2**31, maximum=2**31 - 1)
-    range_max = int(range_max)
+    checks.check_range_of_ids(xp, range_max)
     classes, sampled_q, tries = _negatives(range_max, num_sampled, seed)
     device = device_of(true_classes)
     return SampledValues(

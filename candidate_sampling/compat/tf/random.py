@@ -73,12 +73,8 @@ def host_classes(xp: Any, true_classes: Any) -> np.ndarray:
 def _outputs(xp: Any, true_classes: Any, candidates: np.ndarray, true_q: np.ndarray,
              sampled_q: np.ndarray) -> SampledValues:
     device = device_of(true_classes)
-    int_dtype = backend_for(xp).int64(xp)
-    if candidates.size and int(candidates.max()) > int(xp.iinfo(int_dtype).max):
-        raise OverflowError(f"sampled_candidates: ids up to {int(candidates.max())} do not fit "
-                            f"{int_dtype} (for JAX, enable 64-bit types: jax_enable_x64)")
     return SampledValues(
-        xp.asarray(candidates, dtype=int_dtype, device=device),
+        xp.asarray(candidates, dtype=backend_for(xp).int64(xp), device=device),
         xp.asarray(true_q.reshape(tuple(true_classes.shape)), dtype=xp.float32, device=device),
         xp.asarray(sampled_q, dtype=xp.float32, device=device))
 
@@ -105,8 +101,8 @@ def _run_on_host(op: str, build: Callable[[int], Any], true_classes: Any, num_tr
     xp, num_sampled, unique, range_max, _ = check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed_state.tf_seed(seed),
         any_seed=True)
+    checks.check_range_of_ids(xp, range_max)
     host = host_classes(xp, true_classes).reshape(-1)
-    range_max = int(range_max)
     key = (int(num_true), num_sampled, unique, range_max, attrs())
     kernel = seed_state.kernel(op, key, seeds, lambda: build(range_max))
     with seed_state.locked():
