@@ -136,10 +136,31 @@ def test_a_bad_expected_count_is_named_in_the_error(args, bad, named):
         cs.nce_loss(**args)
 
 
-def test_sampled_values_not_a_triple(args):
-    args["sampled_values"] = (np.array([0, 1, 2, 3, 4]),)
-    with raises(TypeError, "sampled_values"):
-        cs.sampled_softmax_loss(**args)
+@pytest.mark.parametrize(("given", "got"), [
+    ((np.array([0, 1, 2, 3, 4]),), "tuple of 1"),
+    (np.array([0, 1, 2, 3, 4]), "ndarray"),
+    ({"sampled_candidates": np.array([0, 1, 2, 3, 4])}, "dict")])
+@pytest.mark.parametrize("loss", ["sampled_softmax_loss", "nce_loss", "rank"])
+def test_sampled_values_not_a_triple(args, loss, given, got):
+    """Every loss names ``sampled_values`` and what it got: the rank loss took a lone
+    array for its truth value (NumPy's "ambiguous" ValueError), a dict was "expected an
+    array"."""
+    args["sampled_values"] = given
+    call = getattr(cs, loss, None) or (lambda **kw: cs.rank_sampled_softmax_loss(
+        **kw, num_resampled=2, num_true=1, resampling_temperature=1.0,
+        remove_accidental_hits=True, partition_strategy="div"))
+    with pytest.raises(TypeError, match=r"^sampled_values: expected a tuple \(sampled_candidates, "
+                                        rf"true_expected_count, sampled_expected_count\), got {got}$"):
+        call(**args)
+
+
+def test_rank_loss_draws_for_an_empty_sampled_values(args):
+    """TensorFlow's ``if not sampled_values``: ``()`` draws the default sample, as None."""
+    kw = dict(num_resampled=2, num_true=1, resampling_temperature=1.0,
+              remove_accidental_hits=True, partition_strategy="div", seed=3)
+    want = cs.rank_sampled_softmax_loss(**dict(args, sampled_values=None), **kw)
+    got = cs.rank_sampled_softmax_loss(**dict(args, sampled_values=()), **kw)
+    np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("dtype", ["uint16", "uint32", "uint64"])

@@ -415,6 +415,10 @@ def test_bad_option_types_raise_type_errors():
         SampledSoftmaxLoss(10, 4, 3, generator=np.random.default_rng(0))
     with pytest.raises(TypeError, match="^sparse:"):
         SampledSoftmaxLoss(10, 4, 3, sparse="yes")
+    for dtype in (torch.int32, torch.bool, "float32", np.float32):
+        with pytest.raises(TypeError, match=r"^dtype: expected a floating torch.dtype .*, got "):
+            SampledSoftmaxLoss(10, 4, 3, dtype=dtype)
+    assert NCELoss(10, 4, 3, dtype=torch.bfloat16).weight.dtype == torch.bfloat16
 
 
 def _good():

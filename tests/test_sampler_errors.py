@@ -171,7 +171,6 @@ class TestExactFixedUnigramCounts:
     @pytest.mark.parametrize(("unigrams", "message"), [
         ("12345", r"got str$"),
         (b"12345", r"got bytes$"),
-        (None, r"got NoneType$"),
         ([[1.0, 2.0, 3.0, 4.0, 5.0]], r"got list \[1\.0, 2\.0, 3\.0, 4\.0, 5\.0\] at index 0$"),
         ([1.0, "2", 3.0, 4.0, 5.0], r"got str '2' at index 1$"),
         (np.ones((5, 1)), r"got an array of shape \[5, 1\] and dtype float64$"),
@@ -472,3 +471,29 @@ def test_vocab_file_is_read_as_bytes_and_must_be_a_path(tmp_path):
     vocab.write_bytes(b"caf\xe9,3\nb\xe9,x\n")
     with pytest.raises(ValueError, match=r"vocab_file: .*:2: expected '<word>,<count>'"):
         read_vocab_counts(vocab)
+
+
+def test_tf_fixed_unigram_takes_none_for_its_defaults(tmp_path):
+    """TensorFlow takes ``vocab_file=None`` and ``unigrams=None`` as the attributes'
+    defaults (``''`` and ``[]``): ``vocab_file=None`` with unigrams draws what
+    ``vocab_file=''`` does (a TypeError from ``os.fspath`` before), ``None`` for both is
+    the "give exactly one" error, and a non-path is a TypeError naming ``vocab_file``."""
+    from candidate_sampling.compat.tf import random as tf_random
+
+    def draw(**kwargs):
+        tf_random.set_seed(None)
+        return tf_random.fixed_unigram_candidate_sampler(Y, 1, 3, True, 5, seed=1, **kwargs)
+
+    want = draw(unigrams=[1.0, 2, 3, 4, 5])
+    got = draw(vocab_file=None, unigrams=[1.0, 2, 3, 4, 5])
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("a,1\nb,2\nc,3\nd,4\ne,5\n")
+    for a, b in zip(draw(vocab_file=str(vocab), unigrams=None), want):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"^vocab_file, unigrams: give exactly one of them$"):
+        draw(vocab_file=None, unigrams=None)
+    with pytest.raises(TypeError, match=r"^vocab_file: expected a path \(str or os.PathLike\), "
+                                        r"got int$"):
+        draw(vocab_file=3, unigrams=[1.0, 2, 3, 4, 5])

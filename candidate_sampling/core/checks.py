@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,8 @@ __all__ = [
     "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
     "check_int_array",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
-    "check_nonnegative", "check_sampler_arguments", "check_range_of_ids", "check_memory",
+    "check_nonnegative", "check_path", "check_sampler_arguments", "check_range_of_ids",
+    "check_memory",
     "available_memory",
     "check_labels", "check_single_labels", "check_inputs_dim", "check_distortion",
     "check_unigram_law", "broadcasts_to", "check_learning_rate", "drawable",
@@ -47,6 +49,14 @@ def check_bool(value: Any, name: str) -> bool:
     if isinstance(value, (bool, np.bool_)):  # NumPy 2 names its bool type "bool"
         return bool(value)
     raise TypeError(f"{name}: expected a bool, got {type(value).__name__} {value!r}")
+
+
+def check_path(value: Any, name: str) -> str | bytes | os.PathLike:
+    """``value`` as a file path: a str, bytes or :class:`os.PathLike` (an int, which
+    ``open`` would take as a file descriptor, is refused)."""
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return value
+    raise TypeError(f"{name}: expected a path (str or os.PathLike), got {type(value).__name__}")
 
 
 def check_real(value: Any, name: str) -> float:

@@ -43,12 +43,19 @@ def _check_same_library(xp: Any, sampled_values: Any) -> None:
                         f"other arguments ({xp.__name__}); convert them to one library")
 
 
+def check_triple(sampled_values: Any) -> None:
+    """``sampled_values`` is a tuple (or list) of three, as a sampler gives."""
+    if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
+        got = (f"{type(sampled_values).__name__} of {len(sampled_values)}"
+               if isinstance(sampled_values, (tuple, list)) else type(sampled_values).__name__)
+        raise TypeError(f"sampled_values: expected a tuple (sampled_candidates, "
+                        f"true_expected_count, sampled_expected_count), got {got}")
+
+
 def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,
                           num_sampled: int, num_classes: int,
                           check_values: bool = True) -> SampledValues:
-    if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
-        raise TypeError("sampled_values: expected a tuple (sampled_candidates, "
-                        "true_expected_count, sampled_expected_count)")
+    check_triple(sampled_values)
     sampled, true_q, sampled_q = sampled_values
     require_arrays(**{"sampled_values[0] (sampled_candidates)": sampled,
                       "sampled_values[1] (true_expected_count)": true_q,
@@ -87,6 +94,8 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     (:func:`~candidate_sampling.core.checks.check_seed`), used or not.
     """
     require_arrays(weights=weights, biases=biases, labels=labels, inputs=inputs)
+    if sampled_values is not None:
+        check_triple(sampled_values)
     xp = namespace_of(weights=weights, biases=biases, labels=labels, inputs=inputs,
                       sampled_values=sampled_values)
     seed = checks.check_seed(seed)

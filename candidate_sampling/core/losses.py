@@ -217,8 +217,10 @@ def rank_resampled_rows(weights: Any, biases: Any, labels: Any, inputs: Any, num
     if not 0 < temperature < math.inf:
         raise ValueError(f"resampling_temperature: must be finite and > 0, got "
                          f"{resampling_temperature!r}")
+    if isinstance(sampled_values, (tuple, list)) and not sampled_values:
+        sampled_values = None  # TensorFlow's `if not sampled_values`: () draws as None does
     xp, labels, sampled_values = prepare(weights, biases, labels, inputs, num_sampled,
-                                         num_classes, num_true, sampled_values or None,
+                                         num_classes, num_true, sampled_values,
                                          partition_strategy, seed,
                                          default_sampler=default_learned_unigram)
     resampled = rank_resample(weights, biases, inputs, sampled_values, num_resampled,

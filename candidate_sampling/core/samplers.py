@@ -485,9 +485,7 @@ def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
     """The counts of a vocabulary file: one entry per line, the count in the last
     comma-separated field (``word,count``, or a bare ``count``). Read as bytes, as
     TensorFlow reads it: the words may be in any encoding."""
-    if not isinstance(vocab_file, (str, bytes, os.PathLike)):  # an int would be a descriptor
-        raise TypeError(f"vocab_file: expected a path (str or os.PathLike), got "
-                        f"{type(vocab_file).__name__}")
+    checks.check_path(vocab_file, "vocab_file")
     name = os.fsdecode(vocab_file)
     counts = []
     try:

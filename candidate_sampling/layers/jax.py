@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 
 from ..core import checks
-from ..core.logits import lookup_rows, prepare, touched_ids
+from ..core.logits import check_triple, lookup_rows, prepare, touched_ids
 from ..core.namespace import namespace_of
 from ..core.row_loss import row_loss
 from ..core.samplers import log_uniform_candidate_sampler
@@ -151,9 +151,7 @@ def row_gradients(weights: Any, biases: Any, inputs: Any, labels: Any, sampled_v
     ``weights.shape[0]``, ``num_sampled`` the length of the sample), checked the same way."""
     _, hits = _check_loss(loss, remove_accidental_hits)
     _check_unsharded(weights, biases)
-    if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
-        raise TypeError("sampled_values: expected a tuple (sampled_candidates, "
-                        "true_expected_count, sampled_expected_count)")
+    check_triple(sampled_values)
     candidates = sampled_values[0]
     if not hasattr(candidates, "shape") or len(candidates.shape) != 1:
         raise ValueError(f"sampled_values[0] (sampled_candidates): expected an array of shape "

@@ -155,6 +155,9 @@ class ClassEmbedding(nn.Embedding):
 
     def __init__(self, num_classes: int, dim: int, *, sparse: bool = False, device: Any = None,
                  dtype: torch.dtype | None = None):
+        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise TypeError(f"dtype: expected a floating torch.dtype (torch.float16, "
+                            f"torch.bfloat16, torch.float32, torch.float64) or None, got {dtype!r}")
         weight = torch.empty((num_classes, dim), device=device, dtype=dtype)
         super().__init__(num_classes, dim, sparse=sparse, _weight=weight, device=device,
                          dtype=dtype)

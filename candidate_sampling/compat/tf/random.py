@@ -190,9 +190,12 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     a total weight past float32's range (where TensorFlow returns NaN or 0 expected
     counts) are a ValueError naming ``unigrams`` (or ``vocab_file``) and ``distortion``.
     ``vocab_file`` is read when the kernel is made (the first call with these
-    arguments). Other arguments and outputs as :func:`uniform_candidate_sampler`.
+    arguments). ``vocab_file=None`` and ``unigrams=None`` are their defaults, as for
+    TensorFlow's attributes. Other arguments and outputs as
+    :func:`uniform_candidate_sampler`.
     """
-    counts = _unigram_list(unigrams)
+    vocab_file = "" if vocab_file is None else checks.check_path(vocab_file, "vocab_file")
+    counts = _unigram_list(() if unigrams is None else unigrams)
 
     def attrs() -> tuple:
         with np.errstate(over="ignore"):  # a count past float32's range is refused in build
