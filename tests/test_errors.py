@@ -557,3 +557,32 @@ def test_float64_counts_beyond_float32_give_finite_losses(loss, args, count):
     assert got.dtype == np.float32 and np.isfinite(got).all()
     if loss is cs.sampled_softmax_loss and count < 1:  # true logit + ~115 or more: loss ~ 0
         np.testing.assert_allclose(got, 0.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("moved", ["weights", "biases", "labels", "inputs", "shard",
+                                   "sampled_values"])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_torch_arguments_on_another_device_are_named(args, loss, moved):
+    """Every tensor of a loss is on the inputs' device, or a ValueError names the one
+    that is not. Weights on torch's ``meta`` device beside CPU inputs gave a loss of
+    made-up numbers (1e29), silently; the others torch's errors from inside."""
+    torch = pytest.importorskip("torch")
+    given = {k: torch.from_numpy(np.asarray(v)) if isinstance(v, np.ndarray) else v
+             for k, v in args.items()}
+    given["sampled_values"] = cs.SampledValues(*map(torch.from_numpy, args["sampled_values"]))
+    half = V // 2
+    if moved == "shard":
+        given["weights"] = [given["weights"][:half], given["weights"][half:].to("meta")]
+        given["biases"] = [given["biases"][:half], given["biases"][half:]]
+        given["partition_strategy"] = "div"
+        name = "weights"
+    elif moved == "sampled_values":
+        given["sampled_values"] = given["sampled_values"]._replace(
+            sampled_expected_count=given["sampled_values"][2].to("meta"))
+        name = r"sampled_values\[2\] \(sampled_expected_count\)"
+    else:
+        given[moved] = given[moved].to("meta")
+        name = moved if moved != "inputs" else "labels"
+    where = "meta, inputs on cpu" if moved != "inputs" else "cpu, inputs on meta"
+    with pytest.raises(ValueError, match=rf"^{name}: is on {where}; move them to one device$"):
+        loss(**given)

@@ -153,6 +153,12 @@ class Backend:
         else None: arrays on ``device`` take the system's memory. Here: None."""
         return None
 
+    def same_device(self, x: Any, y: Any) -> bool:
+        """Whether arrays ``x`` and ``y`` are on one device, as a loss needs its arguments
+        (yes: NumPy has one; JAX moves uncommitted arrays and names committed ones on
+        different devices itself)."""
+        return True
+
     def casts_mixed_floats(self, x: Any) -> bool:
         """Whether the library casts arrays of mixed float dtypes to a common one by
         itself now, around ``x`` (PyTorch's autocast): only then may the weights, biases

@@ -321,6 +321,11 @@ class TorchBackend(Backend):
         with a warning under ``torch.compile``)."""
         return x.device
 
+    def same_device(self, x: Any, y: Any) -> bool:
+        """``x.device == y.device`` (an operation on tensors of a real device and the
+        ``meta`` device gives values, not an error)."""
+        return x.device == y.device
+
     def computes_ids_in(self, dtype: Any) -> bool:
         """Not in ``uint16``, ``uint32``, ``uint64``: torch has them with few operations
         (no ``min``, ``max`` or ``sort`` on a CPU)."""

@@ -17,7 +17,7 @@ __all__ = [
     "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
     "check_int_array",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
-    "check_nonnegative", "check_path", "check_sampler_arguments", "check_range_of_ids",
+    "check_nonnegative", "check_path", "check_same_device", "check_sampler_arguments", "check_range_of_ids",
     "check_memory",
     "available_memory",
     "check_labels", "check_single_labels", "check_inputs_dim", "check_distortion",
@@ -57,6 +57,16 @@ def check_path(value: Any, name: str) -> str | bytes | os.PathLike:
     if isinstance(value, (str, bytes, os.PathLike)):
         return value
     raise TypeError(f"{name}: expected a path (str or os.PathLike), got {type(value).__name__}")
+
+
+def check_same_device(xp: Any, named: list) -> None:
+    """Every array of ``named`` (``(name, array)`` pairs) is on the device of the first."""
+    backend = backend_for(xp)
+    (first, reference), *others = named
+    for name, arr in others:
+        if not backend.same_device(arr, reference):
+            raise ValueError(f"{name}: is on {device_of(arr)}, {first} on "
+                             f"{device_of(reference)}; move them to one device")
 
 
 def check_real(value: Any, name: str) -> float:

@@ -43,6 +43,12 @@ def _check_same_library(xp: Any, sampled_values: Any) -> None:
                         f"other arguments ({xp.__name__}); convert them to one library")
 
 
+SAMPLED_NAMES = ("sampled_values[0] (sampled_candidates)",
+                 "sampled_values[1] (true_expected_count)",
+                 "sampled_values[2] (sampled_expected_count)")
+"""How errors name the three entries of ``sampled_values``."""
+
+
 def check_triple(sampled_values: Any) -> None:
     """``sampled_values`` is a tuple (or list) of three, as a sampler gives."""
     if not isinstance(sampled_values, (tuple, list)) or len(sampled_values) != 3:
@@ -57,27 +63,25 @@ def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: in
                           check_values: bool = True) -> SampledValues:
     check_triple(sampled_values)
     sampled, true_q, sampled_q = sampled_values
-    require_arrays(**{"sampled_values[0] (sampled_candidates)": sampled,
-                      "sampled_values[1] (true_expected_count)": true_q,
-                      "sampled_values[2] (sampled_expected_count)": sampled_q})
+    ids_name, true_name, sampled_name = SAMPLED_NAMES
+    require_arrays(**dict(zip(SAMPLED_NAMES, sampled_values)))
     _check_same_library(xp, sampled_values)
-    checks.check_int_array(xp, sampled, "sampled_values[0] (sampled_candidates)")
-    checks.check_float_array(xp, true_q, "sampled_values[1] (true_expected_count)")
-    checks.check_float_array(xp, sampled_q, "sampled_values[2] (sampled_expected_count)")
+    checks.check_int_array(xp, sampled, ids_name)
+    checks.check_float_array(xp, true_q, true_name)
+    checks.check_float_array(xp, sampled_q, sampled_name)
     if tuple(sampled.shape) != (num_sampled,):
-        raise ValueError(f"sampled_values[0] (sampled_candidates): expected shape [num_sampled] = "
-                         f"[{num_sampled}], got {list(sampled.shape)}")
+        raise ValueError(f"{ids_name}: expected shape [num_sampled] = [{num_sampled}], got "
+                         f"{list(sampled.shape)}")
     if tuple(sampled_q.shape) != (num_sampled,):
-        raise ValueError(f"sampled_values[2] (sampled_expected_count): expected shape "
-                         f"[num_sampled] = [{num_sampled}], got {list(sampled_q.shape)}")
+        raise ValueError(f"{sampled_name}: expected shape [num_sampled] = [{num_sampled}], got "
+                         f"{list(sampled_q.shape)}")
     if not checks.broadcasts_to(tuple(true_q.shape), (batch, num_true)):
-        raise ValueError(f"sampled_values[1] (true_expected_count): expected shape "
-                         f"[batch_size, num_true] = [{batch}, {num_true}], got {list(true_q.shape)}")
+        raise ValueError(f"{true_name}: expected shape [batch_size, num_true] = [{batch}, "
+                         f"{num_true}], got {list(true_q.shape)}")
     if check_values:  # reads the values (a host synchronisation on a GPU)
-        checks.check_ids_in_range(xp, sampled, num_classes,
-                                  "sampled_values[0] (sampled_candidates)")
-        checks.check_positive(xp, true_q, "sampled_values[1] (true_expected_count)")
-        checks.check_positive(xp, sampled_q, "sampled_values[2] (sampled_expected_count)")
+        checks.check_ids_in_range(xp, sampled, num_classes, ids_name)
+        checks.check_positive(xp, true_q, true_name)
+        checks.check_positive(xp, sampled_q, sampled_name)
     return SampledValues(sampled, true_q, sampled_q)
 
 
@@ -96,6 +100,7 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     require_arrays(weights=weights, biases=biases, labels=labels, inputs=inputs)
     if sampled_values is not None:
         check_triple(sampled_values)
+        require_arrays(**dict(zip(SAMPLED_NAMES, sampled_values)))
     xp = namespace_of(weights=weights, biases=biases, labels=labels, inputs=inputs,
                       sampled_values=sampled_values)
     seed = checks.check_seed(seed)
@@ -107,6 +112,8 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     checks.check_ndim(inputs, 2, "inputs", "[batch_size, dim]")
     params = [(name, arr) for name, value in (("weights", weights), ("biases", biases))
               for arr in flatten_arrays(value)]
+    checks.check_same_device(xp, [("inputs", inputs), ("labels", labels), *params,
+                                  *zip(SAMPLED_NAMES, sampled_values or ())])
     for name, arr in params:
         checks.check_float_array(xp, arr, name)
     backend = backend_for(xp)

@@ -68,7 +68,7 @@ from ..backends.torch import (
 )
 from ..core import checks
 from ..core.full import full_logits, full_sigmoid_loss, full_softmax_loss
-from ..core.logits import prepare, touched_ids
+from ..core.logits import SAMPLED_NAMES, prepare, touched_ids
 from ..core.row_loss import row_loss
 from ..core.samplers import (
     learned_unigram_step,
@@ -85,10 +85,6 @@ SAMPLERS = ("log_uniform", "uniform", "learned_unigram")
 
 REDUCTIONS = ("none", "mean", "sum")
 """What ``forward`` returns: the ``[B]`` per-row losses, their mean, or their sum."""
-
-_SAMPLED_NAMES = ("sampled_values[0] (sampled_candidates)",
-                  "sampled_values[1] (true_expected_count)",
-                  "sampled_values[2] (sampled_expected_count)")
 
 
 class _GatherSparse(torch.autograd.Function):
@@ -417,7 +413,7 @@ class SampledOutputLoss(nn.Module):
         for name, value in named.items():
             items = [(name, value)]
             if name == "sampled_values" and isinstance(value, (tuple, list)) and len(value) == 3:
-                items = list(zip(_SAMPLED_NAMES, value))
+                items = list(zip(SAMPLED_NAMES, value))
             for label, tensor in items:
                 if isinstance(tensor, torch.Tensor) and tensor.device != device:
                     raise ValueError(f"{label}: is on {tensor.device}, the module's parameters "
@@ -428,8 +424,8 @@ class SampledOutputLoss(nn.Module):
         ids = [("labels", labels)]
         counts = []
         if values is not None:
-            ids.append((_SAMPLED_NAMES[0], values.sampled_candidates))
-            counts = list(zip(_SAMPLED_NAMES[1:], values[1:]))
+            ids.append((SAMPLED_NAMES[0], values.sampled_candidates))
+            counts = list(zip(SAMPLED_NAMES[1:], values[1:]))
         ids = [(name, _bounds(x)) for name, x in ids if x.numel()]
         counts = [(name, _bounds(x)) for name, x in counts if x.numel()]
         floats = [b for _, b in counts]
