@@ -156,8 +156,8 @@ def test_sampled_values_not_a_triple(args, loss, given, got):
 
 def test_rank_loss_draws_for_an_empty_sampled_values(args):
     """TensorFlow's ``if not sampled_values``: ``()`` draws the default sample, as None."""
-    kw = dict(num_resampled=2, num_true=1, resampling_temperature=1.0,
-              remove_accidental_hits=True, partition_strategy="div", seed=3)
+    kw = {"num_resampled": 2, "num_true": 1, "resampling_temperature": 1.0,
+          "remove_accidental_hits": True, "partition_strategy": "div", "seed": 3}
     want = cs.rank_sampled_softmax_loss(**dict(args, sampled_values=None), **kw)
     got = cs.rank_sampled_softmax_loss(**dict(args, sampled_values=()), **kw)
     np.testing.assert_array_equal(got, want)
