@@ -408,3 +408,19 @@ def test_sgd_update_checks_the_parameters_against_the_gradients(rng):
     with pytest.raises(ValueError, match=r"^biases: "):
         grads.sgd_update(weights, np.zeros((10, 1), np.float32), 0.1)
     np.testing.assert_array_equal(weights, before)
+
+
+def test_sgd_update_refuses_integer_parameters(rng):
+    """Integer weights or biases took the float step cast to int in place: a step of 0,
+    silently. A TypeError names them, NumPy and torch alike."""
+    grads = cs.SampledGrads(np.zeros((2, 2), np.float32), np.array([1, 7]),
+                            np.ones((2, 2), np.float32), np.ones(2, np.float32))
+    with pytest.raises(TypeError, match=r"^weights: expected a floating-point array, got "
+                                        r"dtype int64$"):
+        grads.sgd_update(np.zeros((10, 2), np.int64), np.zeros(10, np.float32), 0.1)
+    with pytest.raises(TypeError, match=r"^biases: expected a floating-point array"):
+        grads.sgd_update(np.zeros((10, 2), np.float32), np.zeros(10, np.int32), 0.1)
+    torch = pytest.importorskip("torch")
+    tgrads = cs.SampledGrads(*(torch.from_numpy(a) for a in grads[:4]))
+    with pytest.raises(TypeError, match=r"^weights: expected a floating-point array"):
+        tgrads.sgd_update(torch.zeros(10, 2, dtype=torch.int64), torch.zeros(10), 0.1)

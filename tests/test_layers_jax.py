@@ -233,6 +233,68 @@ def test_apply_row_updates_accumulates_repeated_ids():
     np.testing.assert_array_equal(np.asarray(b), [0, -1, 0, -2, 0])
 
 
+def test_row_helpers_check_ids_and_counts_outside_jit():
+    """The building blocks of a hand-written step name bad values where they can be read:
+    an id past the weights was dropped by the scatter (``apply_row_updates``) or read as
+    a NaN row (``touched_rows``), -1 updated the last row, a count of 0 gave an infinite
+    loss, and rows that do not match the ids gave JAX's broadcasting error. Under
+    ``jax.jit`` the values cannot be read and the helpers run as before."""
+    weights, biases, inputs, labels = _problem(0)
+    one, rows1 = jnp.ones((1, D)), jnp.ones(1)
+    for bad in (V, V + 3, -1):
+        with pytest.raises(ValueError, match=rf"^ids: every id must be in \[0, {V}\), got {bad}$"):
+            apply_row_updates(weights, biases, jnp.asarray([bad]), one, rows1, 0.1)
+    with pytest.raises(ValueError, match=r"^grad_weight_rows: expected shape \[3, 12\] \(one row "
+                                         r"per id of ids\), got shape \[2, 12\]$"):
+        apply_row_updates(weights, biases, jnp.arange(3), jnp.ones((2, D)), jnp.ones(3), 0.1)
+    with pytest.raises(ValueError, match=r"^grad_bias_rows: expected shape \[3\]"):
+        apply_row_updates(weights, biases, jnp.arange(3), jnp.ones((3, D)), jnp.ones(2), 0.1)
+    with pytest.raises(ValueError, match=rf"^biases: expected shape \[{V}\]"):
+        apply_row_updates(weights, biases[:5], jnp.arange(3), jnp.ones((3, D)), jnp.ones(3), 0.1)
+    with pytest.raises(TypeError, match=r"^ids: expected an integer array"):
+        apply_row_updates(weights, biases, jnp.ones(1), one, rows1, 0.1)
+    w, _ = jax.jit(apply_row_updates)(weights, biases, jnp.asarray([V - 1]), one, rows1, 1.0)
+    np.testing.assert_allclose(np.asarray(w[V - 1]), np.asarray(weights[V - 1]) - 1, rtol=1e-6)
+    sampled = jnp.arange(S)
+    with pytest.raises(ValueError, match=rf"^labels: every id must be in \[0, {V}\), got {V + 2}$"):
+        touched_rows(weights, biases, labels.at[0, 0].set(V + 2), sampled)
+    with pytest.raises(ValueError, match=rf"^sampled: every id must be in \[0, {V}\), got -1$"):
+        touched_rows(weights, biases, labels, sampled.at[2].set(-1))
+    with pytest.raises(ValueError, match=r"^labels: expected shape \[batch_size, num_true\], got "
+                                         r"shape \[6\]"):
+        touched_rows(weights, biases, labels[:, 0], sampled)
+    rows = touched_rows(weights, biases, labels, sampled)
+    traced = jax.jit(touched_rows)(weights, biases, labels, sampled)
+    np.testing.assert_array_equal(np.asarray(traced.weights), np.asarray(rows.weights))
+    good = (sampled, jnp.full((B, T), 0.5), jnp.full((S,), 0.5))
+    for index, name in ((1, r"sampled_values\[1\] \(true_expected_count\)"),
+                        (2, r"sampled_values\[2\] \(sampled_expected_count\)")):
+        bad = tuple(jnp.zeros_like(v) if i == index else v for i, v in enumerate(good))
+        with pytest.raises(ValueError, match=rf"^{name}: every value must be finite and > 0"):
+            loss_from_rows(rows, inputs, labels, bad)
+    np.testing.assert_allclose(np.asarray(jax.jit(loss_from_rows)(rows, inputs, labels, good)),
+                               np.asarray(loss_from_rows(rows, inputs, labels, good)), rtol=1e-6)
+
+
+def test_make_train_step_names_its_labels():
+    """The step's labels are named ``labels`` (the sampler's ``true_classes`` was heard)."""
+    weights, biases, inputs, labels = _problem(0)
+    params = OutputParams(weights, biases)
+    step = make_train_step(8, V, 0.1, num_true=T, donate=False)
+    for wrong, error, message in (
+            (labels[:, :1], ValueError, r"^labels: expected shape \[batch_size, num_true\] = "
+                                        rf"\[{B}, {T}\] \(batch_size from inputs\), got \[{B}, 1\]"),
+            (labels.astype(jnp.float32), TypeError, r"^labels: expected an integer array"),
+            (labels[:, 0], ValueError, r"^labels: expected shape \[batch_size, num_true\], got "
+                                       r"shape \[6\]")):
+        with pytest.raises(error, match=message):
+            step(params, inputs, wrong, jax.random.key(0))
+    with pytest.raises(ValueError, match=r"^inputs: expected shape \[batch_size, dim\]"):
+        step(params, inputs[0], labels, jax.random.key(0))
+    with pytest.raises(ValueError, match=r"^num_true: "):
+        make_train_step(8, V, 0.1, num_true=0)
+
+
 def test_row_gradients_checks_its_arguments():
     weights, biases, inputs, labels = _problem(0)
     values = _sample(labels, jax.random.key(0))

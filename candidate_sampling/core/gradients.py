@@ -158,6 +158,8 @@ class SampledGrads(NamedTuple):
                 raise TypeError(f"{name}: expected one array; sgd_update does not take shards")
         checks.check_ndim(weights, 2, "weights", "[num_classes, dim]")
         checks.check_ndim(biases, 1, "biases", "[num_classes]")
+        for name, value in (("weights", weights), ("biases", biases)):
+            checks.check_float_array(xp, value, name)  # ints would take a step of 0
         if tuple(weights.shape[1:]) != tuple(self.weight_rows.shape[1:]):
             raise ValueError(f"weights: expected rows of dim {int(self.weight_rows.shape[1])} "
                              f"(those of the gradients), got shape {list(weights.shape)}")

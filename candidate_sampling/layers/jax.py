@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 
 from ..core import checks
-from ..core.logits import check_triple, lookup_rows, prepare, touched_ids
+from ..core.logits import SAMPLED_NAMES, check_triple, lookup_rows, prepare, touched_ids
 from ..core.namespace import namespace_of
 from ..core.row_loss import row_loss
 from ..core.samplers import log_uniform_candidate_sampler
@@ -122,8 +122,21 @@ def _check_learning_rate(learning_rate: Any, signed: bool = False) -> None:
 
 def touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> TouchedRows:
     """Gather the rows of ``weights [V, D]`` and ``biases [V]`` that ``labels [B, T]``
-    and ``sampled [S]`` use, in :func:`~candidate_sampling.core.logits.touched_ids` order."""
+    and ``sampled [S]`` use, in :func:`~candidate_sampling.core.logits.touched_ids` order.
+
+    The ids are checked to lie in ``[0, V)`` where their values are at hand (not under
+    ``jax.jit``, where a gather past the end would read a clamped row)."""
     _check_unsharded(weights, biases)
+    for name, ids, ndim, shape in (("labels", labels, 2, "[batch_size, num_true]"),
+                                   ("sampled", sampled, 1, "[num_sampled]")):
+        checks.check_int_array(jnp, ids, name)
+        checks.check_ndim(ids, ndim, name, shape)
+        checks.check_ids_in_range(jnp, ids, int(weights.shape[0]), name)
+    return _touched_rows(weights, biases, labels, sampled)
+
+
+def _touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> TouchedRows:
+    """:func:`touched_rows` of checked arguments."""
     return TouchedRows(touched_ids(jnp, labels, sampled),
                        *lookup_rows(jnp, weights, biases, labels, sampled))
 
@@ -136,7 +149,18 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
 
     ``remove_accidental_hits=None`` takes TensorFlow's default (True for
     ``'sampled_softmax'``, False for ``'nce'``). Differentiate with respect to
-    ``rows.weights``/``rows.biases`` to get row gradients."""
+    ``rows.weights``/``rows.biases`` to get row gradients. The expected counts are
+    checked finite and > 0 where their values are at hand (not under ``jax.jit``)."""
+    check_triple(sampled_values)
+    for name, counts in zip(SAMPLED_NAMES[1:], sampled_values[1:]):
+        checks.check_float_array(jnp, counts, name)
+        checks.check_positive(jnp, counts, name)
+    return _loss_from_rows(rows, inputs, labels, sampled_values, loss, remove_accidental_hits)
+
+
+def _loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: Any,
+                    loss: str, remove_accidental_hits: bool | None) -> Any:
+    """:func:`loss_from_rows` of checked sampled values."""
     kind, hits = _check_loss(loss, remove_accidental_hits)
     values = SampledValues(*(jax.lax.stop_gradient(v) for v in sampled_values))
     return row_loss(kind, jnp, inputs, labels, values, rows.weights, rows.biases, True, hits)
@@ -162,11 +186,11 @@ def row_gradients(weights: Any, biases: Any, inputs: Any, labels: Any, sampled_v
     _, labels, values = prepare(weights, biases, labels, inputs, int(candidates.shape[0]),
                                 int(weights.shape[0]), int(labels.shape[1]), sampled_values,
                                 "div", None)
-    rows = touched_rows(weights, biases, labels, values.sampled_candidates)
+    rows = _touched_rows(weights, biases, labels, values.sampled_candidates)
 
     def mean_loss(weight_rows, bias_rows, inputs):
-        return jnp.mean(loss_from_rows(TouchedRows(rows.ids, weight_rows, bias_rows), inputs,
-                                       labels, values, loss=loss, remove_accidental_hits=hits))
+        return jnp.mean(_loss_from_rows(TouchedRows(rows.ids, weight_rows, bias_rows), inputs,
+                                        labels, values, loss, hits))
 
     value, grads = jax.value_and_grad(mean_loss, argnums=(0, 1, 2))(rows.weights, rows.biases,
                                                                    inputs)
@@ -180,12 +204,27 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
     accumulating. Under ``jax.jit(..., donate_argnums=...)`` of the caller, with
     ``weights`` donated, XLA does the scatter in place. ``learning_rate`` as
     :func:`make_train_step` takes it, but may be negative (a step up the gradient, or
-    with -1 the dense gradient from zeros)."""
+    with -1 the dense gradient from zeros). ``ids [N]`` are checked to lie in ``[0, V)``
+    where their values are at hand (not under ``jax.jit``, where a scatter past the end
+    is dropped), and the rows to be ``[N, D]`` and ``[N]``."""
     _check_learning_rate(learning_rate, signed=True)
     for name, value in (("weights", weights), ("biases", biases)):
         if not isinstance(value, jax.Array):
             raise TypeError(f"{name}: expected a JAX array (updated by scatter, .at[ids].add), "
                             f"got {type(value).__name__}")
+    checks.check_ndim(weights, 2, "weights", "[num_classes, dim]")
+    if tuple(biases.shape) != (int(weights.shape[0]),):
+        raise ValueError(f"biases: expected shape [{int(weights.shape[0])}] (one per row of "
+                         f"weights), got {_described(biases)}")
+    checks.check_int_array(jnp, ids, "ids")
+    checks.check_ndim(ids, 1, "ids", "[N]")
+    n, dim = int(ids.shape[0]), int(weights.shape[1])
+    for name, rows, shape in (("grad_weight_rows", grad_weight_rows, (n, dim)),
+                              ("grad_bias_rows", grad_bias_rows, (n,))):
+        if tuple(getattr(rows, "shape", ())) != shape:
+            raise ValueError(f"{name}: expected shape {list(shape)} (one row per id of ids), "
+                             f"got {_described(rows)}")
+    checks.check_ids_in_range(jnp, ids, int(weights.shape[0]), "ids")
     step_w = (-learning_rate * grad_weight_rows).astype(weights.dtype)
     step_b = (-learning_rate * grad_bias_rows).astype(biases.dtype)
     return weights.at[ids].add(step_w), biases.at[ids].add(step_b)
@@ -221,6 +260,7 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
                         f"cs.log_uniform_candidate_sampler, got {_described(sampler)}")
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
+    num_true = checks.check_int(num_true, "num_true", minimum=1)
     _check_learning_rate(learning_rate)
 
     def step(params: OutputParams, inputs: Any, labels: Any, key: Any):
@@ -228,6 +268,9 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
         # as clamped gathers and written nowhere, silently (shapes: checked under jit)
         checks.check_rows(params.weights, "weights", num_classes, "div", ndim=2)
         checks.check_rows(params.biases, "biases", num_classes, "div", ndim=1)
+        # the step's own names, before the sampler's (true_classes) could be heard
+        checks.check_ndim(inputs, 2, "inputs", "[batch_size, dim]")
+        checks.check_labels(jnp, labels, int(inputs.shape[0]), num_true, num_classes)
         key, subkey = jax.random.split(key)
         values = sampler(labels, num_true, num_sampled, unique, num_classes, rng=subkey)
         value, grads = row_gradients(params.weights, params.biases, inputs, labels, values,
