@@ -141,6 +141,34 @@ def test_a_module_under_functional_call_draws_and_differentiates_as_eagerly(cls,
                                rtol=1e-12, atol=1e-13)
 
 
+def test_a_learned_unigram_module_draws_outside_a_transform():
+    """The learned-unigram module updates its counts in place, which a transform refuses
+    (torch's "mutate a captured Tensor" error before): its own draw under ``grad`` is an
+    error naming ``sampler`` and the way out, ``module.sample`` outside and
+    ``sampled_values`` inside, which gives autograd's gradients and counts each batch
+    once."""
+    module = SampledSoftmaxLoss(V, D, S, num_true=T, sampler="learned_unigram",
+                                generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    p = _problem(2)
+    x, labels = p["inputs"], p["labels"]
+    params = {n: q.detach() for n, q in module.named_parameters()}
+
+    def loss(ps, *values):
+        return torch.func.functional_call(module, ps, (x, labels) + values)
+
+    with pytest.raises(RuntimeError, match=r"^sampler: 'learned_unigram' updates the module's "
+                                           r"unigram_counts in place"):
+        torch.func.grad(loss)(params)
+    assert int(module.unigram_counts.sum()) == V  # untouched
+    values = module.sample(labels)
+    assert int(module.unigram_counts.sum()) == V + B * T
+    got = torch.func.grad(loss)(params, values)
+    module(x, labels, values).backward()
+    for n, q in module.named_parameters():
+        torch.testing.assert_close(got[n], q.grad, rtol=1e-12, atol=1e-13)
+    assert int(module.unigram_counts.sum()) == V + B * T
+
+
 def test_value_checks_run_under_grad_and_not_under_vmap():
     """Under ``grad`` an id out of range is the library's error naming the argument;
     under ``vmap`` no value can be read, and torch's indexing refuses it."""

@@ -310,6 +310,11 @@ class SampledOutputLoss(nn.Module):
             with value_reads():  # the caller's sampler reads what it needs
                 return self.sampler(labels)
         if self.sampler == "learned_unigram":
+            if under_torch_func():
+                raise RuntimeError(
+                    "sampler: 'learned_unigram' updates the module's unigram_counts in place, "
+                    "which torch.func's transforms do not allow; draw outside the transform "
+                    "with module.sample(labels) and pass the result as sampled_values")
             values, counts = learned_unigram_step(
                 self.unigram_counts, labels, self.num_true, self.num_sampled, self.unique,
                 rng=self.generator)
