@@ -586,3 +586,14 @@ def test_torch_arguments_on_another_device_are_named(args, loss, moved):
     where = "meta, inputs on cpu" if moved != "inputs" else "cpu, inputs on meta"
     with pytest.raises(ValueError, match=rf"^{name}: is on {where}; move them to one device$"):
         loss(**given)
+
+
+def test_numpy_arrays_of_a_dtype_numpy_does_not_know_are_named(args):
+    """NumPy arrays of ``ml_dtypes.bfloat16`` (JAX's bfloat16 on the host): a TypeError
+    naming the argument and what to do, not NumPy's own error from ``isdtype``."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    for name in ("inputs", "labels"):
+        bad = dict(args, **{name: args[name].astype(ml_dtypes.bfloat16)})
+        with pytest.raises(TypeError, match=rf"^{name}: dtype bfloat16 is not one of the array "
+                                            r"library's own dtypes"):
+            cs.sampled_softmax_loss(**bad)

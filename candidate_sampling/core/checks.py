@@ -131,9 +131,21 @@ def check_ndim(x: Any, ndim: int, name: str, layout: str) -> None:
         raise ValueError(f"{name}: expected shape {layout}, got shape {list(_shape(x))}")
 
 
+def _isdtype(xp: Any, x: Any, name: str, kind: str) -> bool:
+    """``xp.isdtype(x.dtype, kind)``; a dtype the library does not know as its own (a
+    NumPy array of ``ml_dtypes.bfloat16``, which NumPy's ``isdtype`` refuses) is a
+    TypeError naming the array."""
+    try:
+        return bool(xp.isdtype(x.dtype, kind))
+    except TypeError:
+        raise TypeError(f"{name}: dtype {x.dtype} is not one of the array library's own "
+                        f"dtypes, which it computes in; cast the array to one (float32, "
+                        f"or int64 for ids)") from None
+
+
 def check_float_array(xp: Any, x: Any, name: str) -> None:
     """``x`` has a real floating dtype."""
-    if not xp.isdtype(x.dtype, "real floating"):
+    if not _isdtype(xp, x, name, "real floating"):
         raise TypeError(f"{name}: expected a floating-point array, got dtype {x.dtype}")
 
 
@@ -153,7 +165,7 @@ def check_same_dtype(named: list, mixed: bool = False) -> None:
 
 def check_int_array(xp: Any, x: Any, name: str) -> None:
     """``x`` has an integer dtype that its library computes ids with."""
-    if not xp.isdtype(x.dtype, "integral"):
+    if not _isdtype(xp, x, name, "integral"):
         raise TypeError(f"{name}: expected an integer array (int64 or int32, or another "
                         f"integer dtype its library sorts), got dtype {x.dtype}")
     if not backend_for(xp).computes_ids_in(x.dtype):
