@@ -121,7 +121,7 @@ def test_what_is_no_array_is_named(impl, what):
 def test_torch_outputs_that_are_no_tensor_are_named():
     pytest.importorskip("torch", reason="PyTorch is not installed")
     checks = _checks(returns_none, "values", backend="torch")
-    assert _errors(checks) == {"returned None, expected a torch tensor"}
+    assert _errors(checks) == {"loss: returned None, expected a torch tensor"}
 
 
 def test_too_few_outputs_are_named():
@@ -185,3 +185,62 @@ def test_a_set_seed_that_refuses_none_fails_its_checks(tmp_path, monkeypatch, ca
     errors = {error for _, error in failed.values()}
     assert len(errors) == 1 and errors.pop().startswith("set_seed(None) raised TypeError: ")
     assert _seed_run(tmp_path, []) == in_process
+
+
+def returns_extra(**kwargs):
+    return sampled_softmax_loss(**kwargs), None
+
+
+def test_extra_outputs_are_named():
+    """TensorFlow's loss returns one tensor: ``(loss, None)`` is not it (it passed)."""
+    assert _errors(_checks(returns_extra, "values")) == {"returned tuple of 2, expected (loss)"}
+
+
+def test_torch_outputs_are_checked_before_their_gradient():
+    """On torch the gradient pass came first and reported autograd's errors ("grad can
+    be implicitly created only for real scalar outputs", "does not require grad"); the
+    report now says what came back, in the words of the NumPy backend."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    cases = LOSS_CASES[:4]
+    for impl, message in (
+            (lambda **kw: sampled_softmax_loss(**kw).to(torch.complex64),
+             "loss: returned dtype complex64, expected a real float array"),
+            (lambda **kw: sampled_softmax_loss(**kw) > 0,
+             "loss: returned dtype bool, expected a real float array"),
+            (lambda **kw: sampled_softmax_loss(**kw).detach(),
+             "loss: returned a tensor without a gradient (no grad_fn: computed outside "
+             "autograd, or detached); the gradient checks need one that autograd "
+             "differentiates"),
+            (lambda **kw: sampled_softmax_loss(**kw).detach().numpy(),
+             "loss: returned ndarray, expected a torch tensor")):
+        assert _errors(_checks(impl, "values", cases, backend="torch")) == {message}
+
+
+@pytest.mark.parametrize("backend", ["jax", "jax-jit"])
+@pytest.mark.parametrize("impl,what", [(returns_none, "None"), (returns_dict, "dict"),
+                                       (lambda **kw: 3, "int")])
+def test_jax_outputs_that_are_no_array_are_named(backend, impl, what):
+    """JAX read the output's dtype first (an AttributeError from inside)."""
+    pytest.importorskip("jax", reason="JAX is not installed")
+    assert _errors(_checks(impl, "values", LOSS_CASES[:4], backend=backend)) == {
+        f"loss: returned {what}, expected a JAX array"}
+
+
+def test_torch_sampler_outputs_that_are_no_tensor_are_named():
+    """A torch sampler handing back NumPy arrays (a host-side port) or lists: the law
+    checks name what came back (``'numpy.ndarray' object has no attribute 'detach'``
+    before)."""
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    from candidate_sampling.compat.tf import random
+    from candidate_sampling.conformance.laws import law_cases
+
+    def host(*args, **kwargs):
+        return tuple(np.asarray(v) for v in random.log_uniform_candidate_sampler(*args, **kwargs))
+
+    def nested(*args, **kwargs):
+        return [[1, 2], [3]], 1, 2
+
+    cases = law_cases("log_uniform_candidate_sampler", "tf2")
+    for impl, what in ((host, "ndarray"), (nested, "int")):
+        checks = run_checks(cases, ["torch"], impl=impl)
+        assert checks and _errors(checks) == {f"returned {what}, expected a torch tensor"}

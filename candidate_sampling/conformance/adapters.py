@@ -153,6 +153,8 @@ class TorchAdapter(Adapter):
     def to_numpy(self, x: Any) -> np.ndarray:
         import torch
 
+        if not isinstance(x, torch.Tensor):  # a NumPy array or a number, say, of a port
+            raise ImplementationError(f"returned {describe_value(x)}, expected a torch tensor")
         if x.dtype == torch.bfloat16:
             x = x.float()
         return x.detach().cpu().numpy()
@@ -164,6 +166,10 @@ class TorchAdapter(Adapter):
                 leaf.requires_grad_(True)
         out = fn(**converted, **kwargs)
         first = self._first_tensor(out)
+        if not first.requires_grad:
+            raise ImplementationError(
+                "returned a tensor without a gradient (no grad_fn: computed outside autograd, "
+                "or detached); the gradient checks need one that autograd differentiates")
         (first * self.asarray(cotangent).to(first.dtype)).sum().backward()
         grads = {name: _map(lambda t: self.to_numpy(t.grad) if t.grad is not None
                             else np.zeros(t.shape, np.float32), converted[name]) for name in wrt}
@@ -178,6 +184,9 @@ class TorchAdapter(Adapter):
         if not isinstance(first, torch.Tensor):
             raise ImplementationError(f"returned {describe_value(first)}, expected a torch "
                                       f"tensor")
+        if not first.is_floating_point():
+            raise ImplementationError(f"returned dtype {str(first.dtype).replace('torch.', '')}, "
+                                      f"expected a real float array")
         return first
 
 
@@ -253,13 +262,27 @@ class JaxAdapter(Adapter):
         fixed = {k: v for k, v in converted.items() if k not in wrt}
         inner = self._wrap(fn, fixed, kwargs)
         out, vjp = jax.vjp(inner, floats)
-        first = out[0] if isinstance(out, tuple) else out
+        first = _first_jax_array(out)
         cot = self.asarray(cotangent).astype(first.dtype)
         if isinstance(out, tuple):
             cot = (cot,) + tuple(jax.numpy.zeros_like(o) if o.dtype.kind == "f"
                                  else np.zeros(o.shape, jax.dtypes.float0) for o in out[1:])
         (grads,) = vjp(cot)
         return _map(self.fetch, out), {k: _map(self.to_numpy, v) for k, v in grads.items()}
+
+
+def _first_jax_array(out: Any) -> Any:
+    """The output of a JAX implementation to differentiate: ``out``, or its first item;
+    a JAX array (a tracer under ``jax.jit``) of a real float dtype."""
+    import jax
+    import jax.numpy as jnp
+
+    first = out[0] if isinstance(out, tuple) else out
+    if not isinstance(first, jax.Array):
+        raise ImplementationError(f"returned {describe_value(first)}, expected a JAX array")
+    if not jnp.issubdtype(first.dtype, jnp.floating):
+        raise ImplementationError(f"returned dtype {first.dtype}, expected a real float array")
+    return first
 
 
 class JaxJitAdapter(JaxAdapter):
@@ -288,7 +311,7 @@ class JaxJitAdapter(JaxAdapter):
 
         def step(floats, fixed, cotangent):
             out, vjp = jax.vjp(lambda f: fn(**f, **fixed, **kwargs), floats)
-            first = out[0] if isinstance(out, tuple) else out
+            first = _first_jax_array(out)
             cot = cotangent.astype(first.dtype)
             if isinstance(out, tuple):
                 cot = (cot,) + tuple(jax.numpy.zeros_like(o) for o in out[1:])

@@ -125,10 +125,10 @@ def _non_finite(name: str, actual: Any, expected: Any) -> str:
 
 
 def _by_name(names: tuple, out: Any) -> dict:
-    """The outputs ``out`` by name; an :class:`ImplementationError` where there are
-    fewer than ``names``."""
+    """The outputs ``out`` by name; an :class:`ImplementationError` where their number
+    is not that of ``names`` (a loss returning ``(loss, extra)`` is not TensorFlow's)."""
     values = out if isinstance(out, tuple) else (out,)
-    if len(values) < len(names):
+    if len(values) != len(names):
         count = f" of {len(out)}" if isinstance(out, tuple) else ""
         raise ImplementationError(f"returned {describe_value(out)}{count}, expected "
                                   f"({', '.join(names)})")
@@ -172,7 +172,10 @@ def run_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any] | None
         if inputs.get("sampled_values") is not None:
             fn, inputs = _counts_apart(impl, inputs)
             counts = ("expected_counts",)
-        out, got = adapter.value_and_grads(fn, inputs, kwargs, wrt + counts, case.cotangent)
+        try:
+            out, got = adapter.value_and_grads(fn, inputs, kwargs, wrt + counts, case.cotangent)
+        except ImplementationError as exc:  # the output differentiated: the first
+            raise ImplementationError(f"{spec.outputs[0]}: {exc}") from None
         for name in wrt:
             _compare(result, f"d/d{name}", got[name], case.grads[name], case.grad_rtol, case.grad_atol)
         if counts:
