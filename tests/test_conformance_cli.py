@@ -131,8 +131,9 @@ def test_this_library_samplers_laws_and_streams(capsys):
 
 
 @pytest.mark.parametrize("impl,stream,passed_kinds", [
-    ("candidate_sampling.compat.tf.random:uniform_candidate_sampler", "tf2", {"laws", "streams"}),
-    ("candidate_sampling:uniform_candidate_sampler", "none", {"laws"}),
+    ("candidate_sampling.compat.tf.random:uniform_candidate_sampler", "tf2",
+     {"errors", "laws", "streams"}),
+    ("candidate_sampling:uniform_candidate_sampler", "none", {"errors", "laws"}),
 ])
 def test_sampler_implementations(impl, stream, passed_kinds, tmp_path, capsys):
     """A sampler claiming TensorFlow's stream runs the stream cases too (set_seed from its
@@ -161,8 +162,11 @@ def test_paddle_stream_of_a_sampler(capsys):
     assert streams >= 30
     assert ("paddle", "numpy", "laws", "2", "0") in rows
     assert ("paddle", "numpy", "streams", str(streams), "0") in rows
+    errors = len(select_cases("log_uniform_candidate_sampler"))  # TensorFlow's bad-input cases
+    assert errors >= 8 and ("tf2", "numpy", "errors", str(errors), "0") in rows
     unclaimed = len(stream_cases("tf2", "log_uniform_candidate_sampler"))
-    assert _last_line(out) == f"conformance: {streams + 2} passed, 0 failed, {unclaimed} not applicable"
+    assert _last_line(out) == (f"conformance: {streams + 2 + errors} passed, 0 failed, "
+                               f"{unclaimed} not applicable")
 
 
 def test_a_tf2_stream_needs_set_seed(tmp_path, monkeypatch, capsys):

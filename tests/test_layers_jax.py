@@ -282,11 +282,11 @@ def test_make_train_step_names_its_labels():
     params = OutputParams(weights, biases)
     step = make_train_step(8, V, 0.1, num_true=T, donate=False)
     for wrong, error, message in (
-            (labels[:, :1], ValueError, r"^labels: expected shape \[batch_size, num_true\] = "
-                                        rf"\[{B}, {T}\] \(batch_size from inputs\), got \[{B}, 1\]"),
+            (labels[:, :1], ValueError, (r"^labels: expected shape \[batch_size, num_true\] = "
+                                         rf"\[{B}, {T}\] \(batch_size from inputs\), got \[{B}, 1\]")),
             (labels.astype(jnp.float32), TypeError, r"^labels: expected an integer array"),
-            (labels[:, 0], ValueError, r"^labels: expected shape \[batch_size, num_true\], got "
-                                       r"shape \[6\]")):
+            (labels[:, 0], ValueError, (r"^labels: expected shape \[batch_size, num_true\], "
+                                        r"got shape \[6\]"))):
         with pytest.raises(error, match=message):
             step(params, inputs, wrong, jax.random.key(0))
     with pytest.raises(ValueError, match=r"^inputs: expected shape \[batch_size, dim\]"):

@@ -46,6 +46,7 @@ MUTANTS = {
     "samplers:with_replacement_under_unique": (*SAMPLER, "numpy", "laws",
                                                "repeat an id under unique=True"),
     "samplers:tries_fixed_at_twice_s": (*SAMPLER, "numpy", "laws", "mean number of tries"),
+    "samplers:skips_range_checks": (*SAMPLER, "numpy", "errors", "instead of raising"),
 }
 
 RIGHT = {

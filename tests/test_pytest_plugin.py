@@ -102,7 +102,8 @@ def conformance_impl():
     assert "test_golden_case[numpy-tf2.stream.uniform.u-gs-t1-s5-r20]" in ids
     result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-k",
                                 "unique or u-gs-t1-s5-r20 or nu-s-t2")
-    result.assert_outcomes(passed=4)   # laws .unique, streams (n)u-gs-t1-s5-r20, nu-s-t2-s8-r50
+    # laws .unique, streams (n)u-gs-t1-s5-r20, nu-s-t2-s8-r50, errors .error-unique-more-than-range
+    result.assert_outcomes(passed=5)
 
 
 def test_one_backend_may_be_a_string(pytester):

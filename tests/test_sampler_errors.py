@@ -7,6 +7,7 @@ import pytest
 
 import candidate_sampling as cs
 from candidate_sampling.compat import tf
+from candidate_sampling.conformance import load_cases
 from candidate_sampling.core.samplers import expected_count
 
 Y = np.array([[1], [2]])
@@ -497,3 +498,29 @@ def test_tf_fixed_unigram_takes_none_for_its_defaults(tmp_path):
     with pytest.raises(TypeError, match=r"^vocab_file: expected a path \(str or os.PathLike\), "
                                         r"got int$"):
         draw(vocab_file=3, unigrams=[1.0, 2, 3, 4, 5])
+
+
+SAMPLER_ERROR_CASES = [c for c in load_cases() if c.group == "tf2_sampler_errors"]
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["compat.tf", "native"])
+@pytest.mark.parametrize("case", SAMPLER_ERROR_CASES, ids=lambda c: c.id)
+def test_tensorflows_sampler_errors_are_named_errors(xp, case, native):
+    """Every bad input TensorFlow 2.21 refuses (``spec/vectors/tf2_sampler_errors``) is a
+    ValueError or TypeError naming an argument, from the exact stream and the native
+    sampler alike, on every backend."""
+    from candidate_sampling.compat.tf import random as tf_random
+
+    assert case.raises["type"] == "InvalidArgumentError"
+    sampler = getattr(cs if native else tf_random, case.op)
+    kwargs = dict(case.kwargs)
+    names = ("true_classes", "num_true", "num_sampled", "range_max")
+    with pytest.raises((ValueError, TypeError), match="^(" + "|".join(names) + ")"):
+        sampler(xp.asarray(case.inputs["true_classes"]), **kwargs)
+
+
+def test_enough_sampler_error_cases():
+    assert {c.op for c in SAMPLER_ERROR_CASES} == {
+        "uniform_candidate_sampler", "log_uniform_candidate_sampler",
+        "learned_unigram_candidate_sampler", "all_candidate_sampler"}
+    assert len(SAMPLER_ERROR_CASES) >= 28

@@ -46,6 +46,11 @@ OPS = {(s.op, s.api): s for s in (
            ("loss",)),
     OpSpec("sampled_softmax_with_cross_entropy", "paddle",
            "candidate_sampling.compat.paddle:sampled_softmax_with_cross_entropy", ("loss",)),
+    *(OpSpec(sampler, "tf2", f"{_TF}.random:{sampler}",
+             ("sampled_candidates", "true_expected_count", "sampled_expected_count"))
+      for sampler in ("uniform_candidate_sampler", "log_uniform_candidate_sampler",
+                      "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
+                      "all_candidate_sampler")),
 )}
 
 

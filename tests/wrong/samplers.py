@@ -32,12 +32,18 @@ def expected_count(p: np.ndarray, tries: int, num_sampled: int, rule: str = "tf"
 
 
 def sample(true_classes, num_true, num_sampled, unique, range_max, seed=None, *,
-           off_by_one=False, with_replacement=False, rule="tf", tries_times=None):
+           off_by_one=False, with_replacement=False, rule="tf", tries_times=None,
+           check_ranges=True):
     true_classes = np.asarray(true_classes)
     if true_classes.ndim != 2 or true_classes.shape[1] != num_true:
         raise ValueError("true_classes: expected [batch_size, num_true]")
     if unique and num_sampled > range_max:
         raise ValueError("num_sampled: at most range_max when unique")
+    if check_ranges and min(num_true, num_sampled, range_max) < 1:
+        raise ValueError("num_true, num_sampled, range_max: must be >= 1")
+    if check_ranges and true_classes.size and not (
+            0 <= true_classes.min() and true_classes.max() < range_max):
+        raise ValueError("true_classes: every id must be in [0, range_max)")
     rng = np.random.default_rng(seed)
     if unique and not with_replacement:
         found: dict = {}
@@ -93,3 +99,10 @@ def with_replacement_under_unique(true_classes, num_true, num_sampled, unique, r
 def tries_fixed_at_twice_s(true_classes, num_true, num_sampled, unique, range_max, seed=None):
     """Takes ``num_tries = 2 * num_sampled`` instead of counting the draws."""
     return sample(true_classes, num_true, num_sampled, unique, range_max, seed, tries_times=2)
+
+
+def skips_range_checks(true_classes, num_true, num_sampled, unique, range_max, seed=None):
+    """Checks shapes only: a true class outside ``[0, range_max)`` or a size of 0 is drawn
+    for (TensorFlow raises)."""
+    return sample(true_classes, num_true, num_sampled, unique, range_max, seed,
+                  check_ranges=False)
