@@ -17,6 +17,7 @@ from tf2_common import VectorGroup, tf
 
 RANGE_SAMPLERS = ("uniform_candidate_sampler", "log_uniform_candidate_sampler",
                   "learned_unigram_candidate_sampler")
+"""The samplers whose law is fixed by range_max alone."""
 BASE = {"num_true": 1, "num_sampled": 4, "unique": True, "range_max": 10}
 ROWS = 3
 
@@ -47,6 +48,29 @@ def all_sampler_specs():
         ("true-class-num-sampled", {}, ("set", 4),
          "a true class equal to num_sampled (all_candidate_sampler's range)"),
         ("num-sampled-zero", {"num_sampled": 0}, ("set", 0), "num_sampled=0"),
+    ]
+
+
+def fixed_unigram_specs():
+    """The range samplers' cases and those of the fixed unigram law's own arguments
+    (``unigrams`` as a list in ``kwargs``, as TensorFlow's attribute takes it)."""
+    five = {"unigrams": [1.0, 2.0, 3.0, 4.0, 5.0], "range_max": 5}
+    return [(name, dict(five, **changes), classes_change, notes)
+            for name, changes, classes_change, notes in error_specs()
+            if name not in ("true-class-range-max", "range-max-zero")] + [
+        ("true-class-range-max", five, ("set", 5), "a true class equal to range_max"),
+        ("no-weights", {"range_max": 5}, None, "neither vocab_file nor unigrams"),
+        ("vocab-file-and-unigrams", dict(five, vocab_file="vocab.csv"), None,
+         "both vocab_file and unigrams"),
+        ("vocab-file-missing", {"range_max": 5, "vocab_file": "no-such-folder/vocab.csv"},
+         None, "a vocabulary file that does not exist"),
+        ("range-max-not-weights", dict(five, range_max=4), None,
+         "range_max=4 for 5 weights"),
+        ("shard-past-num-shards", dict(five, num_shards=2, shard=2), None,
+         "shard=2 of num_shards=2 (keeps no weight)"),
+        ("num-shards-zero", dict(five, num_shards=0, shard=0), None, "num_shards=0"),
+        ("num-reserved-ids-negative", dict(five, num_reserved_ids=-1), None,
+         "num_reserved_ids=-1"),
     ]
 
 
@@ -83,6 +107,7 @@ def main():
     group = VectorGroup("tf2_sampler_errors", "tensorflow", tf.__version__,
                         "oracles/tf2_sampler_errors.py")
     specs = [(op, spec) for op in RANGE_SAMPLERS for spec in error_specs()]
+    specs += [("fixed_unigram_candidate_sampler", spec) for spec in fixed_unigram_specs()]
     specs += [("all_candidate_sampler", spec) for spec in all_sampler_specs()]
     for op, (name, changes, classes_change, notes) in specs:
         raises = build_case(group, op, name, changes, classes_change, notes)
