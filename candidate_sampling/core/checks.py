@@ -17,8 +17,8 @@ __all__ = [
     "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
     "check_int_array",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
-    "check_nonnegative", "check_path", "check_same_device", "check_sampler_arguments", "check_range_of_ids",
-    "check_memory",
+    "check_nonnegative", "check_path", "check_same_device", "check_sampler_arguments",
+    "check_range_of_ids", "check_memory",
     "available_memory",
     "check_labels", "check_single_labels", "check_inputs_dim", "check_distortion",
     "check_unigram_law", "broadcasts_to", "check_learning_rate", "drawable",
@@ -349,12 +349,15 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
     checked that ``true_classes`` lie in ``[0, range_max)`` (no second read of them).
     ``seed`` is checked by :func:`check_seed`, or with ``any_seed`` may be any int (for a
     stream that reduces it itself, as TensorFlow's and Paddle's do). A native sampler's
-    ``rng`` and ``seed`` are two sources of randomness: at most one may be given."""
+    ``rng`` and ``seed`` are two sources of randomness: at most one may be given.
+    ``range_max`` must fit the backend's ids (:func:`check_range_of_ids`), which every
+    sampler computes with and returns."""
     xp = namespace_of(true_classes=true_classes)
     num_true = check_int(num_true, "num_true", minimum=1)
     num_sampled = check_int(num_sampled, "num_sampled", minimum=1)
     unique = check_bool(unique, "unique")
     range_max = check_int(range_max, "range_max", minimum=1, maximum=MAX_RANGE)
+    check_range_of_ids(xp, range_max)
     if any_seed and seed is not None:
         seed = check_int(seed, "seed")
     else:

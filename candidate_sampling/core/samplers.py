@@ -198,8 +198,7 @@ class _RangeLaw(_Law):
     """Its name in :mod:`~candidate_sampling.core.float32_draws`."""
 
     def __init__(self, xp: Any, range_max: int):
-        checks.check_range_of_ids(xp, range_max)
-        self.xp, self.range_max = xp, range_max
+        self.xp, self.range_max = xp, range_max  # checked with the sampler's arguments
 
     def narrow_words(self) -> int:
         if not _narrow(self.xp):

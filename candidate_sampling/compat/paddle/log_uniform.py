@@ -229,7 +229,6 @@ def _candidates(true_classes: Any, num_true: int, num_sampled: int, unique: bool
         raise ValueError(f"seed: must be a nonzero int in [-2147483648, 2147483647] (Paddle's "
                          f"seed 0 draws a fresh engine seed on every run), got {seed}")
     seed = checks.check_int(seed, "seed", minimum=-2**31, maximum=2**31 - 1)
-    checks.check_range_of_ids(xp, range_max)
     classes, sampled_q, tries = _negatives(range_max, num_sampled, seed)
     device = device_of(true_classes)
     return SampledValues(
