@@ -597,3 +597,6 @@ def test_numpy_arrays_of_a_dtype_numpy_does_not_know_are_named(args):
         with pytest.raises(TypeError, match=rf"^{name}: dtype bfloat16 is not one of the array "
                                             r"library's own dtypes"):
             cs.sampled_softmax_loss(**bad)
+    counts = np.ones(10).astype(ml_dtypes.bfloat16)
+    with pytest.raises(TypeError, match=r"^counts: dtype bfloat16 is not one of the array "):
+        cs.learned_unigram_step(counts, np.zeros((2, 1), np.int64), 1, 3, True, seed=1)

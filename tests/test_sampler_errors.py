@@ -224,6 +224,37 @@ def test_a_unique_sample_stops_at_the_draw_limit(xp, monkeypatch):
     assert tuple(drawn.sampled_candidates.shape) == (3,)
 
 
+def test_a_unique_draw_from_too_few_drawable_classes_stops_at_once(xp, monkeypatch):
+    """Where the counts went unchecked (a torch module with ``validate=False``, a
+    compiled caller), a unique draw from a law with fewer drawable classes than asked
+    raises at once on every backend (NumPy's and PyTorch's blocks on the host, JAX's
+    table, the core's loop), not after drawing to the limit: 3 minutes on a CPU. The
+    limit is lowered so that the old draw fails fast, with the other error."""
+    import candidate_sampling.backends._base as base
+    from candidate_sampling.core.namespace import device_of, namespace_of
+    from candidate_sampling.core.samplers import _draw, _Unigram
+
+    monkeypatch.setattr(base, "MAX_TRIES", 50_000)
+    weights = xp.asarray(np.r_[np.ones(5), np.zeros(45)])
+    law = _Unigram(namespace_of(w=weights), weights)
+    with pytest.raises(ValueError, match=r"^num_sampled: 10 distinct classes cannot be drawn "
+                                         r"\(unique=True\): fewer classes than that"):
+        _draw(law.xp, law, 10, True, 3, None, device_of(weights))
+    found, _ = _draw(law.xp, law, 5, True, 3, None, device_of(weights))  # all there are
+    assert sorted(np.asarray(found).tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_a_torch_module_without_value_checks_refuses_too_few_classes_at_once():
+    torch = pytest.importorskip("torch")
+    from candidate_sampling.layers.torch import NCELoss
+
+    module = NCELoss(50, 4, 10, sampler="learned_unigram", validate=False)
+    with torch.no_grad():
+        module.unigram_counts.copy_(torch.tensor([1] * 5 + [0] * 45))
+    with pytest.raises(ValueError, match=r"^num_sampled: 10 distinct classes cannot be drawn"):
+        module(torch.randn(3, 4), torch.tensor([0, 1, 2]))
+
+
 def test_a_jitted_unique_sample_past_the_draw_limit_gives_nan_losses(monkeypatch):
     """A traced draw cannot raise: its number of draws becomes -1, the expected counts
     NaN, and so the losses."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import operator
-from typing import Any
+from typing import Any, Callable
 
-__all__ = ["Backend", "Stream", "NumpyStream", "MAX_TRIES", "too_many_draws"]
+__all__ = ["Backend", "Stream", "NumpyStream", "MAX_TRIES", "too_many_draws", "too_few_classes"]
 
 MAX_TRIES = 2**31 - 2
 """The most draws a unique sample may take. TensorFlow's samplers count their draws in an
@@ -21,6 +21,16 @@ def too_many_draws(num_sampled: int, max_tries: int) -> ValueError:
         f"num_sampled: {num_sampled} distinct classes were not drawn in {max_tries} draws "
         "(unique=True); TensorFlow aborts the process there. The law gives too little "
         "probability to too many classes: lower num_sampled, or sample with unique=False")
+
+
+def too_few_classes(num_sampled: int) -> ValueError:
+    """The error of a unique sample from a law that gives fewer than ``num_sampled``
+    classes a weight a draw can reach: found before drawing to the limit, where the
+    counts went unchecked (``validate=False``, a compiled caller)."""
+    return ValueError(
+        f"num_sampled: {num_sampled} distinct classes cannot be drawn (unique=True): fewer "
+        "classes than that have a weight that a draw can reach (each at least 2**-51 / "
+        "range_max of the total); lower num_sampled, or sample with unique=False")
 
 
 class Stream:
@@ -83,9 +93,12 @@ class Backend:
         the draws that took; ``None`` where the backend has no faster way."""
         return None
 
-    def finish_draws(self, xp: Any, complete: Any, tries: Any, error: Exception) -> Any:
-        """``tries`` of a unique draw, or ``error`` raised where the draw stopped at the
-        draw limit (``complete``, a boolean scalar array, false). Where ``complete`` is
+    def finish_draws(self, xp: Any, complete: Any, tries: Any, num_sampled: int,
+                     max_tries: int, possible: Callable[[], Any] | None = None) -> Any:
+        """``tries`` of a unique draw of ``num_sampled`` classes, or an error where the
+        draw stopped (``complete``, a boolean scalar array, false): :func:`too_few_classes`
+        where the law could not give them (``possible()``, as ``law.can_give`` says), else
+        :func:`too_many_draws` (the limit of ``max_tries`` reached). Where ``complete`` is
         traced (``jax.jit``, ``torch.compile``) nothing can be raised: ``tries`` becomes
         -1 there, which makes every expected count NaN
         (:func:`~candidate_sampling.core.samplers.expected_count`), and so the losses. (A
@@ -94,7 +107,9 @@ class Backend:
         if done is None:
             return xp.where(complete, tries, xp.asarray(-1, dtype=tries.dtype))
         if not done:
-            raise error
+            if possible is not None and not bool(possible()):
+                raise too_few_classes(num_sampled)
+            raise too_many_draws(num_sampled, max_tries)
         return tries
 
     def while_loop(self, cond: Any, body: Any, state: tuple, entered: bool = False) -> tuple:

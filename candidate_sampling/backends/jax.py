@@ -101,8 +101,8 @@ class JaxBackend(Backend):
         found, tries, complete = _compiled_table_draws()(stream.key, arrays, description,
                                                          num_sampled, stream.dtype, ints,
                                                          last_block, compact)
-        return found, self.finish_draws(xp, complete, tries,
-                                        _base.too_many_draws(num_sampled, last_block * block))
+        return found, self.finish_draws(xp, complete, tries, num_sampled, last_block * block,
+                                        lambda: law.can_give(num_sampled))
 
     def lookup_apart(self, ids: Any) -> bool:
         """Yes under a trace: XLA copies a slice of one gather out (the ``[S, D]``

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Callable
 
 from . import _base
 from ._base import Backend
@@ -53,7 +53,8 @@ MAX_BLOCK = 2**22
 """The most draws :func:`first_distinct` holds at once (32 MiB of int64)."""
 
 
-def first_distinct(draw: Any, num_sampled: int, block: int, max_tries: int | None = None) -> tuple:
+def first_distinct(draw: Any, num_sampled: int, block: int, max_tries: int | None = None,
+                   possible: Callable[[], Any] | None = None) -> tuple:
     """``(values, tries)``: the first ``num_sampled`` distinct values of the stream that
     ``draw(index, n)`` yields block by block (NumPy arrays), and the draws that took.
 
@@ -67,9 +68,13 @@ def first_distinct(draw: Any, num_sampled: int, block: int, max_tries: int | Non
     its mass on few classes, whose blocks are long runs of repeats), by a membership
     test against a table of that range first.
 
+    ``possible()``, asked once the first block falls short, says whether the law can
+    give ``num_sampled`` distinct values at all (``law.can_give``); None: it can.
+
     Raises:
       ValueError: naming ``num_sampled``, when ``num_sampled`` distinct values take more
-        than ``max_tries`` draws (default :data:`~candidate_sampling.backends._base.MAX_TRIES`).
+        than ``max_tries`` draws (default :data:`~candidate_sampling.backends._base.MAX_TRIES`),
+        or ``possible()`` is false.
     """
     import numpy as np
 
@@ -84,6 +89,8 @@ def first_distinct(draw: Any, num_sampled: int, block: int, max_tries: int | Non
             positions = positions[:need]
             return np.concatenate([found, stream[positions]]), done + int(positions[-1]) + 1
         found = np.concatenate([found, stream[positions]])
+        if index == 1 and possible is not None and not bool(possible()):
+            raise _base.too_few_classes(num_sampled)
         done += stream.size
         if done >= max_tries:
             raise _base.too_many_draws(num_sampled, max_tries)
@@ -337,5 +344,5 @@ class NumpyBackend(Backend):
     def unique_draws(self, xp, law, num_sampled, stream, device):
         values, tries = first_distinct(
             lambda i, n: law.draw(stream, i, n), num_sampled,
-            max(2 * num_sampled, 64))
+            max(2 * num_sampled, 64), possible=lambda: law.can_give(num_sampled))
         return xp.asarray(values), tries

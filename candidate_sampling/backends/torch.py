@@ -491,7 +491,7 @@ def _host_draws(law: Any, num_sampled: int, stream: Stream) -> tuple:
 
     values, tries = first_distinct(
         lambda i, n: law.draw(stream, i, n).numpy(), num_sampled,
-        max(2 * num_sampled, 64))
+        max(2 * num_sampled, 64), possible=lambda: law.can_give(num_sampled))
     return torch.from_numpy(values), torch.tensor(tries, dtype=torch.int64)
 
 

@@ -15,7 +15,7 @@ from .namespace import device_of, index_dtype, namespace_of
 
 __all__ = [
     "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
-    "check_int_array",
+    "check_int_array", "isdtype",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
     "check_nonnegative", "check_path", "check_same_device", "check_sampler_arguments",
     "check_range_of_ids", "check_memory",
@@ -131,7 +131,7 @@ def check_ndim(x: Any, ndim: int, name: str, layout: str) -> None:
         raise ValueError(f"{name}: expected shape {layout}, got shape {list(_shape(x))}")
 
 
-def _isdtype(xp: Any, x: Any, name: str, kind: str) -> bool:
+def isdtype(xp: Any, x: Any, name: str, kind: str) -> bool:
     """``xp.isdtype(x.dtype, kind)``; a dtype the library does not know as its own (a
     NumPy array of ``ml_dtypes.bfloat16``, which NumPy's ``isdtype`` refuses) is a
     TypeError naming the array."""
@@ -145,7 +145,7 @@ def _isdtype(xp: Any, x: Any, name: str, kind: str) -> bool:
 
 def check_float_array(xp: Any, x: Any, name: str) -> None:
     """``x`` has a real floating dtype."""
-    if not _isdtype(xp, x, name, "real floating"):
+    if not isdtype(xp, x, name, "real floating"):
         raise TypeError(f"{name}: expected a floating-point array, got dtype {x.dtype}")
 
 
@@ -165,7 +165,7 @@ def check_same_dtype(named: list, mixed: bool = False) -> None:
 
 def check_int_array(xp: Any, x: Any, name: str) -> None:
     """``x`` has an integer dtype that its library computes ids with."""
-    if not _isdtype(xp, x, name, "integral"):
+    if not isdtype(xp, x, name, "integral"):
         raise TypeError(f"{name}: expected an integer array (int64 or int32, or another "
                         f"integer dtype its library sorts), got dtype {x.dtype}")
     if not backend_for(xp).computes_ids_in(x.dtype):

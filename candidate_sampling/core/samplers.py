@@ -111,8 +111,8 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
     start = (xp.full((size,), -1, dtype=ints, device=device), zero, zero, zero)
     # a first block of a law that cannot complete does no harm: no read before it
     found, count, tries, _ = backend.while_loop(cond, body, start, entered=last_block > 0)
-    return found, backend.finish_draws(xp, count >= size, tries,
-                                       _base.too_many_draws(size, last_block * block))
+    return found, backend.finish_draws(xp, count >= size, tries, size, last_block * block,
+                                       lambda: possible)
 
 
 def seed_bits(seed: int | None) -> int | None:
@@ -422,7 +422,7 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     ``(values, new_counts) = learned_unigram_step(counts, ...)``.
     """
     xp = namespace_of(counts=counts, true_classes=true_classes)
-    if not xp.isdtype(counts.dtype, ("real floating", "integral")):
+    if not checks.isdtype(xp, counts, "counts", ("real floating", "integral")):
         raise TypeError(f"counts: expected a real array, got dtype {counts.dtype}")
     checks.check_ndim(counts, 1, "counts", "[range_max]")
     xp, num_sampled, unique, _, seed = checks.check_sampler_arguments(
