@@ -21,12 +21,15 @@ from .torch import TorchBackend
 __all__ = ["Backend", "array_namespace", "backend_for", "backend_name", "host_array",
            "outside_graph"]
 
-_BY_TEST = (
-    (array_api_compat.is_numpy_namespace, NumpyBackend),
-    (array_api_compat.is_torch_namespace, TorchBackend),
-    (array_api_compat.is_jax_namespace, JaxBackend),
-    (array_api_compat.is_cupy_namespace, CupyBackend),
-)
+_COMPAT = array_api_compat.__name__
+_BY_NAME = {
+    "numpy": NumpyBackend, f"{_COMPAT}.numpy": NumpyBackend,
+    "torch": TorchBackend, f"{_COMPAT}.torch": TorchBackend,
+    "jax.numpy": JaxBackend, "jax.experimental.array_api": JaxBackend,
+    "cupy": CupyBackend, f"{_COMPAT}.cupy": CupyBackend,
+}
+"""Backends by the name of their namespace, as array-api-compat's ``is_*_namespace``
+tell them (whose caches make ``torch.compile`` warn when it traces a first call)."""
 _GENERIC = Backend()
 _cache: dict[int, Backend] = {}
 
@@ -34,15 +37,9 @@ _cache: dict[int, Backend] = {}
 def backend_for(xp: Any) -> Backend:
     """The backend for array namespace ``xp`` (a generic one for other array-API libraries)."""
     found = _cache.get(id(xp))
-    if found is not None:
-        return found
-    for test, cls in _BY_TEST:
-        if test(xp):
-            found = cls()
-            break
-    else:
-        found = _GENERIC
-    _cache[id(xp)] = found
+    if found is None:
+        cls = _BY_NAME.get(getattr(xp, "__name__", None))
+        found = _cache[id(xp)] = _GENERIC if cls is None else cls()
     return found
 
 
