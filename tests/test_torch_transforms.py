@@ -247,22 +247,53 @@ def test_a_gradient_taken_with_create_graph_differentiates_again(name, monkeypat
     assert w.grad.abs().sum() > 0
 
 
+@pytest.mark.parametrize("requires_grad", [False, True])
 @pytest.mark.parametrize("name", sorted(LOSSES))
-def test_forward_mode_with_dual_tensors_equals_torch_func_jvp(name):
-    """``torch.autograd.forward_ad``'s dual tensors go through the losses' operations (no
-    tensor requires grad, so no analytic backward is set up): the tangent of the loss is
-    ``torch.func.jvp``'s."""
+def test_forward_mode_with_dual_tensors_equals_torch_func_jvp(name, requires_grad):
+    """``torch.autograd.forward_ad``'s dual tensors go through the losses' operations:
+    the tangent of the loss is ``torch.func.jvp``'s. Where the tensors also require grad
+    (a module's parameters always do), no analytic backward is set up either (torch
+    raised that it has no ``jvp``), and a backward through the same call gives the
+    gradients of a plain call."""
     from torch.autograd import forward_ad
 
     p = _problem(5)
     fn = _loss(name, p, True)
     gen = torch.Generator().manual_seed(6)
-    args = (p["weights"], p["biases"], p["inputs"])
+    args = tuple(p[k].clone().requires_grad_(requires_grad)
+                 for k in ("weights", "biases", "inputs"))
     tangents = tuple(torch.randn(a.shape, dtype=a.dtype, generator=gen) for a in args)
     with forward_ad.dual_level():
         out = fn(*(forward_ad.make_dual(a, t) for a, t in zip(args, tangents)))
         got = forward_ad.unpack_dual(out).tangent
-    _, want = torch.func.jvp(fn, args, tangents)
+    _, want = torch.func.jvp(fn, tuple(a.detach() for a in args), tangents)
+    assert got is not None and got.abs().max() > 0
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-13)
+    if requires_grad:
+        dual_grads = torch.autograd.grad(out.sum(), args)
+        plain_grads = torch.autograd.grad(fn(*args).sum(), args)
+        for a, b in zip(dual_grads, plain_grads):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-13)
+
+
+def test_forward_mode_through_a_module():
+    """A module's parameters require grad: its loss carries the tangent of its inputs."""
+    from torch.autograd import forward_ad
+
+    from candidate_sampling.layers.torch import SampledSoftmaxLoss
+
+    torch.manual_seed(0)
+    module = SampledSoftmaxLoss(100, 8, 10, reduction="none", dtype=torch.float64)
+    x = torch.randn(4, 8, dtype=torch.float64)
+    y = torch.randint(0, 100, (4,))
+    values = module.sample(y[:, None])
+    tangent = torch.randn_like(x)
+    with forward_ad.dual_level():
+        out = module(forward_ad.make_dual(x, tangent), y, values)
+        got = forward_ad.unpack_dual(out).tangent
+    params = dict(module.named_parameters())
+    _, want = torch.func.jvp(
+        lambda x: torch.func.functional_call(module, params, (x, y, values)), (x,), (tangent,))
     assert got is not None and got.abs().max() > 0
     torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-13)
 

@@ -125,6 +125,18 @@ def _analytic_function():
     return Analytic
 
 
+def _carries_tangent(tensors: tuple) -> bool:
+    """Whether forward-mode AD (``torch.autograd.forward_ad``) has a tangent on one of
+    ``tensors``: an ``autograd.Function`` with only a backward rule cannot carry it
+    (torch raises that it has no ``jvp``). Outside a dual level, one look at torch's
+    level counter."""
+    from torch.autograd import forward_ad
+
+    if getattr(forward_ad, "_current_level", 0) < 0:
+        return False
+    return any(forward_ad.unpack_dual(t).tangent is not None for t in tensors)
+
+
 def _recorded_gradients(forward: Any, static: tuple, diff: tuple, cotangent: Any) -> list:
     """The gradients of ``sum(forward(*diff, *static) * cotangent)`` with respect to
     ``diff`` (None where one does not require grad) as autograd takes them through the
@@ -243,11 +255,13 @@ class TorchBackend(Backend):
     def with_gradient(self, forward: Any, backward: Any, diff: tuple, static: tuple) -> Any:
         """A ``torch.autograd.Function`` when a ``diff`` tensor requires grad, except where
         the forward is traced (:func:`tracing`): ``torch.compile`` and ``torch.func``
-        differentiate its operations themselves."""
+        differentiate its operations themselves; and where a ``diff`` tensor is a dual
+        tensor of ``torch.autograd.forward_ad`` (:func:`_carries_tangent`): forward and
+        reverse mode then both go through the operations."""
         import torch
 
         tracked = torch.is_grad_enabled() and any(t.requires_grad for t in diff)
-        if not tracked or tracing():
+        if not tracked or tracing() or _carries_tangent(diff):
             return forward(*diff, *static, need_grad=False)[0]
         if TorchBackend._analytic is None:
             TorchBackend._analytic = _analytic_function()
