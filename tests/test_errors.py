@@ -582,10 +582,77 @@ def test_torch_arguments_on_another_device_are_named(args, loss, moved):
         name = r"sampled_values\[2\] \(sampled_expected_count\)"
     else:
         given[moved] = given[moved].to("meta")
-        name = moved if moved != "inputs" else "labels"
-    where = "meta, inputs on cpu" if moved != "inputs" else "cpu, inputs on meta"
-    with pytest.raises(ValueError, match=rf"^{name}: is on {where}; move them to one device$"):
+        name = moved
+    message = (rf"^{name}: is on meta, inputs on cpu; move them to one device$"
+               if moved != "inputs" else r"^inputs: is on the meta device, whose tensors hold "
+                                         r"no values to compute with; move the tensors to a "
+                                         r"real device")
+    with pytest.raises(ValueError, match=message):
         loss(**given)
+
+
+META_CALLS = {
+    "sampled_softmax_loss": lambda W, b, y, x, sv: cs.sampled_softmax_loss(W, b, y, x, 5, 20,
+                                                                           sampled_values=sv),
+    "nce_loss": lambda W, b, y, x, sv: cs.nce_loss(W, b, y, x, 5, 20, sampled_values=sv),
+    "default sampler": lambda W, b, y, x, sv: cs.sampled_softmax_loss(W, b, y, x, 5, 20),
+    "full_logits": lambda W, b, y, x, sv: cs.full_logits(W, b, x),
+    "full_softmax_loss": lambda W, b, y, x, sv: cs.full_softmax_loss(W, b, y, x, 20),
+    "paddle": lambda W, b, y, x, sv: paddle.sampled_softmax_with_cross_entropy(x @ W.T, y, 5),
+    "module": lambda W, b, y, x, sv: _meta_module()(x, y),
+}
+
+
+def _meta_module():
+    from candidate_sampling.layers.torch import SampledSoftmaxLoss
+
+    return SampledSoftmaxLoss(20, 4, 5, device="meta")
+
+
+@pytest.mark.parametrize("call", sorted(META_CALLS))
+def test_tensors_on_the_meta_device_are_refused_by_name(call):
+    """torch's ``meta`` tensors have no values: a loss or a sampler named them, where
+    the value checks failed inside torch ("Tensor.item() cannot be called on meta
+    tensors", autocast's "unknown device type")."""
+    torch = pytest.importorskip("torch")
+    meta = {"device": "meta"}
+    W, b, x = torch.ones(20, 4, **meta), torch.ones(20, **meta), torch.ones(3, 4, **meta)
+    y = torch.zeros(3, 1, dtype=torch.int64, **meta)
+    sv = cs.SampledValues(torch.zeros(5, dtype=torch.int64, **meta), torch.ones(3, 1, **meta),
+                          torch.ones(5, **meta))
+    name = "logits" if call == "paddle" else "inputs"
+    with pytest.raises(ValueError, match=rf"^{name}: is on the meta device, whose tensors hold "
+                                         r"no values"):
+        META_CALLS[call](W, b, y, x, sv)
+
+
+@pytest.mark.parametrize("sampler", ["uniform_candidate_sampler",
+                                     "log_uniform_candidate_sampler",
+                                     "learned_unigram_candidate_sampler"])
+@pytest.mark.parametrize("unique", [False, True])
+def test_samplers_refuse_true_classes_on_the_meta_device(sampler, unique):
+    torch = pytest.importorskip("torch")
+    y = torch.zeros(3, 1, dtype=torch.int64, device="meta")
+    for fn in (getattr(cs, sampler), getattr(tf.random, sampler)):
+        with pytest.raises(ValueError, match=r"^true_classes: is on the meta device"):
+            fn(y, 1, 5, unique, 20)
+
+
+def test_full_losses_name_tensors_on_another_device():
+    torch = pytest.importorskip("torch")
+    W, b, x = torch.ones(20, 4), torch.ones(20), torch.ones(3, 4)
+    y = torch.zeros(3, 1, dtype=torch.int64)
+    with pytest.raises(ValueError, match=r"^weights: is on meta, inputs on cpu; move them"):
+        cs.full_logits(W.to("meta"), b, x)
+    with pytest.raises(ValueError, match=r"^labels: is on meta, inputs on cpu; move them"):
+        cs.full_sigmoid_loss(W, b, y.to("meta"), x, 20)
+    with pytest.raises(ValueError, match=r"^label: is on meta, logits on cpu; move them"):
+        paddle.sampled_softmax_with_cross_entropy(x @ W.T, y.to("meta"), 5)
+    with pytest.raises(ValueError, match=r"^customized_probabilities: is on meta, logits on "):
+        paddle.sampled_softmax_with_cross_entropy(
+            x @ W.T, y, 5, use_customized_samples=True,
+            customized_samples=torch.zeros(3, 6, dtype=torch.int64),
+            customized_probabilities=torch.ones(3, 6, device="meta"))
 
 
 def test_numpy_arrays_of_a_dtype_numpy_does_not_know_are_named(args):

@@ -168,6 +168,11 @@ class Backend:
         else None: arrays on ``device`` take the system's memory. Here: None."""
         return None
 
+    def holds_values(self, x: Any) -> bool:
+        """Whether array ``x`` has values to compute with (yes; not a tensor on torch's
+        ``meta`` device, which has only a shape and a dtype)."""
+        return True
+
     def same_device(self, x: Any, y: Any) -> bool:
         """Whether arrays ``x`` and ``y`` are on one device, as a loss needs its arguments
         (yes: NumPy has one; JAX moves uncommitted arrays and names committed ones on

@@ -335,6 +335,9 @@ class TorchBackend(Backend):
         with a warning under ``torch.compile``)."""
         return x.device
 
+    def holds_values(self, x: Any) -> bool:
+        return x.device.type != "meta"
+
     def same_device(self, x: Any, y: Any) -> bool:
         """``x.device == y.device`` (an operation on tensors of a real device and the
         ``meta`` device gives values, not an error)."""
@@ -360,10 +363,12 @@ class TorchBackend(Backend):
         return int(free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device))
 
     def casts_mixed_floats(self, x: Any) -> bool:
-        """Inside ``torch.autocast`` for ``x``'s device type."""
+        """Inside ``torch.autocast`` for ``x``'s device type (never on a device that
+        autocast does not know, such as ``meta``)."""
         import torch
 
-        return torch.is_autocast_enabled(x.device.type)
+        kind = x.device.type
+        return torch.amp.is_autocast_available(kind) and torch.is_autocast_enabled(kind)
 
     def may_overwrite(self, x: Any) -> bool:
         """Not where autograd records ``x``, nor under ``torch.func`` (:func:`tracing`):

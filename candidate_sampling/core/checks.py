@@ -17,7 +17,8 @@ __all__ = [
     "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
     "check_int_array", "isdtype",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
-    "check_nonnegative", "check_path", "check_same_device", "check_sampler_arguments",
+    "check_nonnegative", "check_path", "check_same_device", "check_holds_values",
+    "check_sampler_arguments",
     "check_range_of_ids", "check_memory",
     "available_memory",
     "check_labels", "check_single_labels", "check_inputs_dim", "check_distortion",
@@ -60,13 +61,24 @@ def check_path(value: Any, name: str) -> str | bytes | os.PathLike:
 
 
 def check_same_device(xp: Any, named: list) -> None:
-    """Every array of ``named`` (``(name, array)`` pairs) is on the device of the first."""
+    """Every array of ``named`` (``(name, array)`` pairs) is on the device of the first,
+    one whose arrays hold values (:func:`check_holds_values`)."""
     backend = backend_for(xp)
     (first, reference), *others = named
+    check_holds_values(xp, reference, first)
     for name, arr in others:
         if not backend.same_device(arr, reference):
             raise ValueError(f"{name}: is on {device_of(arr)}, {first} on "
                              f"{device_of(reference)}; move them to one device")
+
+
+def check_holds_values(xp: Any, x: Any, name: str) -> None:
+    """Array ``x`` has values: not a tensor on torch's ``meta`` device, where the
+    losses would have no values to check or draw from."""
+    if not backend_for(xp).holds_values(x):
+        raise ValueError(f"{name}: is on the {device_of(x)} device, whose tensors hold no "
+                         f"values to compute with; move the tensors to a real device (a "
+                         f"module built on meta: .to_empty(device=...), then initialise it)")
 
 
 def check_real(value: Any, name: str) -> float:
@@ -353,6 +365,7 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
     ``range_max`` must fit the backend's ids (:func:`check_range_of_ids`), which every
     sampler computes with and returns."""
     xp = namespace_of(true_classes=true_classes)
+    check_holds_values(xp, true_classes, "true_classes")
     num_true = check_int(num_true, "num_true", minimum=1)
     num_sampled = check_int(num_sampled, "num_sampled", minimum=1)
     unique = check_bool(unique, "unique")

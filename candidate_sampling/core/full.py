@@ -40,6 +40,7 @@ def _check_layer(xp: Any, weights: Any, biases: Any, inputs: Any) -> None:
         if isinstance(x, (list, tuple)):
             raise TypeError(f"{name}: expected one array; the full losses and logits do not "
                             f"take shards (concatenate them in the order of the class ids)")
+    checks.check_same_device(xp, [("inputs", inputs), ("weights", weights), ("biases", biases)])
     for name, x in (("weights", weights), ("biases", biases), ("inputs", inputs)):
         checks.check_float_array(xp, x, name)
     checks.check_ndim(weights, 2, "weights", "[num_classes, dim]")
@@ -62,6 +63,7 @@ def _logits_and_targets(weights: Any, biases: Any, labels: Any, inputs: Any,
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
     _check_layer(xp, weights, biases, inputs)
+    checks.check_same_device(xp, [("inputs", inputs), ("labels", labels)])
     if int(weights.shape[0]) != num_classes:
         raise ValueError(f"weights: expected shape [num_classes, dim] with num_classes = "
                          f"{num_classes}, got {list(weights.shape)}")

@@ -115,6 +115,9 @@ def picked_logits(logits: Any, label: Any, num_samples: int, num_true: int = 1,
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
     use_customized_samples = checks.check_bool(use_customized_samples, "use_customized_samples")
     seed = checks.check_int(seed, "seed", minimum=-2**31, maximum=2**31 - 1)
+    checks.check_same_device(xp, [(name, arr) for name, arr in (
+        ("logits", logits), ("label", label), ("customized_samples", customized_samples),
+        ("customized_probabilities", customized_probabilities)) if arr is not None])
     checks.check_float_array(xp, logits, "logits")
     checks.check_ndim(logits, 2, "logits", "[N, K]")
     rows, num_classes = (int(d) for d in logits.shape)
