@@ -518,3 +518,136 @@ def test_a_train_step_on_weights_sharded_across_devices_equals_the_unsharded_one
     done = subprocess.run([sys.executable, "-c", _SHARDED_STEP], capture_output=True,
                           text=True, timeout=240, check=False)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
+
+
+def test_fresh_randomness_inside_jit_is_refused_by_name():
+    """Neither ``seed`` nor ``rng`` inside ``jax.jit``: the entropy was drawn once, when
+    the function was traced, and every call drew the same negatives, silently. Eagerly
+    (``jax.grad`` alone too) each call draws afresh; a seed or a key works under jit."""
+    from candidate_sampling.compat import paddle
+
+    weights, biases, inputs, labels = _problem(0)
+    fresh = r"^seed, rng: neither given inside a function that JAX stages \(jax\.jit"
+    calls = {
+        "sampler": lambda y: cs.uniform_candidate_sampler(y, T, S, True, V)[0],
+        "loss": lambda y: cs.sampled_softmax_loss(weights, biases, y, inputs, S, V, T),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=fresh):
+            jax.jit(call)(labels)
+        draws = {tuple(np.asarray(call(labels)).ravel().tolist()) for _ in range(4)}
+        assert len(draws) > 1, name  # eager: fresh each call
+    with pytest.raises(ValueError, match=fresh):  # a scan's body is staged, even eagerly
+        jax.lax.scan(lambda c, _: (c, calls["sampler"](labels)), 0, None, length=2)
+    logits = jnp.ones((B, V))
+    with pytest.raises(ValueError, match=r"^seed: 0 draws fresh negatives on every call, which "
+                                         r"a function that JAX stages"):
+        jax.jit(lambda y: paddle.sampled_softmax_with_cross_entropy(logits, y, S, T))(labels)
+    grads = {float(jax.grad(lambda w: jnp.sum(calls["loss"](labels) * w))(1.0))
+             for _ in range(4)}
+    assert len(grads) > 1
+    keyed = jax.jit(lambda y, k: cs.uniform_candidate_sampler(y, T, S, True, V, rng=k)[0])
+    assert not np.array_equal(keyed(labels, jax.random.key(0)), keyed(labels, jax.random.key(1)))
+    seeded = jax.jit(lambda y: cs.uniform_candidate_sampler(y, T, S, True, V, seed=3)[0])
+    np.testing.assert_array_equal(seeded(labels),
+                                  cs.uniform_candidate_sampler(labels, T, S, True, V, seed=3)[0])
+
+
+def test_learned_unigram_sampler_inside_jit_is_refused_by_name():
+    """Its counts live in Python: under ``jax.jit`` they became a tracer and never moved
+    on (a later eager call raised JAX's UnexpectedTracerError); ``make_train_step``
+    given one reported ``seed, rng``. The function form and the step form work there."""
+    weights, biases, inputs, labels = _problem(0)
+    sampler = cs.LearnedUnigramSampler(V)
+    message = r"^LearnedUnigramSampler: keeps its counts in Python between calls"
+    with pytest.raises(TypeError, match=message):
+        jax.jit(lambda y, k: sampler(y, T, S, True, rng=k))(labels, jax.random.key(0))
+    assert sampler.counts is None
+    step = make_train_step(S, V, 0.1, num_true=T, donate=False,
+                           sampler=lambda y, t, s, u, v, rng: sampler(y, t, s, u, rng=rng))
+    with pytest.raises(TypeError, match=message):
+        step(OutputParams(weights, biases), inputs, labels, jax.random.key(0))
+    eager = sampler(labels, T, S, True, rng=jax.random.key(0))
+    assert float(jnp.sum(sampler.counts)) == V + B * T
+    function = jax.jit(lambda y, k: cs.learned_unigram_candidate_sampler(y, T, S, True, V,
+                                                                         rng=k))
+    for got, want in zip(function(labels, jax.random.key(0)), eager):
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_negative_ids_unchecked_under_jit_are_out_of_range():
+    """Under ``jax.jit`` ids cannot be checked; a negative one counted from the end (JAX's
+    indexing): -1 trained the last class, silently. Now, as an id past the end, it
+    gathers a row of NaN and its update is dropped."""
+    weights, biases, inputs, labels = _problem(0)
+    sampled = jnp.arange(S)
+    rows = jax.jit(touched_rows)(weights, biases, labels, sampled.at[2].set(-1))
+    assert np.isnan(np.asarray(rows.weights[B * T + 2])).all()
+    assert np.isnan(float(rows.biases[B * T + 2]))
+    assert np.isfinite(np.asarray(rows.weights[B * T + 3])).all()
+    new, new_b = jax.jit(apply_row_updates)(weights, biases, jnp.asarray([-1, 1]),
+                                            jnp.ones((2, D)), jnp.ones(2), 1.0)
+    np.testing.assert_array_equal(np.asarray(new[V - 1]), np.asarray(weights[V - 1]))
+    np.testing.assert_allclose(np.asarray(new[1]), np.asarray(weights[1]) - 1, rtol=1e-6)
+    assert float(new_b[V - 1]) == float(biases[V - 1])
+    unchecked = make_train_step(S, V, 0.1, num_true=T, donate=False, validate=False)
+    _, _, loss = unchecked(OutputParams(weights, biases), inputs, labels.at[1, 0].set(-1),
+                           jax.random.key(0))
+    assert np.isnan(float(loss))
+    values = cs.log_uniform_candidate_sampler(labels, T, S, True, V, rng=jax.random.key(1))
+    per_row = jax.jit(lambda y: cs.sampled_softmax_loss(weights, biases, y, inputs, S, V, T,
+                                                        sampled_values=values))
+    out = np.asarray(per_row(labels.at[1, 0].set(-1)))
+    assert np.isnan(out[1]) and np.isfinite(np.delete(out, 1)).all()
+
+
+def test_loss_from_rows_names_arguments_of_the_wrong_shape_or_dtype():
+    """It checked only the expected counts: rows, inputs and samples that did not match
+    gave JAX's broadcasting and dot_general errors, and integer inputs a value."""
+    weights, biases, inputs, labels = _problem(0)
+    values = _sample(labels, jax.random.key(4))
+    rows = touched_rows(weights, biases, labels, values[0])
+    cases = [
+        ((TouchedRows(*(a[:-2] for a in rows)), inputs, labels, values), ValueError,
+         rf"^rows\.ids: expected shape \[{B * T + S}\] \(batch_size \* num_true \+ num_sampled"),
+        ((rows._replace(weights=rows.weights[:, :3]), inputs, labels, values), ValueError,
+         rf"^rows\.weights: expected shape \[{B * T + S}, {D}\]"),
+        ((rows, inputs[:3], labels, values), ValueError,
+         rf"^labels: expected shape \[batch_size, num_true\] = \[3, {T}\] \(batch_size from inputs"),
+        ((rows, inputs[:, :3], labels, values), ValueError,
+         rf"^rows\.weights: expected shape \[{B * T + S}, 3\]"),
+        ((rows, inputs, labels, (values[0][:4], values[1], values[2][:4])), ValueError,
+         r"^rows\.ids: expected shape"),
+        ((rows, inputs, labels, (values[0], values[1], values[2][:4])), ValueError,
+         rf"^sampled_values\[2\] \(sampled_expected_count\): expected shape \[num_sampled\] = \[{S}\]"),
+        ((rows, inputs.astype(jnp.int32), labels, values), TypeError,
+         r"^inputs: expected a floating-point array"),
+        ((rows, inputs.astype(jnp.float16), labels, values), TypeError,
+         r"^rows\.weights: dtype float32 differs from the float16 of inputs"),
+        ((rows, inputs, labels[:, 0], values), ValueError,
+         r"^labels: expected shape \[batch_size, num_true\], got shape"),
+    ]
+    for args, error, message in cases:
+        with pytest.raises(error, match=message):
+            loss_from_rows(*args)
+    want = cs.sampled_softmax_loss(weights, biases, labels, inputs, S, V, T, sampled_values=values)
+    np.testing.assert_allclose(np.asarray(loss_from_rows(rows, inputs, labels, values)),
+                               np.asarray(want), rtol=1e-6)
+
+
+def test_apply_row_updates_refuses_integer_weights_and_takes_integer_rates():
+    """Integer weights took a step of 0 silently (NumPy's sgd_update refuses them); a 0-d
+    integer rate, as a Python int is, was refused as "got shape []"."""
+    weights, biases, *_ = _problem(0)
+    ids, rows_w, rows_b = jnp.asarray([1, 2]), jnp.ones((2, D)), jnp.ones(2)
+    with pytest.raises(TypeError, match=r"^weights: expected a floating-point array, got dtype "
+                                        r"int32"):
+        apply_row_updates(weights.astype(jnp.int32), biases, ids, rows_w, rows_b, 0.1)
+    with pytest.raises(TypeError, match=r"^biases: expected a floating-point array"):
+        apply_row_updates(weights, biases.astype(jnp.int32), ids, rows_w, rows_b, 0.1)
+    for rate in (jnp.int32(2), 2):
+        new, _ = apply_row_updates(weights, biases, ids, rows_w, rows_b, rate)
+        np.testing.assert_allclose(np.asarray(new[1]), np.asarray(weights[1]) - 2, rtol=1e-6)
+    with pytest.raises(TypeError, match=r"^learning_rate: expected a real number or a 0-d real "
+                                        r"array, got shape \[\] and dtype bool"):
+        apply_row_updates(weights, biases, ids, rows_w, rows_b, jnp.asarray(True))

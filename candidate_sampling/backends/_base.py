@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["Backend", "Stream", "NumpyStream", "MAX_TRIES", "too_many_draws", "too_few_classes"]
 
@@ -216,6 +217,19 @@ class Backend:
         graphs (``torch.compile``): for host code that reads values, uses NumPy or keeps
         state, such as the exact TensorFlow and Paddle streams. Elsewhere ``fn`` itself."""
         return fn
+
+    def unread_ids(self, xp: Any, ids: Any, size: int) -> Any:
+        """``ids`` into ``size`` rows, for a gather or a scatter: as they are, or, where
+        their values could not be checked (under ``jax.jit``), with negative ones moved
+        past the end, so that they gather the backend's fill (NaN) and their updates
+        are dropped, as for ids past the end, instead of counting from the end."""
+        return ids
+
+    def stages(self) -> bool:
+        """Whether the calling code is being staged into a graph that later calls run
+        again (JAX: ``jax.jit``, ``lax.scan``, ...), where fresh randomness and Python
+        state would be fixed when it is traced: no."""
+        return False
 
     def lookup_apart(self, ids: Any) -> bool:
         """Whether the true and sampled rows of the touched ``ids`` are looked up in two

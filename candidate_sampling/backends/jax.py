@@ -8,7 +8,7 @@ from typing import Any
 from . import _base
 from ._base import Backend, Stream
 
-__all__ = ["JaxBackend", "TABLE_LIMIT", "TABLE_PER_SAMPLE", "seed_key"]
+__all__ = ["JaxBackend", "TABLE_LIMIT", "TABLE_PER_SAMPLE", "seed_key", "staged"]
 
 TABLE_LIMIT = 2**23
 """Largest range for the first-position table of the unique sampler (32 MiB of int32);
@@ -21,6 +21,23 @@ block) costs less than filling the table. On a 2-core CPU a jitted unique draw o
 classes took about 1.2 to 2 ms that way at any range from 10**6 to 2**31 - 1, and with
 the table 0.6 ms at 2*10**5 classes, 1.0 at 10**6, 1.6 to 2 at 4*10**6 (1.3 sorted),
 2.8 at 8*10**6 and 29 at 1.6*10**7."""
+
+
+def staged() -> bool:
+    """Whether JAX stages the calling code into a jaxpr (``jax.jit``, ``lax.scan``,
+    ``jax.checkpoint``, ...; under ``grad`` or ``vmap`` alone it runs on every call).
+    From JAX's private trace context; where that has moved, False."""
+    try:
+        from jax._src import core
+
+        trace = core.trace_ctx.trace
+    except (ImportError, AttributeError):
+        return False
+    while trace is not None:
+        if type(trace).__name__ == "DynamicJaxprTrace":
+            return True
+        trace = getattr(trace, "parent_trace", None)
+    return False
 
 
 class JaxBackend(Backend):
@@ -40,6 +57,14 @@ class JaxBackend(Backend):
         import jax
 
         return not isinstance(x, jax.core.Tracer)
+
+    def unread_ids(self, xp: Any, ids: Any, size: int) -> Any:
+        if self.is_concrete(ids):
+            return ids
+        return xp.where(ids < 0, xp.asarray(size, dtype=ids.dtype), ids)
+
+    def stages(self) -> bool:
+        return staged()
 
     def host_int(self, x: Any) -> int | None:
         """Also a concrete 0-d integer array on the CPU (outside ``jax.jit``): reading it

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..backends import backend_for
+
 __all__ = ["embedding_lookup", "shard_of"]
 
 
@@ -31,12 +33,15 @@ def shard_of(xp: Any, ids: Any, sizes: Sequence[int], partition_strategy: str) -
 def embedding_lookup(xp: Any, params: Any, ids: Any, partition_strategy: str = "mod") -> Any:
     """Rows ``ids`` of ``params``: an array ``[N, ...]`` or a list of shards of it.
 
-    Gradients reach each shard only at the rows looked up.
+    Gradients reach each shard only at the rows looked up. Ids whose values could not be
+    checked (under ``jax.jit``) read the backend's fill past the end, negative ones too
+    (:meth:`~candidate_sampling.backends.Backend.unread_ids`).
     """
     if not isinstance(params, (list, tuple)):
-        return xp.take(params, ids, axis=0)
+        return xp.take(params, backend_for(xp).unread_ids(xp, ids, int(params.shape[0])),
+                       axis=0)
     if len(params) == 1:
-        return xp.take(params[0], ids, axis=0)
+        return embedding_lookup(xp, params[0], ids)
     shard, row = shard_of(xp, ids, [int(p.shape[0]) for p in params], partition_strategy)
     out = None
     for p, part in enumerate(params):

@@ -19,7 +19,8 @@ from .namespace import (
 from .types import SampledValues
 
 __all__ = ["compute_sampled_logits", "prepare", "default_log_uniform", "Rows", "touched_ids",
-           "split_rows", "lookup_rows", "gather_rows", "logits_from_rows"]
+           "split_rows", "lookup_rows", "gather_rows", "logits_from_rows",
+           "check_sampled_values"]
 
 
 def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classes: int,
@@ -58,9 +59,13 @@ def check_triple(sampled_values: Any) -> None:
                         f"true_expected_count, sampled_expected_count), got {got}")
 
 
-def _check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,
-                          num_sampled: int, num_classes: int,
-                          check_values: bool = True) -> SampledValues:
+def check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,
+                         num_sampled: int, num_classes: int,
+                         check_values: bool = True) -> SampledValues:
+    """``sampled_values`` checked against a batch of ``batch`` rows of ``num_true``
+    labels and a sample of ``num_sampled`` of ``num_classes`` classes: a triple of
+    arrays of ``xp``, of the dtypes and shapes TensorFlow's samplers give, and unless
+    ``check_values`` ids in range and counts finite and > 0 (one read each)."""
     check_triple(sampled_values)
     sampled, true_q, sampled_q = sampled_values
     ids_name, true_name, sampled_name = SAMPLED_NAMES
@@ -129,8 +134,8 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
         sampled_values = default_sampler(labels, num_true, num_sampled, num_classes, seed)
     # a draw of the default sampler is in range and positive by construction: its
     # shapes are checked, its values are not read again
-    sampled_values = _check_sampled_values(xp, sampled_values, batch, num_true, num_sampled,
-                                           num_classes, check_values=not drawn)
+    sampled_values = check_sampled_values(xp, sampled_values, batch, num_true, num_sampled,
+                                          num_classes, check_values=not drawn)
     return xp, labels, SampledValues(*(backend.stop_gradient(v) for v in sampled_values))
 
 

@@ -45,6 +45,12 @@ def _default_samples(xp: Any, label: Any, num_samples: int, num_classes: int, se
     rows, num_true = (int(d) for d in label.shape)
     if num_samples == 0:  # no draws: every expected count is 0
         return label, xp.zeros(label.shape, dtype=xp.float32, device=device_of(label))
+    if seed == 0 and backend_for(xp).stages():
+        raise ValueError(
+            "seed: 0 draws fresh negatives on every call, which a function that JAX stages "
+            "(jax.jit, lax.scan, ...) cannot: they would be drawn once, when it is traced. "
+            "Pass samples drawn with a JAX key as customized_samples and "
+            "customized_probabilities (use_customized_samples=True)")
     sampled, true_q, sampled_q = log_uniform_candidate_sampler(
         label, num_true, num_samples, True, num_classes, seed=seed or None)
     ids = index_dtype(xp, label)  # not int8 or uint8 labels' own: ids past 127 would wrap

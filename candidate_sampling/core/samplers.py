@@ -126,6 +126,12 @@ def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, r
           device: Any):
     """``(candidates, tries)`` for one sampler call."""
     backend = backend_for(xp)
+    if seed is None and rng is None and backend.stages():
+        raise ValueError(
+            "seed, rng: neither given inside a function that JAX stages (jax.jit, lax.scan, "
+            "...): fresh randomness would be drawn once, when the function is traced, and "
+            "every call would draw the same sample. Pass a JAX key as rng, a new one each "
+            "call (for a loss: sampled_values drawn with one), or a seed")
     stream = backend.random_stream(xp, seed_bits(seed), rng, device)
     if unique:
         native = backend.unique_draws(xp, law, num_sampled, stream, device)
@@ -452,16 +458,29 @@ class LearnedUnigramSampler:
 
     def __call__(self, true_classes: Any, num_true: int, num_sampled: int, unique: bool,
                  seed: int | None = None, *, rng: Any = None) -> SampledValues:
+        """Raises ``TypeError`` inside a function that JAX stages (``jax.jit``,
+        ``lax.scan``, ...): the counts kept in Python would be a traced value, fixed for
+        every later call; carry them with :func:`learned_unigram_step` there."""
+        xp = namespace_of(true_classes=true_classes)
+        if backend_for(xp).stages():
+            raise TypeError("LearnedUnigramSampler: keeps its counts in Python between calls, "
+                            "which a function that JAX stages (jax.jit, lax.scan, ...) cannot "
+                            "update; carry the counts through learned_unigram_step there")
         if self.counts is None:
-            xp = namespace_of(true_classes=true_classes)
-            # the counts, then the law's weights and running sum: three float64 arrays
-            checks.check_memory(24 * self.range_max, "range_max",
-                                "a learned unigram law over range_max classes", true_classes)
-            self.counts = xp.ones((self.range_max,), dtype=backend_for(xp).float64(xp),
-                                  device=device_of(true_classes))
+            self.counts = _initial_counts(xp, self.range_max, true_classes)
         values, self.counts = learned_unigram_step(self.counts, true_classes, num_true,
                                                    num_sampled, unique, seed, rng=rng)
         return values
+
+
+def _initial_counts(xp: Any, range_max: int, true_classes: Any) -> Any:
+    """A learned unigram sampler's first counts: ``range_max`` ones, float64 where the
+    library has it, on the device of ``true_classes``."""
+    # the counts, then the law's weights and running sum: three float64 arrays
+    checks.check_memory(24 * range_max, "range_max",
+                        "a learned unigram law over range_max classes", true_classes)
+    return xp.ones((range_max,), dtype=backend_for(xp).float64(xp),
+                   device=device_of(true_classes))
 
 
 def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
@@ -476,8 +495,8 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
     """
     xp, num_sampled, unique, range_max, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
-    return LearnedUnigramSampler(range_max)(true_classes, num_true, num_sampled, unique, seed,
-                                            rng=rng)
+    return learned_unigram_step(_initial_counts(xp, range_max, true_classes), true_classes,
+                                num_true, num_sampled, unique, seed, rng=rng)[0]
 
 
 def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:

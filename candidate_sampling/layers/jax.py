@@ -38,8 +38,16 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from ..backends import backend_for
 from ..core import checks
-from ..core.logits import SAMPLED_NAMES, check_triple, lookup_rows, prepare, touched_ids
+from ..core.logits import (
+    SAMPLED_NAMES,
+    check_sampled_values,
+    check_triple,
+    lookup_rows,
+    prepare,
+    touched_ids,
+)
 from ..core.namespace import namespace_of
 from ..core.row_loss import row_loss
 from ..core.samplers import log_uniform_candidate_sampler
@@ -106,18 +114,23 @@ def _described(x: Any) -> str:
 
 def _check_learning_rate(learning_rate: Any, signed: bool = False) -> None:
     """A real number, finite and unless ``signed`` >= 0 (:func:`~candidate_sampling.core.
-    checks.check_learning_rate`, NumPy's too), or a 0-d floating JAX array (a schedule's
+    checks.check_learning_rate`, NumPy's too), or a 0-d real JAX array (a schedule's
     value), whose value is checked so where it can be read (not under ``jax.jit``)."""
     if isinstance(learning_rate, jax.Array):  # tracers included
-        if tuple(learning_rate.shape) == () and jnp.issubdtype(learning_rate.dtype, jnp.floating):
+        real = (jnp.issubdtype(learning_rate.dtype, jnp.floating)
+                or jnp.issubdtype(learning_rate.dtype, jnp.integer))
+        if tuple(learning_rate.shape) == () and real:
             if not isinstance(learning_rate, jax.core.Tracer):
                 checks.check_learning_rate(float(learning_rate), signed=signed)
             return
     elif tuple(getattr(learning_rate, "shape", ())) == ():
         checks.check_learning_rate(learning_rate, signed=signed)
         return
-    raise TypeError(f"learning_rate: expected a real number or a 0-d floating array, got "
-                    f"{_described(learning_rate)}")
+    described = _described(learning_rate)
+    if hasattr(learning_rate, "dtype"):
+        described += f" and dtype {learning_rate.dtype}"
+    raise TypeError(f"learning_rate: expected a real number or a 0-d real array, got "
+                    f"{described}")
 
 
 def touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> TouchedRows:
@@ -125,7 +138,7 @@ def touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> Touche
     and ``sampled [S]`` use, in :func:`~candidate_sampling.core.logits.touched_ids` order.
 
     The ids are checked to lie in ``[0, V)`` where their values are at hand (not under
-    ``jax.jit``, where a gather past the end would read a clamped row)."""
+    ``jax.jit``, where an id outside, a negative one too, reads a row of NaN)."""
     _check_unsharded(weights, biases)
     for name, ids, ndim, shape in (("labels", labels, 2, "[batch_size, num_true]"),
                                    ("sampled", sampled, 1, "[num_sampled]")):
@@ -150,11 +163,35 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
     ``remove_accidental_hits=None`` takes TensorFlow's default (True for
     ``'sampled_softmax'``, False for ``'nce'``). Differentiate with respect to
     ``rows.weights``/``rows.biases`` to get row gradients. The expected counts are
-    checked finite and > 0 where their values are at hand (not under ``jax.jit``)."""
+    checked finite and > 0 where their values are at hand (not under ``jax.jit``); the
+    shapes and dtypes always."""
     check_triple(sampled_values)
+    checks.check_float_array(jnp, inputs, "inputs")
+    checks.check_ndim(inputs, 2, "inputs", "[batch_size, dim]")
+    checks.check_int_array(jnp, labels, "labels")
+    checks.check_ndim(labels, 2, "labels", "[batch_size, num_true]")
+    (batch, dim), num_true = (int(d) for d in inputs.shape), int(labels.shape[1])
+    if int(labels.shape[0]) != batch:
+        raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, "
+                         f"{num_true}] (batch_size from inputs), got {list(labels.shape)}")
+    candidates = sampled_values[0]
+    if not hasattr(candidates, "shape") or len(candidates.shape) != 1:
+        raise ValueError(f"sampled_values[0] (sampled_candidates): expected an array of shape "
+                         f"[num_sampled], got {_described(candidates)}")
+    num_sampled = int(candidates.shape[0])
+    check_sampled_values(jnp, sampled_values, batch, num_true, num_sampled, 0,
+                         check_values=False)
     for name, counts in zip(SAMPLED_NAMES[1:], sampled_values[1:]):
-        checks.check_float_array(jnp, counts, name)
         checks.check_positive(jnp, counts, name)
+    n = batch * num_true + num_sampled
+    for name, part, shape in (("rows.ids", rows.ids, (n,)), ("rows.weights", rows.weights, (n, dim)),
+                              ("rows.biases", rows.biases, (n,))):
+        if tuple(getattr(part, "shape", ())) != shape:
+            raise ValueError(f"{name}: expected shape {list(shape)} (batch_size * num_true + "
+                             f"num_sampled rows, as touched_rows gives them), got "
+                             f"{_described(part)}")
+    checks.check_same_dtype([("inputs", inputs), ("rows.weights", rows.weights),
+                             ("rows.biases", rows.biases)])
     return _loss_from_rows(rows, inputs, labels, sampled_values, loss, remove_accidental_hits)
 
 
@@ -205,13 +242,14 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
     ``weights`` donated, XLA does the scatter in place. ``learning_rate`` as
     :func:`make_train_step` takes it, but may be negative (a step up the gradient, or
     with -1 the dense gradient from zeros). ``ids [N]`` are checked to lie in ``[0, V)``
-    where their values are at hand (not under ``jax.jit``, where a scatter past the end
-    is dropped), and the rows to be ``[N, D]`` and ``[N]``."""
+    where their values are at hand (not under ``jax.jit``, where the update of an id
+    outside, a negative one too, is dropped), and the rows to be ``[N, D]`` and ``[N]``."""
     _check_learning_rate(learning_rate, signed=True)
     for name, value in (("weights", weights), ("biases", biases)):
         if not isinstance(value, jax.Array):
             raise TypeError(f"{name}: expected a JAX array (updated by scatter, .at[ids].add), "
                             f"got {type(value).__name__}")
+        checks.check_float_array(jnp, value, name)  # integers would take a step of 0
     checks.check_ndim(weights, 2, "weights", "[num_classes, dim]")
     if tuple(biases.shape) != (int(weights.shape[0]),):
         raise ValueError(f"biases: expected shape [{int(weights.shape[0])}] (one per row of "
@@ -227,6 +265,7 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
     checks.check_ids_in_range(jnp, ids, int(weights.shape[0]), "ids")
     step_w = (-learning_rate * grad_weight_rows).astype(weights.dtype)
     step_b = (-learning_rate * grad_bias_rows).astype(biases.dtype)
+    ids = backend_for(jnp).unread_ids(jnp, ids, int(weights.shape[0]))
     return weights.at[ids].add(step_w), biases.at[ids].add(step_b)
 
 
@@ -249,8 +288,8 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     With ``validate`` each call first checks that the labels lie in ``[0, num_classes)``
     (one read of their smallest and largest value; on a GPU, a wait for the device),
     where their values are at hand: not inside the caller's own ``jax.jit``. A label
-    out of range would gather a clamped row and scatter its update nowhere, leaving NaN
-    in the loss and the rows. The step's ``lower`` and the other attributes of
+    out of range, a negative one too, would gather a row of NaN and scatter its update
+    nowhere, leaving NaN in the loss and the sampled rows. The step's ``lower`` and the other attributes of
     ``jax.jit``'s function are there as well.
     """
     _check_loss(loss, remove_accidental_hits)
@@ -265,7 +304,7 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
 
     def step(params: OutputParams, inputs: Any, labels: Any, key: Any):
         # the sampler draws ids below num_classes: rows past the weights' would be read
-        # as clamped gathers and written nowhere, silently (shapes: checked under jit)
+        # as NaN and written nowhere (shapes: checked under jit)
         checks.check_rows(params.weights, "weights", num_classes, "div", ndim=2)
         checks.check_rows(params.biases, "biases", num_classes, "div", ndim=1)
         # the step's own names, before the sampler's (true_classes) could be heard
