@@ -348,6 +348,7 @@ def test_initialisation():
     wide = NCELoss(10, 4, 3, dtype=torch.float64)
     assert wide.weight.dtype == wide.bias.dtype == torch.float64
     assert "num_sampled=3" in repr(wide)
+    assert "subtract_log_q=False" in repr(NCELoss(10, 4, 3, subtract_log_q=False))
     assert NCELoss(10, 4, 3, device="meta").weight.is_meta  # nothing to redraw there
 
 
