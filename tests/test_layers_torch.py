@@ -813,3 +813,18 @@ def test_distributed_data_parallel_averages_the_gradients(tmp_path):
 def test_docstring_examples():
     result = doctest.testmod(layers, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 10 and result.failed == 0
+
+
+@pytest.mark.parametrize("cls", [SampledSoftmaxLoss, NCELoss])
+def test_an_empty_batch_reduces_as_torchs_own_losses(cls):
+    """No rows: ``'none'`` gives ``[0]``, ``'sum'`` 0 with zero gradients, ``'mean'`` NaN
+    as ``torch.nn.CrossEntropyLoss`` gives."""
+    torch.manual_seed(0)
+    inputs, labels = torch.zeros(0, 4, requires_grad=True), torch.zeros(0, dtype=torch.int64)
+    assert cls(20, 4, 5, reduction="none")(inputs, labels).shape == (0,)
+    summed = cls(20, 4, 5, reduction="sum")
+    loss = summed(inputs, labels)
+    loss.backward()
+    assert float(loss.detach()) == 0 and float(summed.weight.grad.abs().sum()) == 0
+    want = torch.nn.CrossEntropyLoss()(torch.zeros(0, 20), labels)
+    assert torch.isnan(want) and torch.isnan(cls(20, 4, 5)(inputs, labels))

@@ -197,7 +197,8 @@ class SampledOutputLoss(nn.Module):
       subtract_log_q: subtract ``log(expected count)`` from every logit (TensorFlow
         always does; False gives the plain logits of the sampled classes).
       reduction: ``'mean'`` (default, as torch losses), ``'sum'`` or ``'none'`` (the
-        ``[B]`` per-row losses, as TensorFlow returns them).
+        ``[B]`` per-row losses, as TensorFlow returns them). The mean of an empty
+        batch is NaN, as with torch's own losses (its sum is 0).
       sparse: give ``weight`` and ``bias`` sparse COO gradients of the touched rows.
       validate: check the values of the ids and expected counts each step (one read
         from the device; see the module documentation). Shapes, dtypes and devices are
