@@ -398,6 +398,31 @@ class TestAccidentalHits:
         with raises(ValueError, "sampled_candidates"):
             cs.compute_accidental_hits(np.array([[1]]), np.array([[1, 2]]), 1)
 
+    def test_inside_jit_is_named(self):
+        """Its output length depends on the ids: JAX's ConcretizationTypeError about
+        ``jnp.nonzero`` came out before."""
+        jax = pytest.importorskip("jax")
+        labels, sampled = jax.numpy.asarray([[2], [4]]), jax.numpy.asarray([2, 3])
+        for fn in (cs.compute_accidental_hits, tf.nn.compute_accidental_hits):
+            with pytest.raises(TypeError, match=r"^true_classes: compute_accidental_hits "
+                                                r"returns one entry per hit"):
+                jax.jit(lambda y, fn=fn: fn(y, sampled, 1))(labels)
+            np.testing.assert_array_equal(np.asarray(fn(labels, sampled, 1).ids), [0])
+
+    def test_fields_are_named_as_tensorflows(self):
+        """TensorFlow returns a ``ComputeAccidentalHits`` namedtuple: ported code reads
+        ``hits.ids``; a plain tuple gave AttributeError."""
+        for fn in (cs.compute_accidental_hits, tf.nn.compute_accidental_hits,
+                   tf.v1.nn.compute_accidental_hits):
+            for sampled in (np.array([1, 2, 4]), np.array([], np.int64)):
+                hits = fn(np.array([[2], [4]]), sampled, 1)
+                assert hits._fields == ("indices", "ids", "weights")
+                indices, ids, weights = hits
+                assert hits.ids is ids and hits.indices is indices and hits.weights is weights
+        hits = cs.compute_accidental_hits(np.array([[2], [4]]), np.array([1, 2, 4]), 1)
+        np.testing.assert_array_equal(hits.ids, [1, 2])
+        np.testing.assert_array_equal(hits.indices, [0, 1])
+
 
 class TestPaddle:
     @pytest.fixture

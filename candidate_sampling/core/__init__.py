@@ -32,10 +32,10 @@ from .samplers import (
     log_uniform_candidate_sampler,
     uniform_candidate_sampler,
 )
-from .types import SampledValues
+from .types import AccidentalHits, SampledValues
 
 __all__ = [
-    "SampledValues", "compute_accidental_hits", "compute_sampled_logits",
+    "SampledValues", "AccidentalHits", "compute_accidental_hits", "compute_sampled_logits",
     "full_logits", "full_softmax_loss", "full_sigmoid_loss",
     "sampled_softmax_loss", "nce_loss", "sampled_sparse_softmax_loss",
     "rank_sampled_softmax_loss", "sampled_softmax_with_cross_entropy",

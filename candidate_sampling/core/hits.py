@@ -7,6 +7,7 @@ from typing import Any
 from ..backends import backend_for
 from . import checks
 from .namespace import device_of, index_dtype, namespace_of
+from .types import AccidentalHits
 
 __all__ = ["compute_accidental_hits", "first_occurrence", "hit_positions",
            "dense_hits", "hit_mask"]
@@ -75,9 +76,14 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
       num_true: the number of target classes per row.
 
     Returns:
-      ``(indices, ids, weights)``: int32 row indices, int64 positions in
-      ``sampled_candidates`` (int32 where the backend has no int64 enabled), and
-      float32 weights equal to the lowest finite float32.
+      an :class:`~candidate_sampling.AccidentalHits` ``(indices, ids, weights)``: int32
+      row indices, int64 positions in ``sampled_candidates`` (int32 where the backend
+      has no int64 enabled), and float32 weights equal to the lowest finite float32.
+
+    Raises:
+      TypeError: inside a function that JAX stages (``jax.jit``): the number of hits is
+        not known until the ids are, and its shapes must be (the losses mask the hits
+        there themselves).
     """
     xp = namespace_of(true_classes=true_classes, sampled_candidates=sampled_candidates)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
@@ -88,17 +94,22 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
     if true_classes.shape[1] != num_true:
         raise ValueError(f"true_classes: second dimension must equal num_true={num_true}, "
                          f"got shape {list(true_classes.shape)}")
+    if backend_for(xp).stages():
+        raise TypeError("true_classes: compute_accidental_hits returns one entry per hit, a "
+                        "number a function that JAX stages (jax.jit, ...) cannot know when it "
+                        "is traced; call it outside (the losses remove accidental hits under "
+                        "jax.jit themselves)")
     dev = device_of(true_classes)
     batch = int(true_classes.shape[0])
     num_sampled = int(sampled_candidates.shape[0])
     if num_sampled == 0 or batch == 0:
         empty = xp.zeros((0,), dtype=xp.int32, device=dev)
-        return (empty, xp.astype(empty, xp.int64),
-                xp.zeros((0,), dtype=xp.float32, device=dev))
+        return AccidentalHits(empty, xp.astype(empty, backend_for(xp).int64(xp)),
+                              xp.zeros((0,), dtype=xp.float32, device=dev))
     found, position = hit_positions(xp, true_classes, sampled_candidates)
     (flat,) = xp.nonzero(xp.reshape(found, (-1,)))
     position = xp.reshape(position, (-1,))
     indices = xp.astype(flat // num_true, xp.int32)
     ids = xp.astype(xp.take(position, flat), backend_for(xp).int64(xp))
     weights = xp.full(ids.shape, xp.finfo(xp.float32).min, dtype=xp.float32, device=dev)
-    return indices, ids, weights
+    return AccidentalHits(indices, ids, weights)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["SampledValues"]
+__all__ = ["SampledValues", "AccidentalHits"]
 
 
 class SampledValues(NamedTuple):
@@ -20,3 +20,19 @@ class SampledValues(NamedTuple):
     sampled_candidates: Any
     true_expected_count: Any
     sampled_expected_count: Any
+
+
+class AccidentalHits(NamedTuple):
+    """What ``compute_accidental_hits`` returns (TensorFlow's ``ComputeAccidentalHits``
+    triple), one entry per hit.
+
+    Attributes:
+      indices: int32 ``[num_hits]``, the row of each hit.
+      ids: int64 ``[num_hits]`` (int32 where the library has no int64 enabled), its
+        position in ``sampled_candidates``.
+      weights: float32 ``[num_hits]``, the lowest finite float32 (the mask's value).
+    """
+
+    indices: Any
+    ids: Any
+    weights: Any
