@@ -18,6 +18,8 @@ def output_directory(path: str | Path, option: str) -> Path:
     takes new files; a ``ValueError`` naming ``option`` where it cannot. Commands check
     where they write before they run, not after minutes of work."""
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option}: {str(path)!r} is a file, not a folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):

@@ -35,6 +35,32 @@ def test_a_place_that_cannot_be_written_exits_2_before_any_work(argv, option, bl
                                f"files in '{blocked}")
 
 
+@pytest.mark.parametrize("argv, option, where", [
+    (["demo", "--steps", "1", "--backend", "numpy", "--quiet", "--out", "{file}"], "--out",
+     "{file}"),
+    (["conform", "--backend", "numpy", "--junit", "{file}/report.xml"], "--junit", "{file}"),
+])
+def test_a_file_where_a_folder_is_needed_is_named(argv, option, where, tmp_path, capsys):
+    """It said "cannot write files in ...: File exists"."""
+    file = tmp_path / "taken.txt"
+    file.write_text("")
+    with pytest.raises(SystemExit) as exit_info:
+        main([a.format(file=file) for a in argv])
+    assert exit_info.value.code == 2
+    want = (f"candidate-sampling {argv[0]}: error: {option}: '{where.format(file=file)}' is "
+            f"a file, not a folder")
+    assert capsys.readouterr().err.splitlines() == [want]
+
+
+def test_an_unknown_conform_backend_lists_the_names(capsys):
+    """It said the name "is not installed here", as for a library that is missing."""
+    with pytest.raises(SystemExit):
+        main(["conform", "--backend", "bogus"])
+    err = capsys.readouterr().err
+    assert "--backend: must be one of ['all', 'array_api_strict', 'cupy', 'jax'" in err
+    assert err.rstrip().endswith("got 'bogus'")
+
+
 def test_a_directory_given_for_a_report_file_exits_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["conform", "--backend", "numpy", "--junit", str(tmp_path)])

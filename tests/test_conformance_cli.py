@@ -68,7 +68,7 @@ def test_xfail_file(tmp_path, capsys):
     (["--impl", "wrong.ports", "--op", "nce_loss"], "--impl: expected 'module:function'"),
     (["--impl", "nonesuch_module:f", "--op", "nce_loss"], "--impl: cannot import 'nonesuch_module'"),
     (["--impl", "wrong.ports:nope", "--op", "nce_loss"], "--impl: 'wrong.ports' has no attribute"),
-    (["--backend", "nonesuch"], "--backend: 'nonesuch' is not installed"),
+    (["--backend", "nonesuch"], "--backend: must be one of ['all', "),
     (["--op", "no_such_op"], "--op: no golden cases"),
     (["--impl", "tensorflow", "--backend", "numpy"],
      "--backend: --impl tensorflow runs on TensorFlow's own tensors"),

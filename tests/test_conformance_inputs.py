@@ -246,3 +246,83 @@ def test_torch_sampler_outputs_that_are_no_tensor_are_named():
     for impl, what in ((host, "ndarray"), (nested, "int")):
         checks = run_checks(cases, ["torch"], impl=impl)
         assert checks and _errors(checks) == {f"returned {what}, expected a torch tensor"}
+
+
+def _zeroes_after(name):
+    def impl(**kwargs):
+        out = sampled_softmax_loss(**kwargs)
+        value = kwargs[name]
+        if hasattr(value, "mul_"):  # torch: as a port's optimizer step would
+            import torch
+
+            with torch.no_grad():
+                value.mul_(0)
+        else:
+            value[...] = 0
+        return out
+    return impl
+
+
+@pytest.mark.parametrize("name", ["weights", "labels", "inputs"])
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_an_implementation_that_writes_its_inputs_fails(backend, name):
+    """TensorFlow's ops write none of their inputs; a port that zeroed its weights (or
+    labels, inputs) after computing the loss passed every check."""
+    pytest.importorskip(backend)
+    checks = _checks(_zeroes_after(name), "values", LOSS_CASES[:4], backend=backend)
+    want = f"changed {name} in place (TensorFlow's ops write none of their inputs)"
+    assert _errors(checks) == {want}
+
+
+def test_outputs_that_only_look_like_the_oracles_fail():
+    """A 1-tuple for one output, a masked array whose values are masked, and float ids
+    passed."""
+    def one_tuple(**kwargs):
+        return (sampled_softmax_loss(**kwargs),)
+
+    def masked(**kwargs):
+        return np.ma.masked_array(np.asarray(sampled_softmax_loss(**kwargs)), mask=True)
+
+    assert _errors(_checks(one_tuple, "values", LOSS_CASES[:4])) == {
+        "returned tuple of 1, expected (loss)"}
+    assert _errors(_checks(masked, "values", LOSS_CASES[:4])) == {
+        "returned a masked array with masked values, expected an array of values"}
+    cases = select_cases("compute_accidental_hits", "tf2")
+
+    def float_ids(**kwargs):
+        indices, ids, weights = compute_accidental_hits(**kwargs)
+        return indices, np.asarray(ids, np.float64), weights
+
+    assert _errors(_checks(float_ids, "values", cases)) == {
+        "ids: returned dtype float64, expected an integer array"}
+
+
+class _Unprintable(Exception):
+    def __str__(self):
+        raise ValueError("no message")
+
+
+def test_an_exception_without_a_message_is_reported():
+    """Its ``__str__`` raising ended the suite (in a worker, each check "crashed" with
+    the suite's own traceback; in this process the run stopped as a usage error)."""
+    def raises(**kwargs):
+        raise _Unprintable()
+
+    assert _errors(_checks(raises, "values", LOSS_CASES[:4])) == {
+        "_Unprintable: <its message raised ValueError>"}
+    assert all(c.ok for c in _checks(raises, "errors"))
+
+
+@pytest.mark.parametrize("mode", [["--in-process"], []])
+@pytest.mark.parametrize("code", [0, 5])
+def test_a_module_exiting_on_import_is_a_usage_error(mode, code, tmp_path, monkeypatch,
+                                                     capsys):
+    """In this process a ``sys.exit(0)`` at import ended the run with status 0, silently:
+    a pass to CI."""
+    (tmp_path / "leaves.py").write_text(f"import sys\nsys.exit({code})\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as done:
+        main(["conform", "--backend", "numpy", "--impl", "leaves:loss", "--op",
+              "sampled_softmax_loss", *mode])
+    assert done.value.code == 2
+    assert f"importing 'leaves' called sys.exit({code})" in capsys.readouterr().err

@@ -272,6 +272,27 @@ def test_a_diverging_run_is_reported_as_diverged(tmp_path, capsys):
     assert (tmp_path / "learning_curves.png").exists()
 
 
+def test_a_model_of_nan_weights_recalls_nothing():
+    """NaN logits compared False with the true one, so it ranked first: a recall of
+    1.000 for a run whose weights had become NaN."""
+    rng = np.random.default_rng(0)
+    weights, biases = np.full((50, 4), np.nan), np.zeros(50)
+    inputs, labels = rng.standard_normal((20, 4)), rng.integers(0, 50, 20)
+    assert evaluate(weights, biases, inputs, labels).recall == 0
+    weights = rng.standard_normal((50, 4))
+    weights[7] = np.nan  # one class NaN: above every true class but its own
+    scores = evaluate(weights, biases, inputs, labels, k=1)
+    assert scores.recall == 0
+    assert evaluate(weights, biases, inputs, labels, k=50).recall == 1
+
+
+def test_a_speed_up_below_one_is_not_rounded_to_zero():
+    from candidate_sampling.demo.report import _times
+
+    assert [_times(r) for r in (83.2, 6.04, 1.0, 0.048, 0.0)] == ["83x", "6.0x", "1.0x",
+                                                                 "0.048x", "0.0x"]
+
+
 def test_command_prints_progress_lines_when_not_quiet(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), *TINY]) == 0
     err = capsys.readouterr().err.splitlines()

@@ -3,6 +3,7 @@ on in a fresh worker process."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -139,6 +140,16 @@ def test_bad_timeout(value, monkeypatch, capsys):
         main(["conform", "--backend", "numpy", "--impl", "wrong.ports:tf_port", "--op",
               "sampled_softmax_loss"])
     assert f"{TIMEOUT_ENV}: must be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_timeout_variable_is_the_default(value, monkeypatch):
+    """Set to nothing (``VAR= command``), as unset: it was an error "got ''"."""
+    from candidate_sampling.conformance.command import _timeout
+    from candidate_sampling.conformance.suite import ERROR_TIMEOUT_S
+
+    monkeypatch.setenv(TIMEOUT_ENV, value)
+    assert _timeout(argparse.Namespace(timeout=None)) == ERROR_TIMEOUT_S
 
 
 @pytest.mark.parametrize("value", ["inf", "1e300", "nan", "86401", "0"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import struct
 import zlib
 
@@ -168,6 +170,18 @@ def test_data_range_pads_and_spreads_equal_values():
     assert data_range(0.0, 0.0, log=False) == pytest.approx((-1.0, 1.0))
     lo, hi = data_range(1e4, 1e4, log=True)
     assert (lo, hi) == pytest.approx((10 ** 3.5, 10 ** 4.5))
+
+
+def test_data_range_stays_within_the_floats():
+    """Data near the largest float padded past it: an OverflowError ended the demo of a
+    diverging run after its table."""
+    lo, hi = data_range(1.0, 1e308, log=True)
+    assert lo < 1.0 and math.isfinite(hi) and hi >= 1e308
+    lo, hi = data_range(1e-300, 1e-300, log=True)
+    assert 0 < lo < 1e-300 < hi
+    assert data_range(-1.7e308, 1.7e308, log=False) == (-1.7e308, 1.7e308)
+    lo, hi = data_range(1.7e308, 1.7e308, log=False)
+    assert lo == 1.7e308 and math.isfinite(hi) and hi > lo
 
 
 def test_dash_pattern_runs_on_across_vertices():

@@ -25,6 +25,19 @@ class ImplementationError(Exception):
     its message ready for the report."""
 
 
+class InputWritten(ImplementationError):
+    """The implementation changed one of its inputs in place."""
+
+
+def exception_text(exc: BaseException) -> str:
+    """``str(exc)``, or where the implementation's exception cannot even say that (its
+    ``__str__`` raises), a note of it: the report must not fail with it."""
+    try:
+        return str(exc)
+    except BaseException as inner:  # noqa: BLE001 - any failure of foreign code
+        return f"<its message raised {type(inner).__name__}>"
+
+
 def describe_value(value: Any) -> str:
     """What a returned value is, for messages: ``None``, or its type's name (``str``,
     ``dict``; the object inside a 0-d object array)."""
@@ -87,15 +100,40 @@ class Adapter:
 
     def fetch(self, x: Any) -> Any:
         """An output ``x`` as NumPy; a str, bytes or mapping as it is (no array of any
-        backend), for the checks to name."""
+        backend), for the checks to name. A masked array with masked values is refused
+        (NumPy would read the values under the mask)."""
         if isinstance(x, (str, bytes, Mapping)):
             return x
+        if isinstance(x, np.ma.MaskedArray) and np.ma.is_masked(x):
+            raise ImplementationError("returned a masked array with masked values, expected "
+                                      "an array of values")
         return self.to_numpy(x)
 
     def call(self, fn: Callable[..., Any], inputs: dict, kwargs: dict) -> Any:
-        """``fn(**inputs, **kwargs)`` with the inputs converted; outputs as NumPy."""
-        out = fn(**{k: self._convert(k, v) for k, v in inputs.items()}, **kwargs)
+        """``fn(**inputs, **kwargs)`` with the inputs converted; outputs as NumPy. An
+        input the implementation changed in place is an :class:`ImplementationError`."""
+        converted = {k: self._convert(k, v) for k, v in inputs.items()}
+        before = self.snapshot(converted)
+        out = fn(**converted, **kwargs)
+        self.check_unchanged(before, converted)
         return _map(self.fetch, out)
+
+    def snapshot(self, converted: dict) -> dict:
+        """Copies of the converted inputs' values, for :meth:`check_unchanged`."""
+        return {name: [np.array(self.to_numpy(leaf)) for leaf in _leaves(value)
+                       if not isinstance(leaf, (int, float, bool))]
+                for name, value in converted.items()}
+
+    def check_unchanged(self, before: dict, converted: dict) -> None:
+        """The inputs hold the values of :meth:`snapshot`: TensorFlow's ops write none of
+        their inputs, and a port that did would corrupt its caller's parameters."""
+        for name, copies in before.items():
+            leaves = [leaf for leaf in _leaves(converted[name])
+                      if not isinstance(leaf, (int, float, bool))]
+            for copy, leaf in zip(copies, leaves):
+                if not np.array_equal(copy, self.to_numpy(leaf), equal_nan=True):
+                    raise InputWritten(f"changed {name} in place "
+                                              f"(TensorFlow's ops write none of their inputs)")
 
     def _convert(self, name: str, value: Any) -> Any:
         converted = _map(self.asarray, value)
@@ -164,7 +202,9 @@ class TorchAdapter(Adapter):
         for name in wrt:
             for leaf in _leaves(converted[name]):
                 leaf.requires_grad_(True)
+        before = self.snapshot(converted)
         out = fn(**converted, **kwargs)
+        self.check_unchanged(before, converted)
         first = self._first_tensor(out)
         if not first.requires_grad:
             raise ImplementationError(

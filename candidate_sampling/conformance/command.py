@@ -66,8 +66,8 @@ def _timeout(args: argparse.Namespace) -> float:
     if args.timeout is not None:
         value, source = args.timeout, "--timeout"
     else:
-        text = os.environ.get(TIMEOUT_ENV)
-        if text is None:
+        text = os.environ.get(TIMEOUT_ENV, "").strip()
+        if not text:  # unset, or set to nothing: the default
             return ERROR_TIMEOUT_S
         try:
             value, source = float(text), TIMEOUT_ENV

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .adapters import Adapter, ImplementationError, describe_value
+from .adapters import Adapter, ImplementationError, InputWritten, describe_value
 from .ops import FLOAT_INPUTS, op_spec
 from .vectors import GoldenCase, close, real_dtype
 
@@ -76,8 +76,8 @@ def output_problem(actual: Any, expected: Any) -> str | None:
     if not is_array(actual):
         return f"returned {describe_value(actual)}, expected an array"
     a, e = np.asarray(actual), np.asarray(expected)
-    if not real_dtype(a.dtype):
-        wanted = "an integer" if e.dtype.kind in "iu" else "a real float"
+    wanted = "an integer" if e.dtype.kind in "iu" else "a real float"
+    if not real_dtype(a.dtype) or (e.dtype.kind in "iu" and a.dtype.kind not in "iu"):
         return f"returned dtype {a.dtype}, expected {wanted} array"
     if a.shape != e.shape:
         return f"shape {list(a.shape)}, expected {list(e.shape)}"
@@ -128,7 +128,7 @@ def _by_name(names: tuple, out: Any) -> dict:
     """The outputs ``out`` by name; an :class:`ImplementationError` where their number
     is not that of ``names`` (a loss returning ``(loss, extra)`` is not TensorFlow's)."""
     values = out if isinstance(out, tuple) else (out,)
-    if len(values) != len(names):
+    if len(values) != len(names) or (len(names) == 1 and isinstance(out, tuple)):
         count = f" of {len(out)}" if isinstance(out, tuple) else ""
         raise ImplementationError(f"returned {describe_value(out)}{count}, expected "
                                   f"({', '.join(names)})")
@@ -174,6 +174,8 @@ def run_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any] | None
             counts = ("expected_counts",)
         try:
             out, got = adapter.value_and_grads(fn, inputs, kwargs, wrt + counts, case.cotangent)
+        except InputWritten:
+            raise
         except ImplementationError as exc:  # the output differentiated: the first
             raise ImplementationError(f"{spec.outputs[0]}: {exc}") from None
         for name in wrt:

@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .adapters import Adapter, ImplementationError, available_adapters, describe_value, get_adapter
+from .adapters import (ADAPTERS, Adapter, ImplementationError, available_adapters,
+                       describe_value, exception_text, get_adapter)
 from .laws import SAMPLER_OPS, LawCase, law_cases, run_law_case
 from .ops import op_spec
 from .runner import CaseResult, case_inputs, is_array, run_case
@@ -346,7 +347,8 @@ def execute(item: Planned, functions: Functions,
     except SystemExit as exc:  # in this process it would end the run
         return CaseResult(case.id, adapter.name, error=_exit_message(exc))
     except Exception as exc:  # an implementation's crash is that case's failure
-        return CaseResult(case.id, adapter.name, error=f"{type(exc).__name__}: {exc}")
+        return CaseResult(case.id, adapter.name,
+                          error=f"{type(exc).__name__}: {exception_text(exc)}")
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt) and not in_worker:
             raise
@@ -442,5 +444,8 @@ def resolve_backends(choice: str) -> list[str]:
         return installed
     names = backend_names(choice, installed)
     if not names:
+        known = ["all", *sorted(ADAPTERS)]
+        if not backend_names(choice, known):
+            raise ValueError(f"--backend: must be one of {known}, got {choice!r}")
         raise ValueError(f"--backend: {choice!r} is not installed here (installed: {installed})")
     return names

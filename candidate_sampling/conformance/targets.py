@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .adapters import ImplementationError
+from .adapters import ImplementationError, exception_text
 from .ops import OPS
 
 __all__ = ["Target", "Functions", "LibraryFunctions", "SingleFunction", "functions_of",
@@ -63,9 +63,11 @@ def load_impl(target: str, option: str = "--impl") -> Callable[..., Any]:
         obj: Any = importlib.import_module(module)
     except ImportError as exc:
         raise ValueError(f"{option}: cannot import {module!r}: {exc}") from None
+    except SystemExit as exc:  # in this process (--in-process) it would end the run
+        raise ValueError(f"{option}: importing {module!r} called sys.exit({exc.code!r})") from None
     except Exception as exc:  # the module's own code failed (a SyntaxError included)
         raise ValueError(f"{option}: importing {module!r} raised {type(exc).__name__}: "
-                         f"{exc}") from None
+                         f"{exception_text(exc)}") from None
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise ValueError(f"{option}: {module!r} has no attribute {attr!r}")
@@ -83,7 +85,7 @@ def call_set_seed(set_seed: Callable[[Any], Any], seed: Any) -> None:
         set_seed(seed)
     except Exception as exc:
         raise ImplementationError(f"set_seed({seed!r}) raised {type(exc).__name__}: "
-                                  f"{exc}") from exc
+                                  f"{exception_text(exc)}") from exc
 
 
 class Functions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["SampledValues", "AccidentalHits"]
+__all__ = ["AccidentalHits", "SampledValues"]
 
 
 class SampledValues(NamedTuple):

@@ -69,7 +69,8 @@ def evaluate(weights: Any, biases: Any, inputs: Any, labels: Any, k: int = 10) -
         logits = x @ weights.T + biases
         picked = xp.take_along_axis(logits, y[:, None], axis=1)
         total_loss += float(xp.sum(logsumexp(xp, logits, axis=1) - picked[:, 0]))
-        rank = xp.count_nonzero(logits > picked, axis=1)
+        # NaN logits count above the true class, and a NaN true logit below every class
+        rank = xp.count_nonzero(~(logits <= picked), axis=1)
         hits += int(xp.count_nonzero(rank < k))
     mean = total_loss / n
     # a diverged run: a mean loss past 709 nats overflows exp (inf), a NaN one stays NaN

@@ -99,7 +99,10 @@ PERPLEXITY_SHOWN = 1e12
 
 
 def _times(ratio: float) -> str:
-    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+    """``83x``, ``6.0x``; below 1 two significant digits (``0.048x``), not ``0.0x``."""
+    if ratio >= 10:
+        return f"{ratio:,.0f}x"
+    return f"{ratio:.1f}x" if ratio >= 1 or not ratio > 0 else f"{ratio:.2g}x"
 
 
 def write_chart(path: str | os.PathLike, sampled: Run, full: Run, ideal: float,

@@ -58,12 +58,16 @@ def data_range(lo: float, hi: float, log: bool) -> tuple[float, float]:
     if log:
         a, b = math.log10(lo), math.log10(hi)
         pad = _PAD * (b - a) if b > a else 0.5
-        return 10.0 ** (a - pad), 10.0 ** (b + pad)
+        # within the float range: data near 1e308 would pad past it (OverflowError)
+        return 10.0 ** max(a - pad, -307.0), 10.0 ** min(b + pad, 308.0)
     if hi > lo:
         pad = _PAD * (hi - lo)
     else:
         pad = abs(lo) * 0.1 if lo != 0 else 1.0
-    return lo - pad, hi + pad
+    low, high = lo - pad, hi + pad
+    if not math.isfinite(pad) or not (math.isfinite(low) and math.isfinite(high)):
+        return lo, hi if hi > lo else lo + abs(lo) * 1e-3  # a span past the float range
+    return low, high
 
 
 def nice_step(span: float, count: int) -> float:
