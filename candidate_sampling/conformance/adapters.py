@@ -63,6 +63,11 @@ def _leaves(value: Any) -> list:
     return [value]
 
 
+def _array_leaves(value: Any) -> list:
+    """The arrays among :func:`_leaves` (not the Python numbers of an input)."""
+    return [leaf for leaf in _leaves(value) if not isinstance(leaf, (int, float, bool))]
+
+
 class Adapter:
     """NumPy: values only."""
 
@@ -120,20 +125,17 @@ class Adapter:
 
     def snapshot(self, converted: dict) -> dict:
         """Copies of the converted inputs' values, for :meth:`check_unchanged`."""
-        return {name: [np.array(self.to_numpy(leaf)) for leaf in _leaves(value)
-                       if not isinstance(leaf, (int, float, bool))]
+        return {name: [np.array(self.to_numpy(leaf)) for leaf in _array_leaves(value)]
                 for name, value in converted.items()}
 
     def check_unchanged(self, before: dict, converted: dict) -> None:
         """The inputs hold the values of :meth:`snapshot`: TensorFlow's ops write none of
         their inputs, and a port that did would corrupt its caller's parameters."""
         for name, copies in before.items():
-            leaves = [leaf for leaf in _leaves(converted[name])
-                      if not isinstance(leaf, (int, float, bool))]
-            for copy, leaf in zip(copies, leaves):
+            for copy, leaf in zip(copies, _array_leaves(converted[name])):
                 if not np.array_equal(copy, self.to_numpy(leaf), equal_nan=True):
-                    raise InputWritten(f"changed {name} in place "
-                                              f"(TensorFlow's ops write none of their inputs)")
+                    raise InputWritten(f"changed {name} in place (TensorFlow's ops write none "
+                                       f"of their inputs)")
 
     def _convert(self, name: str, value: Any) -> Any:
         converted = _map(self.asarray, value)

@@ -62,7 +62,7 @@ def load_impl(target: str, option: str = "--impl") -> Callable[..., Any]:
     try:
         obj: Any = importlib.import_module(module)
     except ImportError as exc:
-        raise ValueError(f"{option}: cannot import {module!r}: {exc}") from None
+        raise ValueError(f"{option}: cannot import {module!r}: {exception_text(exc)}") from None
     except SystemExit as exc:  # in this process (--in-process) it would end the run
         raise ValueError(f"{option}: importing {module!r} called sys.exit({exc.code!r})") from None
     except Exception as exc:  # the module's own code failed (a SyntaxError included)

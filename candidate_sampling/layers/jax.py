@@ -133,6 +133,17 @@ def _check_learning_rate(learning_rate: Any, signed: bool = False) -> None:
                     f"{described}")
 
 
+def _num_sampled(sampled_values: Any) -> int:
+    """The length of ``sampled_values``' candidates (a triple, checked), named where they
+    are not an array of one dimension."""
+    check_triple(sampled_values)
+    candidates = sampled_values[0]
+    if not hasattr(candidates, "shape") or len(candidates.shape) != 1:
+        raise ValueError(f"sampled_values[0] (sampled_candidates): expected an array of shape "
+                         f"[num_sampled], got {_described(candidates)}")
+    return int(candidates.shape[0])
+
+
 def touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> TouchedRows:
     """Gather the rows of ``weights [V, D]`` and ``biases [V]`` that ``labels [B, T]``
     and ``sampled [S]`` use, in :func:`~candidate_sampling.core.logits.touched_ids` order.
@@ -165,7 +176,7 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
     ``rows.weights``/``rows.biases`` to get row gradients. The expected counts are
     checked finite and > 0 where their values are at hand (not under ``jax.jit``); the
     shapes and dtypes always."""
-    check_triple(sampled_values)
+    num_sampled = _num_sampled(sampled_values)
     checks.check_float_array(jnp, inputs, "inputs")
     checks.check_ndim(inputs, 2, "inputs", "[batch_size, dim]")
     checks.check_int_array(jnp, labels, "labels")
@@ -174,11 +185,6 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
     if int(labels.shape[0]) != batch:
         raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, "
                          f"{num_true}] (batch_size from inputs), got {list(labels.shape)}")
-    candidates = sampled_values[0]
-    if not hasattr(candidates, "shape") or len(candidates.shape) != 1:
-        raise ValueError(f"sampled_values[0] (sampled_candidates): expected an array of shape "
-                         f"[num_sampled], got {_described(candidates)}")
-    num_sampled = int(candidates.shape[0])
     check_sampled_values(jnp, sampled_values, batch, num_true, num_sampled, 0,
                          check_values=False)
     for name, counts in zip(SAMPLED_NAMES[1:], sampled_values[1:]):
@@ -212,15 +218,11 @@ def row_gradients(weights: Any, biases: Any, inputs: Any, labels: Any, sampled_v
     ``weights.shape[0]``, ``num_sampled`` the length of the sample), checked the same way."""
     _, hits = _check_loss(loss, remove_accidental_hits)
     _check_unsharded(weights, biases)
-    check_triple(sampled_values)
-    candidates = sampled_values[0]
-    if not hasattr(candidates, "shape") or len(candidates.shape) != 1:
-        raise ValueError(f"sampled_values[0] (sampled_candidates): expected an array of shape "
-                         f"[num_sampled], got {_described(candidates)}")
+    num_sampled = _num_sampled(sampled_values)
     if not hasattr(labels, "shape") or len(labels.shape) != 2:
         raise ValueError(f"labels: expected an array of shape [batch_size, num_true], got "
                          f"{_described(labels)}")
-    _, labels, values = prepare(weights, biases, labels, inputs, int(candidates.shape[0]),
+    _, labels, values = prepare(weights, biases, labels, inputs, num_sampled,
                                 int(weights.shape[0]), int(labels.shape[1]), sampled_values,
                                 "div", None)
     rows = _touched_rows(weights, biases, labels, values.sampled_candidates)
@@ -289,8 +291,8 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     (one read of their smallest and largest value; on a GPU, a wait for the device),
     where their values are at hand: not inside the caller's own ``jax.jit``. A label
     out of range, a negative one too, would gather a row of NaN and scatter its update
-    nowhere, leaving NaN in the loss and the sampled rows. The step's ``lower`` and the other attributes of
-    ``jax.jit``'s function are there as well.
+    nowhere, leaving NaN in the loss and the sampled rows. The step's ``lower`` and the
+    other attributes of ``jax.jit``'s function are there as well.
     """
     _check_loss(loss, remove_accidental_hits)
     validate = checks.check_bool(validate, "validate")

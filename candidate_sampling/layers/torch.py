@@ -302,7 +302,8 @@ class SampledOutputLoss(nn.Module):
                 f"num_sampled={self.num_sampled}, num_true={self.num_true}, "
                 f"sampler={sampler!r}, unique={self.unique}, "
                 f"remove_accidental_hits={self.remove_accidental_hits}, "
-                f"subtract_log_q={self.subtract_log_q}, reduction={self.reduction!r}, sparse={self.sparse}, validate={self.validate}")
+                f"subtract_log_q={self.subtract_log_q}, reduction={self.reduction!r}, "
+                f"sparse={self.sparse}, validate={self.validate}")
 
     def sample(self, labels: torch.Tensor) -> SampledValues:
         """Draw the sampled values for ``labels [B, T]`` with the module's sampler (the

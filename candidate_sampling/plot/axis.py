@@ -66,7 +66,7 @@ def data_range(lo: float, hi: float, log: bool) -> tuple[float, float]:
         pad = abs(lo) * 0.1 if lo != 0 else 1.0
     low, high = lo - pad, hi + pad
     if not math.isfinite(pad) or not (math.isfinite(low) and math.isfinite(high)):
-        return lo, hi if hi > lo else lo + abs(lo) * 1e-3  # a span past the float range
+        return lo, (hi if hi > lo else lo + abs(lo) * 1e-3)  # a span past the float range
     return low, high
 
 
