@@ -730,6 +730,35 @@ def test_a_first_compile_in_a_fresh_process_gives_no_warnings():
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
 
 
+_EAGER_ONLY = """
+import sys
+import torch
+import candidate_sampling as cs
+from candidate_sampling.compat import tf
+from candidate_sampling.layers.torch import SampledSoftmaxLoss
+
+print("torch._dynamo" in sys.modules)
+labels = torch.randint(0, 1000, (4, 1))
+module = SampledSoftmaxLoss(1000, 8, 16, sparse=True)
+module(torch.randn(4, 8), labels).backward()
+cs.log_uniform_candidate_sampler(labels, 1, 16, True, 1000)
+tf.random.log_uniform_candidate_sampler(labels, 1, 16, True, 1000, seed=3)
+print("torch._dynamo" in sys.modules, module.weight.grad.is_sparse)
+"""
+
+
+def test_eager_use_leaves_dynamo_unimported():
+    """Importing the modules and an eager step with their own draw (sparse gradients), a
+    native and a TensorFlow-stream draw do not import ``torch._dynamo`` (seconds), which
+    their ``torch.compile`` guards are only needed with: they used to, at import."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _EAGER_ONLY], capture_output=True,
+                          text=True, timeout=240, check=True)
+    assert done.stdout.split() == ["False", "False", "True"], done.stdout
+
+
 _DDP_WORKER = """
 import os, sys
 import torch

@@ -521,9 +521,14 @@ without the warning it gives for ``functools`` caches)."""
 
 
 def _outside_graph(fn: Any) -> Any:
-    """``fn`` behind ``torch.compiler.disable`` (see :meth:`TorchBackend.outside_graph`)."""
+    """``fn`` behind ``torch.compiler.disable`` (see :meth:`TorchBackend.outside_graph`);
+    ``fn`` itself until ``torch._dynamo`` is imported: ``torch.compile`` imports it
+    before it traces, so nothing compiles before, and importing it (seconds) is left to
+    what needs it (an optimizer's first step does)."""
     import torch
 
+    if not torch.compiler.is_compiling() and "torch._dynamo" not in sys.modules:
+        return fn
     if fn not in _DISABLED:
         _DISABLED[fn] = torch.compiler.disable(fn)
     return _DISABLED[fn]

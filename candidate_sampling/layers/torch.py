@@ -59,7 +59,7 @@ import torch.nn.functional as F
 from array_api_compat import array_namespace
 from torch import nn
 
-from ..backends import host_array
+from ..backends import host_array, outside_graph
 from ..backends.torch import (
     no_value_reads,
     under_torch_func,
@@ -126,11 +126,11 @@ def _truncated_normal_(weight: torch.Tensor, std: float) -> None:
         outside = outside[redrawn.abs() > 2 * std]
 
 
-@torch.compiler.disable
 def _gather_sparse(vector: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """:class:`_GatherSparse`, run outside ``torch.compile`` graphs: Dynamo cannot trace a
-    backward that builds a sparse tensor, so a compiled ``sparse=True`` loss is two graphs."""
-    return _GatherSparse.apply(vector, ids)
+    """:class:`_GatherSparse`, run outside ``torch.compile`` graphs
+    (:func:`~candidate_sampling.backends.outside_graph`): Dynamo cannot trace a backward
+    that builds a sparse tensor, so a compiled ``sparse=True`` loss is two graphs."""
+    return outside_graph(_GatherSparse.apply, vector)(vector, ids)
 
 
 class ClassEmbedding(nn.Embedding):
