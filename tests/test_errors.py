@@ -49,6 +49,16 @@ def test_label_out_of_range_with_default_sampler(loss, args):
         loss(**args)
 
 
+@pytest.mark.parametrize("loss", LOSSES + [tf.nn.sampled_softmax_loss, tf.nn.nce_loss])
+@pytest.mark.parametrize("bad, exc", [(None, TypeError), (-1, ValueError), (0, ValueError)])
+def test_bad_num_classes_with_default_sampler_is_named(loss, args, bad, exc):
+    """A bad ``num_classes`` with the default sampler is named so; the TensorFlow front
+    ends, whose sampler runs first (TensorFlow's order), said ``range_max``."""
+    args["num_classes"], args["sampled_values"] = bad, None
+    with raises(exc, "num_classes: "):
+        loss(**args)
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_sampled_id_out_of_range(loss, args):
     args["sampled_values"] = args["sampled_values"]._replace(sampled_candidates=np.array([0, 2, 3, 4, V]))
@@ -550,6 +560,42 @@ def test_a_required_array_given_as_none_is_named(loss, args, name):
         args[name] = [np.zeros((V // 2, D) if name == "weights" else V // 2, np.float32), None]
         with raises(TypeError, f"{name}: expected an array"):
             loss(**args)
+
+
+def _none_calls() -> dict:
+    """Entry points past the losses, each with one required array given as None."""
+    labels = np.array([[1], [2]])
+    logits = np.zeros((2, 10), np.float32)
+    grads = cs.sampled_softmax_loss_and_grad(
+        np.zeros((10, 3), np.float32), np.zeros(10, np.float32), labels,
+        np.zeros((2, 3), np.float32), 2, 10, seed=1)[1]
+    return {
+        "true_classes": [lambda: cs.compute_accidental_hits(None, np.array([1]), 1),
+                         lambda: tf.nn.compute_accidental_hits(None, [1], 1),
+                         lambda: cs.uniform_candidate_sampler(None, 1, 2, True, 5),
+                         lambda: tf.random.uniform_candidate_sampler(None, 1, 2, True, 5),
+                         lambda: cs.LearnedUnigramSampler(5)(None, 1, 2, True)],
+        "sampled_candidates": [lambda: cs.compute_accidental_hits(labels, None, 1),
+                               lambda: tf.nn.compute_accidental_hits(labels, None, 1)],
+        "counts": [lambda: cs.learned_unigram_step(None, labels, 1, 2, True)],
+        "logits": [lambda: paddle.sampled_softmax_with_cross_entropy(None, labels, 3, seed=1)],
+        "label": [lambda: paddle.sampled_softmax_with_cross_entropy(logits, None, 3, seed=1),
+                  lambda: paddle.log_uniform_samples(None, 3, 10, 1)],
+        "weights": [lambda: grads.sgd_update(None, np.zeros(10, np.float32), 0.1)],
+        "biases": [lambda: grads.sgd_update(np.zeros((10, 3), np.float32), None, 0.1)],
+    }
+
+
+@pytest.mark.parametrize("name", ["true_classes", "sampled_candidates", "counts", "logits",
+                                  "label", "weights", "biases"])
+def test_none_for_an_array_is_named_by_samplers_hits_paddle_and_updates(name):
+    """None for the ids of a sampler, of ``compute_accidental_hits`` (native and
+    ``compat.tf``), for the Paddle op's arrays or ``sgd_update``'s parameters is a
+    TypeError naming it: it was an AttributeError ``dtype`` from inside the checks, or
+    "no array arguments were given"."""
+    for call in _none_calls()[name]:
+        with raises(TypeError, f"{name}: expected an array"):
+            call()
 
 
 @pytest.mark.parametrize("position", [0, 1, 2])

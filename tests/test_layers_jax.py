@@ -553,6 +553,28 @@ def test_fresh_randomness_inside_jit_is_refused_by_name():
                                   cs.uniform_candidate_sampler(labels, T, S, True, V, seed=3)[0])
 
 
+def test_contrib_losses_inside_jit_without_values_name_sampled_values():
+    """The contrib losses have no seed or rng: under ``jax.jit`` without
+    ``sampled_values`` the error names ``sampled_values`` (it asked for a ``seed, rng``
+    these signatures lack); given values drawn with a key they run there, and eagerly
+    their default draw runs."""
+    from candidate_sampling.compat.tf import contrib
+
+    weights, biases, inputs, labels = _problem(0)
+    labels = labels[:, :1]
+    calls = [lambda y, v: contrib.sampled_sparse_softmax_loss(weights, biases, y, inputs, S, V, v),
+             lambda y, v: contrib.rank_sampled_softmax_loss(weights, biases, y, inputs, S, S - 1,
+                                                            V, 1, v, 1.0, True, "div")]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"^sampled_values: None inside a function that "
+                                             r"JAX stages"):
+            jax.jit(call)(labels, None)
+        values = cs.uniform_candidate_sampler(labels, 1, S, True, V, seed=2)
+        np.testing.assert_allclose(jax.jit(call)(labels, values), call(labels, values),
+                                   rtol=1e-6)
+        assert call(labels, None).shape == (B,)
+
+
 def test_learned_unigram_sampler_inside_jit_is_refused_by_name():
     """Its counts live in Python: under ``jax.jit`` they became a tracer and never moved
     on (a later eager call raised JAX's UnexpectedTracerError); ``make_train_step``

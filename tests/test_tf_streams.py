@@ -356,3 +356,16 @@ def test_all_candidate_sampler_takes_a_list_as_an_array():
     given = tfrandom.all_candidate_sampler(np.array([[1], [2]]), 1, 3, False)
     for a, b in zip(listed, given):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_empty_list_of_ids_is_int64_as_in_tensorflow():
+    """An empty Python list of ids converts to the op's int64, as TensorFlow converts it:
+    ``compute_accidental_hits([[1]], [], 1)`` gives three empty outputs there (TensorFlow
+    2.21, run), where NumPy's float64 for ``[]`` was refused."""
+    from candidate_sampling.compat import tf
+
+    hits = tf.nn.compute_accidental_hits([[1]], [], 1)
+    assert [(h.shape, h.dtype) for h in hits] == [((0,), np.int32), ((0,), np.int64),
+                                                  ((0,), np.float32)]
+    with pytest.raises(TypeError, match="^sampled_candidates: expected an integer array"):
+        tf.nn.compute_accidental_hits([[1]], [1.0], 1)

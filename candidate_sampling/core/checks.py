@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import backend_for
-from .namespace import device_of, index_dtype, namespace_of
+from .namespace import device_of, index_dtype, namespace_of, require_arrays
 
 __all__ = [
     "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
@@ -364,6 +364,7 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
     ``rng`` and ``seed`` are two sources of randomness: at most one may be given.
     ``range_max`` must fit the backend's ids (:func:`check_range_of_ids`), which every
     sampler computes with and returns."""
+    require_arrays(true_classes=true_classes)
     xp = namespace_of(true_classes=true_classes)
     check_holds_values(xp, true_classes, "true_classes")
     num_true = check_int(num_true, "num_true", minimum=1)

@@ -20,7 +20,7 @@ from .embedding import shard_of
 from .logits import touched_ids
 from .losses import rank_resampled_rows
 from .row_loss import PreparedRows, prepare_rows, row_loss_backward, row_loss_forward
-from .namespace import accumulation_dtype, device_of, namespace_of
+from .namespace import accumulation_dtype, device_of, namespace_of, require_arrays
 from .sample_logits import SeededSampler, clipped_softmax_cross_entropy_terms, picked_logits
 
 __all__ = [
@@ -152,6 +152,7 @@ class SampledGrads(NamedTuple):
           ``(weights, biases)`` after the step.
         """
         rate = -checks.check_learning_rate(learning_rate)
+        require_arrays(weights=weights, biases=biases)
         xp = namespace_of(weights=weights, biases=biases, weight_rows=self.weight_rows)
         for name, value in (("weights", weights), ("biases", biases)):
             if isinstance(value, (list, tuple)):

@@ -12,6 +12,7 @@ from .namespace import (
     device_of,
     index_dtype,
     namespace_of,
+    require_arrays,
     wide_float,
 )
 
@@ -115,6 +116,7 @@ def picked_logits(logits: Any, label: Any, num_samples: int, num_true: int = 1,
                   seed: int = 0, *, seeded_sampler: SeededSampler | None = None) -> PickedLogits:
     """Everything :func:`sampled_softmax_with_cross_entropy` does before its softmax (same
     arguments): the checks, the samples, and the picked, masked, ``- log Q`` logits."""
+    require_arrays(logits=logits, label=label)
     xp = namespace_of(logits=logits, label=label, customized_samples=customized_samples,
                       customized_probabilities=customized_probabilities)
     num_true = checks.check_int(num_true, "num_true", minimum=1)

@@ -20,7 +20,7 @@ from typing import Any
 from ..backends import _base, backend_for, host_array
 from . import checks, float32_draws
 from .hits import first_occurrence
-from .namespace import device_of, index_dtype, namespace_of
+from .namespace import device_of, index_dtype, namespace_of, require_arrays
 from .types import SampledValues
 
 __all__ = [
@@ -410,6 +410,7 @@ def unigram_counts_update(counts: Any, true_classes: Any) -> Any:
     """``counts`` plus one for every entry of ``true_classes`` (duplicates count twice).
 
     Sort-based, so it needs no scatter: O(V log n) for V classes and n labels."""
+    require_arrays(counts=counts, true_classes=true_classes)
     xp = namespace_of(counts=counts, true_classes=true_classes)
     labels = xp.sort(xp.reshape(true_classes, (-1,)))
     classes = xp.arange(counts.shape[0], dtype=labels.dtype, device=device_of(counts))
@@ -427,6 +428,7 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     sampled values and the counts updated by ``true_classes``:
     ``(values, new_counts) = learned_unigram_step(counts, ...)``.
     """
+    require_arrays(counts=counts, true_classes=true_classes)
     xp = namespace_of(counts=counts, true_classes=true_classes)
     if not checks.isdtype(xp, counts, "counts", ("real floating", "integral")):
         raise TypeError(f"counts: expected a real array, got dtype {counts.dtype}")
@@ -461,6 +463,7 @@ class LearnedUnigramSampler:
         """Raises ``TypeError`` inside a function that JAX stages (``jax.jit``,
         ``lax.scan``, ...): the counts kept in Python would be a traced value, fixed for
         every later call; carry them with :func:`learned_unigram_step` there."""
+        require_arrays(true_classes=true_classes)
         xp = namespace_of(true_classes=true_classes)
         if backend_for(xp).stages():
             raise TypeError("LearnedUnigramSampler: keeps its counts in Python between calls, "

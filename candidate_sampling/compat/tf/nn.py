@@ -27,6 +27,10 @@ __all__ = [
 ]
 
 
+_SAMPLER_NAMES = {"true_classes": "labels", "range_max": "num_classes"}
+"""The default sampler's arguments that are the loss's ``labels`` and ``num_classes``."""
+
+
 def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
                       num_classes: int, num_true: int, sampled_values: Any,
                       remove_accidental_hits: bool, partition_strategy: str,
@@ -49,11 +53,12 @@ def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
         try:
             sampled_values = log_uniform_candidate_sampler(labels, num_true, num_sampled, True,
                                                            num_classes, seed=seed)
-        except (TypeError, ValueError) as exc:  # the sampler's true_classes are the labels
+        except (TypeError, ValueError) as exc:  # named as the loss's own arguments
             message = str(exc)
-            if not message.startswith("true_classes"):
+            ours = next((name for name in _SAMPLER_NAMES if message.startswith(name)), None)
+            if ours is None:
                 raise
-            raise type(exc)("labels" + message[len("true_classes"):]) from None
+            raise type(exc)(_SAMPLER_NAMES[ours] + message[len(ours):]) from None
     _, _, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
                            sampled_values, partition_strategy, None)
     if remove_accidental_hits:

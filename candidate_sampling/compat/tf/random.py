@@ -50,15 +50,19 @@ _WORDS_PER_SAMPLE = 2048
 
 
 def tensor_like(value: Any) -> Any:
-    """A Python list or tuple of numbers as the NumPy array TensorFlow would convert it
-    to (``tf.constant``); anything else, or a list that does not convert (ragged), as
-    given, for the argument checks to name."""
+    """A Python list or tuple of ids as the NumPy array TensorFlow would convert it to
+    for an op's int64 input: an empty one as int64 (TensorFlow takes the op's dtype),
+    numbers as ``tf.constant`` would (floats stay floats, for the checks to refuse);
+    anything else, or a list that does not convert (ragged), as given, for the argument
+    checks to name."""
     if not isinstance(value, (list, tuple)):
         return value
     try:
         array = np.asarray(value)
     except ValueError:
         return value
+    if array.size == 0:
+        return array.astype(np.int64)
     return array if array.dtype.kind in "iuf" else value
 
 
