@@ -12,6 +12,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -61,21 +62,34 @@ class Timing:
 class Peer:
     """A peer implementation in its own process and interpreter, kept warm: ``argv`` is
     its command line (``python script.py`` or ``python -m module``); it answers one JSON
-    request per line with ``{"times": [...], "version": ...}`` (see ``peers/``)."""
+    request per line with ``{"times": [...], "version": ...}`` (see ``peers/``). Made,
+    it has answered ``hello``; else ``RuntimeError`` with the last line the process
+    wrote to stderr (``No module named 'tensorflow'``, say), or ``OSError`` where the
+    interpreter cannot be run."""
 
     def __init__(self, *argv: str | Path):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
         self.version: str | None = None
+        self.errors = tempfile.TemporaryFile("w+")
         self.proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self.errors,
                                      text=True, env=env)
+        try:
+            self.request(task="hello")
+        except RuntimeError:
+            self.close()
+            raise
 
     def request(self, **task: Any) -> dict:
-        self.proc.stdin.write(json.dumps(task) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
+        try:
+            self.proc.stdin.write(json.dumps(task) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except BrokenPipeError:
+            line = ""
         if not line:
-            raise RuntimeError(f"peer {self.proc.args} exited with {self.proc.wait()}")
+            raise RuntimeError(f"peer {' '.join(map(str, self.proc.args))} exited with status "
+                               f"{self.proc.wait()}{self._last_error()}")
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(f"peer: {answer['error']}")
@@ -98,10 +112,20 @@ class Peer:
         """Ask the peer to drop what it keeps between tasks (its weights)."""
         self.request(task="release")
 
+    def _last_error(self) -> str:
+        """``: `` and the last line the process wrote to stderr, if any."""
+        self.errors.seek(0)
+        lines = [line.strip() for line in self.errors.read().splitlines() if line.strip()]
+        return f": {lines[-1]}" if lines else ""
+
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.proc.stdin.close()
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
             self.proc.wait(timeout=60)
+        self.errors.close()
 
     def __enter__(self) -> "Peer":
         return self
@@ -120,10 +144,20 @@ def tf_python() -> str | None:
     return next((c for c in candidates if Path(c).exists()), None)
 
 
-def tf_peer() -> Peer | None:
-    """TensorFlow's peer process (``peers/tf_peer.py``), or None without TensorFlow."""
+def tf_peer() -> tuple[Peer | None, str | None]:
+    """TensorFlow's peer process (``peers/tf_peer.py``) and None, or None and why there is
+    none (no interpreter found, or one that does not run the peer: its error)."""
     python = tf_python()
-    return None if python is None else Peer(python, PEERS / "tf_peer.py")
+    explicit = os.environ.get("CS_BENCH_TF_PYTHON")
+    if python is None:
+        if explicit:
+            return None, f"CS_BENCH_TF_PYTHON={explicit} does not exist"
+        return None, ("TensorFlow not found (set CS_BENCH_TF_PYTHON or build .oracle-envs/tf2 "
+                      "with bash oracles/regenerate.sh tf2)")
+    try:
+        return Peer(python, PEERS / "tf_peer.py"), None
+    except (OSError, RuntimeError) as exc:
+        return None, f"TensorFlow's peer did not start with {python} ({exc})"
 
 
 def naive_torch_peer() -> Peer:

@@ -124,10 +124,9 @@ def run_suite(config: BenchConfig, backends: list[str], peers: bool = True,
     notes: list[str] = []
     tf = naive = None
     if peers:
-        tf = tf_peer()
+        tf, why = tf_peer()
         if tf is None:
-            notes.append("TensorFlow not found (set CS_BENCH_TF_PYTHON or build .oracle-envs/tf2 "
-                         "with bash oracles/regenerate.sh tf2): no TensorFlow columns.")
+            notes.append(f"{why}: no TensorFlow columns.")
         if importlib.util.find_spec("torch") is not None:
             naive = naive_torch_peer()
         else:

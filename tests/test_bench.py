@@ -102,7 +102,8 @@ def test_command_with_the_naive_port_as_peer(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda: 1_100_000)
     status, out = _run_command(capsys, "--backend", "numpy", "--out", str(tmp_path))
     assert status == 0
-    assert "TensorFlow not found" in out and "naive sampled softmax" in out
+    assert f"CS_BENCH_TF_PYTHON={tmp_path / 'no-such-python'} does not exist: no TensorFlow " \
+        "columns." in out and "naive sampled softmax" in out
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["environment"]["naive_torch"].startswith("torch ")
     naive_steps = {"naive_torch sampled_softmax step", "naive_torch nce step"}
@@ -115,6 +116,28 @@ def test_command_with_the_naive_port_as_peer(tmp_path, capsys, monkeypatch):
     assert [r["num_classes"] for r in naive] == [200]
     assert pooled_median(data, 200, "naive_torch nce step") == \
         data["cases"][0]["timings"]["naive_torch nce step"]["median_s"]
+
+
+def test_a_tensorflow_interpreter_that_fails_is_a_note_with_its_error(tmp_path, monkeypatch):
+    """``CS_BENCH_TF_PYTHON`` naming an interpreter that fails (no TensorFlow there, say),
+    a folder, or nothing: no TensorFlow peer, and the reason, with the interpreter's own
+    last line of error; the run went on only where the file was missing (a traceback
+    ``BrokenPipeError`` or ``PermissionError`` ended it), and the note said to set the
+    variable that was set."""
+    from candidate_sampling.benchmarks.harness import tf_peer
+
+    failing = tmp_path / "python"
+    failing.write_text("#!/bin/sh\necho 'ModuleNotFoundError: no tensorflow here' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    monkeypatch.setenv("CS_BENCH_TF_PYTHON", str(failing))
+    peer, why = tf_peer()
+    assert peer is None and why.startswith(f"TensorFlow's peer did not start with {failing} (")
+    assert why.endswith("exited with status 3: ModuleNotFoundError: no tensorflow here)")
+    monkeypatch.setenv("CS_BENCH_TF_PYTHON", str(tmp_path))
+    peer, why = tf_peer()
+    assert peer is None and "Permission denied" in why
+    monkeypatch.setenv("CS_BENCH_TF_PYTHON", str(tmp_path / "missing"))
+    assert tf_peer() == (None, f"CS_BENCH_TF_PYTHON={tmp_path / 'missing'} does not exist")
 
 
 def test_cases_that_do_not_fit_in_memory_are_skipped_and_said_so():

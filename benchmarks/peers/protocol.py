@@ -3,7 +3,8 @@ TensorFlow peer runs in TensorFlow's interpreter, where this package is not inst
 timing calls, and the peer loop that answers one JSON task per line.
 
 A peer reads ``{"task": name, ...}`` lines on stdin and writes one line per task:
-``{"times": [seconds per call, ...], "version": ...}``, or ``{"error": "..."}``.
+``{"times": [seconds per call, ...], "version": ...}``, or ``{"error": "..."}``. The task
+``hello`` times nothing: its answer says the peer started.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def time_calls(fn: Callable[[], Any], number: int, warmup: int = 2,
 def serve(tasks: dict[str, Callable[[dict], list[float]]], version: str) -> None:
     """Answer the tasks read on stdin, one JSON object a line, until stdin closes.
 
-    ``tasks[name](task)`` returns the times of the task; an exception is answered as
-    ``{"error": ...}`` (the harness raises it) and the loop goes on."""
+    ``tasks[name](task)`` returns the times of the task (``hello``: none); an exception
+    is answered as ``{"error": ...}`` (the harness raises it) and the loop goes on."""
+    tasks = {"hello": lambda task: [], **tasks}
     for line in sys.stdin:
         task = json.loads(line)
         try:
