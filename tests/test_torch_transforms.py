@@ -141,6 +141,35 @@ def test_a_module_under_functional_call_draws_and_differentiates_as_eagerly(cls,
                                rtol=1e-12, atol=1e-13)
 
 
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("num_sampled", [40, 100])
+def test_a_module_drawing_under_functional_call_moves_its_generator_as_eagerly(num_sampled):
+    """Under ``torch.func`` the module's unique draw takes the core's loop, eagerly the
+    host's: both draw their first block alike, so the generator moves on by as much
+    and a ``torch.func`` loop draws the negatives of the eager one at every step (the
+    loop's blocks were 3 S long, the host's 2 S: from the second step on the samples
+    differed, for ``S > 32``). Labels given as a strided view raise no warning (torch's
+    ``searchsorted`` warned of the copy it made)."""
+    module = SampledSoftmaxLoss(1000, 4, num_sampled, generator=torch.Generator(),
+                                dtype=torch.float64)
+    p = _problem(2)
+    x, labels = p["inputs"][:, :4], p["labels"][:, :1]
+    params = {n: q.detach() for n, q in module.named_parameters()}
+    bias = lambda: torch.func.grad(
+        lambda ps: torch.func.functional_call(module, ps, (x, labels)))(params)["classes.bias"]
+    module.generator.manual_seed(5)
+    eager = []
+    for _ in range(3):
+        module.zero_grad()
+        module(x, labels).backward()
+        eager.append(module.classes.bias.grad.clone())
+    after_eager = module.generator.get_state()
+    module.generator.manual_seed(5)
+    for want in eager:
+        torch.testing.assert_close(bias(), want, rtol=1e-12, atol=1e-13)
+    assert torch.equal(module.generator.get_state(), after_eager)
+
+
 def test_a_learned_unigram_module_draws_outside_a_transform():
     """The learned-unigram module updates its counts in place, which a transform refuses
     (torch's "mutate a captured Tensor" error before): its own draw under ``grad`` is an

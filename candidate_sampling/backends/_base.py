@@ -7,13 +7,22 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Backend", "Stream", "NumpyStream", "MAX_TRIES", "too_many_draws", "too_few_classes"]
+__all__ = ["Backend", "Stream", "NumpyStream", "MAX_TRIES", "first_block", "too_many_draws",
+           "too_few_classes"]
 
 MAX_TRIES = 2**31 - 2
 """The most draws a unique sample may take. TensorFlow's samplers count their draws in an
 ``int32`` and abort the process at ``2**31 - 1`` (``CHECK_LT(num_tries, kint32max)``);
 the unique draws here raise :func:`too_many_draws` there instead (the loops of fixed
 blocks stop at the last whole block within it)."""
+
+
+def first_block(num_sampled: int) -> int:
+    """The draws of the first block of a unique sample, on every path (NumPy's and
+    torch's host draws, JAX's table draws, the core's traced loop): a sample that one
+    block completes (usually) takes as much of the stream on each, so that a torch
+    generator moves on alike eagerly, under ``torch.func`` and on a GPU."""
+    return max(2 * num_sampled, 64)
 
 
 def too_many_draws(num_sampled: int, max_tries: int) -> ValueError:

@@ -230,7 +230,7 @@ class JaxBackend(Backend):
 
 def _table_block(num_sampled: int) -> int:
     """The draws of one loop step of :func:`_table_draws`."""
-    return max(2 * num_sampled, 64)
+    return _base.first_block(num_sampled)
 
 
 def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, dtype: Any,

@@ -345,5 +345,5 @@ class NumpyBackend(Backend):
     def unique_draws(self, xp, law, num_sampled, stream, device):
         values, tries = first_distinct(
             lambda i, n: law.draw(stream, i, n), num_sampled,
-            max(2 * num_sampled, 64), possible=lambda: law.can_give(num_sampled))
+            _base.first_block(num_sampled), possible=lambda: law.can_give(num_sampled))
         return xp.asarray(values), tries

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Iterator
 
-from ._base import Backend, Stream
+from ._base import Backend, Stream, first_block
 
 __all__ = ["TorchBackend", "no_value_reads", "value_reads", "onednn_gemm", "tracing",
            "under_torch_func", "values_unreadable"]
@@ -510,7 +510,7 @@ def _host_draws(law: Any, num_sampled: int, stream: Stream) -> tuple:
 
     values, tries = first_distinct(
         lambda i, n: law.draw(stream, i, n).numpy(), num_sampled,
-        max(2 * num_sampled, 64), possible=lambda: law.can_give(num_sampled))
+        first_block(num_sampled), possible=lambda: law.can_give(num_sampled))
     return torch.from_numpy(values), torch.tensor(tries, dtype=torch.int64)
 
 

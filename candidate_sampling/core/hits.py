@@ -42,7 +42,9 @@ def _hit_positions(xp: Any, true_classes: Any, sampled_candidates: Any) -> tuple
     sampled = xp.astype(sampled_candidates, dt, copy=False)
     order = backend_for(xp).argsort(xp, sampled)
     ordered = xp.take(sampled, order)
-    flat = xp.reshape(xp.astype(true_classes, dt, copy=False), (-1,))
+    # a copy: the labels may be a strided view (``labels[:, :1]``), whose flat view torch's
+    # searchsorted copies with a warning
+    flat = xp.reshape(xp.astype(true_classes, dt, copy=False), (-1,), copy=True)
     # the last of a run of equal values, in a stable order, is the latest position
     at = xp.clip(xp.searchsorted(ordered, flat, side="right") - 1, 0, None)
     found = xp.take(ordered, at) == flat

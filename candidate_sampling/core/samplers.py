@@ -70,11 +70,13 @@ def _unique_draws(xp: Any, law: Any, num_sampled: int, stream: Any, device: Any)
     and the number of draws that took ("tries").
 
     Draws come in blocks of fixed size; each loop step keeps the new values of one
-    block in stream order. Every shape is static, so the loop runs traced (JAX)."""
+    block in stream order. Every shape is static, so the loop runs traced (JAX). The
+    blocks are as long as the first of the backends' own draws
+    (:func:`~candidate_sampling.backends._base.first_block`)."""
     backend = backend_for(xp)
     ints = backend.int64(xp)
     size = num_sampled
-    block = max(3 * size, 64)
+    block = _base.first_block(size)
     slots = xp.arange(size, dtype=ints, device=device)
     positions = xp.arange(block, dtype=ints, device=device)
 
