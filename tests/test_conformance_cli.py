@@ -238,3 +238,15 @@ def test_a_sampler_with_two_outputs_is_told_how_many(tmp_path, monkeypatch, caps
                  "log_uniform_candidate_sampler", "--semantics", "native"]) == 1
     assert ("expected (sampled_candidates, true_expected_count, sampled_expected_count), got "
             "a tuple of 2") in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_sequences_with_ids_as_lists_pass_on_every_backend(backend, capsys):
+    """The sequence cases that give a sampler and ``compute_accidental_hits`` their ids
+    as Python lists (``bool-seeds-and-lists``) accept NumPy outputs on the torch and JAX
+    backends too: this library returns NumPy arrays for lists, and the torch adapter
+    failed it ('returned ndarray, expected a torch tensor')."""
+    pytest.importorskip(backend)
+    assert main(["conform", "--backend", backend, "--op", "sequence"]) == 0
+    out = capsys.readouterr().out
+    assert _last_line(out) == "conformance: 9 passed, 0 failed"

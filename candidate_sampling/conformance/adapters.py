@@ -114,14 +114,22 @@ class Adapter:
                                       "an array of values")
         return self.to_numpy(x)
 
-    def call(self, fn: Callable[..., Any], inputs: dict, kwargs: dict) -> Any:
+    def call(self, fn: Callable[..., Any], inputs: dict, kwargs: dict,
+             listed: bool = False) -> Any:
         """``fn(**inputs, **kwargs)`` with the inputs converted; outputs as NumPy. An
-        input the implementation changed in place is an :class:`ImplementationError`."""
+        input the implementation changed in place is an :class:`ImplementationError`.
+        ``listed``: the ids come as Python lists in ``kwargs`` (:meth:`fetch_listed`)."""
         converted = {k: self._convert(k, v) for k, v in inputs.items()}
         before = self.snapshot(converted)
         out = fn(**converted, **kwargs)
         self.check_unchanged(before, converted)
-        return _map(self.fetch, out)
+        return _map(self.fetch_listed if listed else self.fetch, out)
+
+    def fetch_listed(self, x: Any) -> Any:
+        """An output of a call given its ids as Python lists: a NumPy array too, where
+        :meth:`fetch` wants the backend's arrays (from lists TensorFlow returns its
+        tensors; a library may return NumPy's, as this one does)."""
+        return x if isinstance(x, np.ndarray) and type(x) is np.ndarray else self.fetch(x)
 
     def snapshot(self, converted: dict) -> dict:
         """Copies of the converted inputs' values, for :meth:`check_unchanged`."""
@@ -292,9 +300,10 @@ class JaxAdapter(Adapter):
     def _wrap(self, fn: Callable[..., Any], fixed: dict, kwargs: dict) -> Callable[..., Any]:
         return lambda floats: fn(**floats, **fixed, **kwargs)
 
-    def call(self, fn, inputs, kwargs):
+    def call(self, fn, inputs, kwargs, listed=False):
         converted = {k: self._convert(k, v) for k, v in inputs.items()}
-        return _map(self.fetch, self._wrap(fn, {}, kwargs)(converted))
+        return _map(self.fetch_listed if listed else self.fetch,
+                    self._wrap(fn, {}, kwargs)(converted))
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
         import jax
@@ -339,12 +348,12 @@ class JaxJitAdapter(JaxAdapter):
         return ({k: v for k, v in converted.items() if k in wrt},
                 {k: v for k, v in converted.items() if k not in wrt})
 
-    def call(self, fn, inputs, kwargs):
+    def call(self, fn, inputs, kwargs, listed=False):
         import jax
 
         floats, fixed = self._split(inputs, ("weights", "biases", "inputs", "logits"))
         jitted = jax.jit(lambda floats, fixed: fn(**floats, **fixed, **kwargs))
-        return _map(self.fetch, jitted(floats, fixed))
+        return _map(self.fetch_listed if listed else self.fetch, jitted(floats, fixed))
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
         import jax

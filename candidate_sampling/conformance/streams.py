@@ -209,7 +209,8 @@ def _run_sequence(case: GoldenCase, adapter: Adapter, function: Callable, folder
             names = SAMPLED_NAMES
         kw = _sampler_kwargs(case, step["kwargs"], folder)
         inputs, listed = _step_ids(step, inputs)
-        out = adapter.call(function(step["op"], case.api), inputs, {**kw, **listed})
+        out = adapter.call(function(step["op"], case.api), inputs, {**kw, **listed},
+                           listed=bool(listed))
         _compare_exact(result, f"step{i}", names, out, case)
 
 
