@@ -538,7 +538,9 @@ ALL, NONE = list(range(6)), []
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("scale, bias, rows, remade", [
-    (360.0, 0.0, MIXED, {np.float32: [0, 2], np.float64: NONE}),  # 2^519 overflows float32
+    # 2^519 overflows float32 and is past float64's ceiling of 2^512 (a backward product
+    # of such exponentials and the rows could overflow)
+    (360.0, 0.0, MIXED, {np.float32: [0, 2], np.float64: [0, 2]}),
     (1000.0, 0.0, MIXED, {np.float32: ALL, np.float64: [0, 2]}),  # 2^1443 float64 too
     (-50.0, 0.0, MIXED, {np.float32: NONE, np.float64: NONE}),  # exponentials of 2^-72
     (-60.0, 0.0, (1.0,) * 6, {np.float32: ALL, np.float64: NONE}),  # 2^-87: too near 0
@@ -632,3 +634,58 @@ def test_an_overflowing_unshifted_row_is_made_again_silently(monkeypatch, base2,
     want_rows = [1 / 3 - 1 / num_true] * num_true + [1 / 3] * (3 - num_true)
     np.testing.assert_allclose(grads.weight_rows[:, 0], want_rows, atol=1e-6)
     np.testing.assert_allclose(grads.inputs, [[0.0]], atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype, peak", [(np.float32, 87.5), (np.float32, 88.0),
+                                         (np.float64, 709.0)])
+def test_an_unshifted_row_near_the_largest_float_gives_a_finite_gradient(monkeypatch, exp_base,
+                                                                        dtype, peak):
+    """A row whose unshifted total is finite but near the dtype's largest value: the
+    backward product of its exponentials with rows wider than 1 overflowed (an infinite
+    input gradient beside a finite loss, where torch gave the definition's); rows past
+    the square root of the largest value are made again and shifted."""
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(50, 16)).astype(dtype)
+    labels, sampled = rng.integers(0, 50, size=(4, 1)), np.arange(10, 18)
+    inputs = rng.normal(size=(4, 16)).astype(dtype)
+    inputs[0] *= peak / (inputs[0] @ weights[sampled].T).max()
+    values = (sampled, np.full((4, 1), 0.5, dtype), np.full(8, 0.5, dtype))
+    problem = (weights, np.zeros(50, dtype), labels, inputs, values)
+    loss, grads = cs.sampled_softmax_loss_and_grad(*problem[:4], 8, 50, sampled_values=values)
+    got = [np.asarray(a, np.float64)
+           for a in (loss, grads.inputs, grads.weight_rows, grads.bias_rows)]
+    _assert_reference(got, problem, True, dtype)
+
+
+@pytest.mark.parametrize("dtype, true_logit, sampled_logit, exact",
+                         [(np.float32, -103.0, -40.0, 63.0), (np.float64, -744.0, -600.0, 144.0)])
+def test_a_subnormal_true_exponential_gives_the_exact_loss(exp_base, dtype, true_logit,
+                                                           sampled_logit, exact):
+    """An unshifted row whose true exponential is subnormal (its low bits lost) and whose
+    total is far below 1, so that the true softmax is a normal number but off: the
+    loss was 63.28 for 63.0 (float32), 144.24 for 144.0 (float64); it is ``log(total) -
+    true`` there, as on the other backends."""
+    weights = np.array([[true_logit], [sampled_logit]], dtype)
+    values = (np.array([1]), np.ones((1, 1), dtype), np.ones(1, dtype))
+    args = (weights, np.zeros(2, dtype), np.array([[0]]), np.ones((1, 1), dtype), 1, 2)
+    np.testing.assert_allclose(cs.sampled_softmax_loss(*args, sampled_values=values), [exact],
+                               rtol=1e-6)
+    np.testing.assert_allclose(cs.sampled_softmax_loss_and_grad(*args, sampled_values=values)[0],
+                               [exact], rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(2, 1), (1, 1), (1,), ()])
+def test_a_broadcast_true_count_with_a_row_made_again(exp_base, shape):
+    """``true_expected_count`` of any shape that broadcasts to ``[B, T]``, where a row
+    leaves the unshifted range and is made again: its counts were indexed as ``[B,
+    T]`` (an IndexError for ``[1, 1]``, ``[1]`` and ``[]``)."""
+    weights = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], np.float32)
+    inputs = np.array([[1.0, 2.0], [100.0, 0.0]], np.float32)
+    values = (np.array([2]), np.full(shape, 0.5, np.float32), np.full(1, 0.5, np.float32))
+    args = (weights, np.zeros(3, np.float32), np.array([[0], [1]]), inputs, 1, 3)
+    # logits: row 0 true 1, sampled 3; row 1 true 0, sampled 100 (counts equal: log Q cancels)
+    want = [np.log1p(np.exp(2.0)), 100.0]
+    np.testing.assert_allclose(cs.sampled_softmax_loss(*args, sampled_values=values), want,
+                               rtol=1e-6)
+    np.testing.assert_allclose(cs.sampled_softmax_loss_and_grad(*args, sampled_values=values)[0],
+                               want, rtol=1e-6)

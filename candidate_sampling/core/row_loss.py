@@ -94,22 +94,25 @@ def _softmax(xp: Any, backend: Any, true: Any, sampled: Any, need_grad: bool,
     total = backend.row_sum(xp, exps) + xp.sum(true_exps, axis=1)
     inverse = 1.0 / total
     true_p = true_exps * inverse[:, None]
-    loss = _true_cross_entropy(xp, true_p, total, (peak[:, None] - true) / unit)
+    loss = _true_cross_entropy(xp, true_p, true_exps, total, (peak[:, None] - true) / unit)
     if not need_grad:
         return loss, None, None, None
     return loss, true_p - 1.0 / num_true, exps, inverse
 
 
-def _true_cross_entropy(xp: Any, true_p: Any, total: Any, gap: Any) -> Any:
+def _true_cross_entropy(xp: Any, true_p: Any, true_exps: Any, total: Any, gap: Any) -> Any:
     """``[B]``: the mean over the true columns of ``-log(p)``, ``p`` (``true_p``) the
-    softmax of each true logit, at least 0 (:func:`_nonnegative`). Where ``p`` is below
-    the dtype's smallest normal number, ``log(total) + gap`` instead (``total``: the
-    sum of the exponentials shifted by the row's shift; ``gap [B, T]``: the shift less
-    each true logit, in natural units). ``-log(p)`` keeps the precision of a small loss
-    that ``log(total) + shift - true`` loses to the cancellation of logits much larger
-    than it (a loss of 6e-6 from logits near 1000 came out as 0 in float32)."""
+    softmax of each true logit, at least 0 (:func:`_nonnegative`). Where ``p`` or the
+    exponential it was divided from (``true_exps``) is below the dtype's smallest normal
+    number, ``log(total) + gap`` instead (``total``: the sum of the exponentials shifted
+    by the row's shift; ``gap [B, T]``: the shift less each true logit, in natural
+    units). ``-log(p)`` keeps the precision of a small loss that ``log(total) + shift -
+    true`` loses to the cancellation of logits much larger than it (a loss of 6e-6 from
+    logits near 1000 came out as 0 in float32). A subnormal exponential has lost its
+    low bits, and an unshifted row's total may be far below 1: its ``p`` is then normal
+    but off (a loss of 63.28 for 63.0 in float32)."""
     tiny = float(xp.finfo(true_p.dtype).smallest_normal)
-    readable = true_p >= tiny
+    readable = (true_p >= tiny) & (true_exps >= tiny)
     plain = xp.log(total)[:, None] + gap
     per_true = xp.where(readable, -xp.log(xp.where(readable, true_p, xp.ones_like(true_p))),
                         plain)
@@ -149,13 +152,16 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
     of 2; 1: of e), as ``true``, the bias ``[S]`` kept apart: ``exps = 2^product`` (in place) and
     ``column = 2^bias`` weights them in the row sum, so neither the bias nor a row
     maximum takes a pass over ``[B, S]``.
-    A row is kept when its ``total`` is finite and at least ``(S + T) tiny max(1,
-    max(column)) / eps^2`` (``tiny``, ``eps``: the dtype's smallest normal number and
-    epsilon): the exponentials below ``tiny``, which may be lost, then weigh less than
-    ``eps^2`` of it. The other rows (a logit over 127, 88 in natural units, overflows)
-    are made again by ``remake(rows)`` -> ``(true, product, bias)`` and shifted by their
-    maximum ``m``: ``2^(product - m)``, whose weighted terms are at most 1. One read: the
-    rows to make again."""
+    A row is kept when its ``total`` is at least ``(S + T) tiny max(1, max(column)) /
+    eps^2`` (``tiny``, ``eps``: the dtype's smallest normal number and epsilon): the
+    exponentials below ``tiny``, which may be lost, then weigh less than ``eps^2`` of
+    it; and at most the square root of the dtype's largest value (2^64 in float32: a
+    logsumexp of 44): the backward pass's product of the kept exponentials with the
+    ``[S, D]`` rows, a sum of terms each at most ``total |w|``, cannot overflow then (at
+    ``total`` near the largest float32 it gave an infinite input gradient beside a
+    finite loss). The other rows are made again by ``remake(rows)`` -> ``(true,
+    product, bias)`` and shifted by their maximum ``m``: ``2^(product - m)``, whose
+    weighted terms are at most 1. One read: the rows to make again."""
     num_true, num_sampled = int(true.shape[1]), int(product.shape[1])
     info = xp.finfo(product.dtype)
     power = backend.iexp2 if unit == LOG2_E else backend.iexp
@@ -166,7 +172,8 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
         total = backend.row_sum(xp, exps, column) + xp.sum(true_exps, axis=1)
     floor = ((num_sampled + num_true) * float(info.smallest_normal) / float(info.eps) ** 2
              * xp.maximum(xp.max(column), xp.ones_like(column[0])))
-    redo = backend.read(lambda: ~(xp.isfinite(total) & (total >= floor)))
+    ceiling = float(info.max) ** 0.5
+    redo = backend.read(lambda: ~((total >= floor) & (total <= ceiling)))
     shift = xp.zeros_like(total)
     if backend.read(lambda: bool(xp.any(redo))):
         some_true, some_product, _ = remake(redo)
@@ -179,7 +186,7 @@ def _softmax_unshifted(xp: Any, backend: Any, true: Any, product: Any, bias: Any
         shift[redo] = peak  # in units, as the logits
     inverse = 1.0 / total
     true_p = true_exps * inverse[:, None]
-    loss = _true_cross_entropy(xp, true_p, total, (shift[:, None] - true) / unit)
+    loss = _true_cross_entropy(xp, true_p, true_exps, total, (shift[:, None] - true) / unit)
     if not need_grad:
         return loss, None, None, None, None
     return loss, true_p - 1.0 / num_true, exps, inverse, column
@@ -245,7 +252,8 @@ def row_loss_forward(kind: str, xp: Any, inputs: Any, labels: Any, values: Sampl
         def remake(some: Any) -> tuple:  # the logits of the rows ``some`` (a mask) again
             part = Rows(rows.true_weights[some, ...], rows.true_biases[some, ...],
                         rows.sampled_weights, rows.sampled_biases)
-            counts = values._replace(true_expected_count=values.true_expected_count[some, ...])
+            count = xp.broadcast_to(values.true_expected_count, tuple(labels.shape))
+            counts = values._replace(true_expected_count=count[some, ...])
             return logits_from_rows(xp, inputs[some, ...], labels[some, ...], counts, part,
                                     subtract_log_q, remove_accidental_hits, scale=unit,
                                     sampled_bias_apart=True)
