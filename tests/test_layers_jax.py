@@ -369,6 +369,11 @@ def test_make_train_step_checks_its_arguments():
                           jnp.ones(1), 0.1)
     with pytest.raises(ValueError, match="^num_classes: "):
         make_train_step(8, 0, 0.1)
+    # a plain (weights, biases) pair: AttributeError 'tuple' object has no attribute 'weights'
+    with pytest.raises(TypeError, match=r"^params: expected an OutputParams\(weights, biases\), "
+                                        r"got tuple; wrap a pair as OutputParams\(\*pair\)"):
+        make_train_step(8, V, 0.1, num_true=T, donate=False)(
+            (weights, biases), inputs, labels, jax.random.key(0))
     _, _, loss = make_train_step(8, V, jnp.float32(0.1), num_true=T, donate=False)(
         params, inputs, labels, jax.random.key(0))
     assert np.isfinite(float(loss))

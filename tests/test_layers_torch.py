@@ -857,3 +857,35 @@ def test_an_empty_batch_reduces_as_torchs_own_losses(cls):
     assert float(loss.detach()) == 0 and float(summed.weight.grad.abs().sum()) == 0
     want = torch.nn.CrossEntropyLoss()(torch.zeros(0, 20), labels)
     assert torch.isnan(want) and torch.isnan(cls(20, 4, 5)(inputs, labels))
+
+
+def test_class_embedding_from_pretrained():
+    """``ClassEmbedding.from_pretrained``, inherited from ``nn.Embedding``, failed on its
+    ``num_embeddings`` keyword; it takes the tensors as the parameters (not copied),
+    frozen by default, a bias of zeros unless given, sparse gradients where asked, and
+    names a bad argument."""
+    weight = torch.randn(10, 3)
+    frozen = layers.ClassEmbedding.from_pretrained(weight)
+    assert frozen.weight.data_ptr() == weight.data_ptr() and not frozen.weight.requires_grad
+    assert torch.equal(frozen.bias, torch.zeros(10)) and not frozen.bias.requires_grad
+    rows, biases = frozen(torch.tensor([4, 1]))
+    assert torch.equal(rows, weight[[4, 1]]) and torch.equal(biases, torch.zeros(2))
+    bias = torch.arange(10.0)
+    trained = layers.ClassEmbedding.from_pretrained(weight, freeze=False, sparse=True, bias=bias)
+    rows, biases = trained(torch.tensor([4, 1, 4]))
+    assert torch.equal(biases, torch.tensor([4.0, 1.0, 4.0]))
+    (rows.sum() + biases.sum()).backward()
+    assert trained.weight.grad.is_sparse and trained.bias.grad.is_sparse
+    torch.testing.assert_close(trained.bias.grad.to_dense(),
+                               torch.tensor([0, 1, 0, 0, 2, 0, 0, 0, 0, 0.0]))
+    for bad, error, message in (
+            ([[1.0]], TypeError, "^embeddings: expected a tensor, got list"),
+            (torch.randn(3), ValueError, r"^embeddings: expected shape \[num_classes, dim\], "
+                                         r"got shape \[3\]"),
+            (torch.ones(2, 2, dtype=torch.int64), TypeError, "^embeddings: expected a floating")):
+        with pytest.raises(error, match=message):
+            layers.ClassEmbedding.from_pretrained(bad)
+    with pytest.raises(ValueError, match=r"^bias: expected a tensor of shape \[10\]"):
+        layers.ClassEmbedding.from_pretrained(weight, bias=torch.ones(9))
+    with pytest.raises(TypeError, match="^bias: expected torch.float32"):
+        layers.ClassEmbedding.from_pretrained(weight, bias=torch.ones(10, dtype=torch.float64))

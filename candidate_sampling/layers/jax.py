@@ -305,6 +305,9 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     _check_learning_rate(learning_rate)
 
     def step(params: OutputParams, inputs: Any, labels: Any, key: Any):
+        if not isinstance(params, OutputParams):  # a plain pair has no .weights
+            raise TypeError(f"params: expected an OutputParams(weights, biases), got "
+                            f"{_described(params)}; wrap a pair as OutputParams(*pair)")
         # the sampler draws ids below num_classes: rows past the weights' would be read
         # as NaN and written nowhere (shapes: checked under jit)
         checks.check_rows(params.weights, "weights", num_classes, "div", ndim=2)

@@ -105,6 +105,11 @@ class _GatherSparse(torch.autograd.Function):
                                        check_invariants=False), None
 
 
+def _shape_of(x: Any) -> str:
+    """``shape [...]`` of a tensor, else its type."""
+    return f"shape {list(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+
+
 def _bounds(x: torch.Tensor) -> torch.Tensor:
     """``[min, max]`` of a non-empty ``x`` (NaN propagates), on its device."""
     return torch.stack([x.min(), x.max()])
@@ -159,6 +164,35 @@ class ClassEmbedding(nn.Embedding):
                          dtype=dtype)
         self.bias = nn.Parameter(torch.empty((num_classes,), device=device, dtype=dtype))
         self.reset_parameters()
+
+    @classmethod
+    def from_pretrained(cls, embeddings: torch.Tensor, freeze: bool = True, sparse: bool = False,
+                        *, bias: torch.Tensor | None = None) -> "ClassEmbedding":
+        """The class rows ``embeddings [V, D]`` (and ``bias [V]``; zeros where None), as
+        :meth:`torch.nn.Embedding.from_pretrained`: the tensors become the parameters
+        (not copied), which take no gradient where ``freeze``. The padding and norm
+        options of ``nn.Embedding`` do not apply to class rows."""
+        if not isinstance(embeddings, torch.Tensor):
+            raise TypeError(f"embeddings: expected a tensor, got {type(embeddings).__name__}")
+        if embeddings.ndim != 2:
+            raise ValueError(f"embeddings: expected shape [num_classes, dim], got "
+                             f"{_shape_of(embeddings)}")
+        if not embeddings.dtype.is_floating_point:
+            raise TypeError(f"embeddings: expected a floating tensor, got {embeddings.dtype}")
+        freeze = checks.check_bool(freeze, "freeze")
+        num_classes, dim = (int(n) for n in embeddings.shape)
+        if bias is None:
+            bias = torch.zeros(num_classes, dtype=embeddings.dtype, device=embeddings.device)
+        elif not isinstance(bias, torch.Tensor) or tuple(bias.shape) != (num_classes,):
+            raise ValueError(f"bias: expected a tensor of shape [{num_classes}] (one per row of "
+                             f"embeddings), got {_shape_of(bias)}")
+        elif bias.dtype != embeddings.dtype or bias.device != embeddings.device:
+            raise TypeError(f"bias: expected {embeddings.dtype} on {embeddings.device} as "
+                            f"embeddings, got {bias.dtype} on {bias.device}")
+        module = cls(num_classes, dim, sparse=sparse, device="meta", dtype=embeddings.dtype)
+        module.weight = nn.Parameter(embeddings, requires_grad=not freeze)
+        module.bias = nn.Parameter(bias, requires_grad=not freeze)
+        return module
 
     def reset_parameters(self) -> None:
         """Draw ``weight`` from a normal of standard deviation ``1/sqrt(dim)`` truncated at
