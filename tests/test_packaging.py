@@ -45,3 +45,15 @@ def test_version_and_help():
     out = subprocess.run([sys.executable, "-m", "candidate_sampling.cli", "--version"],
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == f"candidate-sampling {candidate_sampling.__version__}"
+
+
+def test_gpu_script_refuses_an_unknown_stage_before_any_work(tmp_path):
+    """``bash .ci/gpu tests bogus`` stops with status 2 before it installs or runs
+    anything (it ran the whole tests stage first), and writes no output folder."""
+    out = tmp_path / "gpu-results"
+    done = subprocess.run(["bash", str(ROOT / ".ci/gpu"), "tests", "bogus"], capture_output=True,
+                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "OUT": str(out),
+                                                      "PYTHON": "/nonexistent/python"})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "gpu: unknown stage 'bogus' (tests, conform or bench)\n"
+    assert not out.exists()
