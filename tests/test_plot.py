@@ -184,6 +184,22 @@ def test_data_range_stays_within_the_floats():
     assert lo == 1.7e308 and math.isfinite(hi) and hi > lo
 
 
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("xs, ys", [([0, 1], [0, 1.7e308]), ([0, 1], [-1.7e308, 1.7e308]),
+                                    ([0, 5e-324], [0, 1]), ([0, 1e-320], [3, 4]),
+                                    ([0, 1], [0, 5e-324])])
+def test_charts_of_data_at_the_ends_of_the_floats(tmp_path, xs, ys):
+    """A span past the largest float (an OverflowError in the step), or a subnormal one
+    (log10 of an underflowed step: a math domain error; then of a 0 label), gives a
+    chart; the ticks are 1-2-5 multiples in range."""
+    path = tmp_path / "c.png"
+    line_chart(path, [Series("a", xs, ys)])
+    assert (read_png(path) < 128).any()
+    ticks = linear_ticks(-1.7e308, 1.7e308, 6)
+    assert ticks.major == (-1e308, 0.0, 1e308) and ticks.labels == ("-1e308", "0", "1e308")
+    assert linear_ticks(0.0, 5e-324, 6).labels[0] == "0"
+
+
 def test_dash_pattern_runs_on_across_vertices():
     pieces = dash_segments([0, 10, 10], [0, 0, 10], (6.0, 6.0))
     np.testing.assert_allclose(pieces, [(0, 0, 6, 0), (10, 2, 10, 8)])

@@ -37,6 +37,8 @@ class Axis:
         with np.errstate(divide="ignore", invalid="ignore"):
             f = self._f(values)
         f_lo, f_hi = self._f(self.lo), self._f(self.hi)
+        if not math.isfinite(f_hi - f_lo):  # ends near the largest and the lowest float
+            f, f_lo, f_hi = f / 2, f_lo / 2, f_hi / 2
         return self.p0 + (f - f_lo) / (f_hi - f_lo) * (self.p1 - self.p0)
 
 
@@ -76,7 +78,10 @@ def nice_step(span: float, count: int) -> float:
     if not span > 0 or count < 1:
         raise ValueError(f"span and count: need span > 0 and count >= 1, got {span}, {count}")
     raw = span / count
-    magnitude = 10.0 ** math.floor(math.log10(raw))
+    # in logarithms: the quotient of a subnormal span underflows to 0
+    magnitude = 10.0 ** math.floor(math.log10(span) - math.log10(count))
+    if magnitude == 0.0:  # below the smallest subnormal number: one interval
+        return span
     for factor in (1.0, 2.0, 5.0, 10.0):
         if factor * magnitude >= raw * (1 - 1e-9):
             return factor * magnitude
@@ -95,7 +100,11 @@ def _clean(value: float) -> float:
 
 def linear_ticks(lo: float, hi: float, count: int) -> Ticks:
     """At most ``count + 1`` ticks at multiples of a 1-2-5 step inside ``[lo, hi]``."""
-    step = nice_step(hi - lo, max(count, 1))
+    count = max(count, 1)
+    if math.isfinite(hi - lo):
+        step = nice_step(hi - lo, count)
+    else:  # ends near both the largest and the lowest float: half the span in half the count
+        step = nice_step(hi / 2 - lo / 2, max(count // 2, 1))
     major = _multiples(lo, hi, step)
     return Ticks(tuple(major), tuple(format_ticks(major, step)))
 
@@ -190,7 +199,7 @@ def format_ticks(values: Sequence[float], step: float) -> list[str]:
 
 
 def _scientific(value: float, step: float) -> str:
-    if abs(value) < step * 1e-6:
+    if value == 0 or abs(value) < step * 1e-6:  # (a subnormal step's millionth is 0)
         return "0"
     exponent = math.floor(math.log10(abs(value)) + 1e-9)
     places = max(0, exponent - math.floor(math.log10(step) + 1e-9))
