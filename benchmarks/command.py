@@ -13,6 +13,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from candidate_sampling.cli import whole_number
+
 __all__ = ["configure", "run", "BACKEND_CHOICES"]
 
 BACKEND_CHOICES = ("numpy", "torch", "jax", "cupy", "all")
@@ -29,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: bench-results)")
     parser.add_argument("--no-peers", action="store_true",
                         help="measure neither TensorFlow nor the naive PyTorch port")
-    parser.add_argument("--classes", type=int, nargs="+", metavar="V",
+    parser.add_argument("--classes", type=whole_number, nargs="+", metavar="V",
                         help="numbers of classes to sweep instead of the preset's")
     parser.add_argument("--rounds", type=int, help="interleaved rounds instead of the preset's")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests
@@ -58,7 +60,6 @@ def run(args: argparse.Namespace) -> int:
 
     from candidate_sampling.cli import output_directory
 
-    out = output_directory(args.out, "--out")
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"
     config = PRESETS[mode]
     if args.rounds is not None:
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
                              f"(the classes a step samples), got {bad[0]}")
         config = replace(config, classes=tuple(sorted(set(args.classes))))
     backends = _backends(args.backend)
+    out = output_directory(args.out, "--out")  # made once every argument is right
     log = lambda line: print(line, file=sys.stderr, flush=True)
     log(f"candidate-sampling bench ({mode}): {', '.join(backends)}; "
         f"V in {', '.join(f'{v:,}' for v in config.classes)}")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 import tempfile
 from pathlib import Path
 
 from . import __version__
 
-__all__ = ["main", "output_directory", "output_file"]
+__all__ = ["main", "output_directory", "output_file", "whole_number"]
 
 
 def output_directory(path: str | Path, option: str) -> Path:
@@ -73,10 +74,34 @@ def _add_module_commands(sub) -> None:
         parser.set_defaults(run=module.run)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose errors are one line, as the commands' own (argparse printed its
+    usage first); ``--help`` shows the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def whole_number(text: str) -> int:
+    """An ``int`` from ``text`` such as ``200000``, ``2e5`` or ``2_000_000`` (the help
+    and docs write class counts as ``2e5``); for ``type=`` of an argument."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value.is_integer()):
+        raise argparse.ArgumentTypeError(f"invalid whole number: {text!r}")
+    return int(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``candidate-sampling`` command."""
-    parser = argparse.ArgumentParser(prog="candidate-sampling",
-                                     description="Candidate-sampling losses on any array library.")
+    parser = _Parser(prog="candidate-sampling",
+                     description="Candidate-sampling losses on any array library.")
     parser.add_argument("--version", action="version", version=f"candidate-sampling {__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("cases", help="count the golden cases per op and origin").set_defaults(run=_cases)

@@ -4,9 +4,11 @@ minutes of work."""
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
-from candidate_sampling.cli import main, output_directory, output_file
+from candidate_sampling.cli import main, output_directory, output_file, whole_number
 
 
 @pytest.fixture
@@ -75,3 +77,43 @@ def test_output_places_are_made_with_their_parents(tmp_path):
     assert made.is_dir() and list(made.iterdir()) == []  # the probe file is gone
     report = output_file(tmp_path / "c" / "report.xml", "--junit")
     assert report.parent.is_dir() and not report.exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["bench", "--rounds", "abc"], "argument --rounds: invalid int value: 'abc'"),
+    (["bench", "--classes", "1e4x"], "argument --classes: invalid whole number: '1e4x'"),
+    (["demo", "--classes", "2.5"], "argument --classes: invalid whole number: '2.5'"),
+    (["conform", "--backend"], "argument --backend: expected one argument"),
+])
+def test_a_malformed_argument_is_one_line(argv, message, capsys):
+    """argparse's own errors (a value of the wrong type, a missing value) are one line
+    as the commands' are; argparse printed its usage first."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    prog = f"candidate-sampling {argv[0]}"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{prog}: error: {message} (see {prog} --help)"]
+
+
+def test_class_counts_are_taken_as_the_docs_write_them():
+    """``--classes 2e5`` (as the help and docs write class counts) is 200000; it was an
+    invalid int."""
+    assert [whole_number(t) for t in ("200000", "2e5", "2_000_000", "1.5e3")] == [
+        200_000, 200_000, 2_000_000, 1500]
+    for bad in ("2.5", "inf", "nan", "1e4x", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="invalid whole number"):
+            whole_number(bad)
+
+
+@pytest.mark.parametrize("argv", [
+    ["bench", "--rounds", "0", "--out", "{tmp}/bench/sub"],
+    ["conform", "--timeout", "0", "--json", "{tmp}/conform/x.json"],
+    ["conform", "--backend", "bogus", "--junit", "{tmp}/conform/x.xml"],
+])
+def test_a_refused_argument_makes_no_folder(argv, tmp_path, capsys):
+    """The output folders were made before the other arguments were checked."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([a.format(tmp=tmp_path) for a in argv])
+    assert exit_info.value.code == 2
+    assert list(tmp_path.iterdir()) == []

@@ -103,8 +103,6 @@ def run(args: argparse.Namespace) -> int:
     from ..cli import output_file
 
     target = _target(args)
-    json_path = None if args.json is None else output_file(args.json, "--json")
-    junit_path = None if args.junit is None else output_file(args.junit, "--junit")
     if target.is_tensorflow:
         if args.backend not in ("all", "tensorflow"):
             raise ValueError("--backend: --impl tensorflow runs on TensorFlow's own tensors "
@@ -113,10 +111,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         backends = resolve_backends(args.backend)
     xfail = read_xfail(args.xfail)
+    timeout = _timeout(args)
+    # last: they make the reports' folders, which a refused argument leaves unmade
+    json_path = None if args.json is None else output_file(args.json, "--json")
+    junit_path = None if args.junit is None else output_file(args.junit, "--junit")
     tty = sys.stdout.isatty()
     checks = run_target(target, backends, xfail=xfail,
                         progress=report.progress_printer(sys.stderr) if sys.stderr.isatty() else None,
-                        isolate=False if args.in_process else None, timeout=_timeout(args))
+                        isolate=False if args.in_process else None, timeout=timeout)
     print(report.render_table(report.summarize(checks), tty=tty))
     for text in (report.digest(checks), report.failures(checks), report.not_applicable(checks),
                  report.xfail_notes(checks, xfail)):

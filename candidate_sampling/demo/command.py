@@ -8,6 +8,7 @@ import argparse
 import math
 import sys
 
+from ..cli import whole_number
 from ..core.checks import check_int, check_memory
 
 __all__ = ["DEFAULT_SECONDS", "MAX_CLASSES", "MAX_DIM", "MAX_LOGITS", "configure",
@@ -37,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     budget.add_argument("--steps", type=int,
                         help="train each method for this many steps instead (equal steps, "
                              "deterministic)")
-    parser.add_argument("--classes", type=int, default=d.num_classes,
+    parser.add_argument("--classes", type=whole_number, default=d.num_classes,
                         help=f"number of classes (default {d.num_classes:,})")
     parser.add_argument("--dim", type=int, default=d.dim,
                         help=f"features of a context (default {d.dim})")
