@@ -117,3 +117,16 @@ def test_a_refused_argument_makes_no_folder(argv, tmp_path, capsys):
         main([a.format(tmp=tmp_path) for a in argv])
     assert exit_info.value.code == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backend_without_its_device_is_said_so(capsys):
+    """``--backend torch-cuda`` where torch is installed but sees no GPU said "is not
+    installed here"; the reason is the pytest plugin's."""
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("torch-cuda runs here: a GPU is present")
+    with pytest.raises(SystemExit):
+        main(["conform", "--backend", "torch-cuda"])
+    err = capsys.readouterr().err
+    assert err.startswith("candidate-sampling conform: error: --backend: backend 'torch-cuda': "
+                          "torch finds no device here (installed: ['numpy'")

@@ -469,3 +469,12 @@ def get_adapter(name: str) -> Adapter:
 def available_adapters() -> list[str]:
     """Names of the adapters whose library is installed here."""
     return [name for name, a in ADAPTERS.items() if a.available()]
+
+
+def absence(name: str) -> str:
+    """Why the known adapter ``name`` cannot run here: its library is not installed, or
+    finds no device (torch-cuda and CuPy without a GPU)."""
+    module = ADAPTERS[name].module
+    if importlib.util.find_spec(module) is None:
+        return f"backend {name!r}: {module} is not installed here"
+    return f"backend {name!r}: {module} finds no device here"

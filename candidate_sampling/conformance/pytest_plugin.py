@@ -27,13 +27,12 @@ installed, or no device) is one skipped test whose reason names it.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from typing import Any
 
 import pytest
 
-from .adapters import ADAPTERS, available_adapters
+from .adapters import ADAPTERS, absence, available_adapters
 from .suite import backend_names, load_impl, run_checks, runnable, target_cases
 from .targets import Functions, SingleFunction, Target
 
@@ -59,14 +58,6 @@ def pytest_configure(config: Any) -> None:
                    "law and stream cases that test_golden_case runs")
 
 
-def _absent(name: str) -> str:
-    """Why the known backend ``name`` cannot run here (the reason its tests skip)."""
-    module = ADAPTERS[name].module
-    if importlib.util.find_spec(module) is None:
-        return f"backend {name!r}: {module} is not installed here"
-    return f"backend {name!r}: {module} finds no device here"
-
-
 def _backends(choices: list[str] | tuple[str, ...] | str) -> tuple[list[str], dict[str, str]]:
     """The marker's or the options' backends (a list, or one name as a string): those
     installed, and the absent ones with why their tests skip. ``all``: every installed
@@ -83,7 +74,7 @@ def _backends(choices: list[str] | tuple[str, ...] | str) -> tuple[list[str], di
                                     f"among {sorted(ADAPTERS) + ['all']}, got {choice!r}")
         for name in names:
             if name not in installed:
-                absent.setdefault(name, _absent(name))
+                absent.setdefault(name, absence(name))
             elif name not in ready:
                 ready.append(name)
     return ready, absent

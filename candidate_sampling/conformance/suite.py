@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .adapters import (ADAPTERS, Adapter, ImplementationError, available_adapters,
+from .adapters import (ADAPTERS, Adapter, ImplementationError, absence, available_adapters,
                        describe_value, exception_text, get_adapter)
 from .laws import SAMPLER_OPS, LawCase, law_cases, run_law_case
 from .ops import op_spec
@@ -447,5 +447,6 @@ def resolve_backends(choice: str) -> list[str]:
         known = ["all", *sorted(ADAPTERS)]
         if not backend_names(choice, known):
             raise ValueError(f"--backend: must be one of {known}, got {choice!r}")
-        raise ValueError(f"--backend: {choice!r} is not installed here (installed: {installed})")
+        reasons = "; ".join(absence(name) for name in backend_names(choice, known))
+        raise ValueError(f"--backend: {reasons} (installed: {installed})")
     return names
