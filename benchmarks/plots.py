@@ -35,7 +35,8 @@ def _peer(results: dict, peer: str, name: str, label: str, style: str) -> Series
 
 def _chart(path: Path, series: list[Series | None], **labels: str) -> Path | None:
     series = [s for s in series if s is not None]
-    if not series:
+    if not series:  # an earlier run's chart of that name would pass for this run's
+        path.unlink(missing_ok=True)
         return None
     return line_chart(path, series, xlabel="number of classes V", ylabel="ms per step",
                       log_x=True, log_y=True, **labels)
@@ -43,7 +44,8 @@ def _chart(path: Path, series: list[Series | None], **labels: str) -> Path | Non
 
 def write_plots(results: dict, out: Path) -> list[Path]:
     """Write ``<loss>_step.png`` for each loss and ``full_vs_sampled.png`` into ``out``;
-    returns the paths written (a chart with nothing to draw is left out)."""
+    returns the paths written (a chart with nothing to draw is left out, and an earlier
+    run's of its name removed)."""
     c = results["config"]
     shape = f"B={c['batch']}, D={c['dim']}, S={c['num_sampled']}"
     written = []

@@ -438,3 +438,17 @@ def test_bad_arguments_exit_2(args, message, tmp_path, capsys):
         main(["bench", "--tiny", "--no-peers", "--out", str(tmp_path), *args])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.splitlines() == [f"candidate-sampling bench: error: {message}"]
+
+
+def test_charts_with_nothing_to_draw_remove_an_earlier_runs(tmp_path):
+    """A run with nothing to chart (every case skipped) left the PNGs of an earlier run in
+    ``--out`` beside its own results, as if they were this run's."""
+    from candidate_sampling.benchmarks.plots import write_plots
+
+    names = ["sampled_softmax_step.png", "nce_step.png", "full_vs_sampled.png"]
+    for name in names + ["mine.png"]:
+        (tmp_path / name).write_bytes(b"old")
+    results = {"config": {"batch": 8, "dim": 16, "num_sampled": 32}, "backends": ["numpy"],
+               "cases": []}
+    assert write_plots(results, tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.png"]
