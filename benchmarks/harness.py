@@ -70,7 +70,7 @@ class Peer:
     def __init__(self, *argv: str | Path):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
         self.version: str | None = None
-        self.errors = tempfile.TemporaryFile("w+")
+        self.errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by close()
         self.proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.errors,
                                      text=True, env=env)

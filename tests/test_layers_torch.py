@@ -880,8 +880,8 @@ def test_class_embedding_from_pretrained():
                                torch.tensor([0, 1, 0, 0, 2, 0, 0, 0, 0, 0.0]))
     for bad, error, message in (
             ([[1.0]], TypeError, "^embeddings: expected a tensor, got list"),
-            (torch.randn(3), ValueError, r"^embeddings: expected shape \[num_classes, dim\], "
-                                         r"got shape \[3\]"),
+            (torch.randn(3), ValueError, (r"^embeddings: expected shape \[num_classes, dim\], "
+                                          r"got shape \[3\]")),
             (torch.ones(2, 2, dtype=torch.int64), TypeError, "^embeddings: expected a floating")):
         with pytest.raises(error, match=message):
             layers.ClassEmbedding.from_pretrained(bad)

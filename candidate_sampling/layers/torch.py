@@ -167,7 +167,7 @@ class ClassEmbedding(nn.Embedding):
 
     @classmethod
     def from_pretrained(cls, embeddings: torch.Tensor, freeze: bool = True, sparse: bool = False,
-                        *, bias: torch.Tensor | None = None) -> "ClassEmbedding":
+                        *, bias: torch.Tensor | None = None) -> ClassEmbedding:
         """The class rows ``embeddings [V, D]`` (and ``bias [V]``; zeros where None), as
         :meth:`torch.nn.Embedding.from_pretrained`: the tensors become the parameters
         (not copied), which take no gradient where ``freeze``. The padding and norm
