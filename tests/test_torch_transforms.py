@@ -357,3 +357,27 @@ def test_a_unique_draw_under_a_transform_is_the_eager_draw(sampler):
     torch.func.grad(loss)(torch.ones(2))
     for got, want in zip(drawn["values"], eager):
         torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+def test_a_unique_draw_under_vmap_with_different_randomness_names_unique():
+    """``torch.func.vmap(randomness='different')``: each member draws its own sample and
+    the unique draw cannot read one stopping condition; a ValueError names ``unique``
+    (torch's "data-dependent control flow" error came out). ``randomness='same'`` and
+    ``unique=False`` run, a draw for each member in the latter."""
+    module = SampledSoftmaxLoss(100, 4, 8, reduction="none")
+    params = {n: q.detach() for n, q in module.named_parameters()}
+    x = torch.randn(3, 5, 4, generator=torch.Generator().manual_seed(0))
+    labels = torch.randint(0, 100, (3, 5, 1), generator=torch.Generator().manual_seed(1))
+    loss = lambda m: lambda x, y: torch.func.functional_call(m, params, (x, y))
+    with pytest.raises(ValueError, match=r"^unique: a unique draw reads when it holds enough "
+                                         r"distinct classes, which torch.func.vmap cannot do"):
+        torch.func.vmap(loss(module), randomness="different")(x, labels)
+    with pytest.raises(ValueError, match="^unique: "):
+        torch.func.vmap(lambda y: cs.uniform_candidate_sampler(y, 1, 8, True, 100)[0],
+                        randomness="different")(labels)
+    assert torch.func.vmap(loss(module), randomness="same")(x, labels).shape == (3, 5)
+    plain = SampledSoftmaxLoss(100, 4, 8, reduction="none", unique=False)
+    draws = torch.func.vmap(lambda y: cs.uniform_candidate_sampler(y, 1, 8, False, 100)[0],
+                            randomness="different")(labels)
+    assert draws.shape == (3, 8) and not torch.equal(draws[0], draws[1])
+    assert torch.isfinite(torch.func.vmap(loss(plain), randomness="different")(x, labels)).all()

@@ -270,6 +270,13 @@ class TorchBackend(Backend):
     def stop_gradient(self, x: Any) -> Any:
         return x.detach()
 
+    def while_loop(self, cond: Any, body: Any, state: tuple, entered: bool = False) -> tuple:
+        """The base loop, its condition read each step; under ``torch.func.vmap`` with
+        ``randomness='different'`` each batch member draws its own sample and the loop
+        cannot read one condition: a ``ValueError`` naming ``unique`` (torch's message
+        spoke of data-dependent control flow)."""
+        return super().while_loop(lambda s: _one_condition(cond(s)), body, state, entered)
+
     def is_concrete(self, x: Any) -> bool:
         if values_unreadable() or _NO_READS.get():  # first: Dynamo reads no ContextVar
             return False
@@ -497,6 +504,20 @@ class TorchBackend(Backend):
 
     def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> Stream:
         return TorchStream(seed, rng, device)
+
+
+def _one_condition(condition: Any) -> Any:
+    """``condition``, unless ``torch.func.vmap`` batches it (see :meth:`TorchBackend.while_loop`)."""
+    import torch
+
+    batched = getattr(getattr(torch._C, "_functorch", None), "is_batchedtensor", None)
+    if batched is not None and isinstance(condition, torch.Tensor) and batched(condition):
+        raise ValueError(
+            "unique: a unique draw reads when it holds enough distinct classes, which "
+            "torch.func.vmap cannot do where each batch member draws its own sample "
+            "(randomness='different'); use randomness='same', unique=False, or pass "
+            "sampled_values drawn outside vmap")
+    return condition
 
 
 def _host_draws(law: Any, num_sampled: int, stream: Stream) -> tuple:
