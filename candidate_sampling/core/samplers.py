@@ -364,8 +364,8 @@ _RANDOMNESS = """
     Randomness: ``seed`` or ``rng`` (a ``numpy.random.Generator``, ``torch.Generator``,
     JAX PRNG key or ``cupy.random.Generator``, matching ``true_classes``); neither draws
     fresh entropy (torch: its global generator); both is a ValueError naming them.
-    ``seed`` is an int in ``[-2**63, 2**64 - 1]`` (what an int64 or a uint64 holds; else
-    a ValueError naming it); its 64 bits, ``seed % 2**64``, seed the generator of every
+    ``seed`` is an int in ``[-2**63, 2**64 - 1]`` (what an int64 or a uint64 holds; an
+    int outside is a ValueError naming it, anything not an int a TypeError); its 64 bits, ``seed % 2**64``, seed the generator of every
     backend alike, so ``-1`` and ``2**64 - 1`` draw the same. Samples are made on the
     device of ``true_classes``, with static shapes, so the sampler also runs under
     ``jax.jit``.

@@ -280,8 +280,9 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     ``(params, key, mean loss)``.
 
     Each call splits ``key``, samples with ``sampler(labels, num_true, num_sampled,
-    unique, num_classes, rng=subkey)`` (any ``*_candidate_sampler`` of the library, or a
-    ``functools.partial`` of one), takes :func:`row_gradients` and applies them with
+    unique, num_classes, rng=subkey)`` (a ``*_candidate_sampler`` of the library that
+    takes ``range_max``, not ``all_candidate_sampler``, or a ``functools.partial`` of one:
+    ``fixed_unigram_candidate_sampler`` with its ``unigrams`` bound), takes :func:`row_gradients` and applies them with
     :func:`apply_row_updates`. ``params`` (an :class:`OutputParams`) is donated when
     ``donate`` is True: the weights are updated in place and the arrays passed in may
     not be used again. The step reads the ``[V, D]`` weights only in the gather of the

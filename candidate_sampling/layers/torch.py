@@ -37,7 +37,10 @@ the core's are.
 under ``grad``, ``vjp``, ``jacrev``, ``jvp`` and ``vmap``; functorch differentiates the
 forward itself, the gradients are dense (``sparse=True`` too), a module's own draw is
 the one an eager call makes from the same generator state, and the value checks run
-except under ``vmap``. A backward with ``create_graph=True`` gives gradients that can be
+except under ``vmap``. ``vmap`` and what is built on it (``jacfwd``, ``hessian``) refuse
+random operations by default (torch's "randomness error mode"): give ``sampled_values``
+drawn outside, or ``vmap(..., randomness='same')`` (one sample for every member;
+``'different'`` draws one each, with ``unique=False`` only). A backward with ``create_graph=True`` gives gradients that can be
 differentiated again.
 
 Sampling runs on the device of ``labels``. The built-in samplers with ``unique=True``
