@@ -369,3 +369,53 @@ def test_an_empty_list_of_ids_is_int64_as_in_tensorflow():
                                                   ((0,), np.float32)]
     with pytest.raises(TypeError, match="^sampled_candidates: expected an integer array"):
         tf.nn.compute_accidental_hits([[1]], [1.0], 1)
+
+
+def _vocab_vectors() -> dict:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "spec/vocab_counts/tf2_vocab_counts.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_vocab_counts_are_read_as_tensorflow_reads_them():
+    """Every field of ``oracles/tf2_vocab_counts.py`` (TensorFlow 2.21's
+    ``safe_strtof``, through ``tf.strings.to_number``) reads to the same float32 bits, or
+    is refused where TensorFlow refuses it: hexadecimal counts (``0x10``) were refused,
+    ``1_0`` and white space alone accepted, and a count written with more digits than
+    float64 holds rounded twice (16777216 for TensorFlow's 16777218)."""
+    from candidate_sampling.core.vocab import parse_float32
+
+    fields = _vocab_vectors()["fields"]
+    assert len(fields) > 1000
+    for field, bits in fields:
+        got = parse_float32(field.encode("utf-8"))
+        if bits is None:
+            assert got is None, field
+        else:
+            want = np.array(bits, np.uint32).view(np.float32)
+            assert got is not None and (np.float32(got).view(np.uint32) == bits
+                                        or (np.isnan(got) and np.isnan(want))), field
+
+
+def test_vocab_files_draw_what_tensorflow_draws(tmp_path):
+    """TensorFlow's sampler over ``a,2 / <field> / b,3 / c,1`` (seed 5) and this one's:
+    the same candidates and expected counts, or both refuse the file."""
+    from candidate_sampling.compat import tf
+
+    data = _vocab_vectors()
+    for i, case in enumerate(data["files"]):
+        path = tmp_path / f"vocab{i}.txt"
+        path.write_bytes(("a,2\n" + case["field"] + "\nb,3\nc,1\n").encode("utf-8"))
+        call = lambda: tf.random.fixed_unigram_candidate_sampler(
+            np.array([[0], [1]]), 1, 4, False, 4, vocab_file=str(path),
+            seed=data["fixed_unigram_seed"])
+        if case["raises"]:
+            with pytest.raises(ValueError, match="^vocab_file: "):
+                call()
+            continue
+        got = call()
+        assert got[0].tolist() == case["sampled_candidates"], case["field"]
+        np.testing.assert_array_equal(got[1].ravel(), np.float32(case["true_expected_count"]))
+        np.testing.assert_array_equal(got[2], np.float32(case["sampled_expected_count"]))

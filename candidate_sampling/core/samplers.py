@@ -22,6 +22,7 @@ from . import checks, float32_draws
 from .hits import first_occurrence
 from .namespace import device_of, index_dtype, namespace_of, require_arrays
 from .types import SampledValues
+from .vocab import read_vocab_counts
 
 __all__ = [
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",
@@ -502,36 +503,6 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
         true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
     return learned_unigram_step(_initial_counts(xp, range_max, true_classes), true_classes,
                                 num_true, num_sampled, unique, seed, rng=rng)[0]
-
-
-def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
-    """The counts of a vocabulary file: one entry per line, the count in the last
-    comma-separated field (``word,count``, or a bare ``count``). Read as bytes, as
-    TensorFlow reads it: the words may be in any encoding."""
-    checks.check_path(vocab_file, "vocab_file")
-    name = os.fsdecode(vocab_file)
-    counts = []
-    try:
-        handle = open(vocab_file, "rb")
-    except OSError as exc:
-        raise ValueError(f"vocab_file: cannot read {name!r}: {exc.strerror}") from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            raw = line.rstrip(b"\n").rstrip(b"\r")
-            if not raw.strip():  # TensorFlow skips empty lines
-                continue
-            field = raw.rsplit(b",", 1)[-1].strip()
-            text = raw.decode("utf-8", errors="replace")
-            try:
-                value = float(field)
-            except ValueError:
-                raise ValueError(f"vocab_file: {name}:{number}: expected "
-                                 f"'<word>,<count>', got {text!r}") from None
-            if not (value >= 0 and math.isfinite(value)):
-                raise ValueError(f"vocab_file: {name}:{number}: count must be "
-                                 f"a finite number >= 0, got {field.decode('utf-8', 'replace')!r}")
-            counts.append(value)
-    return counts
 
 
 def _counts_array(xp: Any, counts: Any, dtype: Any, device: Any) -> Any:
