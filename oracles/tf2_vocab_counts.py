@@ -14,8 +14,8 @@ import random
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "vocab_counts",
                    "tf2_vocab_counts.json")

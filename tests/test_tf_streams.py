@@ -408,7 +408,7 @@ def test_vocab_files_draw_what_tensorflow_draws(tmp_path):
     for i, case in enumerate(data["files"]):
         path = tmp_path / f"vocab{i}.txt"
         path.write_bytes(("a,2\n" + case["field"] + "\nb,3\nc,1\n").encode("utf-8"))
-        call = lambda: tf.random.fixed_unigram_candidate_sampler(
+        call = lambda path=path: tf.random.fixed_unigram_candidate_sampler(
             np.array([[0], [1]]), 1, 4, False, 4, vocab_file=str(path),
             seed=data["fixed_unigram_seed"])
         if case["raises"]:

@@ -129,7 +129,7 @@ class Adapter:
         """An output of a call given its ids as Python lists: a NumPy array too, where
         :meth:`fetch` wants the backend's arrays (from lists TensorFlow returns its
         tensors; a library may return NumPy's, as this one does)."""
-        return x if isinstance(x, np.ndarray) and type(x) is np.ndarray else self.fetch(x)
+        return x if type(x) is np.ndarray else self.fetch(x)
 
     def snapshot(self, converted: dict) -> dict:
         """Copies of the converted inputs' values, for :meth:`check_unchanged`."""

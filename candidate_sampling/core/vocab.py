@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from . import checks
 
-__all__ = ["read_vocab_counts", "parse_float32"]
+__all__ = ["parse_float32", "read_vocab_counts"]
 
 _SPACE = b" \t\n\r\x0b\x0c"
 """The white space ``safe_strtof`` allows around a number (ASCII only)."""
@@ -92,7 +92,7 @@ def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
     name = os.fsdecode(vocab_file)
     counts = []
     try:
-        handle = open(vocab_file, "rb")
+        handle = open(vocab_file, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise ValueError(f"vocab_file: cannot read {name!r}: {exc.strerror}") from None
     with handle:
