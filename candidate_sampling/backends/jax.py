@@ -121,7 +121,7 @@ class JaxBackend(Backend):
         compact = law.range_max > min(TABLE_LIMIT, TABLE_PER_SAMPLE * num_sampled)
         ints = self.int64(xp)
         description, arrays = law.split()
-        block = _table_block(num_sampled)
+        block = _base.first_block(num_sampled)
         last_block = _base.MAX_TRIES // block
         found, tries, complete = _compiled_table_draws()(stream.key, arrays, description,
                                                          num_sampled, stream.dtype, ints,
@@ -228,11 +228,6 @@ class JaxBackend(Backend):
         return target.at[indices].add(values.astype(target.dtype))
 
 
-def _table_block(num_sampled: int) -> int:
-    """The draws of one loop step of :func:`_table_draws`."""
-    return _base.first_block(num_sampled)
-
-
 def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, dtype: Any,
                  ints: Any, last_block: int, compact: bool) -> tuple:
     """``(candidates, tries, complete)``: :meth:`JaxBackend.unique_draws` on a PRNG
@@ -246,7 +241,7 @@ def _table_draws(key: Any, arrays: tuple, description: tuple, num_sampled: int, 
 
     law = description[0].join(description, arrays)
     stream = JaxStream(None, key, dtype)
-    block = _table_block(num_sampled)
+    block = _base.first_block(num_sampled)
     never = jnp.iinfo(ints).max
     offsets = jnp.arange(block, dtype=ints)
 

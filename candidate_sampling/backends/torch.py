@@ -507,7 +507,8 @@ class TorchBackend(Backend):
 
 
 def _one_condition(condition: Any) -> Any:
-    """``condition``, unless ``torch.func.vmap`` batches it (see :meth:`TorchBackend.while_loop`)."""
+    """``condition``, unless ``torch.func.vmap`` batches it (see
+    :meth:`TorchBackend.while_loop`)."""
     import torch
 
     batched = getattr(getattr(torch._C, "_functorch", None), "is_batchedtensor", None)

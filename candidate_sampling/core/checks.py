@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from ..backends import backend_for
-from .namespace import device_of, index_dtype, namespace_of, require_arrays
+from .namespace import device_of, index_dtype, namespace_of, required_namespace
 
 __all__ = [
     "check_int", "check_bool", "check_real", "check_seed", "check_ndim", "check_float_array",
-    "check_int_array", "isdtype",
+    "check_int_array", "isdtype", "described",
     "check_ids_in_range", "check_partition_strategy", "check_rows", "check_positive",
     "check_nonnegative", "check_path", "check_same_device", "check_holds_values",
     "check_sampler_arguments",
@@ -123,6 +123,14 @@ def check_seed(seed: Any, name: str = "seed") -> int | None:
     if seed is None:
         return None
     return check_int(seed, name, minimum=MIN_SEED, maximum=MAX_SEED)
+
+
+def described(x: Any) -> str:
+    """``shape [...]`` of an array, else its type (and value, for a number): what a
+    message says was given where an array was expected."""
+    if hasattr(x, "shape"):
+        return f"shape {list(x.shape)}"
+    return f"{type(x).__name__} {x!r}" if isinstance(x, (int, float)) else type(x).__name__
 
 
 def _shape(x: Any) -> tuple:
@@ -364,8 +372,7 @@ def check_sampler_arguments(true_classes: Any, num_true: int, num_sampled: int, 
     ``rng`` and ``seed`` are two sources of randomness: at most one may be given.
     ``range_max`` must fit the backend's ids (:func:`check_range_of_ids`), which every
     sampler computes with and returns."""
-    require_arrays(true_classes=true_classes)
-    xp = namespace_of(true_classes=true_classes)
+    xp = required_namespace(true_classes=true_classes)
     check_holds_values(xp, true_classes, "true_classes")
     num_true = check_int(num_true, "num_true", minimum=1)
     num_sampled = check_int(num_sampled, "num_sampled", minimum=1)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..backends import backend_for
 from . import checks
-from .namespace import accumulation_dtype, device_of, namespace_of, require_arrays
+from .namespace import accumulation_dtype, device_of, required_namespace
 from .row_loss import sigmoid_cross_entropy
 
 __all__ = ["full_logits", "full_softmax_loss", "full_sigmoid_loss"]
@@ -29,8 +29,7 @@ def full_logits(weights: Any, biases: Any, inputs: Any) -> Any:
       biases: ``[num_classes]``, of the dtype of ``weights``.
       inputs: ``[batch_size, dim]``, of that dtype too.
     """
-    require_arrays(weights=weights, biases=biases, inputs=inputs)
-    xp = namespace_of(weights=weights, biases=biases, inputs=inputs)
+    xp = required_namespace(weights=weights, biases=biases, inputs=inputs)
     _check_layer(xp, weights, biases, inputs)
     return backend_for(xp).linear(xp, inputs, weights, biases)
 
@@ -58,8 +57,7 @@ def _check_layer(xp: Any, weights: Any, biases: Any, inputs: Any) -> None:
 def _logits_and_targets(weights: Any, biases: Any, labels: Any, inputs: Any,
                         num_classes: int, num_true: int) -> tuple:
     """``(xp, logits [B, V] in the accumulation dtype, labels as index ids)``."""
-    require_arrays(weights=weights, biases=biases, labels=labels, inputs=inputs)
-    xp = namespace_of(weights=weights, biases=biases, labels=labels, inputs=inputs)
+    xp = required_namespace(weights=weights, biases=biases, labels=labels, inputs=inputs)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
     _check_layer(xp, weights, biases, inputs)

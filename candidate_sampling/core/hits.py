@@ -6,7 +6,7 @@ from typing import Any
 
 from ..backends import backend_for
 from . import checks
-from .namespace import device_of, index_dtype, namespace_of, require_arrays
+from .namespace import device_of, index_dtype, required_namespace
 from .types import AccidentalHits
 
 __all__ = ["compute_accidental_hits", "first_occurrence", "hit_positions",
@@ -87,8 +87,7 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
         not known until the ids are, and its shapes must be (the losses mask the hits
         there themselves).
     """
-    require_arrays(true_classes=true_classes, sampled_candidates=sampled_candidates)
-    xp = namespace_of(true_classes=true_classes, sampled_candidates=sampled_candidates)
+    xp = required_namespace(true_classes=true_classes, sampled_candidates=sampled_candidates)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
     checks.check_int_array(xp, true_classes, "true_classes")
     checks.check_int_array(xp, sampled_candidates, "sampled_candidates")

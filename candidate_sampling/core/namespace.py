@@ -6,8 +6,8 @@ from typing import Any
 
 from ..backends import array_namespace, backend_for
 
-__all__ = ["namespace_of", "device_of", "flatten_arrays", "index_dtype", "wide_float",
-           "accumulation_dtype"]
+__all__ = ["namespace_of", "required_namespace", "require_arrays", "device_of", "flatten_arrays",
+           "index_dtype", "wide_float", "accumulation_dtype"]
 
 
 def flatten_arrays(value: Any) -> list:
@@ -75,6 +75,13 @@ def namespace_of(**named: Any):
             f"arrays from different array libraries cannot be mixed: {described}; "
             "convert them all to one library")
     return first
+
+
+def required_namespace(**named: Any):
+    """:func:`namespace_of` for arguments that must all be arrays: None, or a list or
+    tuple holding None, is a ``TypeError`` naming it (:func:`require_arrays`)."""
+    require_arrays(**named)
+    return namespace_of(**named)
 
 
 def device_of(x: Any) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 from ..backends import _base, backend_for, host_array
 from . import checks, float32_draws
 from .hits import first_occurrence
-from .namespace import device_of, index_dtype, namespace_of, require_arrays
+from .namespace import device_of, index_dtype, required_namespace
 from .types import SampledValues
 from .vocab import read_vocab_counts
 
@@ -366,10 +366,10 @@ _RANDOMNESS = """
     JAX PRNG key or ``cupy.random.Generator``, matching ``true_classes``); neither draws
     fresh entropy (torch: its global generator); both is a ValueError naming them.
     ``seed`` is an int in ``[-2**63, 2**64 - 1]`` (what an int64 or a uint64 holds; an
-    int outside is a ValueError naming it, anything not an int a TypeError); its 64 bits, ``seed % 2**64``, seed the generator of every
-    backend alike, so ``-1`` and ``2**64 - 1`` draw the same. Samples are made on the
-    device of ``true_classes``, with static shapes, so the sampler also runs under
-    ``jax.jit``.
+    int outside is a ValueError naming it, anything not an int a TypeError); its 64
+    bits, ``seed % 2**64``, seed the generator of every backend alike, so ``-1`` and
+    ``2**64 - 1`` draw the same. Samples are made on the device of ``true_classes``, with
+    static shapes, so the sampler also runs under ``jax.jit``.
 """
 
 
@@ -413,8 +413,7 @@ def unigram_counts_update(counts: Any, true_classes: Any) -> Any:
     """``counts`` plus one for every entry of ``true_classes`` (duplicates count twice).
 
     Sort-based, so it needs no scatter: O(V log n) for V classes and n labels."""
-    require_arrays(counts=counts, true_classes=true_classes)
-    xp = namespace_of(counts=counts, true_classes=true_classes)
+    xp = required_namespace(counts=counts, true_classes=true_classes)
     labels = xp.sort(xp.reshape(true_classes, (-1,)))
     classes = xp.arange(counts.shape[0], dtype=labels.dtype, device=device_of(counts))
     seen = (xp.searchsorted(labels, classes, side="right")
@@ -431,8 +430,7 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     sampled values and the counts updated by ``true_classes``:
     ``(values, new_counts) = learned_unigram_step(counts, ...)``.
     """
-    require_arrays(counts=counts, true_classes=true_classes)
-    xp = namespace_of(counts=counts, true_classes=true_classes)
+    xp = required_namespace(counts=counts, true_classes=true_classes)
     if not checks.isdtype(xp, counts, "counts", ("real floating", "integral")):
         raise TypeError(f"counts: expected a real array, got dtype {counts.dtype}")
     checks.check_ndim(counts, 1, "counts", "[range_max]")
@@ -466,8 +464,7 @@ class LearnedUnigramSampler:
         """Raises ``TypeError`` inside a function that JAX stages (``jax.jit``,
         ``lax.scan``, ...): the counts kept in Python would be a traced value, fixed for
         every later call; carry them with :func:`learned_unigram_step` there."""
-        require_arrays(true_classes=true_classes)
-        xp = namespace_of(true_classes=true_classes)
+        xp = required_namespace(true_classes=true_classes)
         if backend_for(xp).stages():
             raise TypeError("LearnedUnigramSampler: keeps its counts in Python between calls, "
                             "which a function that JAX stages (jax.jit, lax.scan, ...) cannot "

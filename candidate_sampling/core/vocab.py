@@ -36,24 +36,22 @@ def parse_float32(field: bytes) -> float | None:
     text = field.strip(_SPACE)
     if _SPECIAL.fullmatch(text):
         return float(text)
-    decimal = _DECIMAL.fullmatch(text)
-    if decimal and (decimal[2] or decimal[3]):
-        sign, whole, fraction, exponent = decimal.groups()
-        digits, scale = whole + (fraction or b""), 10
-    else:
-        hexadecimal = _HEX.fullmatch(text)
-        if not (hexadecimal and (hexadecimal[2] or hexadecimal[3])):
-            return None
-        sign, whole, fraction, exponent = hexadecimal.groups()
-        digits, scale = whole + (fraction or b""), 16
-    value = _float32(int(digits, scale), scale, len(fraction or b""),
-                     int(exponent or 0), 2 if scale == 16 else 10)
-    return -value if sign == b"-" else value
+    for pattern, scale in ((_DECIMAL, 10), (_HEX, 16)):
+        match = pattern.fullmatch(text)
+        if match and (match[2] or match[3]):  # digits before or after the point
+            sign, whole, fraction, exponent = match.groups()
+            fraction = fraction or b""
+            value = _float32(int(whole + fraction, scale), scale, len(fraction),
+                             int(exponent or 0))
+            return -value if sign == b"-" else value
+    return None
 
 
-def _float32(mantissa: int, scale: int, places: int, exponent: int, base: int) -> float:
+def _float32(mantissa: int, scale: int, places: int, exponent: int) -> float:
     """``mantissa / scale**places * base**exponent`` rounded to the nearest float32 (ties
-    to even), without building huge powers: far past float32's range it is 0 or inf."""
+    to even), ``base`` 2 for hexadecimal digits (``scale`` 16, a ``p`` exponent), else 10,
+    without building huge powers: far past float32's range it is 0 or inf."""
+    base = 2 if scale == 16 else 10
     if mantissa == 0:
         return 0.0
     magnitude = (mantissa.bit_length() - places * math.log2(scale)

@@ -105,13 +105,6 @@ def _check_unsharded(weights: Any, biases: Any) -> None:
                             "shards (use candidate_sampling.sampled_softmax_loss for those)")
 
 
-def _described(x: Any) -> str:
-    """``shape [...]`` of an array, else its type."""
-    if hasattr(x, "shape"):
-        return f"shape {list(x.shape)}"
-    return f"{type(x).__name__} {x!r}" if isinstance(x, (int, float)) else type(x).__name__
-
-
 def _check_learning_rate(learning_rate: Any, signed: bool = False) -> None:
     """A real number, finite and unless ``signed`` >= 0 (:func:`~candidate_sampling.core.
     checks.check_learning_rate`, NumPy's too), or a 0-d real JAX array (a schedule's
@@ -126,7 +119,7 @@ def _check_learning_rate(learning_rate: Any, signed: bool = False) -> None:
     elif tuple(getattr(learning_rate, "shape", ())) == ():
         checks.check_learning_rate(learning_rate, signed=signed)
         return
-    described = _described(learning_rate)
+    described = checks.described(learning_rate)
     if hasattr(learning_rate, "dtype"):
         described += f" and dtype {learning_rate.dtype}"
     raise TypeError(f"learning_rate: expected a real number or a 0-d real array, got "
@@ -140,7 +133,7 @@ def _num_sampled(sampled_values: Any) -> int:
     candidates = sampled_values[0]
     if not hasattr(candidates, "shape") or len(candidates.shape) != 1:
         raise ValueError(f"sampled_values[0] (sampled_candidates): expected an array of shape "
-                         f"[num_sampled], got {_described(candidates)}")
+                         f"[num_sampled], got {checks.described(candidates)}")
     return int(candidates.shape[0])
 
 
@@ -195,7 +188,7 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
         if tuple(getattr(part, "shape", ())) != shape:
             raise ValueError(f"{name}: expected shape {list(shape)} (batch_size * num_true + "
                              f"num_sampled rows, as touched_rows gives them), got "
-                             f"{_described(part)}")
+                             f"{checks.described(part)}")
     checks.check_same_dtype([("inputs", inputs), ("rows.weights", rows.weights),
                              ("rows.biases", rows.biases)])
     return _loss_from_rows(rows, inputs, labels, sampled_values, loss, remove_accidental_hits)
@@ -221,7 +214,7 @@ def row_gradients(weights: Any, biases: Any, inputs: Any, labels: Any, sampled_v
     num_sampled = _num_sampled(sampled_values)
     if not hasattr(labels, "shape") or len(labels.shape) != 2:
         raise ValueError(f"labels: expected an array of shape [batch_size, num_true], got "
-                         f"{_described(labels)}")
+                         f"{checks.described(labels)}")
     _, labels, values = prepare(weights, biases, labels, inputs, num_sampled,
                                 int(weights.shape[0]), int(labels.shape[1]), sampled_values,
                                 "div", None)
@@ -255,7 +248,7 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
     checks.check_ndim(weights, 2, "weights", "[num_classes, dim]")
     if tuple(biases.shape) != (int(weights.shape[0]),):
         raise ValueError(f"biases: expected shape [{int(weights.shape[0])}] (one per row of "
-                         f"weights), got {_described(biases)}")
+                         f"weights), got {checks.described(biases)}")
     checks.check_int_array(jnp, ids, "ids")
     checks.check_ndim(ids, 1, "ids", "[N]")
     n, dim = int(ids.shape[0]), int(weights.shape[1])
@@ -263,7 +256,7 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
                               ("grad_bias_rows", grad_bias_rows, (n,))):
         if tuple(getattr(rows, "shape", ())) != shape:
             raise ValueError(f"{name}: expected shape {list(shape)} (one row per id of ids), "
-                             f"got {_described(rows)}")
+                             f"got {checks.described(rows)}")
     checks.check_ids_in_range(jnp, ids, int(weights.shape[0]), "ids")
     step_w = (-learning_rate * grad_weight_rows).astype(weights.dtype)
     step_b = (-learning_rate * grad_bias_rows).astype(biases.dtype)
@@ -282,11 +275,12 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     Each call splits ``key``, samples with ``sampler(labels, num_true, num_sampled,
     unique, num_classes, rng=subkey)`` (a ``*_candidate_sampler`` of the library that
     takes ``range_max``, not ``all_candidate_sampler``, or a ``functools.partial`` of one:
-    ``fixed_unigram_candidate_sampler`` with its ``unigrams`` bound), takes :func:`row_gradients` and applies them with
-    :func:`apply_row_updates`. ``params`` (an :class:`OutputParams`) is donated when
-    ``donate`` is True: the weights are updated in place and the arrays passed in may
-    not be used again. The step reads the ``[V, D]`` weights only in the gather of the
-    used rows and writes them only in the scatter-add; no gradient has that shape.
+    ``fixed_unigram_candidate_sampler`` with its ``unigrams`` bound), takes
+    :func:`row_gradients` and applies them with :func:`apply_row_updates`. ``params``
+    (an :class:`OutputParams`) is donated when ``donate`` is True: the weights are
+    updated in place and the arrays passed in may not be used again. The step reads the
+    ``[V, D]`` weights only in the gather of the used rows and writes them only in the
+    scatter-add; no gradient has that shape.
 
     With ``validate`` each call first checks that the labels lie in ``[0, num_classes)``
     (one read of their smallest and largest value; on a GPU, a wait for the device),
@@ -299,7 +293,7 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     validate = checks.check_bool(validate, "validate")
     if not callable(sampler):  # a name, as the PyTorch modules take, failed inside jit
         raise TypeError(f"sampler: expected a function such as "
-                        f"cs.log_uniform_candidate_sampler, got {_described(sampler)}")
+                        f"cs.log_uniform_candidate_sampler, got {checks.described(sampler)}")
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
@@ -308,7 +302,7 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     def step(params: OutputParams, inputs: Any, labels: Any, key: Any):
         if not isinstance(params, OutputParams):  # a plain pair has no .weights
             raise TypeError(f"params: expected an OutputParams(weights, biases), got "
-                            f"{_described(params)}; wrap a pair as OutputParams(*pair)")
+                            f"{checks.described(params)}; wrap a pair as OutputParams(*pair)")
         # the sampler draws ids below num_classes: rows past the weights' would be read
         # as NaN and written nowhere (shapes: checked under jit)
         checks.check_rows(params.weights, "weights", num_classes, "div", ndim=2)

@@ -40,8 +40,8 @@ the one an eager call makes from the same generator state, and the value checks 
 except under ``vmap``. ``vmap`` and what is built on it (``jacfwd``, ``hessian``) refuse
 random operations by default (torch's "randomness error mode"): give ``sampled_values``
 drawn outside, or ``vmap(..., randomness='same')`` (one sample for every member;
-``'different'`` draws one each, with ``unique=False`` only). A backward with ``create_graph=True`` gives gradients that can be
-differentiated again.
+``'different'`` draws one each, with ``unique=False`` only). A backward with
+``create_graph=True`` gives gradients that can be differentiated again.
 
 Sampling runs on the device of ``labels``. The built-in samplers with ``unique=True``
 on a GPU draw until they have ``num_sampled`` distinct classes, reading the stop
@@ -106,11 +106,6 @@ class _GatherSparse(torch.autograd.Function):
         (ids,) = ctx.saved_tensors
         return torch.sparse_coo_tensor(ids[None, :], grad, (ctx.size,),
                                        check_invariants=False), None
-
-
-def _shape_of(x: Any) -> str:
-    """``shape [...]`` of a tensor, else its type."""
-    return f"shape {list(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
 
 
 def _bounds(x: torch.Tensor) -> torch.Tensor:
@@ -179,7 +174,7 @@ class ClassEmbedding(nn.Embedding):
             raise TypeError(f"embeddings: expected a tensor, got {type(embeddings).__name__}")
         if embeddings.ndim != 2:
             raise ValueError(f"embeddings: expected shape [num_classes, dim], got "
-                             f"{_shape_of(embeddings)}")
+                             f"{checks.described(embeddings)}")
         if not embeddings.dtype.is_floating_point:
             raise TypeError(f"embeddings: expected a floating tensor, got {embeddings.dtype}")
         freeze = checks.check_bool(freeze, "freeze")
@@ -188,7 +183,7 @@ class ClassEmbedding(nn.Embedding):
             bias = torch.zeros(num_classes, dtype=embeddings.dtype, device=embeddings.device)
         elif not isinstance(bias, torch.Tensor) or tuple(bias.shape) != (num_classes,):
             raise ValueError(f"bias: expected a tensor of shape [{num_classes}] (one per row of "
-                             f"embeddings), got {_shape_of(bias)}")
+                             f"embeddings), got {checks.described(bias)}")
         elif bias.dtype != embeddings.dtype or bias.device != embeddings.device:
             raise TypeError(f"bias: expected {embeddings.dtype} on {embeddings.device} as "
                             f"embeddings, got {bias.dtype} on {bias.device}")

@@ -26,7 +26,7 @@ import numpy as np
 from ...backends import backend_for, host_array, outside_graph
 from ...backends.numpy import first_distinct
 from ...core import checks
-from ...core.namespace import device_of, index_dtype, namespace_of, require_arrays
+from ...core.namespace import device_of, index_dtype, required_namespace
 from ...core.types import SampledValues
 from .mt19937_64 import STATE_SIZE, MT19937_64
 
@@ -175,8 +175,7 @@ def log_uniform_samples(label: Any, num_samples: int, num_classes: int, seed: in
 def _samples(label: Any, num_samples: int, num_classes: int, seed: int) -> tuple[Any, Any]:
     """:func:`log_uniform_samples`, run as plain Python (outside ``torch.compile``'s
     graphs: its NumPy engine and the reads of concrete labels stay on the host)."""
-    require_arrays(label=label)
-    xp = namespace_of(label=label)
+    xp = required_namespace(label=label)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_samples = checks.check_int(num_samples, "num_samples", minimum=0, maximum=num_classes)
     seed = checks.check_int(seed, "seed", minimum=-2**31, maximum=2**31 - 1)

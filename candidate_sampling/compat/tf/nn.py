@@ -7,7 +7,7 @@ from typing import Any
 from ...core import checks, losses
 from ...core.hits import compute_accidental_hits as _hits
 from ...core.logits import compute_sampled_logits, prepare
-from ...core.namespace import namespace_of, require_arrays
+from ...core.namespace import required_namespace
 from ...core.types import SampledValues
 from . import seed_state
 from .random import (
@@ -47,8 +47,7 @@ def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
     global seed is set).
     """
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
-    require_arrays(labels=labels)  # None or a list: TensorFlow fails on it before drawing
-    namespace_of(labels=labels)
+    required_namespace(labels=labels)  # None or a list: TensorFlow fails on it before drawing
     if sampled_values is None:
         try:
             sampled_values = log_uniform_candidate_sampler(labels, num_true, num_sampled, True,
