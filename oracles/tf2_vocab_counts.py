@@ -4,7 +4,8 @@
 ``strings::safe_strtof``, as ``tf.strings.to_number(..., tf.float32)`` does: this records
 that op's float32 bits (or its error) for hand-picked and seeded random fields, and the
 samples of ``tf.random.fixed_unigram_candidate_sampler`` from small files whose second
-line is such a field (or the error it raises).
+line is such a field (or the error it raises), and from sharded files whose lines of the
+other shards do not read (TensorFlow reads only its shard's lines).
 
     python oracles/tf2_vocab_counts.py   # writes spec/vocab_counts/tf2_vocab_counts.json
 """
@@ -86,18 +87,54 @@ def sampled(field, path):
             "sampled_expected_count": values[2].numpy().tolist()}
 
 
+SHARDED = [
+    # lines, num_reserved_ids, num_shards, shard, range_max
+    (["a,2", "count", "b,3", "c,1", "d,4"], 0, 2, 0, 3),
+    (["a,2", "count", "b,3", "c,1", "d,4"], 0, 2, 1, 2),
+    (["a,2", "x,-1", "y,nan", "b,3", "", "z,inf", "w,word", "c,1"], 2, 3, 1, 4),
+    (["a,2", "x,-1", "y,nan", "b,3", "", "z,inf", "w,word", "c,1"], 2, 3, 2, 2),
+    (["w,1", "a,5", "\u00e9t\u00e9,x", "", "b,1"], 1, 2, 0, 3),
+    (["w,1", "a,5", "\u00e9t\u00e9,x", "", "b,1"], 1, 2, 1, 2),
+]
+"""Sharded files: TensorFlow numbers the lines on from the reserved ids of its shard and
+reads only the lines of its shard; the others may hold anything."""
+
+
+def sharded(lines, num_reserved_ids, num_shards, shard, range_max, path):
+    """The sampler over a sharded file of ``lines`` at ``path``: its samples, or that it
+    raises."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("".join(line + "\n" for line in lines))
+    case = {"lines": lines, "num_reserved_ids": num_reserved_ids, "num_shards": num_shards,
+            "shard": shard, "range_max": range_max}
+    try:
+        values = tf.random.fixed_unigram_candidate_sampler(
+            tf.constant([[0], [1]], tf.int64), 1, 4, False, range_max, vocab_file=path,
+            num_reserved_ids=num_reserved_ids, num_shards=num_shards, shard=shard, seed=5)
+    except tf.errors.InvalidArgumentError:
+        return {**case, "raises": True}
+    return {**case, "raises": False,
+            "sampled_candidates": values[0].numpy().tolist(),
+            "true_expected_count": values[1].numpy().ravel().tolist(),
+            "sampled_expected_count": values[2].numpy().tolist()}
+
+
 def main():
     fields = list(dict.fromkeys(HAND + random_fields(1500)))
     with tempfile.TemporaryDirectory() as folder:
         files = [sampled(f, os.path.join(folder, f"vocab{i}.txt")) for i, f in enumerate(
             ("16777217.00000000001", "0x10", "0x1.8p3", "1_0", " ", "\t", "2"))]
+        shards = [sharded(*case, os.path.join(folder, f"shard{i}.txt"))
+                  for i, case in enumerate(SHARDED)]
     data = {"tensorflow": tf.__version__, "fixed_unigram_seed": 5,
-            "fields": [parsed(f) for f in fields], "files": files}
+            "fields": [parsed(f) for f in fields], "files": files,
+            "sharded_files": shards}
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=0, ensure_ascii=True)
         f.write("\n")
-    print(f"wrote {len(fields)} fields and {len(files)} files to {os.path.normpath(OUT)}")
+    print(f"wrote {len(fields)} fields, {len(files)} files and {len(shards)} sharded files "
+          f"to {os.path.normpath(OUT)}")
 
 
 if __name__ == "__main__":

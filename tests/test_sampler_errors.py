@@ -150,6 +150,38 @@ class TestFixedUnigram:
         tries = np.log1p(-got) / np.log1p(-p)  # -expm1(tries log1p(-p)) = Q
         np.testing.assert_allclose(tries, tries[0], rtol=1e-4)
 
+    @pytest.mark.parametrize("shard", [0, 1, 2])
+    def test_a_sharded_file_reads_only_its_shard(self, tmp_path, shard):
+        """Only the lines of the shard's ids are read (as TensorFlow reads them): the others
+        may hold a header or bad counts. Weights as from the same counts in a list."""
+        counts = [4.0, 1.0, 3.0, 2.0, 5.0, 6.0, 2.0, 7.0]
+        reserved = 2
+        lines = [f"w{i},{c}" for i, c in enumerate(counts)]
+        for i in range(len(lines)):
+            if (reserved + i) % 3 != shard:
+                lines[i] = ["word,count", "x,-1", "y,nan", "z"][i % 4]
+        vocab = tmp_path / "vocab.txt"
+        vocab.write_text("\n".join(lines) + "\n")
+        size = len(range(shard, reserved + len(counts), 3))
+        labels = np.array([[size - 1], [size - 2]])
+        draws = [cs.fixed_unigram_candidate_sampler(labels, 1, 2, True, size, num_shards=3,
+                                                    shard=shard, num_reserved_ids=reserved,
+                                                    distortion=0.5, seed=9, **source)
+                 for source in ({"unigrams": counts}, {"vocab_file": str(vocab)})]
+        for a, b in zip(*draws):
+            np.testing.assert_array_equal(np.asarray(b), np.asarray(a))
+        bad = tmp_path / "bad.txt"
+        bad.write_text("\n".join(["a,1"] * 7 + ["b,many"]) + "\n")  # id 9, of shard 0
+        size = len(range(shard, 10, 3))
+        read = lambda shard: cs.fixed_unigram_candidate_sampler(
+            np.array([[size - 1]]), 1, 1, False, size, vocab_file=str(bad),
+            num_reserved_ids=reserved, num_shards=3, shard=shard, distortion=0.5, seed=9)
+        if shard == 0:
+            with pytest.raises(ValueError, match=f"^vocab_file: {bad}:8: expected"):
+                read(shard)
+        else:
+            assert read(shard).sampled_candidates.shape == (1,)
+
     def test_shard_bounds(self):
         with pytest.raises(ValueError, match="^shard"):
             cs.fixed_unigram_candidate_sampler(Y, 1, 1, False, 3, unigrams=[1.0] * 6,

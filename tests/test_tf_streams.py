@@ -419,3 +419,29 @@ def test_vocab_files_draw_what_tensorflow_draws(tmp_path):
         assert got[0].tolist() == case["sampled_candidates"], case["field"]
         np.testing.assert_array_equal(got[1].ravel(), np.float32(case["true_expected_count"]))
         np.testing.assert_array_equal(got[2], np.float32(case["sampled_expected_count"]))
+
+
+def test_sharded_vocab_files_read_only_their_shard_as_tensorflow(tmp_path):
+    """TensorFlow reads only the lines of its shard, numbered on from the reserved ids of
+    that shard (``oracles/tf2_vocab_counts.py``): a line of another shard may be a header,
+    a word with no count, a negative or NaN count. Such files were refused here; now the
+    same candidates and expected counts, or both refuse (a bad line of the shard)."""
+    from candidate_sampling.compat import tf
+
+    data = _vocab_vectors()
+    assert sum(not case["raises"] for case in data["sharded_files"]) >= 4
+    for i, case in enumerate(data["sharded_files"]):
+        path = tmp_path / f"shard{i}.txt"
+        path.write_bytes("".join(line + "\n" for line in case["lines"]).encode("utf-8"))
+        call = lambda case=case, path=path: tf.random.fixed_unigram_candidate_sampler(
+            np.array([[0], [1]]), 1, 4, False, case["range_max"], vocab_file=str(path),
+            num_reserved_ids=case["num_reserved_ids"], num_shards=case["num_shards"],
+            shard=case["shard"], seed=data["fixed_unigram_seed"])
+        if case["raises"]:
+            with pytest.raises(ValueError, match=f"^vocab_file: {path}:[0-9]+: "):
+                call()  # a line of the shard does not read (or reads NaN, refused here)
+            continue
+        got = call()
+        assert got[0].tolist() == case["sampled_candidates"], case
+        np.testing.assert_array_equal(got[1].ravel(), np.float32(case["true_expected_count"]))
+        np.testing.assert_array_equal(got[2], np.float32(case["sampled_expected_count"]))

@@ -537,7 +537,8 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
 
     ``num_reserved_ids`` zeros, then the counts of ``vocab_file`` or ``unigrams`` (a
     sequence or an array) raised to ``distortion``; with ``num_shards > 1`` only ids with
-    ``id % num_shards == shard``, so ``range_max`` and the true classes are shard-local.
+    ``id % num_shards == shard``, so ``range_max`` and the true classes are shard-local
+    (and only the lines of those ids are read from ``vocab_file``).
     The counts are checked in one read of their values and the weights in another (none
     inside a trace): weights or a sum beyond float32's range, TensorFlow's dtype for
     them, are refused (:func:`~candidate_sampling.core.checks.check_unigram_law`).
@@ -552,14 +553,20 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
     distortion = checks.check_distortion(distortion)
     backend = backend_for(xp)
     wide = backend.float64(xp)
-    counts = _counts_array(xp, read_vocab_counts(vocab_file) if has_file else unigrams, wide,
-                           device)
-    shard_size = len(range(shard, num_reserved_ids + int(counts.shape[0]), num_shards))
+    reserved = len(range(shard, num_reserved_ids, num_shards))
+    if has_file:  # only this shard's lines are read, as TensorFlow reads them
+        counts = _counts_array(xp, read_vocab_counts(vocab_file, num_shards, shard,
+                                                     num_reserved_ids), wide, device)
+        every = counts
+    else:
+        every = _counts_array(xp, unigrams, wide, device)
+        counts = every[(shard - num_reserved_ids) % num_shards::num_shards]
+    shard_size = reserved + int(counts.shape[0])
     if shard_size != range_max:
         raise ValueError(f"range_max: must equal the number of ids of this shard "
                          f"(num_reserved_ids + vocabulary size, every num_shards-th) = "
                          f"{shard_size}, got {range_max}")
-    found = backend.read(lambda: (bool(xp.all((counts >= 0) & xp.isfinite(counts))),
+    found = backend.read(lambda: (bool(xp.all((every >= 0) & xp.isfinite(every))),
                                   bool(xp.any(counts == 0))))
     if found is not None and not found[0]:
         raise ValueError("unigrams: every weight must be a finite number >= 0")
@@ -572,8 +579,7 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
         base = xp.minimum(base, bound) if distortion > 0 else xp.maximum(base, bound)
     raised = base ** distortion
     raised = xp.where(nonzero, raised, xp.full_like(counts, float(distortion == 0)))
-    weights = xp.concat([xp.zeros((num_reserved_ids,), dtype=wide, device=device),
-                         raised])[shard::num_shards]
+    weights = xp.concat([xp.zeros((reserved,), dtype=wide, device=device), raised])
     law = backend.read(lambda: (float(xp.max(weights)), float(xp.sum(weights))))
     if found is not None and law is not None:
         checks.check_unigram_law("vocab_file" if has_file else "unigrams", distortion,

@@ -81,11 +81,17 @@ def _round_float32(value: Fraction) -> float:
     return math.inf if result > _MAX_FLOAT32 else result
 
 
-def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
+def read_vocab_counts(vocab_file: str | os.PathLike, num_shards: int = 1, shard: int = 0,
+                      first: int = 0) -> list[float]:
     """The counts of a vocabulary file: one entry per line, the count in the last
     comma-separated field (``word,count``, or a bare ``count``), read as TensorFlow reads
     it (:func:`parse_float32`: float32 values). Read as bytes: the words may be in any
-    encoding. An empty line is skipped, as TensorFlow skips it."""
+    encoding. An empty line is skipped, as TensorFlow skips it.
+
+    The entries are numbered from ``first`` and only those numbered ``shard`` modulo
+    ``num_shards`` are read and returned: as TensorFlow, the lines of the other shards are
+    not parsed and may hold anything.
+    """
     checks.check_path(vocab_file, "vocab_file")
     name = os.fsdecode(vocab_file)
     counts = []
@@ -94,9 +100,13 @@ def read_vocab_counts(vocab_file: str | os.PathLike) -> list[float]:
     except OSError as exc:
         raise ValueError(f"vocab_file: cannot read {name!r}: {exc.strerror}") from None
     with handle:
+        entry = first - 1
         for number, line in enumerate(handle, start=1):
             raw = line.rstrip(b"\n").rstrip(b"\r")
             if not raw:
+                continue
+            entry += 1
+            if entry % num_shards != shard:
                 continue
             field = raw.rsplit(b",", 1)[-1]
             value = parse_float32(field)

@@ -206,14 +206,17 @@ def fixed_unigram_weights(range_max: int, vocab_file: str | os.PathLike = "",
     num_shards = checks.check_int(num_shards, "num_shards", minimum=1)
     shard = checks.check_int(shard, "shard", minimum=0, maximum=num_shards - 1)
     distortion32 = float32_distortion(distortion)
-    counts = np.asarray(read_vocab_counts(vocab_file) if vocab_file else list(unigrams),
-                        dtype=np.float64)
-    if not np.all(np.isfinite(counts) & (counts >= 0)):
-        raise ValueError("unigrams: every weight must be a finite number >= 0")
     reserved = len(range(shard, num_reserved_ids, num_shards))
-    numbers = reserved + np.arange(counts.size)
+    if vocab_file:  # only this shard's lines are read
+        counts = np.asarray(read_vocab_counts(vocab_file, num_shards, shard, reserved),
+                            dtype=np.float64)
+    else:
+        counts = np.asarray(list(unigrams), dtype=np.float64)
+        if not np.all(np.isfinite(counts) & (counts >= 0)):
+            raise ValueError("unigrams: every weight must be a finite number >= 0")
+        counts = counts[(shard - reserved) % num_shards::num_shards]
     with np.errstate(over="ignore"):  # a count past float32's range is refused below
-        counts32 = counts[numbers % num_shards == shard].astype(np.float32)
+        counts32 = counts.astype(np.float32)
     kept = powf(counts32, distortion32)
     if reserved + kept.size != range_max:
         raise ValueError(f"range_max: must equal the number of ids of this shard "
