@@ -371,6 +371,22 @@ def test_an_empty_list_of_ids_is_int64_as_in_tensorflow():
         tf.nn.compute_accidental_hits([[1]], [1.0], 1)
 
 
+def test_no_true_classes_find_no_hits_as_in_tensorflow():
+    """``num_true=0`` with true classes ``[batch_size, 0]``: TensorFlow 2.21 returns three
+    empty outputs (run); it was refused here (``num_true`` must be >= 1). A second
+    dimension other than ``num_true`` is still refused, as TensorFlow refuses it."""
+    from candidate_sampling.compat import tf
+
+    hits = tf.nn.compute_accidental_hits(np.zeros((2, 0), np.int64), np.array([1, 2]), 0)
+    assert [(h.shape, h.dtype) for h in hits] == [((0,), np.int32), ((0,), np.int64),
+                                                  ((0,), np.float32)]
+    with pytest.raises(ValueError, match=r"^true_classes: second dimension must equal "
+                                         r"num_true=0, got shape \[2, 1\]"):
+        tf.nn.compute_accidental_hits(np.zeros((2, 1), np.int64), np.array([1, 2]), 0)
+    with pytest.raises(ValueError, match=r"^num_true: must be in \[0, inf\], got -1"):
+        tf.nn.compute_accidental_hits(np.zeros((2, 1), np.int64), np.array([1, 2]), -1)
+
+
 def _vocab_vectors() -> dict:
     import json
     from pathlib import Path

@@ -75,7 +75,7 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
     Args:
       true_classes: int ``[batch_size, num_true]``, the target classes.
       sampled_candidates: int ``[num_sampled]``, the sampled ids.
-      num_true: the number of target classes per row.
+      num_true: the number of target classes per row (0 finds no hits, as TensorFlow).
 
     Returns:
       an :class:`~candidate_sampling.AccidentalHits` ``(indices, ids, weights)``: int32
@@ -88,7 +88,7 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
         there themselves).
     """
     xp = required_namespace(true_classes=true_classes, sampled_candidates=sampled_candidates)
-    num_true = checks.check_int(num_true, "num_true", minimum=1)
+    num_true = checks.check_int(num_true, "num_true", minimum=0)  # 0: no hits, as in TF
     checks.check_int_array(xp, true_classes, "true_classes")
     checks.check_int_array(xp, sampled_candidates, "sampled_candidates")
     checks.check_ndim(true_classes, 2, "true_classes", "[batch_size, num_true]")
@@ -104,7 +104,7 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
     dev = device_of(true_classes)
     batch = int(true_classes.shape[0])
     num_sampled = int(sampled_candidates.shape[0])
-    if num_sampled == 0 or batch == 0:
+    if num_sampled == 0 or batch == 0 or num_true == 0:
         empty = xp.zeros((0,), dtype=xp.int32, device=dev)
         return AccidentalHits(empty, xp.astype(empty, backend_for(xp).int64(xp)),
                               xp.zeros((0,), dtype=xp.float32, device=dev))
