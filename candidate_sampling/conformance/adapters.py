@@ -123,6 +123,11 @@ class Adapter:
         before = self.snapshot(converted)
         out = fn(**converted, **kwargs)
         self.check_unchanged(before, converted)
+        return self.fetch_outputs(out, listed)
+
+    def fetch_outputs(self, out: Any, listed: bool) -> Any:
+        """Every array of ``out`` (a tuple or a single output) through :meth:`fetch`, or
+        :meth:`fetch_listed` where the call was given its ids as Python lists."""
         return _map(self.fetch_listed if listed else self.fetch, out)
 
     def fetch_listed(self, x: Any) -> Any:
@@ -302,8 +307,7 @@ class JaxAdapter(Adapter):
 
     def call(self, fn, inputs, kwargs, listed=False):
         converted = {k: self._convert(k, v) for k, v in inputs.items()}
-        return _map(self.fetch_listed if listed else self.fetch,
-                    self._wrap(fn, {}, kwargs)(converted))
+        return self.fetch_outputs(self._wrap(fn, {}, kwargs)(converted), listed)
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
         import jax
@@ -353,7 +357,7 @@ class JaxJitAdapter(JaxAdapter):
 
         floats, fixed = self._split(inputs, ("weights", "biases", "inputs", "logits"))
         jitted = jax.jit(lambda floats, fixed: fn(**floats, **fixed, **kwargs))
-        return _map(self.fetch_listed if listed else self.fetch, jitted(floats, fixed))
+        return self.fetch_outputs(jitted(floats, fixed), listed)
 
     def value_and_grads(self, fn, inputs, kwargs, wrt, cotangent):
         import jax
