@@ -198,6 +198,29 @@ def test_get_seed_rules():
     assert seed_state.get_seed(None) == (1234, expected)
 
 
+def test_v1_seed_functions_are_tensorflow_1s_names():
+    """``tf.compat.v1.set_random_seed``, ``v1.random.set_random_seed``, ``v1.get_seed``
+    and ``v1.random.get_seed`` (missing before), with the samplers of ``v1.random`` and
+    ``v1.nn``: TensorFlow 2.21's seeds and candidates (run)."""
+    from candidate_sampling.compat import tf
+
+    v1 = tf.v1
+    for setter in (v1.set_random_seed, v1.random.set_random_seed):
+        setter(5)
+        assert [v1.get_seed(None), v1.get_seed(3), v1.random.get_seed(None)] == [
+            (5, 1097127993), (5, 3), (5, 1539898300)]
+        got = v1.random.uniform_candidate_sampler(np.array([[1]]), 1, 4, True, 50)[0]
+        assert got.tolist() == [45, 3, 25, 18]
+        got = v1.nn.log_uniform_candidate_sampler(np.array([[1]]), 1, 4, True, 50)[0]
+        assert got.tolist() == [7, 8, 1, 2]
+    v1.set_random_seed(None)
+    assert (v1.get_seed(None), v1.get_seed(0)) == ((None, None), (87654321, 0))
+    v1.set_random_seed(0)
+    assert v1.get_seed(0) == (0, 2**31 - 1)
+    with pytest.raises(TypeError, match="^seed: expected an int"):
+        v1.set_random_seed(1.5)
+
+
 def test_no_seed_at_all_is_random_but_works():
     tfrandom.set_seed(None)
     values = draw()

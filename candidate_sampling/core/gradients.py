@@ -36,18 +36,29 @@ def scatter_add(xp: Any, target: Any, indices: Any, values: Any) -> Any:
     return backend_for(xp).scatter_add(xp, target, indices, values)
 
 
-def _layout(params: Any, name: str, partition_strategy: str) -> tuple[list[int], bool]:
+def _layout(params: Any, name: str, partition_strategy: str, trailing: tuple
+            ) -> tuple[list[int], bool]:
     """``(row counts, sharded)`` of ``params``: a number of classes, an array, or shards
-    of the sizes ``partition_strategy`` gives them."""
+    of the sizes ``partition_strategy`` gives them, whose rows are of shape
+    ``trailing`` (that of the gradient's rows)."""
     if isinstance(params, (list, tuple)):
         if not params:
             raise ValueError(f"{name}: expected at least one shard, got an empty list")
-        sizes = [int(p.shape[0]) for p in params]
+        arrays = list(params)
+    elif hasattr(params, "shape") and len(params.shape) > 0:  # not a NumPy int, a 0-d array
+        arrays = [params]
+    else:
+        return [checks.check_int(params, name, minimum=1)], False
+    layout = "[num_classes" + "".join(f", {d}" for d in trailing) + "]"
+    for arr in arrays:
+        if not hasattr(arr, "shape") or len(arr.shape) == 0 or tuple(arr.shape[1:]) != trailing:
+            raise ValueError(f"{name}: expected shape {layout} (rows like the gradient's)"
+                             f"{' in every shard' if len(arrays) > 1 else ''}, "
+                             f"got {checks.described(arr)}")
+    sizes = [int(p.shape[0]) for p in arrays]
+    if isinstance(params, (list, tuple)):
         checks.check_rows(params, name, sum(sizes), partition_strategy, params[0].ndim)
-        return sizes, True
-    if hasattr(params, "shape") and len(params.shape) > 0:  # not a NumPy int, a 0-d array
-        return [int(params.shape[0])], False
-    return [checks.check_int(params, name, minimum=1)], False
+    return sizes, isinstance(params, (list, tuple))
 
 
 def _check_room(xp: Any, ids: Any, rows: dict[str, int]) -> None:
@@ -125,9 +136,10 @@ class SampledGrads(NamedTuple):
           shards laid out by ``partition_strategy``. The rows of repeated ids are summed.
         """
         xp = namespace_of(weight_rows=self.weight_rows)
-        w_sizes, w_sharded = _layout(weights, "weights", self.partition_strategy)
+        dim = tuple(int(d) for d in self.weight_rows.shape[1:])
+        w_sizes, w_sharded = _layout(weights, "weights", self.partition_strategy, dim)
         b_sizes, b_sharded = (w_sizes, w_sharded) if biases is None else \
-            _layout(biases, "biases", self.partition_strategy)
+            _layout(biases, "biases", self.partition_strategy, ())
         _check_room(xp, self.ids, {"weights": sum(w_sizes), "biases": sum(b_sizes)})
         return (_dense_rows(xp, self.ids, self.weight_rows, w_sizes, w_sharded,
                             self.partition_strategy),

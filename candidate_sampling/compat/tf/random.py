@@ -1,7 +1,7 @@
 """``tf.random`` candidate samplers with TensorFlow 2's eager streams, bit for bit.
 
 Each sampler follows TensorFlow 2.x in eager mode exactly: the seeds come from
-:func:`set_seed` and the op seed as ``tf.random.get_seed`` gives them, the kernel
+:func:`set_seed` and the op seed as ``tf.compat.v1.get_seed`` gives them, the kernel
 (one per op and attributes) keeps its Philox4x32-10 generator and reserves
 ``2048 * num_sampled`` words per call, and draws, tries and float32 expected counts
 are TensorFlow's. So after ``set_seed(G)`` the same calls give the same candidates and

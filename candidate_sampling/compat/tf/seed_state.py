@@ -105,7 +105,7 @@ def global_seed() -> int | None:
 
 
 def get_seed(op_seed: int | None) -> tuple[int | None, int | None]:
-    """The two seeds of an op given its own seed (``tf.random.get_seed`` in eager mode).
+    """The two seeds of an op given its own seed (``tf.compat.v1.get_seed`` in eager mode).
 
     ``(global, op)`` -> both reduced modulo ``2**31 - 1``; only the op seed ->
     ``(87654321, op)``; only the global seed -> the op seed is the next draw of the

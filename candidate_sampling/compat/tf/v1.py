@@ -1,5 +1,7 @@
 """``tf.compat.v1``: ``v1.nn.sampled_softmax_loss`` and ``v1.nn.nce_loss`` take
-``partition_strategy`` ('mod' by default)."""
+``partition_strategy`` ('mod' by default); ``v1.set_random_seed`` and ``v1.get_seed``
+(also in ``v1.random``, with the samplers) are TensorFlow 1's names of the seed
+functions, sharing :mod:`~candidate_sampling.compat.tf.random`'s global seed."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import random as _random
+from .seed_state import get_seed, set_seed
 from .nn import compute_accidental_hits, nce_loss_with_stream, softmax_loss_with_stream
 
-__all__ = ["nn"]
+__all__ = ["nn", "random", "set_random_seed", "get_seed"]
 
 
 def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -33,14 +36,27 @@ def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: i
                                 partition_strategy)
 
 
-nn = SimpleNamespace(
-    sampled_softmax_loss=sampled_softmax_loss,
-    nce_loss=nce_loss,
-    compute_accidental_hits=compute_accidental_hits,
+def set_random_seed(seed: int | None) -> None:
+    """``tf.compat.v1.set_random_seed``: in eager mode the same as ``tf.random.set_seed``
+    (:func:`~candidate_sampling.compat.tf.random.set_seed`)."""
+    set_seed(seed)
+
+
+_SAMPLERS = dict(
     uniform_candidate_sampler=_random.uniform_candidate_sampler,
     log_uniform_candidate_sampler=_random.log_uniform_candidate_sampler,
     learned_unigram_candidate_sampler=_random.learned_unigram_candidate_sampler,
     fixed_unigram_candidate_sampler=_random.fixed_unigram_candidate_sampler,
     all_candidate_sampler=_random.all_candidate_sampler,
+)
+
+random = SimpleNamespace(set_random_seed=set_random_seed, get_seed=get_seed, **_SAMPLERS)
+"""``tf.compat.v1.random``: the samplers and the seed functions."""
+
+nn = SimpleNamespace(
+    sampled_softmax_loss=sampled_softmax_loss,
+    nce_loss=nce_loss,
+    compute_accidental_hits=compute_accidental_hits,
+    **_SAMPLERS,
 )
 """``tf.compat.v1.nn``."""
