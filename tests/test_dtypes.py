@@ -174,3 +174,85 @@ def test_mask_is_lowest_finite_value_of_each_dtype():
         assert logits.dtype == dtype
         assert logits[0, 1] == np.finfo(dtype).min
         assert np.isfinite(logits).all()
+
+
+_MIXED_TF = {  # TensorFlow 2.21, run: float64 weights, float16 biases, float32 inputs
+    "softmax": [1.0142759084701538, 4.019838333129883],
+    "nce": [7.060393333435059, 5.5781450271606445],
+    "d_weights_rows": [[0.0] * 4,
+                       [-0.07312994170933962, -0.00251034926623106, 0.06810920126736164,
+                        0.1387287676334381],
+                       [-1.3107772469520569, -2.0972437262535095, -2.8837097883224487,
+                        -3.6701762676239014],
+                       [-0.773023709654808, -0.12531164288520813, 0.5224004201591015,
+                        1.170112520456314],
+                       [-0.3870133012533188, 0.42099226266145706, 1.2289977073669434,
+                        2.037003368139267],
+                       [0.1822422742843628, 1.2644922137260437, 2.346742033958435,
+                        3.4289920330047607]],
+    "d_biases_rows": [0.0, 0.16455078125, -1.8349609375, 1.51171875, 1.8857421875,
+                      2.525390625],
+}
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch", "jax"])
+def test_compat_tf_casts_parameters_to_the_inputs_dtype(library):
+    """``compat.tf``'s losses with float64 weights and float16 biases beside float32
+    inputs: TensorFlow casts the gathered rows to the inputs' dtype, and its losses and
+    gradients (summed over both losses, each in its parameter's dtype) are these. They
+    were refused here ("dtype float16 differs from the float64 of weights"); the native
+    losses still refuse them."""
+    from candidate_sampling.compat import tf
+
+    weights = np.linspace(-1, 1, 40).reshape(10, 4)
+    biases = np.linspace(0, 1, 10).astype(np.float16)
+    inputs = np.linspace(-1, 2, 8).reshape(2, 4).astype(np.float32)
+    labels = np.array([[1], [2]])
+    values = (np.array([3, 4, 5, 1]), np.full((2, 1), 0.5, np.float32),
+              np.full(4, 0.5, np.float32))
+    if library == "numpy":
+        for name, loss in (("softmax", tf.nn.sampled_softmax_loss), ("nce", tf.nn.nce_loss),
+                           ("nce", tf.v1.nn.nce_loss)):
+            got = loss(weights, biases, labels, inputs, 4, 10, sampled_values=values)
+            assert got.dtype == np.float32
+            np.testing.assert_allclose(got, _MIXED_TF[name], rtol=1e-6)
+        with pytest.raises(TypeError, match="^biases: dtype float16 differs from the float64"):
+            cs.sampled_softmax_loss(weights, biases, labels, inputs, 4, 10,
+                                    sampled_values=values)
+        return
+    if library not in BACKENDS:
+        pytest.skip(f"{library} is not installed")
+    if library == "torch":
+        import torch
+
+        w, b = torch.tensor(weights, requires_grad=True), torch.tensor(biases, requires_grad=True)
+        arrays = [torch.asarray(a) for a in (labels, inputs, *values)]
+        total = (tf.nn.sampled_softmax_loss(w, b, *arrays[:2], 4, 10,
+                                            sampled_values=tuple(arrays[2:])).sum()
+                 + tf.nn.nce_loss(w, b, *arrays[:2], 4, 10,
+                                  sampled_values=tuple(arrays[2:])).sum())
+        total.backward()
+        grads = [(w.grad.dtype, w.grad.numpy()), (b.grad.dtype, b.grad.numpy())]
+        assert [g[0] for g in grads] == [torch.float64, torch.float16]
+    else:
+        import jax
+        import jax.numpy as jnp
+
+        with jax.enable_x64(True):
+            def total(w, b):
+                arrays = [jnp.asarray(a) for a in (labels, inputs, *values)]
+                return (tf.nn.sampled_softmax_loss(w, b, *arrays[:2], 4, 10,
+                                                   sampled_values=tuple(arrays[2:])).sum()
+                        + tf.nn.nce_loss(w, b, *arrays[:2], 4, 10,
+                                         sampled_values=tuple(arrays[2:])).sum())
+
+            got = jax.grad(total, argnums=(0, 1))(jnp.asarray(weights), jnp.asarray(biases))
+            grads = [(g.dtype, np.asarray(g)) for g in got]
+        assert [str(g[0]) for g in grads] == ["float64", "float16"]
+    np.testing.assert_allclose(grads[0][1][:6], _MIXED_TF["d_weights_rows"], rtol=1e-6,
+                               atol=1e-7)
+    assert not grads[0][1][6:].any() and not grads[1][1][6:].any()
+    # TensorFlow sums the float16 slices of class 1 (label and sample, each near 1) in
+    # float16, an error of half their ulp each; here the sum is cast
+    np.testing.assert_allclose(grads[1][1][:6].astype(np.float64), _MIXED_TF["d_biases_rows"],
+                               rtol=1e-3, atol=1e-3)

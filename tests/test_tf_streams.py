@@ -394,6 +394,36 @@ def test_an_empty_list_of_ids_is_int64_as_in_tensorflow():
         tf.nn.compute_accidental_hits([[1]], [1.0], 1)
 
 
+def test_float_and_bool_ids_convert_as_in_tensorflow():
+    """TensorFlow 2.21 (run) converts a NumPy array of floats or bools for a sampler's or
+    ``compute_accidental_hits``' int64 input, truncating toward zero, and its losses cast
+    float labels so (``math_ops.cast``); a list of floats it refuses, a list of bools it
+    takes. All of these arrays were refused here ("expected an integer array")."""
+    from candidate_sampling.compat import tf
+
+    for classes in (np.array([[1.7]], np.float32), np.array([[-0.5]]), np.array([[True]]),
+                    [[True]], np.array([[1.9]], np.float16)):
+        tf.random.set_seed(1)
+        got = tf.random.learned_unigram_candidate_sampler(classes, 1, 3, True, 10)
+        assert got[0].tolist() == [2, 9, 7]
+        np.testing.assert_array_equal(got[1], np.float32([[0.3]]))
+    for bad in (np.array([[np.nan]]), np.array([[1e30]])):
+        with pytest.raises(ValueError, match=r"^true_classes: every id must be in \[0, 10\)"):
+            tf.random.uniform_candidate_sampler(bad, 1, 3, True, 10)
+    with pytest.raises(TypeError, match="^true_classes: expected an integer array"):
+        tf.random.uniform_candidate_sampler([[1.0]], 1, 3, True, 10)
+    hits = tf.nn.compute_accidental_hits(np.array([[1.9]]), np.array([1.2, 0.5]), 1)
+    assert [h.tolist() for h in hits[:2]] == [[0], [0]]
+    weights = np.linspace(-1, 1, 40).reshape(10, 4).astype(np.float32)
+    values = (np.array([3, 4, 5]), np.full((1, 1), 0.5, np.float32), np.full(3, 0.5, np.float32))
+    for labels, want in ((np.array([[1.7]], np.float32), 3.7957954),
+                         (np.array([[-0.5]]), 4.6036525), (np.array([[True]]), 3.7957954)):
+        for loss in (tf.nn.sampled_softmax_loss, tf.v1.nn.sampled_softmax_loss):
+            got = loss(weights, np.zeros(10, np.float32), labels, np.ones((1, 4), np.float32),
+                       3, 10, sampled_values=values)
+            np.testing.assert_allclose(got, [want], rtol=1e-6)
+
+
 def test_no_true_classes_find_no_hits_as_in_tensorflow():
     """``num_true=0`` with true classes ``[batch_size, 0]``: TensorFlow 2.21 returns three
     empty outputs (run); it was refused here (``num_true`` must be >= 1). A second

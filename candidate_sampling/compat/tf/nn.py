@@ -7,12 +7,13 @@ from typing import Any
 from ...core import checks, losses
 from ...core.hits import compute_accidental_hits as _hits
 from ...core.logits import compute_sampled_logits, prepare
-from ...core.namespace import required_namespace
+from ...core.namespace import namespace_of, required_namespace
 from ...core.types import SampledValues
 from . import seed_state
 from .random import (
     all_candidate_sampler,
     fixed_unigram_candidate_sampler,
+    int_ids,
     learned_unigram_candidate_sampler,
     log_uniform_candidate_sampler,
     tensor_like,
@@ -65,11 +66,39 @@ def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
     return values
 
 
+def in_inputs_dtype(params: Any, inputs: Any) -> Any:
+    """``params`` (an array or a list of shards), each floating array of another dtype
+    than the floating ``inputs`` cast to theirs: TensorFlow casts the rows it gathers to
+    the inputs' dtype (``_compute_sampled_logits``), so float64 weights or float16 biases
+    work with float32 inputs, their gradients in their own dtype. Here the whole array
+    is cast, a pass over it at each call (one dtype for all avoids it). Anything else
+    is left as it is, for the loss's checks to name."""
+    try:
+        xp = namespace_of(params=params, inputs=inputs)
+        floating = xp.isdtype(inputs.dtype, "real floating")
+    except (AttributeError, TypeError, ValueError):
+        return params
+    if not floating:
+        return params
+
+    def cast(p: Any) -> Any:
+        dtype = getattr(p, "dtype", None)
+        if dtype is None or dtype == inputs.dtype or not xp.isdtype(dtype, "real floating"):
+            return p
+        return xp.astype(p, inputs.dtype)
+
+    return [cast(p) for p in params] if isinstance(params, (list, tuple)) else cast(params)
+
+
 def softmax_loss_with_stream(weights: Any, biases: Any, labels: Any, inputs: Any,
                              num_sampled: int, num_classes: int, num_true: int,
                              sampled_values: Any, remove_accidental_hits: bool,
                              partition_strategy: str, seed: int | None) -> Any:
-    """Sampled softmax loss with TensorFlow's draws (:func:`tf_sampled_values`)."""
+    """Sampled softmax loss with TensorFlow's draws (:func:`tf_sampled_values`), the
+    parameters in the inputs' dtype (:func:`in_inputs_dtype`), float or bool labels cast
+    to ids (:func:`~candidate_sampling.compat.tf.random.int_ids`)."""
+    weights, biases = in_inputs_dtype(weights, inputs), in_inputs_dtype(biases, inputs)
+    labels = int_ids(labels)
     sampled_values = tf_sampled_values(weights, biases, labels, inputs, num_sampled, num_classes,
                                        num_true, sampled_values, remove_accidental_hits,
                                        partition_strategy, seed)
@@ -81,7 +110,10 @@ def softmax_loss_with_stream(weights: Any, biases: Any, labels: Any, inputs: Any
 def nce_loss_with_stream(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
                          num_classes: int, num_true: int, sampled_values: Any,
                          remove_accidental_hits: bool, partition_strategy: str) -> Any:
-    """NCE loss with TensorFlow's draws (:func:`tf_sampled_values`; ``nce_loss`` has no seed)."""
+    """NCE loss with TensorFlow's draws (:func:`tf_sampled_values`; ``nce_loss`` has no
+    seed), the parameters and labels as :func:`softmax_loss_with_stream` takes them."""
+    weights, biases = in_inputs_dtype(weights, inputs), in_inputs_dtype(biases, inputs)
+    labels = int_ids(labels)
     sampled_values = tf_sampled_values(weights, biases, labels, inputs, num_sampled, num_classes,
                                        num_true, sampled_values, remove_accidental_hits,
                                        partition_strategy, None)

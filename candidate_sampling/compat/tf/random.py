@@ -23,7 +23,7 @@ import numpy as np
 
 from ...backends import backend_for, host_array, outside_graph
 from ...core import checks
-from ...core.namespace import device_of
+from ...core.namespace import device_of, namespace_of
 from ...core.checks import check_sampler_arguments
 from ...core.types import SampledValues
 from . import seed_state
@@ -52,18 +52,37 @@ _WORDS_PER_SAMPLE = 2048
 def tensor_like(value: Any) -> Any:
     """A Python list or tuple of ids as the NumPy array TensorFlow would convert it to
     for an op's int64 input: an empty one as int64 (TensorFlow takes the op's dtype),
-    numbers as ``tf.constant`` would (floats stay floats, for the checks to refuse);
-    anything else, or a list that does not convert (ragged), as given, for the argument
-    checks to name."""
+    bools as 0 and 1, other numbers as ``tf.constant`` would (floats stay floats, for the
+    checks to refuse: TensorFlow refuses a list of floats); an array as :func:`int_ids`
+    makes it; anything else, or a list that does not convert (ragged), as given, for the
+    argument checks to name."""
     if not isinstance(value, (list, tuple)):
-        return value
+        return int_ids(value)
     try:
         array = np.asarray(value)
     except ValueError:
         return value
-    if array.size == 0:
+    if array.size == 0 or array.dtype.kind == "b":
         return array.astype(np.int64)
     return array if array.dtype.kind in "iuf" else value
+
+
+def int_ids(value: Any) -> Any:
+    """An array of floats or bools (of any library) as int64 ids, the floats truncated
+    toward zero, as TensorFlow converts a NumPy array for an op's int64 input and casts
+    a loss's labels (``math_ops.cast``); a NaN or a float beyond int64's range becomes an
+    id out of range, refused as such. Anything else as given."""
+    if getattr(value, "dtype", None) is None or isinstance(value, (list, tuple)):
+        return value
+    try:
+        xp = namespace_of(value=value)
+        cast = xp.isdtype(value.dtype, ("real floating", "bool"))
+    except (TypeError, ValueError):
+        return value
+    if not cast:
+        return value
+    with np.errstate(invalid="ignore"):  # NumPy warns of a NaN's cast
+        return xp.astype(value, backend_for(xp).int64(xp))
 
 
 def host_classes(xp: Any, true_classes: Any) -> np.ndarray:
