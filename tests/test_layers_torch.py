@@ -15,6 +15,7 @@ from candidate_sampling import (  # noqa: E402
     SampledValues,
     log_uniform_candidate_sampler,
     nce_loss,
+    sampled_softmax_loss,
 )
 from candidate_sampling.conformance import load_cases  # noqa: E402
 from candidate_sampling.conformance.vectors import close  # noqa: E402
@@ -607,6 +608,34 @@ def test_torch_compile_fullgraph_over_batch_sizes(dynamic):
             assert got.shape == (batch,)
             np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(),
                                        rtol=1e-6, atol=1e-6)
+
+
+def test_torch_compile_dynamic_of_an_empty_batch_drawing_its_own_sample():
+    """``torch.compile(dynamic=True)`` of the loss and the module drawing their sample,
+    over an empty batch (after a batch of 3, and first): the drawn expected counts were
+    refused ("expected shape [batch_size, num_true] = [0, 1], got [0, 1]"), Dynamo
+    taking ``0 in (1, s)`` for False where the batch size is the symbol ``s``."""
+    module = SampledSoftmaxLoss(200, 8, 16, reduction="none")
+    weight, bias = module.weight.detach(), module.bias.detach()
+
+    def functional(x, y):
+        return sampled_softmax_loss(weight, bias, y, x, 16, 200)
+
+    for batches in ((3, 0), (0,)):
+        torch._dynamo.reset()
+        compiled = [torch.compile(f, backend="aot_eager", dynamic=True)
+                    for f in (module, functional)]
+        for batch in batches:
+            inputs, labels = torch.randn(batch, 8), torch.arange(batch) * 7
+            for f, args in ((compiled[0], (inputs, labels)),
+                            (compiled[1], (inputs, labels[:, None]))):
+                torch.manual_seed(batch)
+                got = f(*args)
+                torch.manual_seed(batch)
+                want = (module, functional)[compiled.index(f)](*args)
+                assert got.shape == (batch,)
+                np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(),
+                                           rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])

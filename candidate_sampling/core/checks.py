@@ -139,10 +139,12 @@ def _shape(x: Any) -> tuple:
 
 def broadcasts_to(shape: tuple, target: tuple) -> bool:
     """Whether an array of ``shape`` broadcasts to exactly ``target`` (the array-API
-    rules, on the shapes alone: a per-call check costs no library call)."""
+    rules, on the shapes alone: a per-call check costs no library call). Sizes are
+    compared with ``==``: ``torch.compile(dynamic=True)`` took ``0 in (1, s)`` for False
+    where ``s``, a symbolic batch size, was 0."""
     if len(shape) > len(target):
         return False
-    return all(size in (1, full) for size, full in zip(shape[::-1], target[::-1]))
+    return all(size == 1 or size == full for size, full in zip(shape[::-1], target[::-1]))
 
 
 def check_ndim(x: Any, ndim: int, name: str, layout: str) -> None:
