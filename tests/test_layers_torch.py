@@ -918,3 +918,50 @@ def test_class_embedding_from_pretrained():
         layers.ClassEmbedding.from_pretrained(weight, bias=torch.ones(9))
     with pytest.raises(TypeError, match="^bias: expected torch.float32"):
         layers.ClassEmbedding.from_pretrained(weight, bias=torch.ones(10, dtype=torch.float64))
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")
+def test_arguments_torch_could_not_compute_with_are_named():
+    """Sparse and nested tensors, 8-bit floats, the abstract base class and a bad
+    ``ClassEmbedding`` size: torch's own errors came out ("Could not run 'aten::amin'
+    with arguments from the 'SparseCPU' backend", "normal_kernel_cpu not implemented
+    for 'Float8_e4m3fn'", a bare ``KeyError: ''``, "negative dimension -1")."""
+    from candidate_sampling.layers.torch import ClassEmbedding, SampledOutputLoss
+
+    weights, biases = torch.randn(10, 4), torch.zeros(10)
+    inputs, labels = torch.randn(2, 4), torch.tensor([[1], [2]])
+    dense = r": expected a dense array, got layout torch.sparse_"
+    for name, args in (("weights", (weights.to_sparse(), biases, labels, inputs)),
+                       ("biases", (weights, biases.to_sparse(), labels, inputs)),
+                       ("labels", (weights, biases, labels.to_sparse(), inputs)),
+                       ("inputs", (weights, biases, labels, inputs.to_sparse_csr())),
+                       ("weights", ([weights[:5], weights[5:].to_sparse()], biases, labels,
+                                    inputs))):
+        with pytest.raises(TypeError, match=f"^{name}{dense}"):
+            sampled_softmax_loss(*args, 3, 10)
+    with pytest.raises(TypeError, match=f"^true_classes{dense}coo \\(convert it with "
+                                        f"\\.to_dense\\(\\)\\)$"):
+        log_uniform_candidate_sampler(labels.to_sparse(), 1, 3, True, 10)
+    module = SampledSoftmaxLoss(100, 8, 16)
+    x, y = torch.randn(6, 8), torch.randint(0, 100, (6,))
+    with pytest.raises(TypeError, match=f"^inputs{dense}coo"):
+        module(x.to_sparse(), y)
+    nested = torch.nested.nested_tensor([y[:3], y[3:]])
+    with pytest.raises(TypeError, match=r"^labels: expected a dense array, got a nested tensor"):
+        module(x, nested)
+    float8 = torch.float8_e4m3fn
+    with pytest.raises(TypeError, match=r"^dtype: expected a floating torch.dtype"):
+        SampledSoftmaxLoss(100, 8, 16, dtype=float8)
+    with pytest.raises(TypeError, match=r"^embeddings: expected a tensor of float16"):
+        ClassEmbedding.from_pretrained(torch.zeros(3, 2, dtype=float8))
+    with pytest.raises(TypeError, match=r"^inputs: expected float16, bfloat16, float32 or "
+                                        r"float64, got dtype torch.float8_e4m3fn"):
+        sampled_softmax_loss(weights.to(float8), biases.to(float8), labels, inputs.to(float8),
+                             3, 10)
+    with pytest.raises(TypeError, match=r"^SampledOutputLoss: no loss_kind"):
+        SampledOutputLoss(100, 8, 16)
+    for args, message in (((-1, 4), r"^num_classes: must be in \[1, inf\], got -1"),
+                          ((3, 0), r"^dim: must be in \[1, inf\], got 0")):
+        with pytest.raises(ValueError, match=message):
+            ClassEmbedding(*args)

@@ -178,6 +178,11 @@ class Backend:
         else None: arrays on ``device`` take the system's memory. Here: None."""
         return None
 
+    def layout_problem(self, x: Any) -> str | None:
+        """What keeps array ``x`` from being a plain dense array the core computes with
+        (torch's sparse or nested tensors), and what to do, or None (here: nothing)."""
+        return None
+
     def holds_values(self, x: Any) -> bool:
         """Whether array ``x`` has values to compute with (yes; not a tensor on torch's
         ``meta`` device, which has only a shape and a dtype)."""

@@ -342,6 +342,15 @@ class TorchBackend(Backend):
         with a warning under ``torch.compile``)."""
         return x.device
 
+    def layout_problem(self, x: Any) -> str | None:
+        import torch
+
+        if x.is_nested:
+            return "a nested tensor (pad it: torch.nested.to_padded_tensor)"
+        if x.layout != torch.strided:
+            return f"layout {x.layout} (convert it with .to_dense())"
+        return None
+
     def holds_values(self, x: Any) -> bool:
         return x.device.type != "meta"
 

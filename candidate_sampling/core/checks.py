@@ -166,9 +166,13 @@ def isdtype(xp: Any, x: Any, name: str, kind: str) -> bool:
 
 
 def check_float_array(xp: Any, x: Any, name: str) -> None:
-    """``x`` has a real floating dtype."""
+    """``x`` has a real floating dtype of 16 bits or more (8-bit floats, torch's and
+    JAX's ``float8_*``, have too little arithmetic in their libraries)."""
     if not isdtype(xp, x, name, "real floating"):
         raise TypeError(f"{name}: expected a floating-point array, got dtype {x.dtype}")
+    if xp.finfo(x.dtype).bits < 16:
+        raise TypeError(f"{name}: expected float16, bfloat16, float32 or float64, got dtype "
+                        f"{x.dtype} (8-bit floats are not computed in)")
 
 
 def check_same_dtype(named: list, mixed: bool = False) -> None:

@@ -51,7 +51,8 @@ def namespace_of(**named: Any):
     """The array-API namespace shared by every array argument.
 
     Raises ``TypeError`` naming the arguments when they come from different array
-    libraries, or when an argument is not an array at all.
+    libraries, or when an argument is not an array at all, or not a dense one (torch's
+    sparse and nested tensors).
     """
     kinds: dict[str, Any] = {}
     spaces: dict[str, Any] = {}
@@ -64,6 +65,9 @@ def namespace_of(**named: Any):
                 raise TypeError(
                     f"{name}: expected an array (NumPy, PyTorch, JAX, CuPy or any array-API "
                     f"array), got {got}")
+            problem = backend_for(xp).layout_problem(arr)
+            if problem is not None:
+                raise TypeError(f"{name}: expected a dense array, got {problem}")
             kinds.setdefault(name, arr)
             spaces.setdefault(name, xp)
     if not kinds:

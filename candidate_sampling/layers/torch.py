@@ -72,7 +72,7 @@ from ..backends.torch import (
 from ..core import checks
 from ..core.full import full_logits, full_sigmoid_loss, full_softmax_loss
 from ..core.logits import SAMPLED_NAMES, prepare, touched_ids
-from ..core.row_loss import row_loss
+from ..core.row_loss import LOSS_KINDS, row_loss
 from ..core.samplers import (
     learned_unigram_step,
     log_uniform_candidate_sampler,
@@ -136,6 +136,12 @@ def _gather_sparse(vector: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     return outside_graph(_GatherSparse.apply, vector)(vector, ids)
 
 
+def _computed_in(dtype: torch.dtype) -> bool:
+    """Whether ``dtype`` is a float the losses compute in: 16 bits or more (not
+    ``float8_*``)."""
+    return dtype.is_floating_point and torch.finfo(dtype).bits >= 16
+
+
 class ClassEmbedding(nn.Embedding):
     """The ``V`` class rows of an output layer: ``weight [V, D]`` and ``bias [V]``.
 
@@ -154,7 +160,10 @@ class ClassEmbedding(nn.Embedding):
 
     def __init__(self, num_classes: int, dim: int, *, sparse: bool = False, device: Any = None,
                  dtype: torch.dtype | None = None):
-        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
+        dim = checks.check_int(dim, "dim", minimum=1)
+        sparse = checks.check_bool(sparse, "sparse")
+        if dtype is not None and not (isinstance(dtype, torch.dtype) and _computed_in(dtype)):
             raise TypeError(f"dtype: expected a floating torch.dtype (torch.float16, "
                             f"torch.bfloat16, torch.float32, torch.float64) or None, got {dtype!r}")
         weight = torch.empty((num_classes, dim), device=device, dtype=dtype)
@@ -175,8 +184,9 @@ class ClassEmbedding(nn.Embedding):
         if embeddings.ndim != 2:
             raise ValueError(f"embeddings: expected shape [num_classes, dim], got "
                              f"{checks.described(embeddings)}")
-        if not embeddings.dtype.is_floating_point:
-            raise TypeError(f"embeddings: expected a floating tensor, got {embeddings.dtype}")
+        if not _computed_in(embeddings.dtype):
+            raise TypeError(f"embeddings: expected a tensor of float16, bfloat16, float32 or "
+                            f"float64, got {embeddings.dtype}")
         freeze = checks.check_bool(freeze, "freeze")
         num_classes, dim = (int(n) for n in embeddings.shape)
         if bias is None:
@@ -259,6 +269,10 @@ class SampledOutputLoss(nn.Module):
                  sparse: bool = False, validate: bool = True,
                  generator: torch.Generator | None = None, device: Any = None,
                  dtype: torch.dtype | None = None):
+        if self.loss_kind not in LOSS_KINDS:
+            raise TypeError(f"{type(self).__name__}: no loss_kind (one of "
+                            f"{', '.join(map(repr, LOSS_KINDS))}): SampledOutputLoss is the "
+                            f"common base; use SampledSoftmaxLoss or NCELoss")
         super().__init__()
         self.num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
         self.dim = checks.check_int(dim, "dim", minimum=1)
