@@ -285,11 +285,12 @@ def test_float_labels_and_int_inputs(args):
         cs.sampled_softmax_loss(**bad)
 
 
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss", LOSSES[:2])
 @pytest.mark.parametrize("field", ["biases", "inputs", "weights[1]"])
 def test_mixed_float_dtypes(loss, args, field):
     """TensorFlow's products take one dtype; NumPy would promote float32 and float64
-    silently, so mixing them is an error naming the odd argument."""
+    silently, so mixing them is an error naming the odd argument (``compat.tf``'s losses
+    cast the parameters to the inputs' dtype, as TensorFlow: see test_dtypes)."""
     if field == "weights[1]":
         w = args["weights"]
         args["weights"] = [w[:10], w[10:].astype(np.float64)]

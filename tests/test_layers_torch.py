@@ -911,7 +911,8 @@ def test_class_embedding_from_pretrained():
             ([[1.0]], TypeError, "^embeddings: expected a tensor, got list"),
             (torch.randn(3), ValueError, (r"^embeddings: expected shape \[num_classes, dim\], "
                                           r"got shape \[3\]")),
-            (torch.ones(2, 2, dtype=torch.int64), TypeError, "^embeddings: expected a floating")):
+            (torch.ones(2, 2, dtype=torch.int64), TypeError,
+             "^embeddings: expected a tensor of float16")):
         with pytest.raises(error, match=message):
             layers.ClassEmbedding.from_pretrained(bad)
     with pytest.raises(ValueError, match=r"^bias: expected a tensor of shape \[10\]"):
