@@ -342,6 +342,21 @@ def test_arrays_from_two_backends(args):
         cs.sampled_softmax_loss(**args)
 
 
+@pytest.mark.parametrize("field", ["weights", "biases"])
+def test_a_shard_from_another_library_is_named(args, field):
+    """Only the first shard of a list was looked at: a NumPy shard after a torch one was
+    taken (a torch shard after NumPy ones was "not one of the array library's own
+    dtypes")."""
+    torch = pytest.importorskip("torch")
+    half = args[field].shape[0] // 2
+    for first, second in ((torch.from_numpy, np.asarray), (np.asarray, torch.from_numpy)):
+        mixed = {name: first(args[name]) for name in ("weights", "biases", "labels", "inputs")}
+        mixed[field] = [first(args[field][:half]), second(args[field][half:])]
+        with pytest.raises(TypeError, match=r"^arrays from different array libraries cannot "
+                                            rf"be mixed: .*{field}\[1\] \("):
+            cs.sampled_softmax_loss(**{**args, **mixed})
+
+
 @pytest.mark.parametrize("strategy", ["DIV", "", None, "modulo"])
 def test_unknown_partition_strategy(args, strategy):
     with raises(ValueError, "partition_strategy"):
@@ -419,6 +434,20 @@ class TestAccidentalHits:
                                                 r"returns one entry per hit"):
                 jax.jit(lambda y, fn=fn: fn(y, sampled, 1))(labels)
             np.testing.assert_array_equal(np.asarray(fn(labels, sampled, 1).ids), [0])
+        # under jax.vmap and torch.func.vmap: a ConcretizationTypeError, and torch's
+        # "Batching rule not implemented for aten::nonzero_numpy", came out
+        message = r"^true_classes: compute_accidental_hits returns one entry per hit"
+        with pytest.raises(TypeError, match=message):
+            jax.vmap(lambda y: cs.compute_accidental_hits(y, sampled, 1))(labels[None])
+        with pytest.raises(TypeError, match=message):
+            jax.vmap(lambda s: cs.compute_accidental_hits(labels, s, 1))(sampled[None])
+        torch = pytest.importorskip("torch")
+        with pytest.raises(TypeError, match=message):
+            torch.func.vmap(lambda y: cs.compute_accidental_hits(y, torch.arange(5), 1))(
+                torch.tensor([[[1], [3]]]))
+        hits = torch.compile(cs.compute_accidental_hits, backend="eager")(
+            torch.tensor([[1], [3]]), torch.arange(5), 1)
+        assert hits.ids.tolist() == [1, 3]
 
     def test_fields_are_named_as_tensorflows(self):
         """TensorFlow returns a ``ComputeAccidentalHits`` namedtuple: ported code reads

@@ -678,3 +678,66 @@ def test_apply_row_updates_refuses_integer_weights_and_takes_integer_rates():
     with pytest.raises(TypeError, match=r"^learning_rate: expected a real number or a 0-d real "
                                         r"array, got shape \[\] and dtype bool"):
         apply_row_updates(weights, biases, ids, rows_w, rows_b, jnp.asarray(True))
+
+
+def test_helpers_name_every_bad_argument():
+    """Arguments the helpers failed on inside JAX or Python: ``donate="no"`` donated (and
+    deleted) the caller's arrays; a bad ``key`` gave JAX's "invalid PRNG key data"; lists
+    and None an AttributeError (``'list' object has no attribute 'ndim'``); a Fraction
+    learning rate a TypeError from its product with a tracer; ``all_candidate_sampler``
+    "seed, rng: give at most one of them" (``range_max`` taken as its seed)."""
+    import fractions
+    import functools
+
+    from candidate_sampling.layers.jax import (
+        OutputParams,
+        apply_row_updates,
+        loss_from_rows,
+        make_train_step,
+        touched_rows,
+    )
+
+    labels, inputs = jnp.array([[1], [3]]), jnp.ones((2, 8))
+
+    def params():
+        return OutputParams(jnp.zeros((50, 8)), jnp.zeros(50))
+
+    with pytest.raises(TypeError, match=r"^donate: expected a bool, got str 'no'"):
+        make_train_step(4, 50, 0.1, donate="no")
+    for bad in (cs.all_candidate_sampler, functools.partial(cs.all_candidate_sampler)):
+        with pytest.raises(ValueError, match=r"^sampler: must take range_max"):
+            make_train_step(4, 50, 0.1, sampler=bad)
+    step = make_train_step(4, 50, 0.1)
+    for key in (0, None, jax.random.split(jax.random.key(0), 2), jnp.zeros(4, jnp.uint32)):
+        with pytest.raises(TypeError, match=r"^key: expected one JAX PRNG key"):
+            step(params(), inputs, labels, key)
+    for args, name in (((params(), [[1.0] * 8] * 2, labels), "inputs"),
+                       ((OutputParams(None, jnp.zeros(50)), inputs, labels), "params.weights")):
+        with pytest.raises(TypeError, match=f"^{name}: expected a JAX array, got"):
+            step(*args, jax.random.key(0))
+    weights, biases = params()
+    sampled = jnp.array([5, 6, 7, 8])
+    for args, name in (((weights, biases, [[1], [3]], sampled), "labels"),
+                       ((None, biases, labels, sampled), "weights")):
+        with pytest.raises(TypeError, match=f"^{name}: expected a JAX array, got"):
+            touched_rows(*args)
+    rows = touched_rows(weights, biases, labels, sampled)
+    values = cs.log_uniform_candidate_sampler(labels, 1, 4, True, 50, seed=1)
+    with pytest.raises(TypeError, match=r"^rows: expected the TouchedRows of touched_rows"):
+        loss_from_rows(tuple(rows), inputs, labels, values)
+    grads = (jnp.ones((2, 8)), jnp.ones(2))
+    with pytest.raises(TypeError, match=r"^ids: expected a JAX array, got list"):
+        apply_row_updates(weights, biases, [1, 2], *grads, 0.1)
+    # a Fraction is the float it stands for
+    tenth = fractions.Fraction(1, 10)
+    for got, want in zip(apply_row_updates(weights, biases, jnp.array([1, 2]), *grads, tenth),
+                         apply_row_updates(weights, biases, jnp.array([1, 2]), *grads, 0.1)):
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    key = jax.random.key(3)
+    once = make_train_step(4, 50, tenth, donate=False)(params(), inputs, labels, key)
+    again = make_train_step(4, 50, 0.1, donate=False)(params(), inputs, labels, key)
+    np.testing.assert_array_equal(np.asarray(once[0].weights), np.asarray(again[0].weights))
+    # a raw key of the configured implementation only: threefry's is uint32 [2]
+    with pytest.raises(TypeError, match=r"^rng: expected one JAX PRNG key .*uint32 of shape "
+                                        r"\[2\]\), got ArrayImpl of dtype uint32 and shape \[4\]"):
+        cs.uniform_candidate_sampler(labels, 1, 3, True, 10, rng=jnp.zeros(4, jnp.uint32))

@@ -418,6 +418,46 @@ def test_jax_samplers_under_vmap_equal_each_key(sampler):
                 np.testing.assert_allclose(np.asarray(got[k]), np.asarray(want), rtol=1e-6)
 
 
+def test_an_eager_learned_unigram_loop_compiles_the_draw_once():
+    """Eager steps that feed each step's counts to the next: the counts a step returns
+    are committed to their device, the first ones were not, and the draw compiled a
+    second time at the second step (6 s at 10^5 classes)."""
+    jax = pytest.importorskip("jax")
+    from candidate_sampling.backends.jax import _compiled_table_draws
+
+    labels, counts = jax.numpy.asarray([[1], [2]]), jax.numpy.ones(991)
+    values, counts = cs.learned_unigram_step(counts, labels, 1, 31, True, rng=jax.random.key(0))
+    compiles = _compiled_table_draws()._cache_size()
+    for i in (1, 2):
+        values, counts = cs.learned_unigram_step(counts, labels, 1, 31, True,
+                                                 rng=jax.random.key(i))
+    assert _compiled_table_draws()._cache_size() == compiles > 0
+    assert int(counts[1]) == 4 and len(set(np.asarray(values[0]).tolist())) == 31
+
+
+def test_jax_vmap_over_fixed_unigram_counts_equals_each_law():
+    """``jax.vmap`` over the ``unigrams`` array of the fixed unigram sampler (an
+    ensemble's laws), with and without ``jax.jit``: each law's own draw, where
+    ``jnp.asarray(batched counts, device=)`` raised AttributeError ('SingleDeviceSharding'
+    object has no attribute 'spec')."""
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    labels = jnp.asarray([[1], [3]])
+
+    def draw(counts):
+        return cs.fixed_unigram_candidate_sampler(labels, 1, 3, True, 10, unigrams=counts,
+                                                  rng=jax.random.key(0))
+
+    laws = jnp.stack([jnp.ones(10), jnp.arange(1.0, 11.0), jnp.arange(10.0, 0.0, -1.0)])
+    each = [draw(law) for law in laws]
+    for batched in (jax.vmap(draw)(laws), jax.jit(jax.vmap(draw))(laws)):
+        for k, one in enumerate(each):
+            np.testing.assert_array_equal(np.asarray(batched[0][k]), np.asarray(one[0]))
+            for got, want in zip(batched[1:], one[1:]):
+                np.testing.assert_allclose(np.asarray(got[k]), np.asarray(want), rtol=1e-6)
+    assert len({tuple(np.asarray(one[0]).tolist()) for one in each}) > 1
+
+
 MIXED = (1.0, 0.1, 1.0, 0.1, 0.1, 0.1)
 """Row factors of the inputs: rows 0 and 2 at the full scale, the others at a tenth."""
 

@@ -178,6 +178,12 @@ class Backend:
         else None: arrays on ``device`` take the system's memory. Here: None."""
         return None
 
+    def sizes_from_values(self, x: Any) -> bool:
+        """Whether an array whose size depends on the values of ``x`` (one entry per
+        hit) can be made here (yes; not where ``x`` is traced by ``jax.jit`` or
+        ``jax.vmap``, or batched by ``torch.func.vmap``)."""
+        return True
+
     def layout_problem(self, x: Any) -> str | None:
         """What keeps array ``x`` from being a plain dense array the core computes with
         (torch's sparse or nested tensors), and what to do, or None (here: nothing)."""

@@ -58,6 +58,9 @@ class JaxBackend(Backend):
 
         return not isinstance(x, jax.core.Tracer)
 
+    def sizes_from_values(self, x: Any) -> bool:
+        return self.is_concrete(x)
+
     def unread_ids(self, xp: Any, ids: Any, size: int) -> Any:
         if self.is_concrete(ids):
             return ids
@@ -121,6 +124,7 @@ class JaxBackend(Backend):
         compact = law.range_max > min(TABLE_LIMIT, TABLE_PER_SAMPLE * num_sampled)
         ints = self.int64(xp)
         description, arrays = law.split()
+        arrays = _committed(arrays)
         block = _base.first_block(num_sampled)
         last_block = _base.MAX_TRIES // block
         found, tries, complete = _compiled_table_draws()(stream.key, arrays, description,
@@ -301,6 +305,16 @@ def _first_seen(found: Any, count: Any, drawn: Any, stands: Any) -> Any:
     return new if stands is None else new & stands
 
 
+def _committed(arrays: tuple) -> tuple:
+    """``arrays`` with each concrete one committed to its device, as a compiled
+    function's outputs are: a law's weights made fresh (uncommitted) and those of a
+    learned unigram step's counts (committed) would otherwise compile the draw twice."""
+    import jax
+
+    return tuple(a if isinstance(a, jax.core.Tracer) or getattr(a, "committed", True)
+                 else jax.device_put(a, next(iter(a.devices()))) for a in arrays)
+
+
 @functools.lru_cache(maxsize=1)
 def _compiled_table_draws() -> Any:
     """:func:`_table_draws` under ``jax.jit``, the law's description and the sizes
@@ -334,7 +348,8 @@ def seed_key(seed: int) -> Any:
 
 def _one_key(rng: Any) -> bool:
     """Whether ``rng`` is one JAX key: a typed key of shape ``()``, or a legacy
-    ``PRNGKey`` (uint32, shape ``[2]``; ``[4]`` for the ``rbg`` implementations)."""
+    ``PRNGKey`` of the configured implementation (uint32, shape ``[2]`` for threefry,
+    ``[4]`` for the ``rbg`` ones)."""
     import jax
     import numpy as np
 
@@ -343,7 +358,32 @@ def _one_key(rng: Any) -> bool:
         return False
     if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
         return shape == ()
-    return shape in ((2,), (4,)) and np.dtype(dtype) == np.uint32
+    return (shape == _raw_key_shape(str(jax.config.jax_default_prng_impl))
+            and np.dtype(dtype) == np.uint32)
+
+
+@functools.cache
+def _raw_key_shape(implementation: str) -> tuple:
+    """The shape of a legacy ``jax.random.PRNGKey`` under the default implementation
+    named ``implementation`` (traced only: no array is made)."""
+    import jax
+
+    return tuple(jax.eval_shape(lambda: jax.random.PRNGKey(0)).shape)
+
+
+def check_key(rng: Any, name: str = "rng") -> None:
+    """``rng`` is one JAX key (:func:`_one_key`), else a TypeError naming ``name``."""
+    import jax
+
+    if _one_key(rng):
+        return
+    described = type(rng).__name__
+    if hasattr(rng, "dtype"):
+        described += f" of dtype {rng.dtype} and shape {list(getattr(rng, 'shape', ()))}"
+    raise TypeError(f"{name}: expected one JAX PRNG key (jax.random.key(s), or a "
+                    f"jax.random.PRNGKey(s), uint32 of shape "
+                    f"{list(_raw_key_shape(str(jax.config.jax_default_prng_impl)))}), "
+                    f"got {described}")
 
 
 class JaxStream(Stream):
@@ -355,13 +395,8 @@ class JaxStream(Stream):
 
         if rng is None:
             rng = seed_key(secrets.randbits(64) if seed is None else seed)
-        elif not _one_key(rng):
-            described = type(rng).__name__
-            if hasattr(rng, "dtype"):
-                described += f" of dtype {rng.dtype} and shape {list(getattr(rng, 'shape', ()))}"
-            raise TypeError(f"rng: expected one JAX PRNG key (jax.random.key(s), or a "
-                            f"jax.random.PRNGKey(s), uint32 of shape [2]) for JAX arrays, got "
-                            f"{described}")
+        else:
+            check_key(rng)
         self.key, self.dtype = rng, dtype
 
     def uniform(self, index: Any, n: int) -> Any:

@@ -342,6 +342,12 @@ class TorchBackend(Backend):
         with a warning under ``torch.compile``)."""
         return x.device
 
+    def sizes_from_values(self, x: Any) -> bool:
+        import torch
+
+        # torch.compile breaks its graph there; torch.func.vmap has no batching rule
+        return torch.compiler.is_compiling() or not values_unreadable()
+
     def layout_problem(self, x: Any) -> str | None:
         import torch
 

@@ -83,9 +83,9 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
       has no int64 enabled), and float32 weights equal to the lowest finite float32.
 
     Raises:
-      TypeError: inside a function that JAX stages (``jax.jit``): the number of hits is
-        not known until the ids are, and its shapes must be (the losses mask the hits
-        there themselves).
+      TypeError: on ids traced by ``jax.jit`` or ``jax.vmap``, or batched by
+        ``torch.func.vmap``: the number of hits is not known until the ids are, and its
+        shapes must be (the losses mask the hits there themselves).
     """
     xp = required_namespace(true_classes=true_classes, sampled_candidates=sampled_candidates)
     num_true = checks.check_int(num_true, "num_true", minimum=0)  # 0: no hits, as in TF
@@ -96,22 +96,24 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
     if true_classes.shape[1] != num_true:
         raise ValueError(f"true_classes: second dimension must equal num_true={num_true}, "
                          f"got shape {list(true_classes.shape)}")
-    if backend_for(xp).stages():
+    backend = backend_for(xp)
+    if not (backend.sizes_from_values(true_classes)
+            and backend.sizes_from_values(sampled_candidates)):
         raise TypeError("true_classes: compute_accidental_hits returns one entry per hit, a "
-                        "number a function that JAX stages (jax.jit, ...) cannot know when it "
-                        "is traced; call it outside (the losses remove accidental hits under "
-                        "jax.jit themselves)")
+                        "number that a traced or batched function (jax.jit, jax.vmap, "
+                        "torch.func.vmap) cannot know; call it outside (the losses remove "
+                        "accidental hits there themselves)")
     dev = device_of(true_classes)
     batch = int(true_classes.shape[0])
     num_sampled = int(sampled_candidates.shape[0])
     if num_sampled == 0 or batch == 0 or num_true == 0:
         empty = xp.zeros((0,), dtype=xp.int32, device=dev)
-        return AccidentalHits(empty, xp.astype(empty, backend_for(xp).int64(xp)),
+        return AccidentalHits(empty, xp.astype(empty, backend.int64(xp)),
                               xp.zeros((0,), dtype=xp.float32, device=dev))
     found, position = hit_positions(xp, true_classes, sampled_candidates)
     (flat,) = xp.nonzero(xp.reshape(found, (-1,)))
     position = xp.reshape(position, (-1,))
     indices = xp.astype(flat // num_true, xp.int32)
-    ids = xp.astype(xp.take(position, flat), backend_for(xp).int64(xp))
+    ids = xp.astype(xp.take(position, flat), backend.int64(xp))
     weights = xp.full(ids.shape, xp.finfo(xp.float32).min, dtype=xp.float32, device=dev)
     return AccidentalHits(indices, ids, weights)

@@ -54,31 +54,41 @@ def namespace_of(**named: Any):
     libraries, or when an argument is not an array at all, or not a dense one (torch's
     sparse and nested tensors).
     """
-    kinds: dict[str, Any] = {}
-    spaces: dict[str, Any] = {}
+    kinds: dict[str, Any] = {}  # the first array of each argument
+    first, odd = None, None  # the first namespace; the first array of another library
     for name, value in named.items():
-        for arr in flatten_arrays(value):
-            xp = _namespace_of_type(arr)
-            if xp is None:
-                got = type(arr).__name__ if arr is value else \
-                    f"a {type(value).__name__} holding {type(arr).__name__}"
-                raise TypeError(
-                    f"{name}: expected an array (NumPy, PyTorch, JAX, CuPy or any array-API "
-                    f"array), got {got}")
-            problem = backend_for(xp).layout_problem(arr)
-            if problem is not None:
-                raise TypeError(f"{name}: expected a dense array, got {problem}")
-            kinds.setdefault(name, arr)
-            spaces.setdefault(name, xp)
+        shards = isinstance(value, (list, tuple))
+        for index, part in enumerate(value if shards else [value]):
+            for arr in flatten_arrays(part):
+                xp = _namespace_of_type(arr)
+                if xp is None:
+                    got = type(arr).__name__ if arr is value else \
+                        f"a {type(value).__name__} holding {type(arr).__name__}"
+                    raise TypeError(
+                        f"{name}: expected an array (NumPy, PyTorch, JAX, CuPy or any "
+                        f"array-API array), got {got}")
+                problem = backend_for(xp).layout_problem(arr)
+                if problem is not None:
+                    raise TypeError(f"{name}: expected a dense array, got {problem}")
+                kinds.setdefault(name, arr)
+                if first is None:
+                    first = xp
+                elif xp is not first and odd is None:
+                    odd = (f"{name}[{index}]" if shards else name, arr)
     if not kinds:
         raise TypeError("no array arguments were given")
-    first = next(iter(spaces.values()))
-    if any(xp is not first for xp in spaces.values()):
-        described = ", ".join(f"{n} ({type(a).__module__}.{type(a).__name__})" for n, a in kinds.items())
+    if odd is not None:
+        described = [f"{n} ({_type_name(a)})" for n, a in kinds.items()]
+        if all(a is not odd[1] for a in kinds.values()):  # a later shard
+            described.append(f"{odd[0]} ({_type_name(odd[1])})")
         raise TypeError(
-            f"arrays from different array libraries cannot be mixed: {described}; "
+            f"arrays from different array libraries cannot be mixed: {', '.join(described)}; "
             "convert them all to one library")
     return first
+
+
+def _type_name(arr: Any) -> str:
+    return f"{type(arr).__module__}.{type(arr).__name__}"
 
 
 def required_namespace(**named: Any):

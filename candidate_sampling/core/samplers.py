@@ -505,7 +505,8 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
 def _counts_array(xp: Any, counts: Any, dtype: Any, device: Any) -> Any:
     """``counts`` (a sequence of numbers, or a 1-D real array) as a ``dtype`` array."""
     if hasattr(counts, "shape") and hasattr(counts, "dtype"):
-        counts = xp.asarray(counts, device=device)
+        if backend_for(xp).is_concrete(counts):  # a traced one stays (batched by jax.vmap,
+            counts = xp.asarray(counts, device=device)  # asarray fails on it)
         if counts.ndim != 1 or not xp.isdtype(counts.dtype, ("real floating", "integral")):
             raise TypeError(f"unigrams: expected a 1-D array of numbers, got shape "
                             f"{list(counts.shape)} and dtype {counts.dtype}")

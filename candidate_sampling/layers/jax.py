@@ -39,6 +39,7 @@ import jax
 import jax.numpy as jnp
 
 from ..backends import backend_for
+from ..backends.jax import check_key
 from ..core import checks
 from ..core.logits import (
     SAMPLED_NAMES,
@@ -50,7 +51,7 @@ from ..core.logits import (
 )
 from ..core.namespace import namespace_of
 from ..core.row_loss import row_loss
-from ..core.samplers import log_uniform_candidate_sampler
+from ..core.samplers import all_candidate_sampler, log_uniform_candidate_sampler
 from ..core.types import SampledValues
 
 __all__ = ["OutputParams", "TouchedRows", "RowGradients", "LOSSES", "touched_rows",
@@ -105,25 +106,33 @@ def _check_unsharded(weights: Any, biases: Any) -> None:
                             "shards (use candidate_sampling.sampled_softmax_loss for those)")
 
 
-def _check_learning_rate(learning_rate: Any, signed: bool = False) -> None:
-    """A real number, finite and unless ``signed`` >= 0 (:func:`~candidate_sampling.core.
-    checks.check_learning_rate`, NumPy's too), or a 0-d real JAX array (a schedule's
-    value), whose value is checked so where it can be read (not under ``jax.jit``)."""
+def _check_learning_rate(learning_rate: Any, signed: bool = False) -> Any:
+    """The step size to compute with: a real number, finite and unless ``signed`` >= 0
+    (:func:`~candidate_sampling.core.checks.check_learning_rate`, NumPy's too), as a
+    Python float (a ``Fraction`` too), or a 0-d real JAX array (a schedule's value) as
+    given, its value checked so where it can be read (not under ``jax.jit``)."""
     if isinstance(learning_rate, jax.Array):  # tracers included
         real = (jnp.issubdtype(learning_rate.dtype, jnp.floating)
                 or jnp.issubdtype(learning_rate.dtype, jnp.integer))
         if tuple(learning_rate.shape) == () and real:
             if not isinstance(learning_rate, jax.core.Tracer):
                 checks.check_learning_rate(float(learning_rate), signed=signed)
-            return
+            return learning_rate
     elif tuple(getattr(learning_rate, "shape", ())) == ():
-        checks.check_learning_rate(learning_rate, signed=signed)
-        return
+        return checks.check_learning_rate(learning_rate, signed=signed)
     described = checks.described(learning_rate)
     if hasattr(learning_rate, "dtype"):
         described += f" and dtype {learning_rate.dtype}"
     raise TypeError(f"learning_rate: expected a real number or a 0-d real array, got "
                     f"{described}")
+
+
+def _check_arrays(**named: Any) -> None:
+    """Each argument is one array (a JAX array, or another library's), else a
+    TypeError naming it: a list or None failed on a missing ``.dtype`` or ``.ndim``."""
+    for name, value in named.items():
+        if isinstance(value, (list, tuple)) or not hasattr(value, "shape"):
+            raise TypeError(f"{name}: expected a JAX array, got {checks.described(value)}")
 
 
 def _num_sampled(sampled_values: Any) -> int:
@@ -144,6 +153,7 @@ def touched_rows(weights: Any, biases: Any, labels: Any, sampled: Any) -> Touche
     The ids are checked to lie in ``[0, V)`` where their values are at hand (not under
     ``jax.jit``, where an id outside, a negative one too, reads a row of NaN)."""
     _check_unsharded(weights, biases)
+    _check_arrays(weights=weights, biases=biases, labels=labels, sampled=sampled)
     for name, ids, ndim, shape in (("labels", labels, 2, "[batch_size, num_true]"),
                                    ("sampled", sampled, 1, "[num_sampled]")):
         checks.check_int_array(jnp, ids, name)
@@ -169,6 +179,10 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
     ``rows.weights``/``rows.biases`` to get row gradients. The expected counts are
     checked finite and > 0 where their values are at hand (not under ``jax.jit``); the
     shapes and dtypes always."""
+    if not isinstance(rows, TouchedRows):
+        raise TypeError(f"rows: expected the TouchedRows of touched_rows, got "
+                        f"{checks.described(rows)}")
+    _check_arrays(inputs=inputs, labels=labels)
     num_sampled = _num_sampled(sampled_values)
     checks.check_float_array(jnp, inputs, "inputs")
     checks.check_ndim(inputs, 2, "inputs", "[batch_size, dim]")
@@ -239,7 +253,7 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
     with -1 the dense gradient from zeros). ``ids [N]`` are checked to lie in ``[0, V)``
     where their values are at hand (not under ``jax.jit``, where the update of an id
     outside, a negative one too, is dropped), and the rows to be ``[N, D]`` and ``[N]``."""
-    _check_learning_rate(learning_rate, signed=True)
+    learning_rate = _check_learning_rate(learning_rate, signed=True)
     for name, value in (("weights", weights), ("biases", biases)):
         if not isinstance(value, jax.Array):
             raise TypeError(f"{name}: expected a JAX array (updated by scatter, .at[ids].add), "
@@ -249,6 +263,7 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
     if tuple(biases.shape) != (int(weights.shape[0]),):
         raise ValueError(f"biases: expected shape [{int(weights.shape[0])}] (one per row of "
                          f"weights), got {checks.described(biases)}")
+    _check_arrays(ids=ids, grad_weight_rows=grad_weight_rows, grad_bias_rows=grad_bias_rows)
     checks.check_int_array(jnp, ids, "ids")
     checks.check_ndim(ids, 1, "ids", "[N]")
     n, dim = int(ids.shape[0]), int(weights.shape[1])
@@ -291,18 +306,26 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     """
     _check_loss(loss, remove_accidental_hits)
     validate = checks.check_bool(validate, "validate")
+    donate = checks.check_bool(donate, "donate")
     if not callable(sampler):  # a name, as the PyTorch modules take, failed inside jit
         raise TypeError(f"sampler: expected a function such as "
                         f"cs.log_uniform_candidate_sampler, got {checks.described(sampler)}")
+    if all_candidate_sampler in (sampler, getattr(sampler, "func", None)):
+        raise ValueError("sampler: must take range_max (the step calls sampler(labels, "
+                         "num_true, num_sampled, unique, num_classes, rng=key)); "
+                         "all_candidate_sampler takes none")
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
     num_true = checks.check_int(num_true, "num_true", minimum=1)
-    _check_learning_rate(learning_rate)
+    learning_rate = _check_learning_rate(learning_rate)
 
     def step(params: OutputParams, inputs: Any, labels: Any, key: Any):
         if not isinstance(params, OutputParams):  # a plain pair has no .weights
             raise TypeError(f"params: expected an OutputParams(weights, biases), got "
                             f"{checks.described(params)}; wrap a pair as OutputParams(*pair)")
+        _check_arrays(**{"params.weights": params.weights, "params.biases": params.biases,
+                         "inputs": inputs, "labels": labels})
+        check_key(key, "key")
         # the sampler draws ids below num_classes: rows past the weights' would be read
         # as NaN and written nowhere (shapes: checked under jit)
         checks.check_rows(params.weights, "weights", num_classes, "div", ndim=2)
