@@ -326,3 +326,35 @@ def test_a_module_exiting_on_import_is_a_usage_error(mode, code, tmp_path, monke
               "sampled_softmax_loss", *mode])
     assert done.value.code == 2
     assert f"importing 'leaves' called sys.exit({code})" in capsys.readouterr().err
+
+
+UNPRINTABLE_MODULE = '''
+def hits(**kwargs):
+    name = b"caf\\xe9.npz".decode("utf-8", "surrogateescape")  # as os.listdir gives it
+    raise ValueError(f"\\x1b[31mcannot read {name}\\x1b[0m")
+'''
+
+
+@pytest.mark.parametrize("mode", [["--in-process"], []], ids=["in-process", "worker"])
+def test_unprintable_messages_are_escaped_in_every_report(tmp_path, monkeypatch, capsys, mode):
+    """An implementation's message with a lone surrogate (a file name that is not UTF-8)
+    failed the report ("'utf-8' codec can't encode character '\\udce9'", the JUnit file
+    cut short), and its colour codes made the JUnit file invalid XML: both are written
+    as escapes now, the same in the table, the JSON and the JUnit report."""
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "unprintable.py").write_text(UNPRINTABLE_MODULE)
+    monkeypatch.chdir(tmp_path)
+    status = main(["conform", "--backend", "numpy", "--impl", "unprintable:hits", "--op",
+                   "compute_accidental_hits", *mode, "--json", str(tmp_path / "r.json"),
+                   "--junit", str(tmp_path / "r.xml")])
+    assert status == 1
+    want = r"ValueError: \x1b[31mcannot read caf\udce9.npz\x1b[0m"
+    out = capsys.readouterr().out
+    assert want in out and "\x1b[31m" not in out
+    failures = ET.parse(tmp_path / "r.xml").getroot().iter("failure")
+    messages = [f.get("message") for f in failures]
+    assert messages and all(m.endswith(want) for m in messages)
+    checks = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["checks"]
+    assert {c["error"] for c in checks if c["status"] == "failed"} == {
+        "ValueError: \x1b[31mcannot read caf\udce9.npz\x1b[0m"}

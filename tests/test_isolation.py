@@ -179,3 +179,65 @@ def test_a_day_is_the_longest_timeout(capsys):
     with pytest.raises(ValueError, match=r"timeout: must be in \(0, 86400\] seconds"):
         run_target(Target(impl="wrong.ports:tf_port", op="sampled_softmax_loss"), ["numpy"],
                    timeout=float("inf"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is "
+                    "Linux's; elsewhere a worker ends at its next read of the closed pipe")
+def test_a_worker_ends_with_a_command_ended_by_sigterm(tmp_path):
+    """``conform`` ended by SIGTERM (a CI timeout, ``kill``) while an implementation
+    hangs: its worker kept running (for the hour the implementation sleeps), holding the
+    command's output open."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    (tmp_path / "sleepy.py").write_text("import pathlib, time\n\ndef f(**kw):\n"
+                                        "    pathlib.Path('called').touch()\n"
+                                        "    time.sleep(3600)\n")
+    command = subprocess.Popen(
+        [sys.executable, "-m", "candidate_sampling.cli", "conform", "--impl", "sleepy:f",
+         "--op", "compute_accidental_hits", "--backend", "numpy"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)})
+
+    def workers() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:  # not a process, or one that has ended
+                continue
+            if (stat.rsplit(")", 1)[1].split()[1] == str(command.pid)
+                    and b"conformance.isolation" in cmdline):
+                found.append(int(entry.name))
+        return found
+
+    def running(pid: int) -> bool:  # a killed worker may stay a zombie: no cmdline
+        try:
+            return b"conformance.isolation" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    started: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.2)
+            started = workers()
+        assert started, "no worker started"
+        while not (tmp_path / "called").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)  # until the worker runs the sleeping implementation
+        assert (tmp_path / "called").exists(), "the implementation was not called"
+        command.send_signal(signal.SIGTERM)
+        command.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(map(running, started)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(map(running, started))
+    finally:
+        if command.poll() is None:
+            command.kill()
+        for pid in filter(running, started):
+            os.kill(pid, signal.SIGKILL)

@@ -164,5 +164,24 @@ def _serve(conn: Connection) -> None:
                           in_worker=True))
 
 
+def _end_with_parent() -> None:
+    """Have the kernel kill this worker when the command that started it ends (Linux's
+    ``PR_SET_PDEATHSIG``): a command ended by SIGTERM (a CI timeout, ``kill``) left its
+    worker running a hung implementation, holding the command's output open. Elsewhere
+    the worker ends when it next reads from the closed pipe."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
+
+
 if __name__ == "__main__":
+    _end_with_parent()
     _serve(Connection(int(sys.argv[1])))

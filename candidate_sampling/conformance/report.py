@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterable
 
+from .runner import printable
 from .suite import KINDS, Check
 
 __all__ = ["Row", "summarize", "render_table", "summary_line", "digest", "failures", "not_applicable",
@@ -134,7 +135,7 @@ def summary_line(checks: list[Check]) -> str:
 
 def _failure_keys(check: Check) -> list[str]:
     if check.result.error is not None:
-        text = check.result.error.split(" (oracle:")[0]
+        text = printable(check.result.error.split(" (oracle:")[0])
         return [text if len(text) <= 70 else text[:67] + "..."]
     return [c.name for c in check.result.comparisons if not c.ok]
 

@@ -39,13 +39,31 @@ class CaseResult:
         return self.error is None and all(c.ok for c in self.comparisons)
 
     def describe(self) -> str:
+        """The result in words, one line: printable (:func:`printable`), since an
+        implementation's messages are part of it."""
         if self.error is not None:
-            return f"{self.case_id} [{self.backend}]: {self.error}"
+            return printable(f"{self.case_id} [{self.backend}]: {self.error}")
         bad = [c for c in self.comparisons if not c.ok]
-        return f"{self.case_id} [{self.backend}]: " + (
+        return printable(f"{self.case_id} [{self.backend}]: " + (
             "ok" if not bad else ", ".join(
                 c.detail or f"{c.name} off by {c.worst_abs:.3g} (rel {c.worst_rel:.3g})"
-                for c in bad))
+                for c in bad)))
+
+
+def printable(text: str) -> str:
+    """``text`` with what a terminal, a UTF-8 file or XML 1.0 cannot take written as its
+    escape (``\\x1b``, ``\\udce9``): control characters other than tab and newline (an
+    implementation's coloured message), and lone surrogates (a file name that is not
+    UTF-8, as ``os.listdir`` gives it), which failed the report's writing."""
+    def safe(ch: str) -> bool:
+        code = ord(ch)
+        return (code >= 32 or ch in "\t\n") and code != 0x7F and not 0xD800 <= code <= 0xDFFF \
+            and code not in (0xFFFE, 0xFFFF)
+
+    if all(map(safe, text)):
+        return text
+    return "".join(ch if safe(ch) else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
 
 
 def case_inputs(case: GoldenCase) -> tuple[dict, dict]:
