@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except ValueError as exc:  # a bad argument: say which, no traceback
         parser.exit(2, f"candidate-sampling {args.command}: error: {exc}\n")
+    except KeyboardInterrupt:  # Ctrl-C: one line and the shell's status for SIGINT
+        parser.exit(130, f"\ncandidate-sampling {args.command}: interrupted\n")
 
 
 if __name__ == "__main__":

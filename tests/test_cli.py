@@ -130,3 +130,29 @@ def test_a_backend_without_its_device_is_said_so(capsys):
     err = capsys.readouterr().err
     assert err.startswith("candidate-sampling conform: error: --backend: backend 'torch-cuda': "
                           "torch finds no device here (installed: ['numpy'")
+
+
+def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
+    """Ctrl-C printed a traceback of some 40 lines; now one line, and the status a shell
+    gives a command ended by SIGINT."""
+    import candidate_sampling.demo.command as demo
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "run", interrupted)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo"])
+    assert exit_info.value.code == 130
+    assert capsys.readouterr().err == "\ncandidate-sampling demo: interrupted\n"
+
+
+@pytest.mark.parametrize("seed", ["9223372036854775808"])
+def test_demo_seeds_are_int64(seed, capsys):
+    """A seed past int64 failed after the corpus was built, in JAX (an OverflowError
+    traceback) or torch ("Overflow when unpacking long long", --seed not named)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--seed", seed, "--classes", "100", "--num-sampled", "10", "--steps", "2"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (f"candidate-sampling demo: error: --seed: must be in "
+                                       f"[0, 9223372036854775807], got {seed}\n")

@@ -358,3 +358,63 @@ def test_unprintable_messages_are_escaped_in_every_report(tmp_path, monkeypatch,
     checks = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["checks"]
     assert {c["error"] for c in checks if c["status"] == "failed"} == {
         "ValueError: \x1b[31mcannot read caf\udce9.npz\x1b[0m"}
+
+
+NAN_PORT_MODULE = '''
+import numpy as np
+from candidate_sampling.compat import tf
+
+def loss(**kwargs):  # TensorFlow's NaN where this library raises
+    try:
+        return tf.nn.sampled_softmax_loss(**kwargs)
+    except ValueError:
+        return np.full(kwargs["inputs"].shape[0], np.nan, np.float32)
+'''
+
+
+def test_a_deviation_that_raises_is_not_called_the_oracles(tmp_path, monkeypatch, capsys):
+    """A port returning TensorFlow's NaN for a true class of weight 0 failed with "(oracle:
+    raises)", where the oracle returns NaN and raising is this library's recorded
+    deviation, and a check the library adds where TensorFlow returns with "(oracle:
+    none)": the messages say so."""
+    (tmp_path / "nanport.py").write_text(NAN_PORT_MODULE)
+    monkeypatch.chdir(tmp_path)
+    for mode in (["--in-process"], []):
+        assert main(["conform", "--backend", "numpy", "--impl", "nanport:loss", "--op",
+                     "sampled_softmax_loss", *mode, "--json", str(tmp_path / "r.json")]) == 1
+        checks = json.loads((tmp_path / "r.json").read_text())["checks"]
+        errors = {c["id"]: c["error"] for c in checks if c["status"] == "failed"}
+        assert errors["tf2.sampled_softmax_loss.fixed-zero-weight-label"] == (
+            "returned NaN instead of raising (oracle: a value; raising is candidate_sampling's "
+            "recorded deviation, spec/deviations.json)")
+        assert errors["tf2.sampled_softmax_loss.error-labels-rank1-norah"].endswith(
+            "(oracle: a value; raising is a check candidate_sampling adds)")  # "oracle: none"
+        assert errors["tf2.sampled_softmax_loss.error-label-negative"].endswith(
+            "(oracle: InvalidArgumentError)")
+    capsys.readouterr()
+
+
+ZERO_SAMPLES_MODULE = '''
+from candidate_sampling.compat.paddle import sampled_softmax_with_cross_entropy
+
+def loss(logits, label, num_samples, **kwargs):
+    if num_samples == 0:
+        raise RuntimeError("no negatives")
+    return sampled_softmax_with_cross_entropy(logits, label, num_samples, **kwargs)
+'''
+
+
+def test_the_paddle_case_without_negatives_is_checked(tmp_path, monkeypatch, capsys):
+    """``paddle...s0-seed1`` (``num_samples=0``, a loss of the true classes alone, which
+    Paddle computes) was planned neither as a check nor as not applicable: a port that
+    fails on it passed the whole suite."""
+    (tmp_path / "zero.py").write_text(ZERO_SAMPLES_MODULE)
+    monkeypatch.chdir(tmp_path)
+    assert main(["conform", "--backend", "numpy", "--impl", "zero:loss", "--op",
+                 "sampled_softmax_with_cross_entropy", "--stream", "paddle", "--in-process",
+                 "--json", str(tmp_path / "r.json")]) == 1
+    checks = json.loads((tmp_path / "r.json").read_text())["checks"]
+    failed = [c for c in checks if c["status"] == "failed"]
+    assert [(c["id"], c["error"]) for c in failed] == [
+        ("paddle.sampled_softmax_with_cross_entropy.s0-seed1", "RuntimeError: no negatives")]
+    capsys.readouterr()

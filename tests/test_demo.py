@@ -361,7 +361,7 @@ _LOGITS = "a full-softmax step has batch size x classes logits, at most 268,435,
     (["--seconds", "nan"], "--seconds: must be a finite number > 0, got nan"),
     (["--learning-rate", "-1"], "--learning-rate: must be a finite number > 0, got -1.0"),
     (["--evaluations", "0"], "--evaluations: must be in [1, 1000], got 0"),
-    (["--seed", "-1"], "--seed: must be in [0, inf], got -1"),
+    (["--seed", "-1"], "--seed: must be in [0, 9223372036854775807], got -1"),
 ])
 def test_bad_numeric_options_exit_2_naming_the_option(argv, option, capsys):
     msg = _exit_message(["demo", *argv], capsys)

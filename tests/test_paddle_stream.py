@@ -244,3 +244,20 @@ def test_small_integer_labels_give_the_int64_loss(xp, dtype):
     picked = sample_logits.picked_logits(logits, small, 200, seed=0)
     ids = np.asarray(picked.samples)
     assert ids.min() >= 0 and ids.max() > 127 and ids.max() < 300
+
+
+def test_the_engine_names_a_bad_seed_or_count():
+    """``MT19937_64(1.5)`` was ``MT19937_64(1)``, a string seed was taken, None was
+    int()'s TypeError, and ``random_raw(1.5)`` or ``random_raw(True)`` drew one output."""
+    from candidate_sampling.compat.paddle import MT19937_64
+
+    for seed in (1.5, "1", None):
+        with pytest.raises(TypeError, match=r"^seed: expected an int, got "):
+            MT19937_64(seed)
+    for count in (1.5, True):
+        with pytest.raises(TypeError, match=r"^n: expected an int, got "):
+            MT19937_64(1).random_raw(count)
+    with pytest.raises(ValueError, match=r"^n: must be in \[0, inf\], got -1"):
+        MT19937_64(1).random_raw(-1)
+    assert MT19937_64(np.int64(5)).random_raw(np.int32(2)).tolist() == \
+        MT19937_64(5).random_raw(2).tolist()

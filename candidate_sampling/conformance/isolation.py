@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 from .runner import CaseResult
+from .suite import raise_source
 
 __all__ = ["Worker", "TIMEOUT_ENV", "LAW_TIMEOUT_FACTOR", "STARTUP_TIMEOUT_S", "check_timeout",
            "exit_description"]
@@ -123,8 +124,7 @@ class Worker:
             self.start()
         limit = check_timeout(item.kind, self.timeout)
         self.conn.send((item.case.id, item.backend, item.kind))
-        oracle = (item.case.raises or {}).get("type") if item.kind == "errors" else None
-        suffix = f" (oracle: {oracle or 'raises'})" if item.kind == "errors" else ""
+        suffix = f" ({raise_source(item.case)})" if item.kind == "errors" else ""
         if not self.conn.poll(limit):
             self._kill()
             return CaseResult(item.case.id, item.backend,

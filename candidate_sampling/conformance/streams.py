@@ -91,12 +91,12 @@ def stream_cases(stream: str, op: str | None = None, every_op: bool = False) -> 
         return out
     if stream == "paddle":
         losses = [c for c in load_cases(api="paddle") if stream_of(c) == "paddle"
-                  and c.deviation is None and int(c.kwargs["num_samples"]) >= 1]
+                  and c.deviation is None]
         out = []
         if op in (None, "sampled_softmax_with_cross_entropy"):
-            out += losses
-        if op in (None, PADDLE_SAMPLER):
-            out += [paddle_sampler_case(c) for c in losses]
+            out += losses  # num_samples=0 too (a loss of the true classes alone)
+        if op in (None, PADDLE_SAMPLER):  # a sample of at least one class
+            out += [paddle_sampler_case(c) for c in losses if int(c.kwargs["num_samples"]) >= 1]
         return out
     raise ValueError(f"--stream: must be one of {list(STREAMS) + ['none']}, got {stream!r}")
 

@@ -279,7 +279,7 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
                 raise  # in this process, the user's Ctrl-C
             outcome["base"] = exc
 
-    oracle = case.raises["type"] if case.raises else "raises"
+    oracle = raise_source(case)
     if timeout is None:
         attempt()
     else:
@@ -287,16 +287,16 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
         worker.start()
         worker.join(timeout)
         if worker.is_alive():
-            result.error = f"hung: no answer after {timeout:.0f} s (oracle: {oracle})"
+            result.error = f"hung: no answer after {timeout:.0f} s ({oracle})"
             return result
     if "exit" in outcome:
-        result.error = f"{_exit_message(outcome['exit'])} instead of raising (oracle: {oracle})"
+        result.error = f"{_exit_message(outcome['exit'])} instead of raising ({oracle})"
     elif "base" in outcome:
         result.error = (f"raised {type(outcome['base']).__name__}, which is no Exception "
-                        f"(oracle: {oracle})")
+                        f"({oracle})")
     elif "error" not in outcome:
         result.error = (f"returned {_returned(outcome.get('value'))} instead of raising "
-                        f"(oracle: {oracle})")
+                        f"({oracle})")
     return result
 
 
@@ -322,6 +322,20 @@ def _returned(value: Any) -> str:
     if not isinstance(value, tuple) and not is_array(value):
         return f"a {describe_value(value)}"
     return "a value"
+
+
+def raise_source(case: GoldenCase) -> str:
+    """Why an error case must raise, for its failure message: the oracle's exception
+    (``oracle: InvalidArgumentError``), or where the oracle returned a value, the check
+    this library adds or its recorded deviation (``spec/deviations.json``): "oracle:
+    none" and "oracle: raises" were said."""
+    kind = (case.raises or {}).get("type")
+    if kind == "none":  # the oracle's call returned
+        return "oracle: a value; raising is a check candidate_sampling adds"
+    if kind:
+        return f"oracle: {kind}"
+    return ("oracle: a value; raising is candidate_sampling's recorded deviation, "
+            "spec/deviations.json")
 
 
 def execute(item: Planned, functions: Functions,

@@ -83,7 +83,7 @@ def _settings_and_budget(args: argparse.Namespace):
         num_sampled=_check_bounded(args.num_sampled, "--num-sampled", classes,
                                    "at most --classes"),
         learning_rate=_check_positive(args.learning_rate, "--learning-rate"),
-        seed=check_int(args.seed, "--seed", minimum=0),
+        seed=check_int(args.seed, "--seed", minimum=0, maximum=2**63 - 1),
     )
     evaluations = check_int(args.evaluations, "--evaluations", minimum=1, maximum=1000)
     if args.steps is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core import checks
+
 __all__ = ["MT19937_64", "DEFAULT_SEED", "STATE_SIZE"]
 
 STATE_SIZE = 312
@@ -72,14 +74,12 @@ class MT19937_64:
     """
 
     def __init__(self, seed: int = DEFAULT_SEED) -> None:
-        self._state = _seed_state(int(seed))
+        self._state = _seed_state(checks.check_int(seed, "seed"))
         self._pending = np.empty(0, dtype=np.uint64)
 
     def random_raw(self, n: int) -> np.ndarray:
         """The next ``n`` outputs of the engine, a ``uint64`` array of shape ``[n]``."""
-        n = int(n)
-        if n < 0:
-            raise ValueError(f"n: must be in [0, inf), got {n}")
+        n = checks.check_int(n, "n", minimum=0)
         short = n - self._pending.size
         if short > 0:
             blocks = np.empty((-(-short // STATE_SIZE), STATE_SIZE), dtype=np.uint64)
