@@ -245,15 +245,16 @@ def test_dense_refuses_a_layout_without_room_for_the_ids(library):
     # parameters whose rows are not the gradient's: a [11, 2] gradient was returned for
     # [11, 7] weights, and 1-D weights or 2-D biases were taken
     wide = backend.asarray(np.zeros((11, 7)))
+    rows = r" \(rows like the gradient's\)"
     for call, message in (
-            (lambda: grads.dense(wide), r"^weights: expected shape \[num_classes, 2\] \(rows "
-                                        r"like the gradient's\), got shape \[11, 7\]$"),
+            (lambda: grads.dense(wide),
+             rf"^weights: expected shape \[num_classes, 2\]{rows}, got shape \[11, 7\]$"),
             (lambda: grads.dense(arrays[1]), r"^weights: expected shape \[num_classes, 2\]"),
-            (lambda: grads.dense(w, w), r"^biases: expected shape \[num_classes\] \(rows "
-                                        r"like the gradient's\), got shape \[11, 2\]$"),
+            (lambda: grads.dense(w, w),
+             rf"^biases: expected shape \[num_classes\]{rows}, got shape \[11, 2\]$"),
             (lambda: grads.dense([w[:4], w[4:8], wide[8:]]),
-             r"^weights: expected shape \[num_classes, 2\] \(rows like the gradient's\) in "
-             r"every shard, got shape \[3, 7\]$")):
+             (rf"^weights: expected shape \[num_classes, 2\]{rows} in every shard, got shape "
+              r"\[3, 7\]$"))):
         with pytest.raises(ValueError, match=message):
             call()
 

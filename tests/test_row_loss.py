@@ -401,6 +401,19 @@ VMAPPED_SAMPLERS = {
 }
 
 
+def _check_vmap_equals_each(jax, draw, batch):
+    """``jax.vmap(draw)`` over ``batch``, with and without ``jax.jit``, equals ``draw`` of
+    each element (the candidates exactly, the counts to float32 rounding); the draws of
+    the elements are returned."""
+    each = [draw(element) for element in batch]
+    for batched in (jax.vmap(draw)(batch), jax.jit(jax.vmap(draw))(batch)):
+        for k, one in enumerate(each):
+            np.testing.assert_array_equal(np.asarray(batched[0][k]), np.asarray(one[0]))
+            for got, want in zip(batched[1:], one[1:]):
+                np.testing.assert_allclose(np.asarray(got[k]), np.asarray(want), rtol=1e-6)
+    return each
+
+
 @pytest.mark.parametrize("sampler", sorted(VMAPPED_SAMPLERS))
 def test_jax_samplers_under_vmap_equal_each_key(sampler):
     """``jax.vmap`` over keys, with and without ``jax.jit``, gives each key's own draw.
@@ -410,12 +423,7 @@ def test_jax_samplers_under_vmap_equal_each_key(sampler):
     labels = jax.numpy.asarray([[0]], jax.numpy.int32)
     draw = functools.partial(VMAPPED_SAMPLERS[sampler], labels)
     keys = jax.random.split(jax.random.key(5), 3)
-    each = [draw(key) for key in keys]
-    for batched in (jax.vmap(draw)(keys), jax.jit(jax.vmap(draw))(keys)):
-        for k, one in enumerate(each):
-            np.testing.assert_array_equal(np.asarray(batched[0][k]), np.asarray(one[0]))
-            for got, want in zip(batched[1:], one[1:]):
-                np.testing.assert_allclose(np.asarray(got[k]), np.asarray(want), rtol=1e-6)
+    _check_vmap_equals_each(jax, draw, keys)
 
 
 def test_an_eager_learned_unigram_loop_compiles_the_draw_once():
@@ -449,12 +457,7 @@ def test_jax_vmap_over_fixed_unigram_counts_equals_each_law():
                                                   rng=jax.random.key(0))
 
     laws = jnp.stack([jnp.ones(10), jnp.arange(1.0, 11.0), jnp.arange(10.0, 0.0, -1.0)])
-    each = [draw(law) for law in laws]
-    for batched in (jax.vmap(draw)(laws), jax.jit(jax.vmap(draw))(laws)):
-        for k, one in enumerate(each):
-            np.testing.assert_array_equal(np.asarray(batched[0][k]), np.asarray(one[0]))
-            for got, want in zip(batched[1:], one[1:]):
-                np.testing.assert_allclose(np.asarray(got[k]), np.asarray(want), rtol=1e-6)
+    each = _check_vmap_equals_each(jax, draw, laws)
     assert len({tuple(np.asarray(one[0]).tolist()) for one in each}) > 1
 
 

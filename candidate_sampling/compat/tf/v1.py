@@ -9,10 +9,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import random as _random
-from .seed_state import get_seed, set_seed
 from .nn import compute_accidental_hits, nce_loss_with_stream, softmax_loss_with_stream
+from .seed_state import get_seed, set_seed
 
-__all__ = ["nn", "random", "set_random_seed", "get_seed"]
+__all__ = ["get_seed", "nn", "random", "set_random_seed"]
 
 
 def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -42,13 +42,13 @@ def set_random_seed(seed: int | None) -> None:
     set_seed(seed)
 
 
-_SAMPLERS = dict(
-    uniform_candidate_sampler=_random.uniform_candidate_sampler,
-    log_uniform_candidate_sampler=_random.log_uniform_candidate_sampler,
-    learned_unigram_candidate_sampler=_random.learned_unigram_candidate_sampler,
-    fixed_unigram_candidate_sampler=_random.fixed_unigram_candidate_sampler,
-    all_candidate_sampler=_random.all_candidate_sampler,
-)
+_SAMPLERS = {
+    "uniform_candidate_sampler": _random.uniform_candidate_sampler,
+    "log_uniform_candidate_sampler": _random.log_uniform_candidate_sampler,
+    "learned_unigram_candidate_sampler": _random.learned_unigram_candidate_sampler,
+    "fixed_unigram_candidate_sampler": _random.fixed_unigram_candidate_sampler,
+    "all_candidate_sampler": _random.all_candidate_sampler,
+}
 
 random = SimpleNamespace(set_random_seed=set_random_seed, get_seed=get_seed, **_SAMPLERS)
 """``tf.compat.v1.random``: the samplers and the seed functions."""
