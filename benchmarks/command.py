@@ -54,8 +54,8 @@ def _backends(choice: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark; exit status 0."""
     from .config import PRESETS
-    from .plots import write_plots
-    from .report import summary, write_results
+    from .plots import chart_names, write_plots
+    from .report import RESULT_NAMES, summary, write_results
     from .suite import run_suite
 
     from candidate_sampling.cli import output_directory
@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
                              f"(the classes a step samples), got {bad[0]}")
         config = replace(config, classes=tuple(sorted(set(args.classes))))
     backends = _backends(args.backend)
-    out = output_directory(args.out, "--out")  # made once every argument is right
+    # made once every argument is right
+    out = output_directory(args.out, "--out", RESULT_NAMES + chart_names())
     log = lambda line: print(line, file=sys.stderr, flush=True)
     log(f"candidate-sampling bench ({mode}): {', '.join(backends)}; "
         f"V in {', '.join(f'{v:,}' for v in config.classes)}")

@@ -42,6 +42,11 @@ def _chart(path: Path, series: list[Series | None], **labels: str) -> Path | Non
                       log_x=True, log_y=True, **labels)
 
 
+def chart_names() -> tuple[str, ...]:
+    """The charts :func:`write_plots` may write into its folder."""
+    return (*(f"{loss}_step.png" for loss in LOSS_LABELS), "full_vs_sampled.png")
+
+
 def write_plots(results: dict, out: Path) -> list[Path]:
     """Write ``<loss>_step.png`` for each loss and ``full_vs_sampled.png`` into ``out``;
     returns the paths written (a chart with nothing to draw is left out, and an earlier

@@ -14,8 +14,11 @@ from .ratios import case_medians, classes_label, pooled_median, ratios
 from .suite import NAIVE, TF, peer_name
 from .targets import LOSS_LABELS, judge
 
-__all__ = ["summary", "full_report", "write_results"]
+__all__ = ["RESULT_NAMES", "summary", "full_report", "write_results"]
 
+
+RESULT_NAMES = ("results.md", "results.json")
+"""The files :func:`write_results` writes into its folder."""
 
 def _ms(seconds: float | None) -> float | str:
     return "" if seconds is None else seconds * 1e3
@@ -132,7 +135,7 @@ def write_results(results: dict, out: Path, title: str = "candidate-sampling ben
     """Write ``results.md`` and ``results.json`` (the run's data with its ratios and
     targets) into ``out``; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
-    md, js = out / "results.md", out / "results.json"
+    md, js = (out / name for name in RESULT_NAMES)
     md.write_text(full_report(results, title), encoding="utf-8")
     data = {**results, "ratios": ratios(results),
             "targets": [t.as_dict() for t in judge(results)]}

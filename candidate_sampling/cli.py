@@ -14,13 +14,18 @@ from . import __version__
 __all__ = ["main", "output_directory", "output_file", "whole_number"]
 
 
-def output_directory(path: str | Path, option: str) -> Path:
+def output_directory(path: str | Path, option: str, names: tuple[str, ...] = ()) -> Path:
     """``path`` as a directory that exists (made, with its parents, where missing) and
-    takes new files; a ``ValueError`` naming ``option`` where it cannot. Commands check
-    where they write before they run, not after minutes of work."""
+    takes new files, the files ``names`` among them (none of them a folder); a
+    ``ValueError`` naming ``option`` where it cannot. Commands check where they write
+    before they run, not after minutes of work."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{option}: {str(path)!r} is a file, not a folder")
+    for name in names:
+        if (path / name).is_dir():
+            raise ValueError(f"{option}: {str(path / name)!r}, where a result is written, "
+                             f"is a folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):

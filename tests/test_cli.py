@@ -156,3 +156,29 @@ def test_demo_seeds_are_int64(seed, capsys):
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == (f"candidate-sampling demo: error: --seed: must be in "
                                        f"[0, 9223372036854775807], got {seed}\n")
+
+
+@pytest.mark.parametrize("argv, name", [
+    (["demo", "--classes", "100", "--num-sampled", "10", "--steps", "2"], "learning_curves.png"),
+    (["bench", "--tiny", "--backend", "numpy", "--no-peers"], "results.md"),
+    (["bench", "--tiny", "--backend", "numpy", "--no-peers"], "nce_step.png"),
+])
+def test_a_folder_where_a_result_goes_is_named_before_any_work(argv, name, tmp_path, capsys,
+                                                               monkeypatch):
+    """A folder in ``--out`` of a result's name failed the run at its end, after the
+    training or the benchmark (an IsADirectoryError traceback)."""
+    (tmp_path / name).mkdir()
+    import benchmarks.suite
+    import candidate_sampling.demo.corpus
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(benchmarks.suite, "run_suite", no_work)
+    monkeypatch.setattr(candidate_sampling.demo.corpus, "make_corpus", no_work)
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"candidate-sampling {argv[0]}: error: --out: '{tmp_path / name}', where a result "
+        f"is written, is a folder\n")

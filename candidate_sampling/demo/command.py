@@ -14,6 +14,8 @@ from ..core.checks import check_int, check_memory
 __all__ = ["DEFAULT_SECONDS", "MAX_CLASSES", "MAX_DIM", "MAX_LOGITS", "configure",
            "memory_needed", "run"]
 
+CHART_NAME = "learning_curves.png"
+"""The chart the demo writes into ``--out``."""
 DEFAULT_SECONDS = 25.0
 """Training time of each method when neither ``--seconds`` nor ``--steps`` is given."""
 MAX_CLASSES = 2_000_000
@@ -114,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from .trainers import check_backend
 
     check_backend(args.backend)
-    out = output_directory(args.out, "--out")
+    out = output_directory(args.out, "--out", (CHART_NAME,))
     from .corpus import make_corpus, optimal_perplexity, popularity_perplexity
     from .model import initial_params
     from .progress import ProgressBar
@@ -141,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print("\n".join(comparison_lines(runs["sampled"], runs["full"], budget, ideal)))
     title = (f"Held-out perplexity, {s.num_classes:,} classes, {BACKEND_NAMES[args.backend]}")
-    path = write_chart(out / "learning_curves.png", runs["sampled"], runs["full"],
+    path = write_chart(out / CHART_NAME, runs["sampled"], runs["full"],
                        ideal, title)
     print(f"learning curves: {path}")
     sys.stdout.flush()
