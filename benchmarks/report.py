@@ -16,9 +16,9 @@ from .targets import LOSS_LABELS, judge
 
 __all__ = ["RESULT_NAMES", "summary", "full_report", "write_results"]
 
-
 RESULT_NAMES = ("results.md", "results.json")
 """The files :func:`write_results` writes into its folder."""
+
 
 def _ms(seconds: float | None) -> float | str:
     return "" if seconds is None else seconds * 1e3

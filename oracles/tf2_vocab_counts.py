@@ -81,8 +81,12 @@ def sampled(field, path):
                                                             vocab_file=path, seed=5)
     except tf.errors.InvalidArgumentError:
         return {"field": field, "raises": True}
-    return {"field": field, "raises": False,
-            "sampled_candidates": values[0].numpy().tolist(),
+    return {"field": field, "raises": False, **drawn(values)}
+
+
+def drawn(values):
+    """A sampler's three outputs as JSON lists."""
+    return {"sampled_candidates": values[0].numpy().tolist(),
             "true_expected_count": values[1].numpy().ravel().tolist(),
             "sampled_expected_count": values[2].numpy().tolist()}
 
@@ -113,10 +117,7 @@ def sharded(lines, num_reserved_ids, num_shards, shard, range_max, path):
             num_reserved_ids=num_reserved_ids, num_shards=num_shards, shard=shard, seed=5)
     except tf.errors.InvalidArgumentError:
         return {**case, "raises": True}
-    return {**case, "raises": False,
-            "sampled_candidates": values[0].numpy().tolist(),
-            "true_expected_count": values[1].numpy().ravel().tolist(),
-            "sampled_expected_count": values[2].numpy().tolist()}
+    return {**case, "raises": False, **drawn(values)}
 
 
 def main():

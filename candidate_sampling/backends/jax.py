@@ -358,14 +358,21 @@ def _one_key(rng: Any) -> bool:
         return False
     if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
         return shape == ()
-    return (shape == _raw_key_shape(str(jax.config.jax_default_prng_impl))
-            and np.dtype(dtype) == np.uint32)
+    return shape == _raw_key_shape() and np.dtype(dtype) == np.uint32
+
+
+def _raw_key_shape() -> tuple:
+    """The shape of a legacy ``jax.random.PRNGKey`` under the configured default
+    implementation."""
+    import jax
+
+    return _raw_key_shape_of(str(jax.config.jax_default_prng_impl))
 
 
 @functools.cache
-def _raw_key_shape(implementation: str) -> tuple:
-    """The shape of a legacy ``jax.random.PRNGKey`` under the default implementation
-    named ``implementation`` (traced only: no array is made)."""
+def _raw_key_shape_of(implementation: str) -> tuple:
+    """:func:`_raw_key_shape` while ``implementation`` is the default one (traced only:
+    no array is made)."""
     import jax
 
     return tuple(jax.eval_shape(lambda: jax.random.PRNGKey(0)).shape)
@@ -373,16 +380,13 @@ def _raw_key_shape(implementation: str) -> tuple:
 
 def check_key(rng: Any, name: str = "rng") -> None:
     """``rng`` is one JAX key (:func:`_one_key`), else a TypeError naming ``name``."""
-    import jax
-
     if _one_key(rng):
         return
     described = type(rng).__name__
     if hasattr(rng, "dtype"):
         described += f" of dtype {rng.dtype} and shape {list(getattr(rng, 'shape', ()))}"
     raise TypeError(f"{name}: expected one JAX PRNG key (jax.random.key(s), or a "
-                    f"jax.random.PRNGKey(s), uint32 of shape "
-                    f"{list(_raw_key_shape(str(jax.config.jax_default_prng_impl)))}), "
+                    f"jax.random.PRNGKey(s), uint32 of shape {list(_raw_key_shape())}), "
                     f"got {described}")
 
 

@@ -22,7 +22,7 @@ from . import checks, float32_draws
 from .hits import first_occurrence
 from .namespace import device_of, index_dtype, required_namespace
 from .types import SampledValues
-from .vocab import read_vocab_counts
+from .vocab import read_vocab_counts, shard_offset
 
 __all__ = [
     "uniform_candidate_sampler", "log_uniform_candidate_sampler",
@@ -561,7 +561,7 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
         every = counts
     else:
         every = _counts_array(xp, unigrams, wide, device)
-        counts = every[(shard - num_reserved_ids) % num_shards::num_shards]
+        counts = every[shard_offset(num_shards, shard, num_reserved_ids)::num_shards]
     shard_size = reserved + int(counts.shape[0])
     if shard_size != range_max:
         raise ValueError(f"range_max: must equal the number of ids of this shard "

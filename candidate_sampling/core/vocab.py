@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from . import checks
 
-__all__ = ["parse_float32", "read_vocab_counts"]
+__all__ = ["parse_float32", "read_vocab_counts", "shard_offset"]
 
 _SPACE = b" \t\n\r\x0b\x0c"
 """The white space ``safe_strtof`` allows around a number (ASCII only)."""
@@ -81,6 +81,13 @@ def _round_float32(value: Fraction) -> float:
     return math.inf if result > _MAX_FLOAT32 else result
 
 
+def shard_offset(num_shards: int, shard: int, first: int) -> int:
+    """Where a shard's entries start among entries numbered from ``first``: entry ``i``
+    (from 0) is the shard's when ``(first + i) % num_shards == shard``, that is when
+    ``i % num_shards`` is this offset (``counts[offset::num_shards]`` are its counts)."""
+    return (shard - first) % num_shards
+
+
 def read_vocab_counts(vocab_file: str | os.PathLike, num_shards: int = 1, shard: int = 0,
                       first: int = 0) -> list[float]:
     """The counts of a vocabulary file: one entry per line, the count in the last
@@ -89,8 +96,8 @@ def read_vocab_counts(vocab_file: str | os.PathLike, num_shards: int = 1, shard:
     encoding. An empty line is skipped, as TensorFlow skips it.
 
     The entries are numbered from ``first`` and only those numbered ``shard`` modulo
-    ``num_shards`` are read and returned: as TensorFlow, the lines of the other shards are
-    not parsed and may hold anything.
+    ``num_shards`` (:func:`shard_offset`) are read and returned: as TensorFlow, the lines
+    of the other shards are not parsed and may hold anything.
     """
     checks.check_path(vocab_file, "vocab_file")
     name = os.fsdecode(vocab_file)
@@ -99,14 +106,15 @@ def read_vocab_counts(vocab_file: str | os.PathLike, num_shards: int = 1, shard:
         handle = open(vocab_file, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise ValueError(f"vocab_file: cannot read {name!r}: {exc.strerror}") from None
+    offset = shard_offset(num_shards, shard, first)
     with handle:
-        entry = first - 1
+        entry = -1
         for number, line in enumerate(handle, start=1):
             raw = line.rstrip(b"\n").rstrip(b"\r")
             if not raw:
                 continue
             entry += 1
-            if entry % num_shards != shard:
+            if entry % num_shards != offset:
                 continue
             field = raw.rsplit(b",", 1)[-1]
             value = parse_float32(field)

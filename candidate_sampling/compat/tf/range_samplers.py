@@ -17,7 +17,7 @@ import numpy as np
 
 from ...backends.numpy import first_distinct
 from ...core import checks
-from ...core.samplers import read_vocab_counts
+from ...core.vocab import read_vocab_counts, shard_offset
 from .floatmath import exp_floor, expm1f, float32_of, log1pf, powf
 from .philox import (
     PhiloxStream,
@@ -214,7 +214,7 @@ def fixed_unigram_weights(range_max: int, vocab_file: str | os.PathLike = "",
         counts = np.asarray(list(unigrams), dtype=np.float64)
         if not np.all(np.isfinite(counts) & (counts >= 0)):
             raise ValueError("unigrams: every weight must be a finite number >= 0")
-        counts = counts[(shard - reserved) % num_shards::num_shards]
+        counts = counts[shard_offset(num_shards, shard, reserved)::num_shards]
     with np.errstate(over="ignore"):  # a count past float32's range is refused below
         counts32 = counts.astype(np.float32)
     kept = powf(counts32, distortion32)
