@@ -75,7 +75,8 @@ def outside_graph(fn: Any, like: Any) -> Any:
 
 def host_array(x: Any):
     """The values of array ``x`` as a NumPy array, copied off an accelerator where needed
-    (the exact TensorFlow and Paddle streams are computed on the host). Under a
+    (the exact TensorFlow and Paddle streams are computed on the host); another array
+    library's arrays come through DLPack, from whichever device holds them. Under a
     ``torch.func`` transform a tensor has no memory of its own: its values come as a
     list."""
     import numpy as np
@@ -88,4 +89,6 @@ def host_array(x: Any):
             return np.array(x.tolist(), dtype=str(x.dtype).removeprefix("torch."))
     if torch_array or array_api_compat.is_cupy_array(x):
         x = array_api_compat.to_device(x, "cpu")
+    elif not (array_api_compat.is_numpy_array(x) or array_api_compat.is_jax_array(x)):
+        return np.from_dlpack(x, device="cpu")  # any library, any device (a copy off it)
     return np.asarray(x)

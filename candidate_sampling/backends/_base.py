@@ -115,7 +115,8 @@ class Backend:
         host callback that could raise costs a jitted step more than its sampler.)"""
         done = self.read(lambda: bool(complete))
         if done is None:
-            return xp.where(complete, tries, xp.asarray(-1, dtype=tries.dtype))
+            return xp.where(complete, tries,
+                            xp.asarray(-1, dtype=tries.dtype, device=self.device(tries)))
         if not done:
             if possible is not None and not bool(possible()):
                 raise too_few_classes(num_sampled)
@@ -347,7 +348,7 @@ class Backend:
         from ..core.hits import dense_hits
 
         hits = dense_hits(xp, found, position, int(x.shape[1]))
-        return xp.where(hits, xp.asarray(value, dtype=x.dtype), x)
+        return xp.where(hits, xp.asarray(value, dtype=x.dtype, device=self.device(x)), x)
 
     def add_rows(self, xp: Any, target: Any, indices: Any, values: Any) -> Any:
         """:meth:`scatter_add`, in ``target``'s memory where the backend can update it."""

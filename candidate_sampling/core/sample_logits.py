@@ -199,7 +199,8 @@ def clipped_softmax_cross_entropy_terms(xp: Any, logits: Any, num_true: int) -> 
     dtype = logits.dtype
     logits = xp.astype(logits, accumulation_dtype(xp, dtype))
     shifted = logits - stop(xp.max(logits, axis=1, keepdims=True))
-    clipped = xp.maximum(shifted, xp.asarray(SOFTMAX_CLIP, dtype=shifted.dtype))
+    clipped = xp.maximum(shifted, xp.asarray(SOFTMAX_CLIP, dtype=shifted.dtype,
+                                             device=device_of(shifted)))
     shifted = stop(clipped) + (shifted - stop(shifted))
     exps = xp.exp(shifted)
     totals = xp.sum(exps, axis=1, keepdims=True)

@@ -246,7 +246,7 @@ class _Uniform(_RangeLaw):
     def sample(self, u: Any) -> Any:
         xp = self.xp
         v = xp.astype(xp.floor(u * self.range_max), backend_for(xp).int64(xp))
-        return xp.minimum(v, xp.asarray(self.range_max - 1, dtype=v.dtype))
+        return xp.minimum(v, xp.asarray(self.range_max - 1, dtype=v.dtype, device=device_of(v)))
 
     def probability(self, ids: Any) -> Any:
         xp = self.xp
@@ -329,7 +329,7 @@ class _Unigram(_Law):
     def sample(self, u: Any) -> Any:
         xp = self.xp
         v = xp.searchsorted(self.cdf, xp.astype(u, self.cdf.dtype) * self.total, side="right")
-        v = xp.minimum(v, xp.asarray(self.cdf.shape[0] - 1, dtype=v.dtype))
+        v = xp.minimum(v, xp.asarray(self.cdf.shape[0] - 1, dtype=v.dtype, device=device_of(v)))
         return xp.astype(v, backend_for(xp).int64(xp))
 
     def probability(self, ids: Any) -> Any:
