@@ -203,14 +203,20 @@ def test_torch_ids_of_an_unsigned_dtype_it_cannot_sort_are_a_type_error(args, dt
     np.testing.assert_allclose(got, expected, rtol=1e-6)
 
 
-@pytest.mark.parametrize("library", ["numpy", "torch", "jax"])
-@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32"])
-def test_ids_of_small_integer_dtypes_sample_and_index_as_int64(args, library, dtype):
+@pytest.mark.parametrize("library, dtype", [
+    *((library, dtype) for library in ("numpy", "torch", "jax", "array_api_strict")
+      for dtype in ("int8", "uint8", "int16", "int32")),
+    ("numpy", "uint64"), ("array_api_strict", "uint32"), ("array_api_strict", "uint64")])
+def test_ids_of_other_integer_dtypes_sample_and_index_as_int64(args, library, dtype):
     """Every sampler (the unigram laws look the true classes up) and both losses, with
-    true classes and sampled ids of a small integer dtype: the results of int64 ids."""
+    true classes and sampled ids of a small or unsigned integer dtype: the results of
+    int64 ids (array_api_strict does not promote uint64 with int64; torch's wide unsigned
+    dtypes are refused, above)."""
     convert = {"numpy": np.asarray,
                "torch": lambda a: pytest.importorskip("torch").from_numpy(np.asarray(a)),
-               "jax": lambda a: pytest.importorskip("jax.numpy").asarray(a)}[library]
+               "jax": lambda a: pytest.importorskip("jax.numpy").asarray(a),
+               "array_api_strict": lambda a: pytest.importorskip("array_api_strict").asarray(
+                   np.asarray(a))}[library]
     labels = args["labels"]
     small = convert(labels.astype(dtype))
     for sampler, extra in ((cs.learned_unigram_candidate_sampler, {}),

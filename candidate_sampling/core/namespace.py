@@ -107,9 +107,13 @@ def index_dtype(xp: Any, *ids: Any) -> Any:
     """The dtype in which to index with the given id arrays: their promoted dtype where
     that is int32 or int64, else the backend's int64 (int32 for JAX without
     ``jax_enable_x64``). Every library indexes with those (torch with no other), and
-    NumPy promotes uint64 with a signed dtype to float64; ids are checked to lie in
+    NumPy promotes uint64 with a signed dtype to float64, and the Array API leaves that
+    promotion undefined (array_api_strict refuses it); ids are checked to lie in
     ``[0, range_max)``, which that dtype holds."""
-    dtype = xp.result_type(*(a.dtype for a in ids))
+    try:
+        dtype = xp.result_type(*(a.dtype for a in ids))
+    except TypeError:  # no promotion between these integer dtypes
+        return backend_for(xp).int64(xp)
     return dtype if dtype in (xp.int32, xp.int64) else backend_for(xp).int64(xp)
 
 
