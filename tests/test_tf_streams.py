@@ -253,6 +253,27 @@ def test_traced_true_classes_are_refused():
         sample(np.array([[1], [2]], dtype=np.int32))
 
 
+@pytest.mark.parametrize("stage", ["jit", "scan"])
+def test_a_stream_staged_with_concrete_true_classes_is_refused(stage):
+    """Labels closed over by a jitted function are concrete: the stream would draw once,
+    when traced, and every call return that sample (it did), where eager calls move on."""
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    labels = jnp.asarray([[2], [4]])
+    draw = lambda: tfrandom.uniform_candidate_sampler(labels, 1, 3, True, 1000).sampled_candidates
+    loss = lambda: tfnn.sampled_softmax_loss(jnp.ones((1000, 2)), jnp.zeros(1000), labels,
+                                             jnp.ones((2, 2)), 3, 1000)
+    for fn, name in ((draw, "true_classes"), (loss, "labels")):
+        staged = {"jit": jax.jit(lambda k, fn=fn: fn() + 0 * k),
+                  "scan": lambda k, fn=fn: jax.lax.scan(lambda c, _: (c, fn()), k, None,
+                                                        length=2)[1]}[stage]
+        with pytest.raises(TypeError, match=f"^{name}: TensorFlow's sampler streams draw on the "
+                                            f"host at every call; inside a function that JAX "
+                                            f"stages"):
+            staged(0)
+    assert not np.array_equal(draw(), draw())  # eagerly the stream moves on
+
+
 # --------------------------------------------------------------------------- Philox4x32-10
 
 # Random123 known-answer vectors (kat_vectors: counter words, key words -> output words).

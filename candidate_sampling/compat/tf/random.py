@@ -86,10 +86,20 @@ def int_ids(value: Any) -> Any:
 
 
 def host_classes(xp: Any, true_classes: Any) -> np.ndarray:
-    """``true_classes`` as a NumPy int64 array on the host."""
-    if not backend_for(xp).is_concrete(true_classes):
+    """``true_classes`` as a NumPy int64 array on the host; a TypeError naming it where
+    it is traced, or where the call is staged (JAX: ``jax.jit``, ``lax.scan``, ...), even
+    with concrete values: the stream would move on once, when the function is traced,
+    and every call would return that sample."""
+    backend = backend_for(xp)
+    if not backend.is_concrete(true_classes):
         raise TypeError("true_classes: TensorFlow's sampler streams read the values of "
                         "true_classes on the host; they cannot take a traced array (jax.jit)")
+    if backend.stages():
+        raise TypeError("true_classes: TensorFlow's sampler streams draw on the host at every "
+                        "call; inside a function that JAX stages (jax.jit, lax.scan, ...) "
+                        "they would draw once, when it is traced, and every call would "
+                        "return that sample: draw outside it and pass the result in (a "
+                        "loss's sampled_values), or use the native samplers with a JAX key")
     return host_array(true_classes).astype(np.int64, copy=False)
 
 
