@@ -774,3 +774,22 @@ def test_numpy_arrays_of_a_dtype_numpy_does_not_know_are_named(args):
     counts = np.ones(10).astype(ml_dtypes.bfloat16)
     with pytest.raises(TypeError, match=r"^counts: dtype bfloat16 is not one of the array "):
         cs.learned_unigram_step(counts, np.zeros((2, 1), np.int64), 1, 3, True, seed=1)
+
+
+@pytest.mark.parametrize("count", [0.0, -1.0, float("nan"), float("inf")])
+def test_counts_are_not_checked_where_log_q_is_not_subtracted(args, count):
+    """TensorFlow's ``_compute_sampled_logits`` reads the expected counts only to subtract
+    ``log Q``: with ``subtract_log_q=False`` any value gives the logits of counts 1 (a
+    sampler without probabilities may pass zeros); with it, a count that ``log`` cannot
+    take is refused, naming it."""
+    ids = np.asarray(args["sampled_values"][0])
+    ones = (ids, np.ones((B, 1), np.float32), np.ones(S, np.float32))
+    bad = (ids, np.full((B, 1), count, np.float32), np.full(S, count, np.float32))
+    plain = {k: v for k, v in args.items() if k != "sampled_values"}
+    expected = cs.compute_sampled_logits(**plain, sampled_values=ones, subtract_log_q=False)
+    got = cs.compute_sampled_logits(**plain, sampled_values=bad, subtract_log_q=False)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+    with pytest.raises(ValueError, match=r"^sampled_values\[1\] \(true_expected_count\): every "
+                                         r"value must be finite and > 0"):
+        cs.compute_sampled_logits(**plain, sampled_values=bad)

@@ -337,6 +337,12 @@ def test_reductions_and_subtract_log_q():
     plain = SampledSoftmaxLoss(20, 8, 3, subtract_log_q=False, reduction="none")
     ones = SampledValues(values[0], torch.ones(5, 1), torch.ones(3))
     torch.testing.assert_close(plain(inputs, labels, values), plain(inputs, labels, ones))
+    # counts that log(Q) could not take are not read where it is not subtracted
+    unused = SampledValues(values[0], torch.zeros(5, 1), torch.full((3,), float("nan")))
+    torch.testing.assert_close(plain(inputs, labels, unused), plain(inputs, labels, ones))
+    with pytest.raises(ValueError, match=r"^sampled_values\[1\] \(true_expected_count\): every "
+                                         r"value must be finite and > 0"):
+        module(inputs, labels, unused)
 
 
 def test_initialisation():

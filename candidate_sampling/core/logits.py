@@ -61,11 +61,12 @@ def check_triple(sampled_values: Any) -> None:
 
 def check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int,
                          num_sampled: int, num_classes: int,
-                         check_values: bool = True) -> SampledValues:
+                         check_values: bool = True, counts_used: bool = True) -> SampledValues:
     """``sampled_values`` checked against a batch of ``batch`` rows of ``num_true``
     labels and a sample of ``num_sampled`` of ``num_classes`` classes: a triple of
     arrays of ``xp``, of the dtypes and shapes TensorFlow's samplers give, and unless
-    ``check_values`` ids in range and counts finite and > 0 (one read each)."""
+    ``check_values`` ids in range and, where ``counts_used`` (``log Q`` is subtracted),
+    counts finite and > 0 (one read each)."""
     check_triple(sampled_values)
     sampled, true_q, sampled_q = sampled_values
     ids_name, true_name, sampled_name = SAMPLED_NAMES
@@ -85,19 +86,22 @@ def check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int
                          f"{num_true}], got {list(true_q.shape)}")
     if check_values:  # reads the values (a host synchronisation on a GPU)
         checks.check_ids_in_range(xp, sampled, num_classes, ids_name)
-        checks.check_positive(xp, true_q, true_name)
-        checks.check_positive(xp, sampled_q, sampled_name)
+        if counts_used:
+            checks.check_positive(xp, true_q, true_name)
+            checks.check_positive(xp, sampled_q, sampled_name)
     return SampledValues(sampled, true_q, sampled_q)
 
 
 def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
             num_classes: int, num_true: int, sampled_values: Any, partition_strategy: str,
-            seed: int | None, default_sampler: Any = default_log_uniform):
+            seed: int | None, default_sampler: Any = default_log_uniform,
+            subtract_log_q: bool = True):
     """Check the arguments shared by every loss; draw the default sample if needed.
 
     Returns ``(xp, labels, sampled_values)`` with ``labels`` as ``[batch_size, num_true]``
     and ``sampled_values`` a checked, gradient-free ``SampledValues``. The values given
-    in ``sampled_values`` are checked (ids in range, counts finite and > 0); those that
+    in ``sampled_values`` are checked (ids in range, counts finite and > 0 unless
+    ``subtract_log_q`` is false, which leaves the counts unused, as TensorFlow); those that
     ``default_sampler`` draws are trusted, so it must give in-range ids and positive
     counts (the library's samplers do). ``seed`` is checked as the samplers check it
     (:func:`~candidate_sampling.core.checks.check_seed`), used or not.
@@ -135,7 +139,8 @@ def prepare(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: in
     # a draw of the default sampler is in range and positive by construction: its
     # shapes are checked, its values are not read again
     sampled_values = check_sampled_values(xp, sampled_values, batch, num_true, num_sampled,
-                                          num_classes, check_values=not drawn)
+                                          num_classes, check_values=not drawn,
+                                          counts_used=subtract_log_q)
     return xp, labels, SampledValues(*(backend.stop_gradient(v) for v in sampled_values))
 
 
@@ -293,7 +298,8 @@ def compute_sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any, 
     subtract_log_q = checks.check_bool(subtract_log_q, "subtract_log_q")
     remove_accidental_hits = checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
     xp, labels, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes,
-                                 num_true, sampled_values, partition_strategy, seed)
+                                 num_true, sampled_values, partition_strategy, seed,
+                                 subtract_log_q=subtract_log_q)
     rows = gather_rows(xp, weights, biases, labels, values.sampled_candidates, partition_strategy)
     true_logits, sampled_logits = logits_from_rows(xp, inputs, labels, values, rows,
                                                    subtract_log_q, remove_accidental_hits,

@@ -412,7 +412,8 @@ class SampledOutputLoss(nn.Module):
         with reads_off:
             xp, labels, values = prepare(self.weight, self.bias, labels, inputs, self.num_sampled,
                                          self.num_classes, self.num_true, sampled_values, "div",
-                                         None, default_sampler=draw)
+                                         None, default_sampler=draw,
+                                         subtract_log_q=self.subtract_log_q)
         if checking and not own_draw:
             self._check_values(labels, values)
         ids = touched_ids(xp, labels, values.sampled_candidates).to(torch.int64)
@@ -478,7 +479,8 @@ class SampledOutputLoss(nn.Module):
         counts = []
         if values is not None:
             ids.append((SAMPLED_NAMES[0], values.sampled_candidates))
-            counts = list(zip(SAMPLED_NAMES[1:], values[1:]))
+            if self.subtract_log_q:  # else the counts are not used
+                counts = list(zip(SAMPLED_NAMES[1:], values[1:]))
         ids = [(name, _bounds(x)) for name, x in ids if x.numel()]
         counts = [(name, _bounds(x)) for name, x in counts if x.numel()]
         floats = [b for _, b in counts]
