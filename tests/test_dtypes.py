@@ -176,6 +176,19 @@ def test_mask_is_lowest_finite_value_of_each_dtype():
         assert np.isfinite(logits).all()
 
 
+@pytest.mark.filterwarnings("error")
+def test_a_hit_far_below_zero_is_masked_to_the_lowest_value_without_a_warning():
+    """A hit logit of -2e38 plus the lowest float32 overflows to -inf, which the mask
+    clamps to the lowest value: no RuntimeWarning (an error under ``-W error``)."""
+    w = np.full((3, 2), -1e38, np.float32)
+    logits, _ = cs.compute_sampled_logits(
+        w, np.zeros(3, np.float32), np.array([[1]]), np.ones((1, 2), np.float32), 2, 3,
+        sampled_values=(np.array([1, 2]), np.ones((1, 1), np.float32), np.ones(2, np.float32)),
+        remove_accidental_hits=True)
+    low = np.float32(-1e38) * 2
+    np.testing.assert_array_equal(logits, np.array([[low, np.finfo(np.float32).min, low]]))
+
+
 _MIXED_TF = {  # TensorFlow 2.21, run: float64 weights, float16 biases, float32 inputs
     "softmax": [1.0142759084701538, 4.019838333129883],
     "nce": [7.060393333435059, 5.5781450271606445],

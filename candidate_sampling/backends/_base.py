@@ -288,7 +288,8 @@ class Backend:
 
     def overflow_allowed(self) -> Any:
         """A context in which a float overflow to ``inf`` passes silently (the unshifted
-        softmax looks for it and makes those rows again); a null context here."""
+        softmax looks for it and makes those rows again; the hit mask clamps it to the
+        lowest value); a null context here."""
         return contextlib.nullcontext()
 
     def matmul(self, xp: Any, a: Any, b: Any) -> Any:

@@ -267,7 +267,8 @@ def _mask_hits(xp: Any, logits: Any, found: Any, position: Any, pass_gradient: b
     value = stop(logits)
     floor = xp.asarray(lowest, dtype=logits.dtype, device=device_of(logits))
     hits = dense_hits(xp, found, position, int(logits.shape[1]))
-    masked = xp.where(hits, xp.maximum(value + floor, floor), value)
+    with backend.overflow_allowed():  # a logit below 0 plus the lowest value gives -inf
+        masked = xp.where(hits, xp.maximum(value + floor, floor), value)
     return (logits - value) + stop(masked)
 
 
