@@ -152,6 +152,12 @@ def custom_specs():
             spec("custom-every-hit-" + tag, batch=3, num_classes=10, num_samples=3,
                  custom=every, labels=[r[:1] for r in every], remove=remove, seed=0,
                  notes="Every customized negative equals the row's true label."),
+            spec("custom-more-than-k-" + tag, batch=2, num_classes=4, num_samples=6,
+                 custom=[[0, 1, 1, 3, 2, 0, 3], [2, 3, 3, 0, 1, 1, 2]],
+                 labels=[[0], [2]], remove=remove, seed=0,
+                 notes="More negatives than classes (S=6 > K=4), which customized samples "
+                       "drawn with replacement allow: Paddle checks S against K only "
+                       "where its own sampler draws."),
         ]
     out += [
         spec("custom-label-ignored-rm", num_classes=10, num_samples=3, custom=base,

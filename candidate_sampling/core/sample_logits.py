@@ -79,7 +79,9 @@ def sampled_softmax_with_cross_entropy(logits: Any, label: Any, num_samples: int
     Args:
       logits: ``[N, K]`` float, unscaled log probabilities over all ``K`` classes.
       label: int ``[N, T]``, the true classes.
-      num_samples: ``S``, negatives per row, in ``[0, K]`` (0: the loss is 0, as in Paddle).
+      num_samples: ``S``, negatives per row, in ``[0, K]`` for the default sampler, any
+        ``S >= 0`` with customized samples, which may repeat (0: the loss is 0, as in
+        Paddle).
       num_true: ``T``.
       remove_accidental_hits: mask sampled columns equal to a true label of the row.
       use_customized_samples: take ``customized_samples``/``customized_probabilities``
@@ -129,7 +131,9 @@ def picked_logits(logits: Any, label: Any, num_samples: int, num_true: int = 1,
     checks.check_float_array(xp, logits, "logits")
     checks.check_ndim(logits, 2, "logits", "[N, K]")
     rows, num_classes = (int(d) for d in logits.shape)
-    num_samples = checks.check_int(num_samples, "num_samples", minimum=0, maximum=num_classes)
+    # the default sampler draws S distinct classes; customized samples may repeat them
+    num_samples = checks.check_int(num_samples, "num_samples", minimum=0,
+                                   maximum=None if use_customized_samples else num_classes)
     checks.check_int_array(xp, label, "label")
     checks.check_ndim(label, 2, "label", "[N, num_true]")
     if tuple(label.shape) != (rows, num_true):
