@@ -328,6 +328,38 @@ class TestRankLoss:
         assert set(expected.tolist()) != set(sampled[:8].tolist())  # what NaN scores keep
 
     @pytest.mark.parametrize("library", LIBRARIES)
+    def test_nan_data_ranks_first_and_reaches_the_loss(self, library):
+        """A NaN weight row, or a NaN input, ranks first (ties keep positions), so its
+        NaN reaches the losses: TensorFlow 1.15 keeps classes 5 and 2 here and returns
+        NaN losses. The overflow fallback had given the NaN class the finite score
+        ``log B + b`` and dropped it, returning finite losses."""
+        weights = np.array([[1, 0], [0, 1], [1, 1], [-1, 0], [0, -1], [np.nan, 0.5]],
+                           np.float32)
+        biases = np.array([0, 0.5, 0, 0, -0.5, 0], np.float32)
+        inputs = np.array([[1, 2], [0, -1]], np.float32)
+        labels = np.array([[2], [4]])
+        values = (np.array([5, 1, 2]), np.array([[0.5], [0.25]], np.float32),
+                  np.array([0.25, 0.5, 0.5], np.float32))
+
+        def loss(w, x, sampled_values, num_resampled=2):
+            args = [convert(library, a) for a in (w, biases, labels, x)]
+            given = tuple(convert(library, a) for a in sampled_values)
+            return np.asarray(tf.contrib.rank_sampled_softmax_loss(
+                *args, 3, num_resampled, 6, 1, given, 1.0, True, "div"))
+
+        assert np.isnan(loss(weights, inputs, values)).all()
+        # a NaN input: every score is NaN, the first two candidates are kept, and only
+        # that row's loss is NaN (the other's is the loss over classes 5 and 1)
+        finite_w = np.nan_to_num(weights)
+        nan_x = np.array([[1, 2], [np.nan, -1]], np.float32)
+        got = loss(finite_w, nan_x, values)
+        first_two = tuple(a[:2] if a.ndim == 1 else a for a in values)
+        kept = cs.sampled_softmax_loss(finite_w, biases, labels, nan_x, 2, 6,
+                                       sampled_values=first_two)
+        assert np.isnan(got[1]) and np.isfinite(got[0])
+        np.testing.assert_allclose(got[0], kept[0], rtol=1e-6)
+
+    @pytest.mark.parametrize("library", LIBRARIES)
     def test_a_real_temperature_of_any_kind_is_the_same_number(self, library, rng):
         args = rank_args(library, rng, 2)
         expected = np.asarray(tf.contrib.rank_sampled_softmax_loss(

@@ -126,7 +126,10 @@ def rank_resample(weights: Any, biases: Any, inputs: Any, sampled_values: Any, n
     ``score_i = logsumexp_j(w_i . x_j / T) + b_i / T`` over the batch rows ``j``; no log Q
     and no hit mask. Ties keep the lower position first (as ``top_k``). An empty batch
     gives every class the score ``-inf`` (a sum of no terms), so the first
-    ``num_resampled`` are kept.
+    ``num_resampled`` are kept. A class whose row or bias holds a NaN, or every class
+    where the inputs do, ranks first: its NaN then reaches the losses, as TensorFlow's
+    NaN scores usually do, where the overflow fallback would have ranked it by a finite
+    score it does not have.
     """
     xp = namespace_of(weights=weights, biases=biases, inputs=inputs, sampled_values=sampled_values)
     backend = backend_for(xp)
@@ -149,6 +152,9 @@ def rank_resample(weights: Any, biases: Any, inputs: Any, sampled_values: Any, n
             tempered = backend.without_float_warnings(
                 lambda: _tempered_scores(xp, rows, x, bias, temperature))
             scores = tempered if known is False else xp.where(finite, scores, tempered)
+            poisoned = (xp.any(xp.isnan(rows), axis=1) | xp.isnan(bias)
+                        | xp.any(xp.isnan(x)))
+            scores = xp.where(poisoned, xp.full_like(scores, xp.inf), scores)
     keep = xp.argsort(scores, descending=True, stable=True)[:num_resampled]
     return SampledValues(xp.take(sampled, keep), true_q, xp.take(sampled_q, keep))
 
