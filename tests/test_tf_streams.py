@@ -443,6 +443,24 @@ def test_float_and_bool_ids_convert_as_in_tensorflow():
             got = loss(weights, np.zeros(10, np.float32), labels, np.ones((1, 4), np.float32),
                        3, 10, sampled_values=values)
             np.testing.assert_allclose(got, [want], rtol=1e-6)
+    # the losses cast float candidates too, and so do contrib's (labels were refused there)
+    float_values = (np.array([3.2, 4.9, 5.0]), *values[1:])
+    args = (weights, np.zeros(10, np.float32))
+    inputs = np.ones((1, 4), np.float32)
+    got = tf.nn.sampled_softmax_loss(*args, np.array([[1.7]]), inputs, 3, 10,
+                                     sampled_values=float_values)
+    np.testing.assert_allclose(got, [3.7957954], rtol=1e-6)
+    for floats, ints in ((np.array([[1.7]], np.float32), np.array([[1]])),
+                         (np.array([[True]]), np.array([[1]]))):
+        for given in (values, float_values):
+            sparse = [tf.contrib.nn.sampled_sparse_softmax_loss(*args, labels, inputs, 3, 10,
+                                                                sampled_values=given)
+                      for labels in (floats, ints)]
+            np.testing.assert_array_equal(*sparse)
+            rank = [tf.contrib.nn.rank_sampled_softmax_loss(*args, labels, inputs, 3, 2, 10, 1,
+                                                            given, 1.0, True, "div")
+                    for labels in (floats, ints)]
+            np.testing.assert_array_equal(*rank)
 
 
 def test_no_true_classes_find_no_hits_as_in_tensorflow():

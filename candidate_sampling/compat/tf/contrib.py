@@ -8,6 +8,7 @@ from typing import Any
 from ...backends import backend_for
 from ...core import losses
 from ...core.namespace import namespace_of
+from .random import loss_ids
 
 __all__ = ["rank_sampled_softmax_loss", "sampled_sparse_softmax_loss", "nn"]
 
@@ -19,6 +20,7 @@ def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: An
                               name: str | None = None) -> Any:
     """``tf.contrib.nn.rank_sampled_softmax_loss``: see
     :func:`candidate_sampling.rank_sampled_softmax_loss`."""
+    labels, sampled_values = loss_ids(labels, sampled_values)
     _check_default_draw(labels, sampled_values)
     return losses.rank_sampled_softmax_loss(weights, biases, labels, inputs, num_sampled,
                                             num_resampled, num_classes, num_true, sampled_values,
@@ -32,6 +34,7 @@ def sampled_sparse_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: 
                                 partition_strategy: str = "mod",
                                 name: str = "sampled_sparse_softmax_loss") -> Any:
     """``tf.contrib.nn.sampled_sparse_softmax_loss``."""
+    labels, sampled_values = loss_ids(labels, sampled_values)
     _check_default_draw(labels, sampled_values)
     return losses.sampled_sparse_softmax_loss(weights, biases, labels, inputs, num_sampled,
                                               num_classes, sampled_values, remove_accidental_hits,

@@ -13,9 +13,9 @@ from . import seed_state
 from .random import (
     all_candidate_sampler,
     fixed_unigram_candidate_sampler,
-    int_ids,
     learned_unigram_candidate_sampler,
     log_uniform_candidate_sampler,
+    loss_ids,
     tensor_like,
     uniform_candidate_sampler,
 )
@@ -95,10 +95,10 @@ def softmax_loss_with_stream(weights: Any, biases: Any, labels: Any, inputs: Any
                              sampled_values: Any, remove_accidental_hits: bool,
                              partition_strategy: str, seed: int | None) -> Any:
     """Sampled softmax loss with TensorFlow's draws (:func:`tf_sampled_values`), the
-    parameters in the inputs' dtype (:func:`in_inputs_dtype`), float or bool labels cast
-    to ids (:func:`~candidate_sampling.compat.tf.random.int_ids`)."""
+    parameters in the inputs' dtype (:func:`in_inputs_dtype`), float or bool labels and
+    candidates cast to ids (:func:`~candidate_sampling.compat.tf.random.loss_ids`)."""
     weights, biases = in_inputs_dtype(weights, inputs), in_inputs_dtype(biases, inputs)
-    labels = int_ids(labels)
+    labels, sampled_values = loss_ids(labels, sampled_values)
     sampled_values = tf_sampled_values(weights, biases, labels, inputs, num_sampled, num_classes,
                                        num_true, sampled_values, remove_accidental_hits,
                                        partition_strategy, seed)
@@ -113,7 +113,7 @@ def nce_loss_with_stream(weights: Any, biases: Any, labels: Any, inputs: Any, nu
     """NCE loss with TensorFlow's draws (:func:`tf_sampled_values`; ``nce_loss`` has no
     seed), the parameters and labels as :func:`softmax_loss_with_stream` takes them."""
     weights, biases = in_inputs_dtype(weights, inputs), in_inputs_dtype(biases, inputs)
-    labels = int_ids(labels)
+    labels, sampled_values = loss_ids(labels, sampled_values)
     sampled_values = tf_sampled_values(weights, biases, labels, inputs, num_sampled, num_classes,
                                        num_true, sampled_values, remove_accidental_hits,
                                        partition_strategy, None)

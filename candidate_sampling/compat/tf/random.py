@@ -85,6 +85,15 @@ def int_ids(value: Any) -> Any:
         return xp.astype(value, backend_for(xp).int64(xp))
 
 
+def loss_ids(labels: Any, sampled_values: Any) -> tuple[Any, Any]:
+    """A loss's ``labels`` and the candidates of its ``sampled_values`` as TensorFlow's
+    losses cast them (``math_ops.cast(..., int64)``): float or bool arrays become ids
+    (:func:`int_ids`); anything else as given, for the loss's own checks."""
+    if isinstance(sampled_values, tuple) and len(sampled_values) == 3:
+        sampled_values = (int_ids(sampled_values[0]), *sampled_values[1:])
+    return int_ids(labels), sampled_values
+
+
 def host_classes(xp: Any, true_classes: Any) -> np.ndarray:
     """``true_classes`` as a NumPy int64 array on the host; a TypeError naming it where
     it is traced, or where the call is staged (JAX: ``jax.jit``, ``lax.scan``, ...), even
