@@ -483,6 +483,16 @@ class TestPaddle:
         with raises(ValueError, "num_samples"):
             paddle.sampled_softmax_with_cross_entropy(**pargs)
 
+    def test_logits_without_classes(self, pargs):
+        # Paddle 1.8.5 crashes (SIGSEGV) on K = 0; the label's range [0, 0) was named
+        pargs.update(logits=np.zeros((2, 0), np.float32), num_samples=0)
+        for custom in (False, True):
+            extra = dict(use_customized_samples=True, customized_samples=pargs["label"],
+                         customized_probabilities=np.ones((2, 1), np.float32)) if custom else {}
+            with pytest.raises(ValueError, match=r"^logits: expected \[N, K\] with K >= 1 "
+                                                 r"classes, got shape \[2, 0\]$"):
+                paddle.sampled_softmax_with_cross_entropy(**pargs, **extra)
+
     @pytest.mark.parametrize("bad", [-1, 10])
     def test_label_range(self, pargs, bad):
         pargs["label"] = np.array([[1], [bad]])

@@ -131,6 +131,9 @@ def picked_logits(logits: Any, label: Any, num_samples: int, num_true: int = 1,
     checks.check_float_array(xp, logits, "logits")
     checks.check_ndim(logits, 2, "logits", "[N, K]")
     rows, num_classes = (int(d) for d in logits.shape)
+    if num_classes < 1:  # Paddle crashes on it
+        raise ValueError(f"logits: expected [N, K] with K >= 1 classes, got shape "
+                         f"{list(logits.shape)}")
     # the default sampler draws S distinct classes; customized samples may repeat them
     num_samples = checks.check_int(num_samples, "num_samples", minimum=0,
                                    maximum=None if use_customized_samples else num_classes)
