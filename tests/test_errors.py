@@ -404,14 +404,20 @@ class TestRank:
         kw.update(over)
         return tf.contrib.rank_sampled_softmax_loss(**kw)
 
-    @pytest.mark.parametrize("num_resampled", [S, S + 1])
+    @pytest.mark.parametrize("num_resampled", [S, S + 1, 0, -1])
     def test_num_resampled_not_below_num_sampled(self, args, num_resampled):
-        with raises(ValueError, "num_resampled"):
+        with pytest.raises(ValueError, match=rf"^num_resampled: must be in \[1, num_sampled={S}\), "
+                                             rf"got {num_resampled}$"):
             self.call(args, num_resampled=num_resampled)
 
-    def test_num_sampled_above_num_classes_checked_first(self, args):
+    @pytest.mark.parametrize("num_resampled", [V + 5, 0])
+    def test_num_sampled_above_num_classes_checked_first(self, args, num_resampled):
+        # TensorFlow's first check, also before a num_resampled of 0; its third, the
+        # partition strategy, also before a num_resampled of 0 (which it leaves to top_k)
         with raises(ValueError, "num_sampled"):
-            self.call(args, num_sampled=V + 1, num_resampled=V + 5)
+            self.call(args, num_sampled=V + 1, num_resampled=num_resampled)
+        with raises(ValueError, "partition_strategy"):
+            self.call(args, num_resampled=0, partition_strategy="foo")
 
     @pytest.mark.parametrize("t", [0.0, -1.0, float("nan")])
     def test_temperature(self, args, t):
@@ -803,3 +809,14 @@ def test_counts_are_not_checked_where_log_q_is_not_subtracted(args, count):
     with pytest.raises(ValueError, match=r"^sampled_values\[1\] \(true_expected_count\): every "
                                          r"value must be finite and > 0"):
         cs.compute_sampled_logits(**plain, sampled_values=bad)
+
+
+@pytest.mark.parametrize("loss", [cs.sampled_softmax_loss, cs.nce_loss,
+                                  cs.sampled_sparse_softmax_loss, tf.nn.sampled_softmax_loss,
+                                  tf.v1.nn.nce_loss, tf.contrib.nn.sampled_sparse_softmax_loss])
+def test_a_default_draw_of_more_classes_than_there_are_names_num_classes(args, loss):
+    """The losses have no ``range_max``: the default (unique) sampler's range is their
+    ``num_classes``, and its error said ``range_max=20``."""
+    args = dict(args, num_sampled=V + 1, sampled_values=None)
+    with pytest.raises(ValueError, match=rf"^num_sampled: must be in \[1, num_classes={V}\]"):
+        loss(**args)

@@ -29,6 +29,9 @@ def default_log_uniform(labels: Any, num_true: int, num_sampled: int, num_classe
     labels :func:`prepare` has already checked to lie in that range."""
     from .samplers import log_uniform_draw
 
+    if num_sampled > num_classes:  # named as the loss's arguments, not the sampler's
+        raise ValueError(f"num_sampled: must be in [1, num_classes={num_classes}] for the "
+                         f"default sampler, which draws distinct classes, got {num_sampled}")
     return log_uniform_draw(labels, num_true, num_sampled, True, num_classes, seed, None,
                             check_values=False)
 

@@ -213,12 +213,17 @@ def rank_resampled_rows(weights: Any, biases: Any, labels: Any, inputs: Any, num
     sampled ids, with their checked counts), so nothing is read back a second time."""
     num_sampled = checks.check_int(num_sampled, "num_sampled", minimum=1)
     num_classes = checks.check_int(num_classes, "num_classes", minimum=1)
-    num_resampled = checks.check_int(num_resampled, "num_resampled", minimum=1)
+    num_resampled = checks.check_int(num_resampled, "num_resampled")  # its range: below
+    resampled_range = ValueError(f"num_resampled: must be in [1, num_sampled={num_sampled}), "
+                                 f"got {num_resampled}")
+    # TensorFlow's three checks in its order, then what it leaves to top_k
     if num_sampled > num_classes:
         raise ValueError(f"num_sampled: must be in [1, num_classes={num_classes}], got {num_sampled}")
     if num_resampled >= num_sampled:
-        raise ValueError(f"num_resampled: must be in [1, num_sampled={num_sampled}), got {num_resampled}")
+        raise resampled_range
     checks.check_partition_strategy(partition_strategy)
+    if num_resampled < 1:
+        raise resampled_range
     temperature = checks.check_real(resampling_temperature, "resampling_temperature")
     if not 0 < temperature < math.inf:
         raise ValueError(f"resampling_temperature: must be finite and > 0, got "

@@ -28,8 +28,10 @@ __all__ = [
 ]
 
 
-_SAMPLER_NAMES = {"true_classes": "labels", "range_max": "num_classes"}
-"""The default sampler's arguments that are the loss's ``labels`` and ``num_classes``."""
+_SAMPLER_NAMES = {"true_classes": "labels", "range_max": "num_classes",
+                  "num_sampled": "num_sampled"}
+"""The default sampler's arguments that are the loss's ``labels``, ``num_classes`` and
+``num_sampled``."""
 
 
 def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -58,7 +60,8 @@ def tf_sampled_values(weights: Any, biases: Any, labels: Any, inputs: Any, num_s
             ours = next((name for name in _SAMPLER_NAMES if message.startswith(name)), None)
             if ours is None:
                 raise
-            raise type(exc)(_SAMPLER_NAMES[ours] + message[len(ours):]) from None
+            rest = message[len(ours):].replace("range_max=", "num_classes=")
+            raise type(exc)(_SAMPLER_NAMES[ours] + rest) from None
     _, _, values = prepare(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
                            sampled_values, partition_strategy, None)
     if remove_accidental_hits:
