@@ -20,6 +20,7 @@ import numpy as np
 
 from .adapters import (ADAPTERS, Adapter, ImplementationError, absence, available_adapters,
                        describe_value, exception_text, get_adapter)
+from .defaults import default_variants
 from .laws import SAMPLER_OPS, LawCase, law_cases, run_law_case
 from .ops import op_spec
 from .runner import CaseResult, case_inputs, is_array, run_case
@@ -133,10 +134,12 @@ def semantics_of(op: str) -> list[str]:
 def select_cases(op: str | None = None, semantics: str | None = None,
                  stream: str = "none") -> list[GoldenCase]:
     """Golden value and error cases of candidate_sampling's front ends (optionally one
-    op/origin), and the stream cases of ``stream``."""
+    op/origin) with their ``+defaults`` variants (:mod:`.defaults`), and the stream cases
+    of ``stream``."""
     cases = [c for c in load_cases(op=op, api=semantics)
              if op_spec(c.op, c.api) is not None and stream_of(c) is None
              and (c.deviation or {}).get("expect") != "value"]
+    cases += default_variants(cases)
     if stream in STREAMS:
         cases += [c for c in stream_cases(stream, op)
                   if semantics is None or c.api == semantics or c.op in SAMPLER_OPS]
@@ -181,7 +184,8 @@ def _third_party_cases(target: Target) -> list[tuple[Any, str | None]]:
 
 def _tensorflow_cases(target: Target) -> list[tuple[Any, str | None]]:
     out: list = []
-    for case in load_cases(op=target.op, api=target.semantics):
+    loaded = load_cases(op=target.op, api=target.semantics)
+    for case in loaded + default_variants([c for c in loaded if c.api in ("tf2", "tf1")]):
         if stream_of(case) is not None:
             continue
         if case.api not in ("tf2", "tf1"):
