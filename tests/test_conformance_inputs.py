@@ -418,3 +418,22 @@ def test_the_paddle_case_without_negatives_is_checked(tmp_path, monkeypatch, cap
     assert [(c["id"], c["error"]) for c in failed] == [
         ("paddle.sampled_softmax_with_cross_entropy.s0-seed1", "RuntimeError: no negatives")]
     capsys.readouterr()
+
+
+def test_a_huge_message_is_cut_and_an_unprintable_exit_code_is_named():
+    """A 20 MB exception message filled the report line (and the JSON) whole; a
+    ``sys.exit`` whose code's ``repr`` raises broke the runner's message."""
+    def huge(**kwargs):
+        raise ValueError("x" * 20_000_000)
+
+    class Code:
+        def __repr__(self):
+            raise RuntimeError("repr")
+
+    def exits(**kwargs):
+        sys.exit(Code())
+
+    (message,) = _errors(_checks(huge, "values", LOSS_CASES[:1]))
+    assert message == "ValueError: " + "x" * 2000 + "... (19998000 more characters)"
+    assert _errors(_checks(exits, "values", LOSS_CASES[:1])) == {
+        "exited: the implementation called sys.exit(<its message raised RuntimeError>)"}

@@ -29,13 +29,27 @@ class InputWritten(ImplementationError):
     """The implementation changed one of its inputs in place."""
 
 
+MESSAGE_LIMIT = 2000
+"""The most characters of an implementation's message a report line carries."""
+
+
 def exception_text(exc: BaseException) -> str:
-    """``str(exc)``, or where the implementation's exception cannot even say that (its
-    ``__str__`` raises), a note of it: the report must not fail with it."""
+    """``str(exc)``, cut to :data:`MESSAGE_LIMIT` characters, or where the
+    implementation's exception cannot even say that (its ``__str__`` raises), a note of
+    it: the report must not fail with it, nor carry megabytes of it."""
+    return foreign_text(lambda: str(exc))
+
+
+def foreign_text(text: Callable[[], str]) -> str:
+    """``text()``, the text of an implementation's object, at most :data:`MESSAGE_LIMIT`
+    characters (the rest counted), or a note where making it raises."""
     try:
-        return str(exc)
+        value = text()
     except BaseException as inner:  # noqa: BLE001 - any failure of foreign code
         return f"<its message raised {type(inner).__name__}>"
+    if len(value) > MESSAGE_LIMIT:
+        return f"{value[:MESSAGE_LIMIT]}... ({len(value) - MESSAGE_LIMIT} more characters)"
+    return value
 
 
 def describe_value(value: Any) -> str:

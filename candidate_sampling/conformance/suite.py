@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from .adapters import (ADAPTERS, Adapter, ImplementationError, absence, available_adapters,
-                       describe_value, exception_text, get_adapter)
+                       describe_value, exception_text, foreign_text, get_adapter)
 from .defaults import default_variants
 from .laws import SAMPLER_OPS, LawCase, law_cases, run_law_case
 from .ops import op_spec
@@ -306,7 +306,7 @@ def _error_case(case: GoldenCase, adapter: Adapter, impl: Callable[..., Any],
 
 def _exit_message(exc: SystemExit) -> str:
     """``exited: the implementation called sys.exit(3)``."""
-    return f"exited: the implementation called sys.exit({exc.code!r})"
+    return f"exited: the implementation called sys.exit({foreign_text(lambda: repr(exc.code))})"
 
 
 def _has_nan(value: Any) -> bool:
