@@ -48,3 +48,20 @@ def test_a_port_with_another_default_fails_its_defaults_checks(op, api, original
     assert any(case.id.endswith(SUFFIX) for case in failed), [c.id for c in failed]
     assert not any(set(wrong) <= set(case.kwargs) for case in failed)
     assert _failed(original, op, api) == []
+
+
+def test_a_port_as_lenient_as_tensorflow_is_not_held_to_the_checks_this_library_adds():
+    """TensorFlow returns a loss for rank-1 and rank-3 labels without hit removal (run);
+    a port that does the same failed those error checks, which TensorFlow itself skips."""
+    from candidate_sampling.conformance.suite import plan
+    from candidate_sampling.conformance.targets import Target
+
+    target = Target(impl="port:loss", op="sampled_softmax_loss", semantics="tf2")
+    skipped = {p.case.id: p.skip for p in plan(target, ["numpy"]) if p.kind == "errors"}
+    added = "TensorFlow returns here; the error is a check this library adds"
+    assert {k for k, why in skipped.items() if why == added} == {
+        "tf2.sampled_softmax_loss.error-labels-rank1-norah",
+        "tf2.sampled_softmax_loss.error-labels-rank3-norah"}
+    paddle_target = Target(impl="port:loss", op="sampled_softmax_with_cross_entropy",
+                           semantics="paddle")
+    assert all(p.skip is None for p in plan(paddle_target, ["numpy"]) if p.kind == "errors")
