@@ -741,3 +741,37 @@ def test_helpers_name_every_bad_argument():
     with pytest.raises(TypeError, match=r"^rng: expected one JAX PRNG key .*uint32 of shape "
                                         r"\[2\]\), got ArrayImpl of dtype uint32 and shape \[4\]"):
         cs.uniform_candidate_sampler(labels, 1, 3, True, 10, rng=jnp.zeros(4, jnp.uint32))
+
+
+_OTHER_DEVICE = '''
+import os
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=3"
+import jax
+import numpy as np
+import candidate_sampling as cs
+
+device = jax.devices()[2]
+labels = np.arange(8).reshape(8, 1)
+for unique in (True, False):
+    for sampler in (cs.log_uniform_candidate_sampler, cs.uniform_candidate_sampler):
+        for given in ({"seed": 3}, {"rng": jax.random.key(0)}):
+            here = sampler(jax.device_put(labels, device), 1, 6, unique, 48, **given)
+            assert all(a.devices() == {device} for a in here), [a.devices() for a in here]
+            default = sampler(jax.numpy.asarray(labels), 1, 6, unique, 48, **given)
+            for a, b in zip(here, default):
+                np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+print("ok")
+'''
+
+
+def test_native_samplers_draw_on_the_labels_device():
+    """Labels committed to a device other than the default: the draw's key goes there,
+    and the sample with it. The sample was drawn on the default device (unique), or the
+    call failed with "incompatible devices" (with replacement). Three CPU devices, in a
+    process of their own (XLA's device count is fixed at JAX's start)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _OTHER_DEVICE], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]

@@ -108,7 +108,7 @@ class JaxBackend(Backend):
         return xp.float64 if jax.config.jax_enable_x64 else xp.float32
 
     def random_stream(self, xp: Any, seed: int | None, rng: Any, device: Any) -> Stream:
-        return JaxStream(seed, rng, self.float64(xp))
+        return JaxStream(seed, rng, self.float64(xp), device)
 
     def unique_draws(self, xp: Any, law: Any, num_sampled: int, stream: Stream, device: Any):
         """A table of each class's first position in the stream, updated by scatter-min:
@@ -392,15 +392,22 @@ def check_key(rng: Any, name: str = "rng") -> None:
 
 class JaxStream(Stream):
     """Blocks of draws from a JAX PRNG key: block ``index`` uses ``fold_in(key, index)``,
-    so a traced loop index works under ``jax.jit``."""
+    so a traced loop index works under ``jax.jit``. Eagerly, the key is moved to
+    ``device``, the labels' (a key made from a seed, or given on another device, would
+    draw there: on the default device, beside labels committed to another)."""
 
-    def __init__(self, seed: int | None, rng: Any, dtype: Any):
+    def __init__(self, seed: int | None, rng: Any, dtype: Any, device: Any = None):
         import secrets
+
+        import jax
 
         if rng is None:
             rng = seed_key(secrets.randbits(64) if seed is None else seed)
         else:
             check_key(rng)
+        if (isinstance(device, jax.Device) and not isinstance(rng, jax.core.Tracer)
+                and rng.devices() != {device}):
+            rng = jax.device_put(rng, device)
         self.key, self.dtype = rng, dtype
 
     def uniform(self, index: Any, n: int) -> Any:
