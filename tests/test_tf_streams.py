@@ -553,3 +553,36 @@ def test_sharded_vocab_files_read_only_their_shard_as_tensorflow(tmp_path):
         assert got[0].tolist() == case["sampled_candidates"], case
         np.testing.assert_array_equal(got[1].ravel(), np.float32(case["true_expected_count"]))
         np.testing.assert_array_equal(got[2], np.float32(case["sampled_expected_count"]))
+
+
+def test_set_seed_from_another_thread_between_a_draws_seed_and_its_kernel(monkeypatch):
+    """A ``set_seed(42)`` in another thread just after a draw took its op seed from the
+    old global sequence: it waits for the draw, whose kernel then belongs to the old
+    state, so the next draw is the first of the new sequence. The draw's kernel was put
+    into the new cache, and the next draw continued it (a sample no order of the calls
+    gives)."""
+    import threading
+
+    labels = np.array([[1], [2]])
+    draw = lambda: tuple(tfrandom.uniform_candidate_sampler(labels, 1, 4, True, 1000)[0])
+    try:
+        tfrandom.set_seed(42)
+        first = draw()
+        original, others = seed_state.get_seed, []
+
+        def get_seed_then_reset(seed):
+            seeds = original(seed)
+            if not others:
+                others.append(threading.Thread(target=tfrandom.set_seed, args=(42,)))
+                others[0].start()
+                others[0].join(timeout=0.5)  # blocks on the lock where the draw holds it
+            return seeds
+
+        tfrandom.set_seed(42)  # the racing draw takes the first op seed of this sequence
+        monkeypatch.setattr(seed_state, "get_seed", get_seed_then_reset)
+        draw()
+        others[0].join()
+        monkeypatch.setattr(seed_state, "get_seed", original)
+        assert draw() == first
+    finally:
+        tfrandom.set_seed(None)

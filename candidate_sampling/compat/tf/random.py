@@ -138,15 +138,17 @@ def _run_on_host(op: str, build: Callable[[int], Any], true_classes: Any, num_tr
                  attrs: Callable[[], Hashable]) -> SampledValues:
     """One call of a sampler op: its seeds, the argument checks, the cached kernel (made
     with ``build(range_max)``; ``attrs()`` adds the op's own attributes to its cache
-    key), the kernel's stream for this call, the candidates and expected counts."""
-    seeds = seed_state.get_seed(seed)
-    xp, num_sampled, unique, range_max, _ = check_sampler_arguments(
-        true_classes, num_true, num_sampled, unique, range_max, seed_state.tf_seed(seed),
-        any_seed=True)
-    host = host_classes(xp, true_classes).reshape(-1)
-    key = (int(num_true), num_sampled, unique, range_max, attrs())
-    kernel = seed_state.kernel(op, key, seeds, lambda: build(range_max))
+    key), the kernel's stream for this call, the candidates and expected counts. All of
+    it under the seed state's lock: a ``set_seed`` from another thread between the op
+    seed and the kernel's lookup left a kernel of the old sequence in the new cache."""
     with seed_state.locked():
+        seeds = seed_state.get_seed(seed)
+        xp, num_sampled, unique, range_max, _ = check_sampler_arguments(
+            true_classes, num_true, num_sampled, unique, range_max, seed_state.tf_seed(seed),
+            any_seed=True)
+        host = host_classes(xp, true_classes).reshape(-1)
+        key = (int(num_true), num_sampled, unique, range_max, attrs())
+        kernel = seed_state.kernel(op, key, seeds, lambda: build(range_max))
         check_drawable(kernel.sampler, num_sampled, unique)
         stream = kernel.reserve(_WORDS_PER_SAMPLE * num_sampled)
         candidates, true_q, sampled_q = sample_batch(kernel.sampler, stream, num_sampled, unique,
