@@ -437,3 +437,24 @@ def test_a_huge_message_is_cut_and_an_unprintable_exit_code_is_named():
     assert message == "ValueError: " + "x" * 2000 + "... (19998000 more characters)"
     assert _errors(_checks(exits, "values", LOSS_CASES[:1])) == {
         "exited: the implementation called sys.exit(<its message raised RuntimeError>)"}
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_a_written_sampled_value_is_named_as_the_caller_sees_it(backend):
+    """The runner passes the candidates and counts apart (to differentiate the counts);
+    a port that wrote them was said to change ``sampled_candidates_``."""
+    pytest.importorskip(backend)
+
+    def zeroes_candidates(**kwargs):
+        out = sampled_softmax_loss(**kwargs)
+        candidates = kwargs["sampled_values"][0]
+        if hasattr(candidates, "mul_"):
+            candidates.mul_(0)
+        else:
+            candidates[...] = 0
+        return out
+
+    checks = _checks(zeroes_candidates, "values", LOSS_CASES[:2], backend=backend)
+    name = "sampled_values" if backend == "numpy" else "sampled_values[0] (sampled_candidates)"
+    assert _errors(checks) == {f"changed {name} in place (TensorFlow's ops write none of "
+                               f"their inputs)"}

@@ -16,6 +16,11 @@ import numpy as np
 __all__ = ["Adapter", "ADAPTERS", "TENSORFLOW_ADAPTER", "available_adapters", "get_adapter",
            "CAST_INPUTS", "ImplementationError", "describe_value"]
 
+SHOWN_NAMES = {"sampled_candidates_": "sampled_values[0] (sampled_candidates)",
+               "expected_counts": "sampled_values[1:] (the expected counts)"}
+"""The implementation's own names of the inputs the runner passes apart (to take the
+gradient into the expected counts, :func:`~.runner.run_case`)."""
+
 CAST_INPUTS = ("weights", "biases", "inputs", "logits")
 """The float inputs a dtype applies to (expected counts stay as the samplers give them)."""
 
@@ -161,8 +166,8 @@ class Adapter:
         for name, copies in before.items():
             for copy, leaf in zip(copies, _array_leaves(converted[name])):
                 if not np.array_equal(copy, self.to_numpy(leaf), equal_nan=True):
-                    raise InputWritten(f"changed {name} in place (TensorFlow's ops write none "
-                                       f"of their inputs)")
+                    raise InputWritten(f"changed {SHOWN_NAMES.get(name, name)} in place "
+                                       f"(TensorFlow's ops write none of their inputs)")
 
     def _convert(self, name: str, value: Any) -> Any:
         converted = _map(self.asarray, value)
