@@ -395,6 +395,14 @@ def test_numpy_bools_are_bools(args):
     np.testing.assert_array_equal(hits, cs.sampled_softmax_loss(**args))
     drawn = tf.random.uniform_candidate_sampler(np.array([[1]]), 1, 4, np.True_, 10, seed=1)
     assert len(set(drawn.sampled_candidates.tolist())) == 4
+    # a 0-d bool array is one too, as a 0-d int array is an int; a 1-element one is not
+    hits = cs.sampled_softmax_loss(**args, remove_accidental_hits=np.array(False))
+    np.testing.assert_array_equal(hits, cs.sampled_softmax_loss(**args,
+                                                                remove_accidental_hits=False))
+    drawn = cs.uniform_candidate_sampler(np.array([[1]]), 1, 4, np.array(True), 10, seed=1)
+    assert len(set(drawn.sampled_candidates.tolist())) == 4
+    with raises(TypeError, "unique"):
+        cs.uniform_candidate_sampler(np.array([[1]]), 1, 4, np.array([True]), 10, seed=1)
 
 
 class TestRank:

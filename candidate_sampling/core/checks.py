@@ -46,8 +46,11 @@ def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | 
 
 
 def check_bool(value: Any, name: str) -> bool:
-    """``value`` as a Python bool (``True``/``False``, or a NumPy bool)."""
+    """``value`` as a Python bool (``True``/``False``, a NumPy bool, or a 0-d NumPy bool
+    array, as the int arguments take 0-d int arrays)."""
     if isinstance(value, (bool, np.bool_)):  # NumPy 2 names its bool type "bool"
+        return bool(value)
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype == np.bool_:
         return bool(value)
     raise TypeError(f"{name}: expected a bool, got {type(value).__name__} {value!r}")
 
