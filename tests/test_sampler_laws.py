@@ -26,6 +26,8 @@ from candidate_sampling.conformance.laws import (
     run_law_case,
 )
 from candidate_sampling.conformance.stats import (
+    ALPHA,
+    binomial_test,
     chi_square_sf,
     chi_square_test,
     normal_threshold,
@@ -104,6 +106,30 @@ def test_chi_square_test_pools_rare_cells():
     assert statistic == pytest.approx(np.sum((pooled - expected) ** 2 / expected))
     assert p == pytest.approx(stats.chi2.sf(statistic, 3))
     assert chi_square_test(np.array([10, 0, 1]), np.array([0.5, 0.5, 0.0]))[0] == 0.0
+
+
+def test_binomial_test_equals_scipys_tails():
+    for p in (0.03, 0.5, 0.97):
+        k = np.array([0, 3, 15, 30, 45, 500, 1000])
+        want = np.minimum(1.0, 2 * np.minimum(stats.binom.cdf(k, 1000, p),
+                                              stats.binom.sf(k - 1, 1000, p)))
+        got = binomial_test(k, 1000, np.full(k.size, p))
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-300)
+
+
+@pytest.mark.parametrize("op", ["uniform_candidate_sampler", "log_uniform_candidate_sampler",
+                                "fixed_unigram_candidate_sampler"])
+def test_inclusion_frequencies_reject_a_correct_sampler_at_most_at_the_level(op):
+    """Summed exactly over every outcome of each tested class: the normal approximation
+    (z > 6.0 at n p (1 - p) near 25) rejected with probability 2.5e-7 to 4.5e-7."""
+    n, probs = 1000, law_probabilities(op)
+    inclusion = unique_moments(probs, 10).inclusion
+    tested = inclusion[n * inclusion * (1 - inclusion) >= 25]
+    level = ALPHA / tested.size
+    k = np.arange(n + 1)
+    rejected = sum(stats.binom.pmf(k, n, p)[binomial_test(k, n, np.full(k.size, p)) <= level]
+                   .sum() for p in tested)
+    assert 0 < rejected <= ALPHA
 
 
 def test_normal_threshold_equals_scipy():

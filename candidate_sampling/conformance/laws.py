@@ -18,9 +18,11 @@ comparisons on the outputs of many calls with fixed seeds:
   TensorFlow's procedure (draw with replacement until ``S`` distinct ids),
   :func:`~candidate_sampling.conformance.stats.unique_moments`.
 
-A correct sampler fails one statistical comparison with probability at most
-:data:`~candidate_sampling.conformance.stats.ALPHA` (1e-7) over the choice of seeds; the
-seeds are fixed, so a run's verdict is reproducible.
+Each statistical comparison is made at the level
+:data:`~candidate_sampling.conformance.stats.ALPHA` (1e-7) over the choice of seeds: the
+inclusion frequencies with exact binomial tails (at most that), the chi-square and the
+mean number of tries by their approximations (within a few times that). The seeds are
+fixed, so a run's verdict is reproducible.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import numpy as np
 
 from .adapters import Adapter
 from .runner import CaseResult, Comparison
-from .stats import ALPHA, chi_square_test, normal_threshold, unique_moments
+from .stats import ALPHA, binomial_test, chi_square_test, normal_threshold, unique_moments
 from .vectors import close
 
 __all__ = ["SAMPLER_OPS", "LAW_OPS", "RANGE", "LawCase", "law_cases", "law_kwargs",
@@ -57,8 +59,8 @@ COUNT_RTOL, COUNT_ATOL = 1e-5, 1e-6
 """Expected counts against TensorFlow's float32 formula: float32 rounding and one-ulp
 differences of ``log1p``/``expm1`` stay far inside."""
 MIN_BINOMIAL_VARIANCE = 25.0
-"""Inclusion frequencies are compared (normal approximation) where ``n p (1 - p)`` is
-at least this."""
+"""Inclusion frequencies are compared (exact binomial tails) where ``n p (1 - p)`` is at
+least this: classes of smaller variance tell too little."""
 
 
 @dataclass(frozen=True)
@@ -316,17 +318,19 @@ def _unique_statistics(draws: Draws, probs: np.ndarray, tries: np.ndarray,
     n = draws.candidates.shape[0]
     exact = unique_moments(probs, num_sampled)
     out = [_law_check("law of the first id", draws.candidates[:, 0], probs)]
-    present = (draws.candidates[:, :, None] == np.arange(probs.size)).any(axis=1).mean(axis=0)
+    hits = (draws.candidates[:, :, None] == np.arange(probs.size)).any(axis=1).sum(axis=0)
+    present = hits / n
     pi = exact.inclusion
     tested = n * pi * (1 - pi) >= MIN_BINOMIAL_VARIANCE
-    z = np.abs(present - pi) / np.sqrt(np.maximum(pi * (1 - pi), 1e-300) / n)
-    limit = normal_threshold(ALPHA / max(int(tested.sum()), 1))
-    worst = int(np.argmax(np.where(tested, z, -1.0)))
+    p_values = np.ones(pi.size)
+    p_values[tested] = binomial_test(hits[tested], n, pi[tested])
+    level = ALPHA / max(int(tested.sum()), 1)
+    worst = int(np.argmin(p_values))
     out.append(_comparison(
-        "inclusion frequencies", bool(np.all(z[tested] <= limit)),
+        "inclusion frequencies", bool(np.all(p_values > level)),
         f"class {worst} is in {present[worst]:.3f} of the samples, TensorFlow's procedure "
-        f"{pi[worst]:.3f} (z = {z[worst]:.1f} > {limit:.1f})",
-        float(np.max(np.abs(present - pi)[tested], initial=0.0)), float(z[worst])))
+        f"{pi[worst]:.3f} (exact binomial p = {p_values[worst]:.2g} <= {level:.2g})",
+        float(np.max(np.abs(present - pi)[tested], initial=0.0)), float(p_values[worst])))
     known = tries[tries >= 0]
     if known.size == n:
         z_tries = abs(known.mean() - exact.mean_tries) / math.sqrt(exact.var_tries / n)
