@@ -4,7 +4,6 @@ TensorFlow's or Paddle's passed every other check (each case passes every argume
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from candidate_sampling.compat import paddle

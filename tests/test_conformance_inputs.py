@@ -456,5 +456,5 @@ def test_a_written_sampled_value_is_named_as_the_caller_sees_it(backend):
 
     checks = _checks(zeroes_candidates, "values", LOSS_CASES[:2], backend=backend)
     name = "sampled_values" if backend == "numpy" else "sampled_values[0] (sampled_candidates)"
-    assert _errors(checks) == {f"changed {name} in place (TensorFlow's ops write none of "
-                               f"their inputs)"}
+    want = f"changed {name} in place (TensorFlow's ops write none of their inputs)"
+    assert _errors(checks) == {want}

@@ -501,8 +501,8 @@ class TestPaddle:
         # Paddle 1.8.5 crashes (SIGSEGV) on K = 0; the label's range [0, 0) was named
         pargs.update(logits=np.zeros((2, 0), np.float32), num_samples=0)
         for custom in (False, True):
-            extra = dict(use_customized_samples=True, customized_samples=pargs["label"],
-                         customized_probabilities=np.ones((2, 1), np.float32)) if custom else {}
+            extra = {"use_customized_samples": True, "customized_samples": pargs["label"],
+                     "customized_probabilities": np.ones((2, 1), np.float32)} if custom else {}
             with pytest.raises(ValueError, match=r"^logits: expected \[N, K\] with K >= 1 "
                                                  r"classes, got shape \[2, 0\]$"):
                 paddle.sampled_softmax_with_cross_entropy(**pargs, **extra)

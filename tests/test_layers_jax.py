@@ -773,5 +773,5 @@ def test_native_samplers_draw_on_the_labels_device():
     import sys
 
     run = subprocess.run([sys.executable, "-c", _OTHER_DEVICE], capture_output=True, text=True,
-                         timeout=300)
+                         timeout=300, check=False)
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]

@@ -15,14 +15,14 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from .vectors import GoldenCase, vectors_dir
 
-__all__ = ["SUFFIX", "PER_SET", "signature_defaults", "default_variants"]
+__all__ = ["PER_SET", "SUFFIX", "default_variants", "signature_defaults"]
 
 SUFFIX = "+defaults"
 PER_SET = 2
@@ -38,7 +38,7 @@ _NOT_CHECKED = ("name", "seed", "sampled_values")
 default sampler's cases are the stream cases)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _functions(file: str) -> dict:
     path = vectors_dir().parent / "signatures" / f"{file}.json"
     return json.loads(path.read_text())["functions"] if path.exists() else {}

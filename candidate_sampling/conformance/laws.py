@@ -36,7 +36,13 @@ import numpy as np
 
 from .adapters import Adapter
 from .runner import CaseResult, Comparison
-from .stats import ALPHA, binomial_test, chi_square_test, normal_threshold, unique_moments
+from .stats import (
+    ALPHA,
+    binomial_test,
+    chi_square_test,
+    normal_threshold,
+    unique_moments,
+)
 from .vectors import close
 
 __all__ = ["SAMPLER_OPS", "LAW_OPS", "RANGE", "LawCase", "law_cases", "law_kwargs",
