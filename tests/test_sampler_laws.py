@@ -602,3 +602,23 @@ def test_float64_log_uniform_counts_of_ids_past_2_52():
     np.testing.assert_allclose(counts, exact, rtol=1e-7)
     tf_formula = (np.log((v[:3] + 2.0) / (v[:3] + 1.0)) / np.log1p(2.0**62) * 4).astype(np.float32)
     np.testing.assert_array_equal(counts[:3], tf_formula)
+
+
+def test_a_tf2_learned_unigram_sampler_that_does_not_learn_fails_its_laws():
+    """TensorFlow's learned unigram kernel learns from each call's true classes; a port
+    drawing from a fresh sampler at every call passed every law check (its law is the
+    uniform law of a fresh sampler)."""
+    def fresh(true_classes, num_true, num_sampled, unique, range_max, seed=None, name=None):
+        return cs.learned_unigram_candidate_sampler(true_classes, num_true, num_sampled, unique,
+                                                    range_max, seed=seed)
+
+    (case,) = [c for c in law_cases("learned_unigram_candidate_sampler", "tf2")
+               if c.check == "learns"]
+    assert not [c for c in law_cases("learned_unigram_candidate_sampler", "native")
+                if c.check == "learns"]
+    learned = run_law_case(case, get_adapter("numpy"), tfrandom.learned_unigram_candidate_sampler)
+    assert learned.ok, learned.describe()
+    failed = run_law_case(case, get_adapter("numpy"), fresh)
+    assert not failed.ok
+    assert ("call 2 with one op seed: expected count of class 0 is 0.08, TensorFlow's kernel "
+            "0.181818 (4 times its count 3 over 66") in failed.describe()

@@ -43,7 +43,7 @@ from .stats import (
     normal_threshold,
     unique_moments,
 )
-from .vectors import close
+from .vectors import close, real_dtype
 
 __all__ = ["SAMPLER_OPS", "LAW_OPS", "RANGE", "LawCase", "law_cases", "law_kwargs",
            "law_probabilities", "law_probabilities32", "run_law_case", "Draws", "draw",
@@ -99,7 +99,12 @@ _NOTES = {
               "for one number of tries per call, inclusion frequencies and the mean number "
               "of tries against their exact values",
     "all": "candidates 0 .. num_sampled - 1 and every expected count 1",
+    "learns": "calls with one op seed share TensorFlow's kernel, whose counts grow by 1 for "
+              "every true class of each call: the expected counts of each call follow the "
+              "counts after the calls before it",
 }
+
+LEARN_CALLS, LEARN_SAMPLED = 3, 4
 
 
 def law_cases(op: str, api: str, unique_only: bool = False) -> list[LawCase]:
@@ -109,6 +114,8 @@ def law_cases(op: str, api: str, unique_only: bool = False) -> list[LawCase]:
         raise ValueError(f"op: law cases exist for {list(SAMPLER_OPS)}, got {op!r}")
     checks = ("all",) if op == "all_candidate_sampler" else (
         ("structure", "unique") if unique_only else ("structure", "draws", "unique"))
+    if op == "learned_unigram_candidate_sampler" and api == "tf2":
+        checks += ("learns",)  # the native function draws from a fresh sampler each call
     return [LawCase(f"laws.{api}.{op}.{check}", op, api, check, _NOTES[check], unique_only)
             for check in checks]
 
@@ -349,7 +356,7 @@ def _unique_statistics(draws: Draws, probs: np.ndarray, tries: np.ndarray,
     return out
 
 
-_SEEDS = {"structure": 11, "draws": 101, "unique": 1001, "all": 11}
+_SEEDS = {"structure": 11, "draws": 101, "unique": 1001, "all": 11, "learns": 7}
 
 
 def _structure(adapter: Adapter, impl: Callable[..., Any], op: str,
@@ -393,12 +400,60 @@ def _all_classes(adapter: Adapter, impl: Callable[..., Any], op: str) -> list[Co
     return out
 
 
+def _learning(adapter: Adapter, impl: Callable[..., Any], op: str) -> list[Comparison]:
+    """:data:`LEARN_CALLS` eager calls with one op seed, ``unique=False``, true classes
+    among the first five: each call's expected counts are ``S c / sum(c)``, ``c`` the
+    counts after the calls before it (1 for every class, plus 1 for every true class of
+    each earlier call, duplicates included), as TensorFlow's kernel learns them. The op
+    seed is a fresh random one, so that no earlier call (another backend's check in
+    this process) shares the kernel; the verdict does not depend on the ids drawn."""
+    import secrets
+
+    rng = np.random.default_rng(_SEEDS["learns"])
+    op_seed = 1 + secrets.randbelow(2**31 - 2)
+    counts = np.ones(RANGE)
+    out: list[Comparison] = []
+    for call in range(1, LEARN_CALLS + 1):
+        classes = rng.integers(0, 5, size=(8, 2))
+        got = _as_triple(adapter.call(impl, {"true_classes": classes}, {
+            "num_true": 2, "num_sampled": LEARN_SAMPLED, "unique": False, "range_max": RANGE,
+            "seed": op_seed, **law_kwargs(op)}))
+        shapes = [a.shape for a in got]
+        if shapes != [(LEARN_SAMPLED,), (8, 2), (LEARN_SAMPLED,)]:
+            return [_comparison("learning", False, f"call {call}: shapes "
+                                f"{[list(s) for s in shapes]}, TensorFlow's [[4], [8, 2], [4]]")]
+        p = (counts / counts.sum()).astype(np.float32)
+        ids = np.clip(got[0].astype(np.int64), 0, RANGE - 1)
+        want = np.concatenate([p[classes].ravel(), p[ids]]) * np.float32(LEARN_SAMPLED)
+        if not (real_dtype(got[1].dtype) and real_dtype(got[2].dtype)):
+            return [_comparison("learning", False, f"call {call}: expected counts of dtypes "
+                                f"{got[1].dtype}, {got[2].dtype}, TensorFlow's float32")]
+        have = np.concatenate([got[1].ravel(), got[2]]).astype(np.float64)
+        bad = ~(np.abs(have - want) <= COUNT_ATOL + COUNT_RTOL * np.abs(want))
+        if bad.any():
+            k = int(np.argmax(bad))
+            cls = int(np.concatenate([classes.ravel(), ids])[k])
+            out.append(_comparison(
+                "learning", False,
+                f"call {call} with one op seed: expected count of class {cls} is "
+                f"{have[k]:.6g}, TensorFlow's kernel {want[k]:.6g} ({LEARN_SAMPLED} times its "
+                f"count {counts[cls]:g} over {counts.sum():g}: 1 a class plus 1 for each "
+                f"true class of the calls before; a sampler that does not learn gives "
+                f"{LEARN_SAMPLED / RANGE:g})", float(np.max(np.abs(have - want)))))
+            return out
+        np.add.at(counts, classes.ravel(), 1)
+    return [_comparison("learning", True, "")]
+
+
 def run_law_case(case: LawCase, adapter: Adapter, impl: Callable[..., Any]) -> CaseResult:
     """Run one law case of ``impl`` (TensorFlow's sampler signature) on ``adapter``."""
     result = CaseResult(case.id, adapter.name)
     op = case.op
     if case.check == "all":
         result.comparisons = _all_classes(adapter, impl, op)
+        return result
+    if case.check == "learns":
+        result.comparisons = _learning(adapter, impl, op)
         return result
     if case.check == "structure":
         result.comparisons = _structure(adapter, impl, op, case.unique_only)
