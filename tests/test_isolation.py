@@ -23,7 +23,7 @@ TF1 = [c for c in select_cases("sampled_softmax_loss", "tf1")]
 def by_true_classes(checks):
     out: dict = {}
     for c in checks:
-        out.setdefault(int(c.case.kwargs["num_true"]), []).append(c)
+        out.setdefault(int(c.case.kwargs.get("num_true", 1)), []).append(c)  # +defaults: 1
     return out
 
 
@@ -45,8 +45,8 @@ def test_a_hang_is_bounded_by_the_timeout(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert status == 1
     hung = [line for line in out.splitlines() if line.endswith("hung: no answer after 2 s")]
-    hanging = sum(c.kwargs["num_true"] == 3 and c.kwargs.get("partition_strategy") == "div"
-                  for c in TF1)
+    hanging = sum(c.kwargs.get("num_true", 1) == 3
+                  and c.kwargs.get("partition_strategy", "mod") == "div" for c in TF1)
     assert len(hung) == hanging >= 2
     passed = len(TF1) - hanging
     assert out.strip().splitlines()[-1] == f"conformance: {passed} passed, {len(hung)} failed"
@@ -123,7 +123,7 @@ def test_exceptions_that_are_no_exception_fail_their_checks_by_name(tmp_path, mo
         name = "KeyboardInterrupt" if function == "interrupt" else "GeneratorExit"
         assert "Traceback" not in captured.err
         rows = [line.split() for line in captured.out.splitlines()]
-        assert ["tf2", "numpy", "errors", "0", "14"] in [r[:5] for r in rows]
+        assert ["tf2", "numpy", "errors", "0", "12"] in [r[:5] for r in rows]  # 2 n/a
         assert f"raised {name}, which is no Exception" in captured.out
 
 
