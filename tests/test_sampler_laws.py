@@ -622,3 +622,33 @@ def test_a_tf2_learned_unigram_sampler_that_does_not_learn_fails_its_laws():
     assert not failed.ok
     assert ("call 2 with one op seed: expected count of class 0 is 0.08, TensorFlow's kernel "
             "0.181818 (4 times its count 3 over 66") in failed.describe()
+
+
+def test_a_wrong_expected_count_is_located():
+    """The unique=False count check said only how far the counts were off; it now names
+    the output and the class of the first difference (a port wrong in the true classes'
+    counts only read like one wrong everywhere)."""
+    def wrong_true(true_classes, num_true, num_sampled, unique, range_max, seed=None,
+                   name=None):
+        ids, true_q, sampled_q = tfrandom.log_uniform_candidate_sampler(
+            true_classes, num_true, num_sampled, unique, range_max, seed=seed)
+        return ids, true_q * 1.5, sampled_q
+
+    (case,) = [c for c in law_cases("log_uniform_candidate_sampler", "tf2")
+               if c.check == "draws"]
+    text = run_law_case(case, get_adapter("numpy"), wrong_true).describe()
+    p0 = float(law_probabilities32("log_uniform_candidate_sampler")[0]) * 10_000
+    assert f"; first: true_expected_count of class 0 is {1.5 * p0:.6g}, TensorFlow's " \
+           f"{p0:.6g}" in text
+
+
+def test_a_sampler_returning_a_generator_is_named_so_in_its_laws():
+    def generator(true_classes, num_true, num_sampled, unique, range_max, seed=None,
+                  name=None):
+        return (x for x in tfrandom.log_uniform_candidate_sampler(
+            true_classes, num_true, num_sampled, unique, range_max, seed=seed))
+
+    (case,) = [c for c in law_cases("log_uniform_candidate_sampler", "tf2")
+               if c.check == "draws"]
+    with pytest.raises(TypeError, match=r"sampled_expected_count\), got generator$"):
+        run_law_case(case, get_adapter("numpy"), generator)  # the suite's check fails by it

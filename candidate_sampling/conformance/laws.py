@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .adapters import Adapter
+from .adapters import Adapter, describe_value
 from .runner import CaseResult, Comparison
 from .stats import (
     ALPHA,
@@ -177,7 +177,7 @@ def _accepts_rng(fn: Callable[..., Any]) -> bool:
 def _as_triple(out: Any) -> tuple:
     if not isinstance(out, (tuple, list)) or len(out) != 3:
         got = f"a {type(out).__name__} of {len(out)}" if isinstance(out, (tuple, list)) \
-            else type(out).__name__
+            else describe_value(out)  # a generator, not the 0-d array it was fetched as
         raise TypeError(f"expected (sampled_candidates, true_expected_count, "
                         f"sampled_expected_count), got {got}")
     return tuple(np.asarray(v) for v in out)
@@ -300,6 +300,23 @@ def tries_of_calls(draws: Draws, true_classes: np.ndarray, p32: np.ndarray,
     return tries, bad
 
 
+def _first_difference(outputs: tuple) -> str:
+    """``; first: <output> of class <id> is <value>, TensorFlow's <value>`` for the first
+    of ``(name, values, expected, ids)`` whose values differ from the expected counts,
+    or nothing where the values are no real numbers."""
+    for name, values, expected, ids in outputs:
+        if not real_dtype(np.asarray(values).dtype):
+            return ""
+        have = np.asarray(values, dtype=np.float64).ravel()
+        want = np.asarray(expected, dtype=np.float64).ravel()
+        bad = ~(np.abs(have - want) <= COUNT_ATOL + COUNT_RTOL * np.abs(want))
+        if bad.any():
+            k = int(np.argmax(bad))
+            return (f"; first: {name} of class {int(np.asarray(ids).ravel()[k])} is "
+                    f"{have[k]:.6g}, TensorFlow's {want[k]:.6g}")
+    return ""
+
+
 def _count_checks(draws: Draws, true_classes: np.ndarray, p32: np.ndarray,
                   num_sampled: int, unique: bool) -> tuple[list[Comparison], np.ndarray]:
     if not unique:
@@ -311,10 +328,14 @@ def _count_checks(draws: Draws, true_classes: np.ndarray, p32: np.ndarray,
                                          np.concatenate([expected_true.ravel(),
                                                          expected_sampled.ravel()]),
                                          COUNT_RTOL, COUNT_ATOL)
+        where = "" if ok else _first_difference(
+            (("true_expected_count", draws.true_q, expected_true,
+              np.broadcast_to(true_classes, draws.true_q.shape)),
+             ("sampled_expected_count", draws.sampled_q, expected_sampled, draws.candidates)))
         return [_comparison("expected counts p * num_sampled", ok,
                             f"expected counts differ from p * num_sampled (unique=False) by up "
-                            f"to {worst_abs:.3g} (rel {worst_rel:.3g})", worst_abs, worst_rel)], \
-            np.full(draws.candidates.shape[0], num_sampled)
+                            f"to {worst_abs:.3g} (rel {worst_rel:.3g}){where}", worst_abs,
+                            worst_rel)], np.full(draws.candidates.shape[0], num_sampled)
     tries, bad = tries_of_calls(draws, true_classes, p32, num_sampled)
     detail = ""
     if bad:
