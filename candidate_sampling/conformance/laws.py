@@ -300,6 +300,15 @@ def tries_of_calls(draws: Draws, true_classes: np.ndarray, p32: np.ndarray,
     return tries, bad
 
 
+def _first_off(values: np.ndarray, expected: np.ndarray) -> int | None:
+    """The flat position of the first of the (real) ``values`` off the ``expected``
+    counts beyond :data:`COUNT_RTOL` and :data:`COUNT_ATOL`, or None."""
+    have = np.asarray(values, dtype=np.float64).ravel()
+    want = np.asarray(expected, dtype=np.float64).ravel()
+    bad = ~(np.abs(have - want) <= COUNT_ATOL + COUNT_RTOL * np.abs(want))
+    return int(np.argmax(bad)) if bad.any() else None
+
+
 def _first_difference(outputs: tuple) -> str:
     """``; first: <output> of class <id> is <value>, TensorFlow's <value>`` for the first
     of ``(name, values, expected, ids)`` whose values differ from the expected counts,
@@ -307,13 +316,11 @@ def _first_difference(outputs: tuple) -> str:
     for name, values, expected, ids in outputs:
         if not real_dtype(np.asarray(values).dtype):
             return ""
-        have = np.asarray(values, dtype=np.float64).ravel()
-        want = np.asarray(expected, dtype=np.float64).ravel()
-        bad = ~(np.abs(have - want) <= COUNT_ATOL + COUNT_RTOL * np.abs(want))
-        if bad.any():
-            k = int(np.argmax(bad))
+        k = _first_off(values, expected)
+        if k is not None:
+            have, want = np.ravel(values)[k], np.ravel(expected)[k]
             return (f"; first: {name} of class {int(np.asarray(ids).ravel()[k])} is "
-                    f"{have[k]:.6g}, TensorFlow's {want[k]:.6g}")
+                    f"{have:.6g}, TensorFlow's {want:.6g}")
     return ""
 
 
@@ -433,35 +440,34 @@ def _learning(adapter: Adapter, impl: Callable[..., Any], op: str) -> list[Compa
     rng = np.random.default_rng(_SEEDS["learns"])
     op_seed = 1 + secrets.randbelow(2**31 - 2)
     counts = np.ones(RANGE)
-    out: list[Comparison] = []
+    wanted = [(LEARN_SAMPLED,), (8, 2), (LEARN_SAMPLED,)]
     for call in range(1, LEARN_CALLS + 1):
-        classes = rng.integers(0, 5, size=(8, 2))
+        classes = rng.integers(0, 5, size=wanted[1])
         got = _as_triple(adapter.call(impl, {"true_classes": classes}, {
             "num_true": 2, "num_sampled": LEARN_SAMPLED, "unique": False, "range_max": RANGE,
             "seed": op_seed, **law_kwargs(op)}))
         shapes = [a.shape for a in got]
-        if shapes != [(LEARN_SAMPLED,), (8, 2), (LEARN_SAMPLED,)]:
+        if shapes != wanted:
             return [_comparison("learning", False, f"call {call}: shapes "
-                                f"{[list(s) for s in shapes]}, TensorFlow's [[4], [8, 2], [4]]")]
-        p = (counts / counts.sum()).astype(np.float32)
-        ids = np.clip(got[0].astype(np.int64), 0, RANGE - 1)
-        want = np.concatenate([p[classes].ravel(), p[ids]]) * np.float32(LEARN_SAMPLED)
+                                f"{[list(s) for s in shapes]}, TensorFlow's "
+                                f"{[list(s) for s in wanted]}")]
         if not (real_dtype(got[1].dtype) and real_dtype(got[2].dtype)):
             return [_comparison("learning", False, f"call {call}: expected counts of dtypes "
                                 f"{got[1].dtype}, {got[2].dtype}, TensorFlow's float32")]
+        p = (counts / counts.sum()).astype(np.float32)
+        ids = np.clip(got[0].astype(np.int64), 0, RANGE - 1)
+        want = np.concatenate([p[classes].ravel(), p[ids]]) * np.float32(LEARN_SAMPLED)
         have = np.concatenate([got[1].ravel(), got[2]]).astype(np.float64)
-        bad = ~(np.abs(have - want) <= COUNT_ATOL + COUNT_RTOL * np.abs(want))
-        if bad.any():
-            k = int(np.argmax(bad))
+        k = _first_off(have, want)
+        if k is not None:
             cls = int(np.concatenate([classes.ravel(), ids])[k])
-            out.append(_comparison(
+            return [_comparison(
                 "learning", False,
                 f"call {call} with one op seed: expected count of class {cls} is "
                 f"{have[k]:.6g}, TensorFlow's kernel {want[k]:.6g} ({LEARN_SAMPLED} times its "
                 f"count {counts[cls]:g} over {counts.sum():g}: 1 a class plus 1 for each "
                 f"true class of the calls before; a sampler that does not learn gives "
-                f"{LEARN_SAMPLED / RANGE:g})", float(np.max(np.abs(have - want)))))
-            return out
+                f"{LEARN_SAMPLED / RANGE:g})", float(np.max(np.abs(have - want))))]
         np.add.at(counts, classes.ravel(), 1)
     return [_comparison("learning", True, "")]
 

@@ -208,7 +208,7 @@ def _tensorflow_cases(target: Target) -> list[tuple[Any, str | None]]:
         elif case.deviation is not None:
             out.append((case, "a recorded deviation of this library from TensorFlow "
                               "(spec/deviations.json)"))
-        elif (case.raises or {}).get("type") == "none":  # as _tensorflow_returned
+        elif _tensorflow_returned(case):
             out.append((case, _ADDED_CHECK))
         elif op_spec(case.op, case.api) is not None:
             out.append((case, None))
