@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import math
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -37,12 +39,18 @@ def output_directory(path: str | Path, option: str, names: tuple[str, ...] = ())
 
 
 def output_file(path: str | Path, option: str) -> Path:
-    """``path`` as a file that can be written (its folder checked by
-    :func:`output_directory`); a ``ValueError`` naming ``option`` where it cannot."""
+    """``path`` as a file that can be written; a ``ValueError`` naming ``option`` where it
+    cannot. Its folder is not made here: the nearest existing one must take new files, and
+    the caller makes the rest (``path.parent.mkdir(parents=True, exist_ok=True)``) when
+    it writes, so a run refused later leaves no folder behind."""
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{option}: {str(path)!r} is a directory; give a file name")
-    output_directory(path.parent, option)
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+    if existing != path.parent and not existing.is_dir():  # as output_directory says it
+        raise ValueError(f"{option}: cannot write files in {str(path.parent)!r}: "
+                         f"{os.strerror(errno.ENOTDIR)}")
+    output_directory(existing, option)
     return path
 
 

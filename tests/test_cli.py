@@ -72,11 +72,16 @@ def test_a_directory_given_for_a_report_file_exits_2(tmp_path, capsys):
         f"file name"]
 
 
-def test_output_places_are_made_with_their_parents(tmp_path):
+def test_output_places_are_checked_and_made_with_their_parents(tmp_path):
     made = output_directory(tmp_path / "a" / "b", "--out")
     assert made.is_dir() and list(made.iterdir()) == []  # the probe file is gone
-    report = output_file(tmp_path / "c" / "report.xml", "--junit")
-    assert report.parent.is_dir() and not report.exists()
+    report = output_file(tmp_path / "c" / "d" / "report.xml", "--junit")
+    assert report == tmp_path / "c" / "d" / "report.xml"
+    assert not (tmp_path / "c").exists()  # made by the command when it writes the report
+    (tmp_path / "f").write_text("")
+    with pytest.raises(ValueError, match=r"^--junit: cannot write files in '.*f/g': Not a "
+                                         r"directory$"):
+        output_file(tmp_path / "f" / "g" / "report.xml", "--junit")
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -89,11 +89,14 @@ def test_xfail_file(tmp_path, capsys):
     (["--op", "nce_loss", "--stream", "paddle"], "--stream: applies to an implementation"),
     (["--op", "nce_loss", "--set-seed", "os:getcwd"], "--set-seed: applies to an implementation"),
 ])
-def test_bad_arguments(argv, message, capsys):
+def test_bad_arguments(argv, message, tmp_path, capsys):
+    reports = tmp_path / "reports"
     with pytest.raises(SystemExit) as exit_info:
-        main(["conform", *argv])
+        main(["conform", *argv, "--json", str(reports / "j" / "r.json"),
+              "--junit", str(reports / "x" / "r.xml")])
     assert exit_info.value.code == 2
     assert f"candidate-sampling conform: error: {message}" in capsys.readouterr().err
+    assert not reports.exists()  # a refused argument leaves the reports' folders unmade
 
 
 def test_impl_is_imported_from_the_working_directory(tmp_path, monkeypatch, capsys):

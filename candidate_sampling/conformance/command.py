@@ -112,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
         backends = resolve_backends(args.backend)
     xfail = read_xfail(args.xfail)
     timeout = _timeout(args)
-    # last: they make the reports' folders, which a refused argument leaves unmade
     json_path = None if args.json is None else output_file(args.json, "--json")
     junit_path = None if args.junit is None else output_file(args.junit, "--junit")
     tty = sys.stdout.isatty()
@@ -125,10 +124,9 @@ def run(args: argparse.Namespace) -> int:
         if text:
             print(text)
     print(report.summary_line(checks))
-    if json_path is not None:
-        with open(json_path, "w", encoding="utf-8") as f:
-            report.to_json(checks, f)
-    if junit_path is not None:
-        with open(junit_path, "w", encoding="utf-8") as f:
-            report.to_junit(checks, f)
+    for path, write in ((json_path, report.to_json), (junit_path, report.to_junit)):
+        if path is not None:  # its folder made only now: a refused run leaves none
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                write(checks, f)
     return 1 if report.verdict(checks)[1] else 0
