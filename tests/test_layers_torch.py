@@ -277,6 +277,23 @@ def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused_at_once():
         assert torch.equal(module.unigram_counts, before)  # refused before the draw
 
 
+def test_reset_parameters_sets_the_learned_counts_back_to_one():
+    """Made on the ``'meta'`` device, then ``to_empty()`` and ``reset_parameters()`` (torch's
+    deferred initialisation, FSDP's default): the counts were uninitialised memory, and
+    the first step refused them (or, where they happened to be >= 0, drew from them)."""
+    with torch.device("meta"):
+        module = SampledSoftmaxLoss(50, 4, 6, sampler="learned_unigram")
+    module = module.to_empty(device="cpu")
+    module.unigram_counts.fill_(-7)  # what to_empty may leave there
+    module.reset_parameters()
+    assert torch.equal(module.unigram_counts, torch.ones(50, dtype=torch.int64))
+    assert torch.isfinite(module(torch.randn(3, 4), torch.tensor([1, 2, 2])))
+    assert int(module.unigram_counts.sum()) == 53
+    module.reset_parameters()  # a restart forgets the labels seen, as BatchNorm its stats
+    assert torch.equal(module.unigram_counts, torch.ones(50, dtype=torch.int64))
+    SampledSoftmaxLoss(50, 4, 6).reset_parameters()  # no counts: nothing to set
+
+
 @pytest.mark.parametrize("mode", ["inference_mode", "no_grad"])
 def test_learned_unigram_counts_stay_the_modules_tensor_without_grad(mode):
     """A forward under ``torch.inference_mode`` (or ``no_grad``) updates the counts in

@@ -338,8 +338,15 @@ class SampledOutputLoss(nn.Module):
         self.classes.sparse = checks.check_bool(value, "sparse")
 
     def reset_parameters(self) -> None:
-        """Draw the parameters again (:meth:`ClassEmbedding.reset_parameters`)."""
+        """Draw the parameters again (:meth:`ClassEmbedding.reset_parameters`) and, with
+        ``sampler='learned_unigram'``, set ``unigram_counts`` back to all 1, as
+        ``nn.BatchNorm1d`` resets its running statistics (so a module made on the
+        ``'meta'`` device is whole after ``to_empty()`` and ``reset_parameters()``)."""
         self.classes.reset_parameters()
+        counts = getattr(self, "unigram_counts", None)
+        if counts is not None:
+            with torch.no_grad():
+                counts.fill_(1)
 
     def extra_repr(self) -> str:
         sampler = self.sampler if isinstance(self.sampler, str) else getattr(
