@@ -36,6 +36,8 @@ LOSS_DEFAULTS = dict(
     weight_scale=0.5, input_scale=0.5,
     positive=False,            # all weights and inputs positive, so every logit is > 0
     subtract_log_q=True,       # compute_sampled_logits only
+    count_shapes=None,         # hand sampled_values: shapes of the two expected counts,
+                               # else [B, T] and [S] (TensorFlow broadcasts them)
     grad_scale=1e-5,           # grad_rtol and the factor of grad_atol
     notes="",
 )
@@ -146,6 +148,16 @@ def loss_specs():
                        "-log(0) makes its true logit +inf, so that row's loss is NaN "
                        "(inf - inf); sampled softmax gradients of the row are NaN too, "
                        "nce_loss gradients stay finite (NaN is the expected value)"),
+            spec(op, "counts-scalar", num_true=2, sampler="hand", batch=3,
+                 labels=[[2, 5], [5, 11], [0, 2]], candidates=[5, 2, 8, 30, 0], num_sampled=5,
+                 count_shapes=((), ()),
+                 notes="hand-built sampled_values whose expected counts are 0-d: one count "
+                       "for every true and every sampled class, broadcast"),
+            spec(op, "counts-one", num_true=2, sampler="hand", batch=3,
+                 labels=[[2, 5], [5, 11], [0, 2]], candidates=[5, 2, 8, 30, 0], num_sampled=5,
+                 count_shapes=((2,), (1,)),
+                 notes="hand-built sampled_values with true_expected_count [T] (one per "
+                       "column) and sampled_expected_count [1], broadcast"),
             spec(op, "shards-div-13in3", shards=3, num_classes=13, num_sampled=5,
                  notes="tf2 api with a list of 3 uneven weight shards (partition 'div')"),
             spec(op, "shards-div-17in4-bias-shards", shards=4, num_classes=17, bias_shards=True,
@@ -238,8 +250,9 @@ def make_sampled(rng, s, labels):
     """(sampled_values, text of how they were made)."""
     if s["sampler"] == "hand":
         cands = np.array(s["candidates"], np.int64)
-        true_ec = rng.uniform(0.05, 1.5, size=labels.shape).astype(F32)
-        samp_ec = rng.uniform(0.05, 1.5, size=cands.shape).astype(F32)
+        true_shape, samp_shape = s["count_shapes"] or (labels.shape, cands.shape)
+        true_ec = np.asarray(rng.uniform(0.05, 1.5, size=true_shape), F32)
+        samp_ec = np.asarray(rng.uniform(0.05, 1.5, size=samp_shape), F32)
         return [cands, true_ec, samp_ec], "hand-built"
     name = SAMPLER_OPS[s["sampler"]]
     seed = common.case_seed(s["id"])
@@ -337,7 +350,7 @@ def build_loss_case(group, s):
     # Rounding happens at the scale of sum_d |w x| + |b| + |log Q|, which can be
     # far above the value itself (cancellation, large logits).
     with np.errstate(divide="ignore"):   # an expected count of 0 (zero unigram weight)
-        log_q = np.abs(np.log(np.concatenate([sampled[1].ravel(), sampled[2]])))
+        log_q = np.abs(np.log(np.concatenate([sampled[1].ravel(), sampled[2].ravel()])))
     scale = ((np.abs(inputs) @ np.abs(weights).T).max() + np.abs(biases).max()
              + log_q[np.isfinite(log_q)].max())
     atol = common.magnitude_atol(1e-6, scale, *outputs.values())

@@ -660,6 +660,11 @@ def test_loss_from_rows_names_arguments_of_the_wrong_shape_or_dtype():
     want = cs.sampled_softmax_loss(weights, biases, labels, inputs, S, V, T, sampled_values=values)
     np.testing.assert_allclose(np.asarray(loss_from_rows(rows, inputs, labels, values)),
                                np.asarray(want), rtol=1e-6)
+    # one sampled count for all, broadcast as TensorFlow does (golden case counts-one)
+    one = values._replace(sampled_expected_count=values[2][:1])
+    want = cs.sampled_softmax_loss(weights, biases, labels, inputs, S, V, T, sampled_values=one)
+    np.testing.assert_allclose(np.asarray(jax.jit(loss_from_rows)(rows, inputs, labels, one)),
+                               np.asarray(want), rtol=1e-6)
 
 
 def test_apply_row_updates_refuses_integer_weights_and_takes_integer_rates():

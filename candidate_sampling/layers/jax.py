@@ -192,8 +192,8 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
     if int(labels.shape[0]) != batch:
         raise ValueError(f"labels: expected shape [batch_size, num_true] = [{batch}, "
                          f"{num_true}] (batch_size from inputs), got {list(labels.shape)}")
-    check_sampled_values(jnp, sampled_values, batch, num_true, num_sampled, 0,
-                         check_values=False)
+    sampled_values = check_sampled_values(jnp, sampled_values, batch, num_true, num_sampled, 0,
+                                          check_values=False)
     for name, counts in zip(SAMPLED_NAMES[1:], sampled_values[1:]):
         checks.check_positive(jnp, counts, name)
     n = batch * num_true + num_sampled
