@@ -33,7 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="measure neither TensorFlow nor the naive PyTorch port")
     parser.add_argument("--classes", type=whole_number, nargs="+", metavar="V",
                         help="numbers of classes to sweep instead of the preset's")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds instead of the preset's")
+    parser.add_argument("--rounds", type=whole_number, help="interleaved rounds instead of the preset's")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests
 
 

@@ -119,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("cases", help="count the golden cases per op and origin").set_defaults(run=_cases)
     _add_module_commands(sub)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the command's parser, which argparse's parse_args left to the top's
+        sub.choices.get(args.command, parser).error(
+            f"unrecognized arguments: {' '.join(extra)}")
     if not hasattr(args, "run"):
         parser.print_help()
         return 0

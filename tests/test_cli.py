@@ -85,10 +85,14 @@ def test_output_places_are_checked_and_made_with_their_parents(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["bench", "--rounds", "abc"], "argument --rounds: invalid int value: 'abc'"),
+    (["bench", "--rounds", "abc"], "argument --rounds: invalid whole number: 'abc'"),
     (["bench", "--classes", "1e4x"], "argument --classes: invalid whole number: '1e4x'"),
     (["demo", "--classes", "2.5"], "argument --classes: invalid whole number: '2.5'"),
     (["conform", "--backend"], "argument --backend: expected one argument"),
+    # the command's own help, not the top level's
+    (["demo", "--bogus"], "unrecognized arguments: --bogus"),
+    (["bench", "--quick", "--bogus", "x"], "unrecognized arguments: --bogus x"),
+    (["demo", "--num-sampled", "2.5"], "argument --num-sampled: invalid whole number: '2.5'"),
 ])
 def test_a_malformed_argument_is_one_line(argv, message, capsys):
     """argparse's own errors (a value of the wrong type, a missing value) are one line
@@ -99,6 +103,24 @@ def test_a_malformed_argument_is_one_line(argv, message, capsys):
     prog = f"candidate-sampling {argv[0]}"
     assert capsys.readouterr().err.splitlines() == [
         f"{prog}: error: {message} (see {prog} --help)"]
+
+
+def test_counts_of_every_command_are_taken_as_the_docs_write_them():
+    """``--num-sampled 1e3`` was "invalid int value" where ``--classes 1e3`` was taken."""
+    from candidate_sampling.benchmarks import command as bench
+
+    from candidate_sampling.cli import _Parser
+    from candidate_sampling.demo import command as demo
+
+    parser = _Parser(prog="demo")
+    demo.configure(parser)
+    args = parser.parse_args(["--num-sampled", "1e3", "--dim", "6.4e1", "--batch-size", "2_048",
+                              "--steps", "1e2", "--evaluations", "2e0", "--seed", "7e0"])
+    assert (args.num_sampled, args.dim, args.batch_size, args.steps, args.evaluations,
+            args.seed) == (1000, 64, 2048, 100, 2, 7)
+    parser = _Parser(prog="bench")
+    bench.configure(parser)
+    assert parser.parse_args(["--rounds", "1e1"]).rounds == 10
 
 
 def test_class_counts_are_taken_as_the_docs_write_them():

@@ -32,25 +32,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     d = Settings()
     parser.add_argument("--backend", default="numpy",
                         help="numpy (default), torch, jax or cupy")
-    parser.add_argument("--seed", type=int, default=d.seed,
+    parser.add_argument("--seed", type=whole_number, default=d.seed,
                         help=f"seed of the data, the initial weights and the sampler (default {d.seed})")
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--seconds", type=float,
                         help=f"training time of each method (default {DEFAULT_SECONDS:g})")
-    budget.add_argument("--steps", type=int,
+    budget.add_argument("--steps", type=whole_number,
                         help="train each method for this many steps instead (equal steps, "
                              "deterministic)")
     parser.add_argument("--classes", type=whole_number, default=d.num_classes,
                         help=f"number of classes (default {d.num_classes:,})")
-    parser.add_argument("--dim", type=int, default=d.dim,
+    parser.add_argument("--dim", type=whole_number, default=d.dim,
                         help=f"features of a context (default {d.dim})")
-    parser.add_argument("--batch-size", type=int, default=d.batch_size,
+    parser.add_argument("--batch-size", type=whole_number, default=d.batch_size,
                         help=f"examples a step (default {d.batch_size})")
-    parser.add_argument("--num-sampled", type=int, default=d.num_sampled,
+    parser.add_argument("--num-sampled", type=whole_number, default=d.num_sampled,
                         help=f"classes sampled a step (default {d.num_sampled})")
     parser.add_argument("--learning-rate", type=float, default=d.learning_rate,
                         help=f"of SGD, for both methods (default {d.learning_rate:g})")
-    parser.add_argument("--evaluations", type=int, default=6,
+    parser.add_argument("--evaluations", type=whole_number, default=6,
                         help="held-out evaluations during each run (default 6)")
     parser.add_argument("--out", default="candidate-sampling-demo",
                         help="folder of the learning-curve chart (default ./candidate-sampling-demo)")
