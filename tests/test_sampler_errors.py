@@ -592,3 +592,22 @@ def test_enough_sampler_error_cases():
     # TensorFlow 2.21 draws with num_reserved_ids=-1; this library refuses it
     returned = [c.id for c in SAMPLER_ERROR_CASES if c.raises["type"] == "none"]
     assert returned == ["tf2.fixed_unigram_candidate_sampler.error-num-reserved-ids-negative"]
+
+
+def test_a_traced_size_is_told_to_be_static():
+    """A ``num_sampled`` (or ``num_classes``) traced by ``jax.jit`` was "expected an int, got
+    DynamicJaxprTracer ..." with no word of what to do."""
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    labels = jnp.asarray([[1], [2]])
+    weights, biases, inputs = jnp.ones((10, 3)), jnp.zeros(10), jnp.ones((2, 3))
+    static = (r"; it must be known when the function is traced: pass it as a Python int "
+              r"\(jax\.jit's static_argnums/static_argnames\)")
+    with pytest.raises(TypeError, match=r"^num_sampled: expected an int, got .*Tracer.*" + static):
+        jax.jit(lambda n: cs.log_uniform_candidate_sampler(labels, 1, n, True, 10,
+                                                           rng=jax.random.key(0)))(3)
+    with pytest.raises(TypeError, match=r"^num_classes: expected an int, got .*Tracer.*" + static):
+        jax.jit(lambda v: cs.sampled_softmax_loss(weights, biases, labels, inputs, 3, v,
+                                                  seed=1))(10)
+    with pytest.raises(TypeError, match=r"^num_sampled: expected an int, got float 2\.5$"):
+        cs.log_uniform_candidate_sampler(labels, 1, 2.5, True, 10, rng=jax.random.key(0))

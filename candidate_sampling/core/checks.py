@@ -36,7 +36,12 @@ def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | 
         try:
             value = operator.index(value)
         except TypeError:
-            raise TypeError(f"{name}: expected an int, got {type(value).__name__} {value!r}") from None
+            hint = ""
+            if "Tracer" in type(value).__name__:  # a JAX array traced by jit, vmap, ...
+                hint = ("; it must be known when the function is traced: pass it as a Python "
+                        "int (jax.jit's static_argnums/static_argnames)")
+            raise TypeError(f"{name}: expected an int, got {type(value).__name__} "
+                            f"{value!r}{hint}") from None
     value = int(value)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         lo = "-inf" if minimum is None else str(minimum)
