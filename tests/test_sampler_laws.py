@@ -652,3 +652,32 @@ def test_a_sampler_returning_a_generator_is_named_so_in_its_laws():
                if c.check == "draws"]
     with pytest.raises(TypeError, match=r"sampled_expected_count\), got generator$"):
         run_law_case(case, get_adapter("numpy"), generator)  # the suite's check fails by it
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_learned_counts_update_adds_each_label_once_per_entry(xp, dtype):
+    """The update added, to every one of the V classes, the number of labels found for it
+    by two searchsorted over all V classes: 433 ms a call at V = 10^7 (a copy takes 20).
+    Now the classes seen get their counts by a scatter-add; duplicates still count once
+    per entry, in every array library."""
+    from candidate_sampling.core.samplers import unigram_counts_update
+
+    labels = np.array([[3, 3, 7], [0, 3, 9], [7, 7, 7]])
+    counts = np.arange(1, 11).astype(dtype)
+    want = counts + np.bincount(labels.ravel(), minlength=10).astype(dtype)
+    got = unigram_counts_update(xp.asarray(counts), xp.asarray(labels))
+    np.testing.assert_array_equal(np.asarray(got), want)
+    assert np.asarray(got).dtype == np.dtype(dtype) or xp.__name__.startswith("jax")
+    empty = unigram_counts_update(xp.asarray(counts), xp.asarray(np.zeros((0, 2), np.int64)))
+    np.testing.assert_array_equal(np.asarray(empty), counts)
+
+
+def test_learned_counts_update_under_jit_drops_unchecked_negative_ids():
+    """Under ``jax.jit`` the ids are not checked: a negative one is out of range and
+    dropped, as an id past the end is (a scatter would count it from the end)."""
+    jax = pytest.importorskip("jax")
+    from candidate_sampling.core.samplers import unigram_counts_update
+
+    got = jax.jit(unigram_counts_update)(jax.numpy.ones(6),
+                                         jax.numpy.asarray([[1, -1], [6, 1], [-6, 2]]))
+    np.testing.assert_array_equal(np.asarray(got), [1, 3, 2, 1, 1, 1])

@@ -412,13 +412,22 @@ def log_uniform_draw(true_classes: Any, num_true: int, num_sampled: int, unique:
 def unigram_counts_update(counts: Any, true_classes: Any) -> Any:
     """``counts`` plus one for every entry of ``true_classes`` (duplicates count twice).
 
-    Sort-based, so it needs no scatter: O(V log n) for V classes and n labels."""
+    Each class seen gets its whole count added at once (as many as its entries, found in
+    the sorted labels: O(n log n) for n labels), by the backend's scatter-add (NumPy's
+    ``np.add.at``, ``Tensor.index_add``, JAX's ``.at[].add``), so the update touches n
+    entries; the new array is a copy of the ``V`` counts, a memory-bound pass."""
     xp = required_namespace(counts=counts, true_classes=true_classes)
     labels = xp.sort(xp.reshape(true_classes, (-1,)))
-    classes = xp.arange(counts.shape[0], dtype=labels.dtype, device=device_of(counts))
-    seen = (xp.searchsorted(labels, classes, side="right")
-            - xp.searchsorted(labels, classes, side="left"))
-    return counts + xp.astype(seen, counts.dtype)
+    if labels.shape[0] == 0:
+        return counts
+    backend = backend_for(xp)
+    seen = (xp.searchsorted(labels, labels, side="right")
+            - xp.searchsorted(labels, labels, side="left"))
+    first = xp.concat([xp.ones((1,), dtype=xp.bool, device=device_of(labels)),
+                       labels[1:] != labels[:-1]])
+    adds = xp.astype(xp.where(first, seen, xp.zeros_like(seen)), counts.dtype)
+    return backend.scatter_add(xp, counts, backend.unread_ids(xp, labels, counts.shape[0]),
+                               adds)
 
 
 def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_sampled: int,
@@ -429,7 +438,19 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
     Samples from ``counts`` (float ``[range_max]``, initially all ones), then returns the
     sampled values and the counts updated by ``true_classes``:
     ``(values, new_counts) = learned_unigram_step(counts, ...)``.
+
+    A call costs O(range_max): the law's running sum and the counts' checks and update
+    are passes over the ``range_max`` counts (TensorFlow's kernel keeps a tree of them,
+    O(log range_max) a draw and an update).
     """
+    values = _learned_draw(counts, true_classes, num_true, num_sampled, unique, seed, rng)
+    return values, unigram_counts_update(counts, true_classes)
+
+
+def _learned_draw(counts: Any, true_classes: Any, num_true: int, num_sampled: int,
+                  unique: bool, seed: int | None, rng: Any) -> SampledValues:
+    """The draw of :func:`learned_unigram_step` from ``counts`` (checked), without the
+    update."""
     xp = required_namespace(counts=counts, true_classes=true_classes)
     if not checks.isdtype(xp, counts, "counts", ("real floating", "integral")):
         raise TypeError(f"counts: expected a real array, got dtype {counts.dtype}")
@@ -440,8 +461,7 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
         lambda: host_array(checks.learned_count_stats(xp, counts, true_classes)))
     if stats is not None:
         checks.check_learned_counts("counts", stats, num_sampled, unique)
-    values = _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed, rng)
-    return values, unigram_counts_update(counts, true_classes)
+    return _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed, rng)
 
 
 class LearnedUnigramSampler:
@@ -498,8 +518,8 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
     """
     xp, num_sampled, unique, range_max, seed = checks.check_sampler_arguments(
         true_classes, num_true, num_sampled, unique, range_max, seed, rng=rng)
-    return learned_unigram_step(_initial_counts(xp, range_max, true_classes), true_classes,
-                                num_true, num_sampled, unique, seed, rng=rng)[0]
+    return _learned_draw(_initial_counts(xp, range_max, true_classes), true_classes,
+                         num_true, num_sampled, unique, seed, rng)
 
 
 def _counts_array(xp: Any, counts: Any, dtype: Any, device: Any) -> Any:
