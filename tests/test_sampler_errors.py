@@ -217,7 +217,11 @@ class TestExactFixedUnigramCounts:
     def test_a_list_a_tuple_and_arrays_draw_the_same(self):
         counts = [1, 2.5, 3, 4, 5]
         first = self.draw(counts)
-        for other in (tuple(counts), np.array(counts), np.array(counts, np.float32)):
+        from fractions import Fraction
+
+        for other in (tuple(counts), np.array(counts), np.array(counts, np.float32),
+                      [True, 2.5, 3, 4, 5], [Fraction(1), Fraction(5, 2), 3, 4, 5],
+                      [np.int8(1), np.float16(2.5), 3, 4, 5]):
             for a, b in zip(first, self.draw(other)):
                 np.testing.assert_array_equal(np.asarray(b), np.asarray(a))
         torch = pytest.importorskip("torch")

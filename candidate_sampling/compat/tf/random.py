@@ -242,7 +242,7 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
 
     def attrs() -> tuple:
         with np.errstate(over="ignore"):  # a count past float32's range is refused in build
-            weights32 = np.asarray(counts, dtype=np.float32)
+            weights32 = np.asarray(counts, dtype=np.float64).astype(np.float32)  # as TF
         return (os.fspath(vocab_file), float(float32_distortion(distortion)),
                 checks.check_int(num_reserved_ids, "num_reserved_ids", minimum=0),
                 checks.check_int(num_shards, "num_shards", minimum=1),
@@ -256,11 +256,12 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
                 unique, range_max, seed, attrs)
 
 
-def _unigram_list(unigrams: Any) -> list:
+def _unigram_list(unigrams: Any) -> Any:
     """``unigrams`` as TensorFlow's ``list(float)`` attribute takes it: a list or tuple of
-    real numbers (or a 1-D real array of any library). A string, a nested list or a
-    non-number is a TypeError naming ``unigrams``, as in TensorFlow; the values are
-    checked later (:func:`~.range_samplers.fixed_unigram_weights`)."""
+    real numbers (or a 1-D real array of any library), as a NumPy array of them (or, for
+    numbers NumPy does not hold as such, a list). A string, a nested list or a non-number
+    is a TypeError naming ``unigrams``, as in TensorFlow; the values are checked later
+    (:func:`~.range_samplers.fixed_unigram_weights`)."""
     expected = "unigrams: expected a list of real numbers"
     if hasattr(unigrams, "shape") and hasattr(unigrams, "dtype"):
         values = host_array(unigrams)
@@ -268,9 +269,15 @@ def _unigram_list(unigrams: Any) -> list:
                                     or np.issubdtype(values.dtype, np.floating)):
             raise TypeError(f"{expected}, got an array of shape {list(values.shape)} and "
                             f"dtype {values.dtype}")
-        return values.tolist()
+        return values
     if not isinstance(unigrams, (list, tuple)):
         raise TypeError(f"{expected}, got {type(unigrams).__name__}")
+    try:  # one conversion, not a check of every element (seconds at 10^6 of them)
+        values = np.asarray(unigrams)
+    except (ValueError, TypeError, OverflowError):  # ragged: named below
+        values = None
+    if values is not None and values.ndim == 1 and values.dtype.kind in "iuf":
+        return values
     for index, value in enumerate(unigrams):
         if not isinstance(value, numbers.Real):
             raise TypeError(f"{expected}, got {type(value).__name__} {value!r} at index {index}")

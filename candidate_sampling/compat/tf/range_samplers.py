@@ -211,7 +211,7 @@ def fixed_unigram_weights(range_max: int, vocab_file: str | os.PathLike = "",
         counts = np.asarray(read_vocab_counts(vocab_file, num_shards, shard, reserved),
                             dtype=np.float64)
     else:
-        counts = np.asarray(list(unigrams), dtype=np.float64)
+        counts = np.asarray(unigrams, dtype=np.float64)
         if not np.all(np.isfinite(counts) & (counts >= 0)):
             raise ValueError("unigrams: every weight must be a finite number >= 0")
         counts = counts[shard_offset(num_shards, shard, reserved)::num_shards]
