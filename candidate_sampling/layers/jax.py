@@ -34,7 +34,6 @@ are int32 unless ``jax_enable_x64`` is on.
 from __future__ import annotations
 
 import functools
-
 from typing import Any, Callable, NamedTuple
 
 import jax
