@@ -84,7 +84,8 @@ def check_sampled_values(xp: Any, sampled_values: Any, batch: int, num_true: int
     if not checks.broadcasts_to(tuple(sampled_q.shape), (num_sampled,)):
         raise ValueError(f"{sampled_name}: expected shape [num_sampled] = [{num_sampled}], got "
                          f"{list(sampled_q.shape)}")
-    sampled_q = xp.broadcast_to(sampled_q, (num_sampled,))  # one count for all, as TF takes it
+    if tuple(sampled_q.shape) != (num_sampled,):  # one count for all, as TensorFlow takes it
+        sampled_q = xp.broadcast_to(sampled_q, (num_sampled,))
     if not checks.broadcasts_to(tuple(true_q.shape), (batch, num_true)):
         raise ValueError(f"{true_name}: expected shape [batch_size, num_true] = [{batch}, "
                          f"{num_true}], got {list(true_q.shape)}")
