@@ -337,7 +337,7 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
         checks.check_ndim(inputs, 2, "inputs", "[batch_size, dim]")
         checks.check_labels(jnp, labels, int(inputs.shape[0]), num_true, num_classes)
         key, subkey = jax.random.split(key)
-        values = draw()(labels, num_true, num_sampled, unique, num_classes, rng=subkey)
+        values = draw(labels, num_true, num_sampled, unique, num_classes, rng=subkey)
         value, grads = row_gradients(params.weights, params.biases, inputs, labels, values,
                                      loss=loss, remove_accidental_hits=remove_accidental_hits)
         weights, biases = apply_row_updates(params.weights, params.biases, grads.ids,
@@ -348,20 +348,23 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     return _CheckedStep(jitted, num_classes) if validate else jitted
 
 
-def _unfolded(sampler: Callable[..., Any]) -> Callable[[], Callable[..., Any]]:
+def _unfolded(sampler: Callable[..., Any]) -> Callable[..., Any]:
     """``sampler`` for a jitted step: a ``functools.partial`` whose bound arrays (the
     ``unigrams`` of a fixed unigram sampler) pass through ``jax.lax.optimization_barrier``
     where the step is traced. Bound as they are, they are constants of the compiled step,
     and XLA folded the law's running sums over them when it compiled: 8.9 s to compile
     the first call at 10^5 classes and tens of seconds at 10^6, against 3 s."""
-    if not isinstance(sampler, functools.partial):
-        return lambda: sampler
-    arrays = {name: value for name, value in sampler.keywords.items()
+    arrays = {name: value for name, value in getattr(sampler, "keywords", {}).items()
               if hasattr(value, "shape") and hasattr(value, "dtype")}
-    if not arrays:
-        return lambda: sampler
-    return lambda: functools.partial(sampler, **{
-        name: jax.lax.optimization_barrier(jnp.asarray(value)) for name, value in arrays.items()})
+    if not isinstance(sampler, functools.partial) or not arrays:
+        return sampler
+
+    def draw(*args: Any, **kwargs: Any) -> Any:  # the barriers replace the bound arrays
+        return sampler(*args, **kwargs, **{
+            name: jax.lax.optimization_barrier(jnp.asarray(value))
+            for name, value in arrays.items()})
+
+    return draw
 
 
 class _CheckedStep:

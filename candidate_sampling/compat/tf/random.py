@@ -238,7 +238,7 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
     :func:`uniform_candidate_sampler`.
     """
     vocab_file = "" if vocab_file is None else checks.check_path(vocab_file, "vocab_file")
-    counts = _unigram_list(() if unigrams is None else unigrams)
+    counts = _unigram_values(() if unigrams is None else unigrams)
 
     def attrs() -> tuple:
         with np.errstate(over="ignore"):  # a count past float32's range is refused in build
@@ -256,7 +256,7 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
                 unique, range_max, seed, attrs)
 
 
-def _unigram_list(unigrams: Any) -> Any:
+def _unigram_values(unigrams: Any) -> Any:
     """``unigrams`` as TensorFlow's ``list(float)`` attribute takes it: a list or tuple of
     real numbers (or a 1-D real array of any library), as a NumPy array of them (or, for
     numbers NumPy does not hold as such, a list). A string, a nested list or a non-number
