@@ -114,6 +114,27 @@ def stream_specs():
         stream(fixed, "unique-all", "gs", unigrams=[1, 2, 3, 4, 5, 6], range_max=6,
                num_sampled=6, notes="unique with num_sampled == range_max"),
     ]
+    learned = "learned_unigram_candidate_sampler"
+
+    def labels(ids, repeats, num_true=1):
+        """``repeats`` rows of ``num_true`` labels cycling through ``ids``: a few
+        classes whose learned counts grow by hundreds a call."""
+        flat = [ids[i % len(ids)] for i in range(repeats * num_true)]
+        return [flat[i:i + num_true] for i in range(0, len(flat), num_true)]
+
+    tree = ("a vocabulary large enough for the counts' tree walk (range_max above 256 "
+            "classes a draw), with a few labels seen hundreds of times a call (ids at the "
+            "tree's power-of-two boundaries), so later calls draw them often")
+    out += [
+        stream(learned, "tree-u-gs-r100000", "gs", num_sampled=64, range_max=100000,
+               true_classes=labels([0, 12345, 65535, 65536, 99999], 2000), notes=tree),
+        stream(learned, "tree-nu-s-r65536", "s", num_sampled=64, unique=False,
+               range_max=65536, true_classes=labels([1, 32767, 32768, 65535], 1000),
+               notes=tree),
+        stream(learned, "tree-u-g-t2-r131073", "g", num_true=2, num_sampled=32,
+               range_max=131073, true_classes=labels([131072, 7, 65536, 4096, 3], 600, 2),
+               notes=tree),
+    ]
     alls = "all_candidate_sampler"
     out += [
         stream(alls, "u-gs-t1", "gs", num_sampled=7),

@@ -13,6 +13,7 @@ import pytest
 from candidate_sampling.compat.tf import nn as tfnn
 from candidate_sampling.compat.tf import random as tfrandom
 from candidate_sampling.compat.tf import seed_state
+from candidate_sampling.compat.tf.count_tree import CountTree
 from candidate_sampling.compat.tf.floatmath import expm1f, log1pf
 from candidate_sampling.compat.tf.philox import PhiloxStream, parse_draws, philox4x32
 from candidate_sampling.conformance.vectors import close, load_cases
@@ -34,7 +35,7 @@ def _fresh_random_state():
 
 
 def test_every_case_is_run():
-    assert len(CASES) == 90
+    assert len(CASES) == 93
     assert len(SAMPLER_CASES) + len(SEQUENCE_CASES) + len(LOSS_CASES) == len(CASES)
 
 
@@ -390,6 +391,30 @@ def test_parse_draws_without_prefix_keeps_the_accepted_attempts():
                                            | (w[:, 1].astype(np.uint64) << 32)) >= rem)
     kept = np.flatnonzero(value >= rem)[:300]
     assert np.array_equal(tails, words[kept]) and end == 2 * (int(kept[-1]) + 1)
+
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 64, 1000, 4096, 65537, 300_001])
+@pytest.mark.parametrize("picks", [1, 50])
+def test_count_tree_picks_and_counts_as_the_running_sum(size, picks):
+    """The learned sampler's tree of counts picks what a binary search of the running sum
+    picks, after updates with repeats, through the tree walk (one pick of 1000 classes or
+    more: above RUNNING_SUM_PER_VALUE classes a pick) and the running sum alike; the last class and
+    every total boundary included."""
+    rng = np.random.default_rng(size * 100 + picks)
+    tree = CountTree(size)
+    counts = np.ones(size, dtype=np.int64)
+    for _ in range(3):
+        values = rng.integers(0, size, 40) % rng.integers(1, size + 1)   # repeats
+        tree.add(values)
+        np.add.at(counts, values, 1)
+        assert np.array_equal(tree.counts, counts) and tree.total == counts.sum()
+        running = np.cumsum(counts)
+        r = np.concatenate([rng.integers(0, running[-1], picks), running[:picks] - 1,
+                            running[:picks], [running[-1] - 1]])
+        r = r[r < running[-1]]
+        for pick in (r, r[:1]):
+            assert np.array_equal(tree.find(pick), np.searchsorted(running, pick, side="right"))
 
 
 

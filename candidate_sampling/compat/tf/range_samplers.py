@@ -18,6 +18,7 @@ import numpy as np
 from ...backends.numpy import first_distinct
 from ...core import checks
 from ...core.vocab import read_vocab_counts, shard_offset
+from .count_tree import CountTree
 from .floatmath import exp_floor, expm1f, float32_of, log1pf, powf
 from .philox import (
     PhiloxStream,
@@ -103,24 +104,31 @@ class LogUniformSampler:
 
 class UnigramSampler:
     """``UnigramSampler`` (the learned unigram sampler): integer counts, all 1 at first,
-    picked with ``Uniform(total)`` (32-bit); ``update`` adds 1 per true class seen."""
+    picked with ``Uniform(total)`` (32-bit) in a tree of their partial sums
+    (:class:`~.count_tree.CountTree`, as TensorFlow's ``WeightedPicker``: O(log range) a
+    pick and an update); ``update`` adds 1 per true class seen."""
 
     def __init__(self, range_max: int):
-        # the counts, then their running sum: two int64 arrays
+        # the counts, then their tree of partial sums: two int64 arrays
         checks.check_memory(16 * range_max, "range_max",
                             "a learned unigram sampler over range_max classes")
         self.range = self.reachable = range_max
-        self.counts = np.ones(range_max, dtype=np.int64)
-        self.total = range_max
-        self._cumulative: np.ndarray | None = None
+        self._tree = CountTree(range_max)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """The int64 count of each class."""
+        return self._tree.counts
+
+    @property
+    def total(self) -> int:
+        """The sum of the counts."""
+        return self._tree.total
 
     def draw(self, stream: PhiloxStream, start: int, count: int) -> tuple[np.ndarray, int]:
-        if self._cumulative is None:
-            self._cumulative = np.cumsum(self.counts)
         rem, to_int = uniform_int_rule(self.total, 32)
         _, words, end = parse_draws(stream, start, count, 0, 1, _accept_at_least(rem, 32))
-        picked = to_int(words[:, 0]).astype(np.int64)
-        return np.searchsorted(self._cumulative, picked, side="right").astype(np.int64), end
+        return self._tree.find(to_int(words[:, 0]).astype(np.int64)), end
 
     def probability(self, values: np.ndarray) -> np.ndarray:
         return self.counts[values].astype(np.float32) / np.float32(self.total)
@@ -128,10 +136,7 @@ class UnigramSampler:
     def update(self, values: np.ndarray) -> None:
         """Count the true classes of a call (at most up to a total of ``2**31 - 1``)."""
         values = np.asarray(values, dtype=np.int64).reshape(-1)
-        values = values[:max(0, min(values.size, _KINT32MAX - self.total))]
-        np.add.at(self.counts, values, 1)
-        self.total += int(values.size)
-        self._cumulative = None
+        self._tree.add(values[:max(0, min(values.size, _KINT32MAX - self.total))])
 
 
 def _alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
