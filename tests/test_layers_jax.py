@@ -809,3 +809,38 @@ def test_arrays_bound_to_a_partial_sampler_are_not_folded_when_the_step_compiles
     plain = make_train_step(S, V, LR, num_true=T, donate=False)  # no partial: as it was
     assert not barrier.search(plain.lower(OutputParams(weights, biases), inputs, labels,
                                           jax.random.key(2)).as_text())
+
+
+@pytest.mark.parametrize("case", ["nan", "negative", "too few for unique", "zero label"])
+def test_a_step_with_bound_unigrams_checks_the_law_as_the_sampler_does(case):
+    """Behind the barrier the bound ``unigrams`` are out of the sampler's checks, which a
+    step of a bad law skipped: it trained on a NaN or negative weight, and gave a NaN
+    loss and NaN rows for a unique sample larger than the classes of nonzero weight or a
+    label of weight 0. The law is now checked once when the step is made, and the labels
+    against its classes of weight 0 at each call, with the sampler's own messages."""
+    import functools
+
+    weights, biases, inputs, labels = _problem(0)
+    unigrams = np.ones(V, np.float32)
+    message = r"^unigrams: every weight must be a finite number >= 0"
+    if case in ("nan", "negative"):
+        unigrams[7] = np.nan if case == "nan" else -5.0
+    elif case == "too few for unique":
+        unigrams[:] = 0
+        unigrams[:S - 1] = 1
+        message = rf"^num_sampled: must be at most the {S - 1} ids of nonzero weight"
+    else:
+        unigrams[int(labels[1, 0])] = 0
+        message = r"^labels: a true class has weight 0 under this fixed unigram distribution"
+    eager = message.replace("labels:", "true_classes:")   # the sampler's name of them
+    with pytest.raises(ValueError, match=eager):  # the sampler itself, eagerly
+        cs.fixed_unigram_candidate_sampler(np.asarray(labels), T, S, True, V,
+                                           unigrams=unigrams, seed=1)
+    sampler = functools.partial(cs.fixed_unigram_candidate_sampler, unigrams=jnp.asarray(unigrams))
+    with pytest.raises(ValueError, match=message):
+        step = make_train_step(S, V, LR, num_true=T, sampler=sampler, donate=False)
+        step(OutputParams(weights, biases), inputs, labels, jax.random.key(2))
+    if case == "zero label":  # the other labels train
+        other = jnp.where(labels == labels[1, 0], (labels[1, 0] + 1) % V, labels)
+        _, _, loss = step(OutputParams(weights, biases), inputs, other, jax.random.key(2))
+        assert np.isfinite(float(loss))

@@ -115,6 +115,12 @@ class TestFixedUnigram:
         (np.ones((3, 1)), r"^unigrams: expected a 1-D array of numbers, got shape \[3, 1\]"),
         ([1.0, float("inf"), 1.0], "^unigrams: every weight must be a finite number >= 0"),
         (np.array([1.0, -2.0, 1.0]), "^unigrams: every weight must be a finite number >= 0"),
+        # not sequences: len() of them failed, naming nothing
+        (5, "^unigrams: expected a sequence of numbers or a 1-D array, got int 5$"),
+        ((u for u in [1.0, 2.0, 3.0]),
+         "^unigrams: expected a sequence of numbers or a 1-D array, got generator$"),
+        (np.float64(3.0), r"^unigrams: expected a 1-D array of numbers, got shape \[\]"),
+        (np.array(3.0), r"^unigrams: expected a 1-D array of numbers, got shape \[\]"),
     ])
     def test_unigrams_must_be_finite_counts(self, unigrams, message):
         with pytest.raises((TypeError, ValueError), match=message):

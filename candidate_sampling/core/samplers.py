@@ -522,6 +522,18 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
                          num_true, num_sampled, unique, seed, rng)
 
 
+def _given(unigrams: Any) -> bool:
+    """Whether ``unigrams`` (a sequence, or an array: a 0-d one is refused later) holds
+    any weight; a TypeError naming it for anything else (a number, a generator)."""
+    if hasattr(unigrams, "shape") and hasattr(unigrams, "dtype"):
+        return len(unigrams.shape) == 0 or math.prod(unigrams.shape) > 0
+    try:
+        return len(unigrams) > 0
+    except TypeError:
+        raise TypeError(f"unigrams: expected a sequence of numbers or a 1-D array, got "
+                        f"{checks.described(unigrams)}") from None
+
+
 def _counts_array(xp: Any, counts: Any, dtype: Any, device: Any) -> Any:
     """``counts`` (a sequence of numbers, or a 1-D real array) as a ``dtype`` array."""
     if hasattr(counts, "shape") and hasattr(counts, "dtype"):
@@ -565,7 +577,7 @@ def unigram_weights(xp: Any, range_max: int, vocab_file: str | os.PathLike = "",
     them, are refused (:func:`~candidate_sampling.core.checks.check_unigram_law`).
     """
     has_file = bool(vocab_file)
-    has_list = len(unigrams) > 0
+    has_list = _given(unigrams)
     if has_file == has_list:
         raise ValueError("vocab_file, unigrams: give exactly one of them")
     num_reserved_ids = checks.check_int(num_reserved_ids, "num_reserved_ids", minimum=0)
@@ -634,15 +646,45 @@ def fixed_unigram_candidate_sampler(true_classes: Any, num_true: int, num_sample
         bool(xp.any(law.probability(true_classes) == 0))))
     if found is not None:  # one read of both checks
         positive, zero_true = found
-        if unique and num_sampled > positive:
-            raise ValueError(f"num_sampled: must be at most the {positive} ids of nonzero "
-                             f"weight {checks.DRAWABLE_CLASSES} when unique=True, got {num_sampled}")
+        _check_unique_weighted(positive, num_sampled, unique)
         if zero_true:
-            raise ValueError("true_classes: a true class has weight 0 under this fixed "
-                             "unigram distribution, or a share of the total weight too small "
-                             "for float32 (its expected count would be 0 and log Q "
-                             "infinite)")
+            raise ValueError(zero_true_message("true_classes"))
     return _sample(xp, law, true_classes, num_sampled, unique, seed, rng)
+
+
+_ZERO_TRUE = ("a true class has weight 0 under this fixed unigram distribution, or a share "
+              "of the total weight too small for float32 (its expected count would be 0 and "
+              "log Q infinite)")
+
+
+def _check_unique_weighted(positive: int, num_sampled: int, unique: bool) -> None:
+    """Refuse a unique sample of more classes than the ``positive`` ones a draw reaches."""
+    if unique and num_sampled > positive:
+        raise ValueError(f"num_sampled: must be at most the {positive} ids of nonzero "
+                         f"weight {checks.DRAWABLE_CLASSES} when unique=True, got {num_sampled}")
+
+
+def fixed_unigram_zero_classes(xp: Any, range_max: int, num_sampled: int, unique: bool,
+                               device: Any = None, **law: Any) -> Any:
+    """The checks :func:`fixed_unigram_candidate_sampler` makes of its law at every call,
+    made once, eagerly: ``law`` holds its keyword arguments ``vocab_file``,
+    ``distortion``, ``num_reserved_ids``, ``num_shards``, ``shard`` and ``unigrams``.
+
+    For a caller that draws from the same law inside a trace, where the values are out of
+    reach (a jitted step with the ``unigrams`` bound). Returns a bool ``[range_max]`` array
+    of ``xp`` on ``device``: the classes of probability 0, which the sampler refuses as
+    true classes (``ValueError: true_classes: ...``; :func:`zero_true_message` for the
+    caller's own name of them)."""
+    unigram = _Unigram(xp, unigram_weights(xp, range_max, device=device, **law))
+    positive = int(xp.count_nonzero(checks.drawable(xp, unigram.weights, unigram.total)))
+    _check_unique_weighted(positive, num_sampled, unique)
+    ids = xp.arange(range_max, dtype=backend_for(xp).int64(xp), device=device)
+    return unigram.probability(ids) == 0
+
+
+def zero_true_message(name: str) -> str:
+    """The ValueError message of a true class of probability 0, naming them ``name``."""
+    return f"{name}: {_ZERO_TRUE}"
 
 
 def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,

@@ -52,7 +52,13 @@ from ..core.logits import (
 )
 from ..core.namespace import namespace_of
 from ..core.row_loss import row_loss
-from ..core.samplers import all_candidate_sampler, log_uniform_candidate_sampler
+from ..core.samplers import (
+    all_candidate_sampler,
+    fixed_unigram_candidate_sampler,
+    fixed_unigram_zero_classes,
+    log_uniform_candidate_sampler,
+    zero_true_message,
+)
 from ..core.types import SampledValues
 
 __all__ = ["OutputParams", "TouchedRows", "RowGradients", "LOSSES", "touched_rows",
@@ -303,7 +309,10 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     where their values are at hand: not inside the caller's own ``jax.jit``. A label
     out of range, a negative one too, would gather a row of NaN and scatter its update
     nowhere, leaving NaN in the loss and the sampled rows. The step's ``lower`` and the
-    other attributes of ``jax.jit``'s function are there as well.
+    other attributes of ``jax.jit``'s function are there as well. The law of a fixed
+    unigram sampler with its ``unigrams`` bound is checked once, when the step is made,
+    as the sampler checks it (its values are out of reach in the step); with
+    ``validate`` a label of weight 0 under it is a ValueError too.
     """
     _check_loss(loss, remove_accidental_hits)
     validate = checks.check_bool(validate, "validate")
@@ -320,7 +329,7 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
     num_true = checks.check_int(num_true, "num_true", minimum=1)
     learning_rate = _check_learning_rate(learning_rate)
 
-    draw = _unfolded(sampler)
+    draw, zero_classes = _unfolded(sampler, num_sampled, unique, num_classes)
 
     def step(params: OutputParams, inputs: Any, labels: Any, key: Any):
         if not isinstance(params, OutputParams):  # a plain pair has no .weights
@@ -345,39 +354,58 @@ def make_train_step(num_sampled: int, num_classes: int, learning_rate: float, *,
         return OutputParams(weights, biases), key, value
 
     jitted = jax.jit(step, donate_argnums=(0,) if donate else ())
-    return _CheckedStep(jitted, num_classes) if validate else jitted
+    return _CheckedStep(jitted, num_classes, zero_classes) if validate else jitted
 
 
-def _unfolded(sampler: Callable[..., Any]) -> Callable[..., Any]:
-    """``sampler`` for a jitted step: a ``functools.partial`` whose bound arrays (the
-    ``unigrams`` of a fixed unigram sampler) pass through ``jax.lax.optimization_barrier``
-    where the step is traced. Bound as they are, they are constants of the compiled step,
-    and XLA folded the law's running sums over them when it compiled: 8.9 s to compile
-    the first call at 10^5 classes and tens of seconds at 10^6, against 3 s."""
+_FIXED_LAW = ("vocab_file", "distortion", "num_reserved_ids", "num_shards", "shard", "unigrams")
+"""The keyword arguments of ``fixed_unigram_candidate_sampler`` that make its law."""
+
+
+def _unfolded(sampler: Callable[..., Any], num_sampled: int, unique: bool,
+              num_classes: int) -> tuple[Callable[..., Any], Any]:
+    """``(sampler for a jitted step, classes of probability 0 or None)``.
+
+    A ``functools.partial`` whose bound arrays (the ``unigrams`` of a fixed unigram
+    sampler) pass through ``jax.lax.optimization_barrier`` where the step is traced.
+    Bound as they are, they are constants of the compiled step, and XLA folded the law's
+    running sums over them when it compiled: 8.9 s to compile the first call at 10^5
+    classes and tens of seconds at 10^6, against 3 s. Behind the barrier their values
+    are out of the sampler's reach, so the law of ``fixed_unigram_candidate_sampler`` is
+    checked here, once, as the sampler checks it (weights, their sum, enough classes
+    for a unique sample), and its classes of probability 0 are returned for the labels'
+    check of each call."""
     arrays = {name: value for name, value in getattr(sampler, "keywords", {}).items()
               if hasattr(value, "shape") and hasattr(value, "dtype")}
     if not isinstance(sampler, functools.partial) or not arrays:
-        return sampler
+        return sampler, None
+    zero_classes = None
+    if sampler.func is fixed_unigram_candidate_sampler and not sampler.args:
+        law = {k: v for k, v in sampler.keywords.items() if k in _FIXED_LAW}
+        zero_classes = fixed_unigram_zero_classes(jnp, num_classes, num_sampled, unique, **law)
 
     def draw(*args: Any, **kwargs: Any) -> Any:  # the barriers replace the bound arrays
         return sampler(*args, **kwargs, **{
             name: jax.lax.optimization_barrier(jnp.asarray(value))
             for name, value in arrays.items()})
 
-    return draw
+    return draw, zero_classes
 
 
 class _CheckedStep:
     """A jitted step of :func:`make_train_step` whose labels are checked in range before
     each call, where their values are at hand; ``jax.jit``'s attributes forwarded."""
 
-    def __init__(self, jitted: Any, num_classes: int):
+    def __init__(self, jitted: Any, num_classes: int, zero_classes: Any = None):
         self.jitted, self.num_classes = jitted, num_classes
+        self.zero_classes = zero_classes   # of a fixed unigram law: refused as labels
 
     def __call__(self, params: Any, inputs: Any, labels: Any, key: Any) -> Any:
         # skipped for traced labels (inside the caller's jax.jit), as every value check
         checks.check_ids_in_range(namespace_of(labels=labels), labels, self.num_classes,
                                   "labels")
+        if (self.zero_classes is not None and backend_for(jnp).is_concrete(labels)
+                and bool(jnp.any(self.zero_classes[labels]))):
+            raise ValueError(zero_true_message("labels"))
         return self.jitted(params, inputs, labels, key)
 
     def __getattr__(self, name: str) -> Any:
