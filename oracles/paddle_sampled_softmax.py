@@ -46,6 +46,7 @@ DEFAULTS = dict(
     seed=1,                # the op attribute; ignored on the customized path
     remove=True,           # remove_accidental_hits
     logits="normal",       # normal: 2*randn | offset: 5000 + 2*randn | spread: 1e4*randn
+    #                        | beyond: +-(1.5e38 to 3e38), rows spread past float32's max
     labels="hits",         # hits: some true labels equal sampled negatives | an explicit list
     custom=None,           # customized samples [N, T+S] as a list (customized path)
     probs=None,            # customized probabilities as a list, else uniform(0.05, 1.5)
@@ -128,6 +129,10 @@ def default_specs():
         spec("large-spread-keep", num_classes=20, num_samples=6, seed=7, logits="spread",
              remove=False,
              notes="As large-spread-rm without hit removal."),
+        spec("beyond-float-max-rm", num_classes=20, num_samples=6, seed=7, logits="beyond",
+             notes="Logits of +-1.5e38 to +-3e38 in every row: logit - rowmax is -inf in "
+                   "float32 for those of opposite signs, and the clip at -64 keeps the loss "
+                   "(64 + log(columns) at most) and the gradient finite."),
     ]
     return out
 
@@ -170,6 +175,9 @@ def custom_specs():
              seed=0,
              notes="Probability 0: log Q = -inf is clamped to -1e20, the column's logit "
                    "becomes ~+1e20 and takes all the softmax mass."),
+        spec("custom-beyond-float-max-keep", num_classes=10, num_samples=3, custom=base,
+             labels=[r[:1] for r in base], remove=False, seed=0, logits="beyond",
+             notes="As beyond-float-max-rm on the customized path, without hit removal."),
         spec("custom-n1-k64-rm", batch=1, num_classes=64, num_samples=6,
              custom=[[40, 3, 40, 63, 0, 17, 3]], labels=[[40]], seed=0,
              notes="One row, K=64, a hit and a duplicated negative."),
@@ -385,7 +393,8 @@ def make_labels(s, rng):
 def make_logits(s, rng, dtype="float32"):
     shape = (s["batch"], s["num_classes"])
     z = rng.randn(*shape)
-    values = {"normal": 2.0 * z, "offset": 5000.0 + 2.0 * z, "spread": 1e4 * z}
+    values = {"normal": 2.0 * z, "offset": 5000.0 + 2.0 * z, "spread": 1e4 * z,
+              "beyond": np.where(z > 0, 3e38, -3e38) * np.minimum(np.abs(z) + 0.5, 1.0)}
     return values[s["logits"]].astype(dtype)
 
 

@@ -177,8 +177,9 @@ def picked_logits(logits: Any, label: Any, num_samples: int, num_true: int = 1,
         # on the customized path), and masks every duplicate.
         negatives = samples[:, num_true:]
         hits = xp.any(negatives[:, None, :] == samples[:, :num_true, None], axis=1)
-        picked = xp.concat([picked[:, :num_true],
-                            xp.where(hits, picked[:, num_true:] - big, picked[:, num_true:])], axis=1)
+        with backend.overflow_allowed():  # -inf below -big: clamped to -big as in Paddle
+            masked = xp.where(hits, picked[:, num_true:] - big, picked[:, num_true:])
+        picked = xp.concat([picked[:, :num_true], masked], axis=1)
     wide = wide_float(xp, dtype)
     q = xp.astype(probabilities, wide)
     positive = q > 0
@@ -202,13 +203,18 @@ def clipped_softmax_cross_entropy_terms(xp: Any, logits: Any, num_true: int) -> 
     """``(loss, exps, totals)``: :func:`clipped_softmax_cross_entropy`'s ``[N]`` loss
     (logits' dtype), with the clipped softmax as ``exps [N, T+S] / totals [N, 1]`` in the
     accumulation dtype."""
-    stop = backend_for(xp).stop_gradient
+    backend = backend_for(xp)
+    stop = backend.stop_gradient
     dtype = logits.dtype
     logits = xp.astype(logits, accumulation_dtype(xp, dtype))
-    shifted = logits - stop(xp.max(logits, axis=1, keepdims=True))
+    with backend.overflow_allowed():  # -inf, clipped below
+        shifted = logits - stop(xp.max(logits, axis=1, keepdims=True))
     clipped = xp.maximum(shifted, xp.asarray(SOFTMAX_CLIP, dtype=shifted.dtype,
                                              device=device_of(shifted)))
-    shifted = stop(clipped) + (shifted - stop(shifted))
+    # the clip passes the gradient through; taken from the logits themselves, as
+    # ``logit - rowmax`` is -inf for finite logits more than float's largest value apart
+    # (Paddle clips it, -inf - -inf would be NaN)
+    shifted = stop(clipped) + (logits - stop(logits))
     exps = xp.exp(shifted)
     totals = xp.sum(exps, axis=1, keepdims=True)
     lse = xp.log(totals[:, 0])
