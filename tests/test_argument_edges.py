@@ -293,8 +293,11 @@ class TestRankLoss:
     def test_the_temperature_must_be_finite(self, rng):
         # the spec's contract; TensorFlow's scores are all log B there
         args = rank_args("numpy", rng, 2)
-        with pytest.raises(ValueError, match=r"^resampling_temperature: must be finite and > 0"):
-            tf.contrib.rank_sampled_softmax_loss(**dict(args, resampling_temperature=np.inf))
+        for temperature in (np.inf, 10**400, -10**400):  # ints past float's: OverflowError
+            with pytest.raises(ValueError,
+                               match=r"^resampling_temperature: must be finite and > 0"):
+                tf.contrib.rank_sampled_softmax_loss(**dict(args,
+                                                            resampling_temperature=temperature))
 
     @pytest.mark.parametrize("library", LIBRARIES)
     @pytest.mark.parametrize("temperature", [1e-35, 1e-38, 1e-44])  # normal, subnormal
@@ -326,6 +329,33 @@ class TestRankLoss:
 
             np.testing.assert_array_equal(np.asarray(jax.jit(kept)(*args, *values)), expected)
         assert set(expected.tolist()) != set(sampled[:8].tolist())  # what NaN scores keep
+
+    @pytest.mark.parametrize("library", LIBRARIES)
+    def test_a_product_past_floats_range_ranks_first(self, library):
+        """Finite data whose product ``w x`` overflows float32 for class 0 only:
+        TensorFlow 1.15 scores it ``inf`` (then ``1e20`` and ``2e20`` for classes 1 and 2)
+        and keeps class 0. The overflow fallback had replaced the class's infinite
+        maximum by 0 and kept class 2; with an infinite input, the rows without it got
+        other losses than TensorFlow's."""
+        from candidate_sampling.core.losses import rank_resample
+
+        weights = np.array([[1e19], [1.0], [2.0], [0.5]], np.float32)
+        inputs = np.array([[1e20], [1.0]], np.float32)
+        values = [np.array([0, 1, 2]), np.full((2, 1), 0.5, np.float32),
+                  np.full(3, 0.5, np.float32)]
+        args = [convert(library, a) for a in (weights, np.zeros(4, np.float32), inputs,
+                                              *values)]
+
+        def kept(*arrays, num_resampled=1):
+            return rank_resample(*arrays[:3], cs.SampledValues(*arrays[3:]), num_resampled,
+                                 1.0, "div").sampled_candidates
+
+        np.testing.assert_array_equal(np.asarray(kept(*args)), [0])
+        np.testing.assert_array_equal(np.asarray(kept(*args, num_resampled=2)), [0, 2])
+        if library == "jax":
+            import jax
+
+            np.testing.assert_array_equal(np.asarray(jax.jit(kept)(*args)), [0])
 
     @pytest.mark.parametrize("library", LIBRARIES)
     def test_nan_data_ranks_first_and_reaches_the_loss(self, library):

@@ -91,11 +91,15 @@ def check_holds_values(xp: Any, x: Any, name: str) -> None:
 
 def check_real(value: Any, name: str) -> float:
     """``value`` as a Python float: a real number (an int or a float, of Python or NumPy,
-    or a 0-d real array). Bools, strings and arrays of more than one value are refused."""
+    or a 0-d real array; an int past float's range is infinite). Bools, strings and arrays
+    of more than one value are refused."""
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         raise TypeError(f"{name}: expected a real number, got bool {value!r}")
     if isinstance(value, numbers.Real):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int past float's range: infinite, for the range checks
+            return math.inf if value > 0 else -math.inf
     dtype = str(getattr(value, "dtype", ""))
     if (tuple(getattr(value, "shape", (None,))) == () and dtype
             and not any(kind in dtype for kind in ("bool", "complex"))):

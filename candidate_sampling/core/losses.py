@@ -164,15 +164,19 @@ def _tempered_scores(xp: Any, rows: Any, x: Any, bias: Any, temperature: float) 
     ``m + T logsumexp((z - m) / T) + b`` with ``z = w x^T`` and ``m`` its row maximum.
     No term exceeds ``m``, so a temperature small enough that ``x / T`` overflows still
     ranks the classes (by ``m + b`` as ``T`` goes to 0) where TensorFlow's order of
-    operations gives infinite or NaN scores. Over a non-empty batch only."""
+    operations gives infinite or NaN scores. A class whose largest ``z`` is infinite
+    (a product past float's range, or an infinite input) scores that infinity, as in
+    TensorFlow. Over a non-empty batch only."""
     z = xp.matmul(rows, xp.matrix_transpose(x))
     peak = xp.max(z, axis=1, keepdims=True)
-    peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+    finite = xp.isfinite(peak)
+    peak = xp.where(finite, peak, xp.zeros_like(peak))
     below = z - peak
     # 0 at the peak itself: a subnormal T, flushed to 0 by some libraries (XLA on a
     # CPU), would make it 0 / 0
     scaled = xp.where(below < 0, below / temperature, xp.zeros_like(below))
-    return peak[:, 0] + temperature * logsumexp(xp, scaled, axis=1) + bias
+    score = peak[:, 0] + temperature * logsumexp(xp, scaled, axis=1) + bias
+    return xp.where(finite[:, 0], score, xp.max(z, axis=1))
 
 
 def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any,

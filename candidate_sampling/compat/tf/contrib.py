@@ -21,7 +21,9 @@ def rank_sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: An
     """``tf.contrib.nn.rank_sampled_softmax_loss``: see
     :func:`candidate_sampling.rank_sampled_softmax_loss`."""
     labels, sampled_values = loss_ids(labels, sampled_values)
-    _check_default_draw(labels, sampled_values)
+    # TensorFlow's `if not sampled_values`: () and [] draw as None does
+    empty = isinstance(sampled_values, (tuple, list)) and not sampled_values
+    _check_default_draw(labels, None if empty else sampled_values)
     return losses.rank_sampled_softmax_loss(weights, biases, labels, inputs, num_sampled,
                                             num_resampled, num_classes, num_true, sampled_values,
                                             resampling_temperature, remove_accidental_hits,
