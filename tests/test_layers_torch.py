@@ -268,7 +268,9 @@ def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused_at_once():
               r"unigram_counts that a draw can reach .* when unique=True, got 3")),
             (lambda c: c[0].fill_(-5),
              r"^unigram_counts: every count must be finite and >= 0, got min -5.0"),
-            (lambda c: c[3].fill_(0), r"^unigram_counts: a true class has count 0")):
+            (lambda c: c[3].fill_(0), r"^unigram_counts: a true class has count 0"),
+            (lambda c: c[0].fill_(2**63 - 1),  # int64: the update wrapped it to -2**63
+             r"^unigram_counts: a count of 9.22337e\+18 plus the 2 labels of this call")):
         module = NCELoss(10, 4, 3, sampler="learned_unigram")
         change(module.unigram_counts)
         before = module.unigram_counts.clone()

@@ -479,7 +479,11 @@ def test_a_cuda_devices_free_memory_is_the_drivers_and_the_caches():
     ([2.0**70, 1, 1, 1, 1], True, r"^num_sampled: must be at most the 1 classes of nonzero count"),
     ([1, 1, -5, 1, 1], False, r"^counts: every count must be finite and >= 0, got min -5.0"),
     ([1, 1, np.inf, 1, 1], False, r"^counts: every count must be finite and >= 0"),
-    ([1, 0, 1, 1, 1], False, r"^counts: a true class has count 0")])
+    ([1, 0, 1, 1, 1], False, r"^counts: a true class has count 0"),
+    # each finite, their sum not: the draw had picked the last class with counts 0, and
+    # with unique=True blamed 0 classes of nonzero count
+    ([1e308] * 5, False, r"^counts: the sum of the counts overflows \(largest 1e\+308\)"),
+    ([1e308] * 5, True, r"^counts: the sum of the counts overflows")])
 def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused(counts, unique, message):
     """Counts set by hand (or loaded) that a learned unigram law cannot use: fewer
     classes of nonzero count than a unique sample needs (the draw ran to its limit of
@@ -489,6 +493,24 @@ def test_learned_unigram_counts_that_cannot_be_drawn_from_are_refused(counts, un
     with pytest.raises(ValueError, match=message):
         cs.learned_unigram_step(np.asarray(counts, np.float64), Y, 1, 3, unique, seed=0)
 
+
+
+@pytest.mark.parametrize("dtype,count,limit", [
+    (np.int8, 127, "127"), (np.uint8, 255, "255"), (np.float16, 2048, "2048"),
+    (np.float32, 2**24 - 1, "1.67772e\\+07"), (np.uint64, 2**64 - 1, "4.61169e\\+18"),
+    (np.int64, 2**63 - 1, "4.61169e\\+18")])
+def test_learned_counts_an_update_cannot_add_to_are_refused(dtype, count, limit):
+    """Counts of a dtype where the update's ``+ 1`` wraps around (int8 127 -> -128,
+    uint64 2**64 - 1 -> 0; 64-bit ones are limited to 2**62, read as float64) or rounds
+    away (float16 2048 stays 2048: learning stops): refused by name before the draw.
+    Below the limit they are updated."""
+    counts = np.full(5, count, dtype)
+    with pytest.raises(ValueError, match=rf"^counts: a count of \S+ plus the 2 labels of this "
+                                         rf"call passes {limit}, the largest count"):
+        cs.learned_unigram_step(counts, np.array([[0], [1]]), 1, 2, False, seed=0)
+    fits = np.full(5, min(count, 2**62) - 2**11 if count > 2**24 else count - 2, dtype)
+    _, updated = cs.learned_unigram_step(fits, np.array([[0], [0]]), 1, 2, False, seed=0)
+    assert updated.dtype == dtype and int(updated[0]) == int(fits[0]) + 2
 
 def test_unigram_weights_a_draw_cannot_reach_are_refused_at_once(xp):
     """One weight of 2**70 beside weights of 1: a float64 running sum gives the others no

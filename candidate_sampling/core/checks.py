@@ -23,7 +23,7 @@ __all__ = [
     "available_memory",
     "check_labels", "check_single_labels", "check_inputs_dim", "check_distortion",
     "check_unigram_law", "broadcasts_to", "check_learning_rate", "drawable",
-    "learned_count_stats", "check_learned_counts",
+    "learned_count_stats", "learned_count_limit", "check_learned_counts",
     "MAX_RANGE", "MIN_SEED", "MAX_SEED", "FLOAT32_MAX", "DRAWABLE_SHARE", "DRAWABLE_CLASSES",
 ]
 
@@ -480,26 +480,55 @@ def drawable(xp: Any, weights: Any, total: Any) -> Any:
 
 
 def learned_count_stats(xp: Any, counts: Any, true_classes: Any) -> Any:
-    """``[min, max, number drawable, min over true_classes]`` of a learned unigram
-    sampler's ``counts`` (float, on their device; :func:`drawable`), what
-    :func:`check_learned_counts` reads."""
+    """``[min, max, number drawable, min over true_classes, sum]`` of a learned unigram
+    sampler's ``counts`` (on their device; :func:`drawable`; the sum in the widest float),
+    what :func:`check_learned_counts` reads."""
     flat = xp.reshape(true_classes, (-1,))
     picked = xp.take(counts, xp.astype(flat, index_dtype(xp, flat)))
-    parts = [xp.min(counts), xp.max(counts),
-             xp.sum(xp.astype(drawable(xp, counts, xp.sum(counts)), counts.dtype))]
-    parts.append(xp.min(picked) if int(picked.shape[0]) else xp.max(counts))
+    backend = backend_for(xp)
+    wide = backend.float64(xp)
+    with backend.overflow_allowed():  # an infinite sum is refused
+        parts = [xp.min(counts), xp.max(counts),
+                 xp.sum(xp.astype(drawable(xp, counts, xp.sum(counts)), counts.dtype))]
+        parts.append(xp.min(picked) if int(picked.shape[0]) else xp.max(counts))
+        parts = [xp.astype(part, wide) for part in parts]
+        parts.append(xp.sum(xp.astype(counts, wide)))
     return xp.stack(parts)
 
 
-def check_learned_counts(name: str, stats: Any, num_sampled: int, unique: bool) -> None:
+def learned_count_limit(xp: Any, dtype: Any) -> float:
+    """The largest count of ``dtype`` that a learned update can still add 1 to: the
+    largest value an integer dtype holds (past it ``+ 1`` wraps around; 2**62 for 64-bit
+    ones, read as float64 here), or for a float narrower than float64 ``2 / eps`` (2048
+    in float16, 2**24 in float32), past which ``+ 1`` rounds away and the class stops
+    learning. float64 counts are not limited (2**53, where they would stop, is past any
+    number of updates; a larger count set by hand is a weight)."""
+    if xp.isdtype(dtype, "integral"):
+        info = xp.iinfo(dtype)
+        return float(info.max) if info.bits < 64 else 2.0**62
+    eps = float(xp.finfo(dtype).eps)
+    return 2.0 / eps if eps > 2.0**-52 else math.inf
+
+
+def check_learned_counts(name: str, stats: Any, num_sampled: int, unique: bool,
+                         limit: float = math.inf, added: int = 0) -> None:
     """The counts a learned unigram sampler draws from (``stats`` as
-    :func:`learned_count_stats` gives them, read): finite and >= 0; with ``unique``, at
-    least ``num_sampled`` of them drawable (:func:`drawable`; else the draw could only
-    stop at the draw limit, after minutes); > 0 at every true class (its expected count
-    would be 0, and log Q infinite)."""
-    low, high, positive, at_true = (float(v) for v in stats)
+    :func:`learned_count_stats` gives them, read): finite and >= 0, and so is their sum;
+    with ``unique``, at least ``num_sampled`` of them drawable (:func:`drawable`; else
+    the draw could only stop at the draw limit, after minutes); > 0 at every true class
+    (its expected count would be 0, and log Q infinite); the largest plus the ``added``
+    labels of the update at most ``limit`` (:func:`learned_count_limit`: an integer
+    count past it wraps around, a float one stops growing)."""
+    low, high, positive, at_true, total = (float(v) for v in stats)
     if not (low >= 0 and math.isfinite(high)):
         raise ValueError(f"{name}: every count must be finite and >= 0, got min {low}, max {high}")
+    if not math.isfinite(total):
+        raise ValueError(f"{name}: the sum of the counts overflows (largest {high:g}); the law "
+                         f"needs a finite total")
+    if high + added > limit:
+        raise ValueError(f"{name}: a count of {high:g} plus the {added} labels of this call "
+                         f"passes {limit:g}, the largest count that its dtype adds 1 to "
+                         f"exactly; keep the counts in a wider dtype (float64)")
     if unique and positive < num_sampled:
         raise ValueError(f"num_sampled: must be at most the {int(positive)} classes of nonzero "
                          f"count in {name} {DRAWABLE_CLASSES} when unique=True, got {num_sampled}")

@@ -441,7 +441,9 @@ def learned_unigram_step(counts: Any, true_classes: Any, num_true: int, num_samp
 
     A call costs O(range_max): the law's running sum and the counts' checks and update
     are passes over the ``range_max`` counts (TensorFlow's kernel keeps a tree of them,
-    O(log range_max) a draw and an update).
+    O(log range_max) a draw and an update). Counts whose update would wrap around (an
+    integer dtype's largest value) or round away (past 2048 in float16, 2**24 in
+    float32), or whose sum is infinite, are a ValueError naming ``counts``.
     """
     values = _learned_draw(counts, true_classes, num_true, num_sampled, unique, seed, rng)
     return values, unigram_counts_update(counts, true_classes)
@@ -460,7 +462,9 @@ def _learned_draw(counts: Any, true_classes: Any, num_true: int, num_sampled: in
     stats = backend_for(xp).read(  # one read
         lambda: host_array(checks.learned_count_stats(xp, counts, true_classes)))
     if stats is not None:
-        checks.check_learned_counts("counts", stats, num_sampled, unique)
+        checks.check_learned_counts("counts", stats, num_sampled, unique,
+                                    checks.learned_count_limit(xp, counts.dtype),
+                                    math.prod(true_classes.shape))
     return _sample(xp, _Unigram(xp, counts), true_classes, num_sampled, unique, seed, rng)
 
 

@@ -509,7 +509,10 @@ class SampledOutputLoss(nn.Module):
             checks.check_positive(np, read[2 * k:2 * k + 2], name)
         if learned:
             checks.check_learned_counts("unigram_counts", read[2 * len(counts):],
-                                        self.num_sampled, self.unique)
+                                        self.num_sampled, self.unique,
+                                        checks.learned_count_limit(array_namespace(labels),
+                                                                   self.unigram_counts.dtype),
+                                        labels.numel())
 
 
 class SampledSoftmaxLoss(SampledOutputLoss):
