@@ -689,6 +689,13 @@ def test_apply_row_updates_refuses_integer_weights_and_takes_integer_rates():
     with pytest.raises(TypeError, match=r"^learning_rate: expected a real number or a 0-d real "
                                         r"array, got shape \[\] and dtype bool"):
         apply_row_updates(weights, biases, ids, rows_w, rows_b, jnp.asarray(True))
+    # complex rows lost their imaginary part in the cast (JAX only warned), bool ones
+    # stepped by the rate
+    for name, bad in (("grad_weight_rows", (rows_w.astype(jnp.complex64), rows_b)),
+                      ("grad_weight_rows", (rows_w.astype(bool), rows_b)),
+                      ("grad_bias_rows", (rows_w, rows_b.astype(jnp.int32)))):
+        with pytest.raises(TypeError, match=rf"^{name}: expected a floating-point array"):
+            apply_row_updates(weights, biases, ids, *bad, 0.1)
 
 
 def test_helpers_name_every_bad_argument():

@@ -19,7 +19,7 @@ from candidate_sampling import (  # noqa: E402
 )
 from candidate_sampling.conformance import load_cases  # noqa: E402
 from candidate_sampling.conformance.vectors import close  # noqa: E402
-from candidate_sampling.layers.torch import NCELoss, SampledSoftmaxLoss  # noqa: E402
+from candidate_sampling.layers.torch import ClassEmbedding, NCELoss, SampledSoftmaxLoss  # noqa: E402
 
 MODULES = {"sampled_softmax_loss": SampledSoftmaxLoss, "nce_loss": NCELoss}
 GOLDEN = [c for op in MODULES for c in load_cases(op=op, api="tf2")
@@ -233,7 +233,7 @@ def test_default_draw_equals_the_functional_loss_with_the_same_values(cls, dtype
 def test_without_validation_bad_ids_fail_in_the_lookup():
     module = SampledSoftmaxLoss(10, 4, 2, validate=False)
     inputs, _, values = _good()
-    with pytest.raises(IndexError):
+    with pytest.raises(ValueError, match=r"^ids: every id must be in \[0, 10\)$"):
         module(inputs, torch.tensor([1, 2, 10]), values)
     zero = values._replace(sampled_expected_count=torch.zeros(2))
     assert not torch.isfinite(module(inputs, torch.tensor([1, 2, 3]), zero))
@@ -991,3 +991,33 @@ def test_arguments_torch_could_not_compute_with_are_named():
                           ((3, 0), r"^dim: must be in \[1, inf\], got 0")):
         with pytest.raises(ValueError, match=message):
             ClassEmbedding(*args)
+
+
+@pytest.mark.parametrize("num_classes", [2**40, 2**63])
+def test_a_layer_larger_than_memory_is_refused_by_name(num_classes):
+    """torch's allocator error named neither argument (2**63: a TypeError from C++), and
+    a size between the free memory and the kernel's overcommit limit was granted, then
+    killed while the rows were drawn. On the 'meta' device nothing is allocated."""
+    for make in (lambda **kw: SampledSoftmaxLoss(num_classes, 1, 8, **kw),
+                 lambda **kw: ClassEmbedding(num_classes, 1, **kw)):
+        with pytest.raises(ValueError, match=rf"^num_classes, dim: a layer of \[{num_classes}, 1\] "
+                                             rf"class weights and biases takes [0-9.]+ GiB, more "
+                                             rf"than the"):
+            make()
+    assert SampledSoftmaxLoss(2**40, 1, 8, device="meta").classes.weight.shape == (2**40, 1)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_class_embedding_names_bad_ids(sparse):
+    """The public ClassEmbedding passed torch's own errors through: "index out of range
+    in self" and "index_select(): Expected dtype int32 or int64 for index"."""
+    classes = ClassEmbedding(10, 3, sparse=sparse)
+    with pytest.raises(ValueError, match=r"^ids: every id must be in \[0, 10\)$"):
+        classes(torch.tensor([1, 10]))
+    with pytest.raises(ValueError, match=r"^ids: every id must be in \[0, 10\)$"):
+        classes(torch.tensor([-11]))
+    with pytest.raises(TypeError, match=r"^ids: expected an int32 or int64 tensor, got "
+                                        r"torch.float32$"):
+        classes(torch.tensor([1.0]))
+    weight_rows, bias_rows = classes(torch.tensor([3, 3], dtype=torch.int32))
+    assert torch.equal(weight_rows[0], classes.weight[3]) and bias_rows.shape == (2,)

@@ -259,5 +259,8 @@ def test_the_engine_names_a_bad_seed_or_count():
             MT19937_64(1).random_raw(count)
     with pytest.raises(ValueError, match=r"^n: must be in \[0, inf\], got -1"):
         MT19937_64(1).random_raw(-1)
+    with pytest.raises(ValueError, match=r"^n: 1099511627776 outputs of the engine takes "
+                                         r"16384.0 GiB, more than the"):  # NumPy's MemoryError
+        MT19937_64(1).random_raw(2**40)
     assert MT19937_64(np.int64(5)).random_raw(np.int32(2)).tolist() == \
         MT19937_64(5).random_raw(2).tolist()

@@ -100,10 +100,11 @@ def _check_loss(loss: str, remove_accidental_hits: bool | None) -> tuple[str, bo
     kind, default_hits = LOSSES[loss]
     if remove_accidental_hits is None:
         return kind, default_hits
-    if not isinstance(remove_accidental_hits, bool):
+    try:  # a NumPy bool too, as everywhere else
+        return kind, checks.check_bool(remove_accidental_hits, "remove_accidental_hits")
+    except TypeError:
         raise TypeError(f"remove_accidental_hits: expected a bool or None, got "
-                        f"{type(remove_accidental_hits).__name__}")
-    return kind, remove_accidental_hits
+                        f"{checks.described(remove_accidental_hits)}") from None
 
 
 def _check_unsharded(weights: Any, biases: Any) -> None:
@@ -279,6 +280,8 @@ def apply_row_updates(weights: Any, biases: Any, ids: Any, grad_weight_rows: Any
         if tuple(getattr(rows, "shape", ())) != shape:
             raise ValueError(f"{name}: expected shape {list(shape)} (one row per id of ids), "
                              f"got {checks.described(rows)}")
+        # a complex row lost its imaginary part in the cast, a bool one stepped by 1
+        checks.check_float_array(jnp, rows, name)
     checks.check_ids_in_range(jnp, ids, int(weights.shape[0]), "ids")
     step_w = (-learning_rate * grad_weight_rows).astype(weights.dtype)
     step_b = (-learning_rate * grad_bias_rows).astype(biases.dtype)

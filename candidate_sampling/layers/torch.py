@@ -23,7 +23,8 @@ finite and ``> 0``) need the values: with ``validate=True`` (the default) they a
 reduced to a few scalars on the device and read back in one transfer, which on a GPU
 is the step's one host synchronisation; a bad value raises a ``ValueError`` naming the
 argument. ``validate=False`` drops that read: an out-of-range id then fails inside the
-lookup (an ``IndexError`` on the CPU, a device-side assert on CUDA) and a non-positive
+lookup (on the CPU a ``ValueError`` naming the looked-up ``ids`` and their range, on
+CUDA a device-side assert) and a non-positive
 expected count gives an infinite or NaN loss. ``torch._assert_async`` is not used: a
 failed device assert leaves the CUDA context unusable for the rest of the process.
 
@@ -166,6 +167,7 @@ class ClassEmbedding(nn.Embedding):
         if dtype is not None and not (isinstance(dtype, torch.dtype) and _computed_in(dtype)):
             raise TypeError(f"dtype: expected a floating torch.dtype (torch.float16, "
                             f"torch.bfloat16, torch.float32, torch.float64) or None, got {dtype!r}")
+        _check_room(num_classes, dim, device, dtype)
         weight = torch.empty((num_classes, dim), device=device, dtype=dtype)
         super().__init__(num_classes, dim, sparse=sparse, _weight=weight, device=device,
                          dtype=dtype)
@@ -211,9 +213,31 @@ class ClassEmbedding(nn.Embedding):
             nn.init.zeros_(self.bias)
 
     def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rows of ``ids`` (int32 or int64 ``[N]``, in ``[0, V)``; on a CPU an id
+        outside is a ValueError naming them, as torch's gather finds it: no read of
+        their values first)."""
+        if not isinstance(ids, torch.Tensor) or ids.dtype not in (torch.int32, torch.int64):
+            got = ids.dtype if isinstance(ids, torch.Tensor) else checks.described(ids)
+            raise TypeError(f"ids: expected an int32 or int64 tensor, got {got}")
         sparse = self.sparse and not under_torch_func()
-        bias_rows = _gather_sparse(self.bias, ids) if sparse else self.bias.index_select(0, ids)
-        return F.embedding(ids, self.weight, sparse=sparse), bias_rows
+        try:
+            bias_rows = (_gather_sparse(self.bias, ids) if sparse
+                         else self.bias.index_select(0, ids))
+            return F.embedding(ids, self.weight, sparse=sparse), bias_rows
+        except IndexError:  # torch's "index out of range in self"
+            raise ValueError(f"ids: every id must be in [0, {self.num_embeddings})") from None
+
+
+def _check_room(num_classes: int, dim: int, device: Any, dtype: Any) -> None:
+    """The weights and biases of ``num_classes`` rows of ``dim`` fit the memory of
+    ``device`` (:func:`~candidate_sampling.core.checks.check_memory`; a size past it was
+    torch's allocator error, naming neither, or a kill while the rows were drawn)."""
+    like = torch.empty(0, device=device, dtype=dtype)
+    if like.device.type == "meta":  # takes no memory
+        return
+    checks.check_memory((num_classes * dim + num_classes) * like.element_size(),
+                        "num_classes, dim", f"a layer of [{num_classes}, {dim}] class "
+                        f"weights and biases", like)
 
 
 class SampledOutputLoss(nn.Module):

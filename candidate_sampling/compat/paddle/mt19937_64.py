@@ -80,6 +80,8 @@ class MT19937_64:
     def random_raw(self, n: int) -> np.ndarray:
         """The next ``n`` outputs of the engine, a ``uint64`` array of shape ``[n]``."""
         n = checks.check_int(n, "n", minimum=0)
+        # the outputs, and their tempering's copies
+        checks.check_memory(16 * n, "n", f"{n} outputs of the engine")
         short = n - self._pending.size
         if short > 0:
             blocks = np.empty((-(-short // STATE_SIZE), STATE_SIZE), dtype=np.uint64)
