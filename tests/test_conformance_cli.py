@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -253,3 +254,24 @@ def test_sequences_with_ids_as_lists_pass_on_every_backend(backend, capsys):
     assert main(["conform", "--backend", backend, "--op", "sequence"]) == 0
     out = capsys.readouterr().out
     assert _last_line(out) == "conformance: 9 passed, 0 failed"
+
+
+@pytest.mark.parametrize("option", ["--json", "--junit"])
+def test_a_report_that_cannot_be_written_is_the_one_line_error(option, tmp_path, monkeypatch,
+                                                              capsys):
+    """A full disk (``--json /dev/full``) ended a finished run with an OSError traceback."""
+    import errno
+
+    from candidate_sampling.conformance import report
+
+    def full(checks, f):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(report, "to_json" if option == "--json" else "to_junit", full)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["conform", "--backend", "numpy", "--op", "compute_accidental_hits", option,
+              str(tmp_path / "r.out")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"candidate-sampling conform: error: {option}: cannot write "
+                        f"{str(tmp_path / 'r.out')!r}: {os.strerror(errno.ENOSPC)}\n"), err

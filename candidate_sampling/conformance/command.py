@@ -124,9 +124,14 @@ def run(args: argparse.Namespace) -> int:
         if text:
             print(text)
     print(report.summary_line(checks))
-    for path, write in ((json_path, report.to_json), (junit_path, report.to_junit)):
+    for option, path, write in (("--json", json_path, report.to_json),
+                                ("--junit", junit_path, report.to_junit)):
         if path is not None:  # its folder made only now: a refused run leaves none
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "w", encoding="utf-8") as f:
-                write(checks, f)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(path, "w", encoding="utf-8") as f:
+                    write(checks, f)
+            except OSError as exc:  # a full disk, /dev/full: the one-line error
+                raise ValueError(f"{option}: cannot write {str(path)!r}: "
+                                 f"{exc.strerror or exc}") from None
     return 1 if report.verdict(checks)[1] else 0
