@@ -643,3 +643,37 @@ def test_a_traced_size_is_told_to_be_static():
                                                   seed=1))(10)
     with pytest.raises(TypeError, match=r"^num_sampled: expected an int, got float 2\.5$"):
         cs.log_uniform_candidate_sampler(labels, 1, 2.5, True, 10, rng=jax.random.key(0))
+
+
+@pytest.mark.parametrize("sampler,law,range_max", [
+    (cs.log_uniform_candidate_sampler, "log_uniform", 2**24),
+    (cs.uniform_candidate_sampler, "uniform", 2**28),
+    (tf.random.log_uniform_candidate_sampler, "log_uniform", 2**24),
+    (tf.random.uniform_candidate_sampler, "uniform", 2**28)])
+def test_a_unique_sample_past_the_draw_limit_on_average_is_refused_at_once(sampler, law,
+                                                                           range_max):
+    """Every class of 2**24 under the log-uniform law drew for 670 s before the error of
+    too many draws (TensorFlow aborts after as long); its mean number of draws is known
+    from the sizes, above the limit. A sample whose mean is below it draws."""
+    with pytest.raises(ValueError, match=rf"^num_sampled: a unique sample of {range_max} of the "
+                                         rf"{range_max} classes of the {law} law takes on "
+                                         rf"average at least [0-9.e+]+ draws, more than the "
+                                         rf"2147483646 allowed"):
+        sampler(np.zeros((1, 1), np.int64), 1, range_max, True, range_max, seed=1)
+    drawn = sampler(np.zeros((1, 1), np.int64), 1, 4000, True, 4000, seed=1)[0]
+    assert sorted(np.asarray(drawn).tolist()) == list(range(4000))
+
+
+def test_least_mean_tries_is_below_the_coupon_collectors_mean():
+    """The bound under the exact mean of the uniform law, ``V (H_V - H_{V-k})``, and
+    within 15% of it; the same sum for the log-uniform law from its masses."""
+    from candidate_sampling.core.checks import least_mean_tries
+
+    v = 2**24
+    exact = v * np.sum(1.0 / np.arange(1, v + 1, dtype=np.float64))
+    bound = least_mean_tries("uniform", v, v)
+    assert 0.85 * exact <= bound <= exact
+    j = np.arange(v, dtype=np.float64)
+    mass = np.log1p(j) / np.log1p(v)               # of the j likeliest classes
+    assert least_mean_tries("log_uniform", v, v) <= np.sum(1.0 / (1.0 - mass))
+    assert least_mean_tries("log_uniform", 200_000, 4096) == 4096   # far from the limit

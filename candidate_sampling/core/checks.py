@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import backend_for
+from ..backends._base import MAX_TRIES
 from .namespace import device_of, index_dtype, namespace_of, required_namespace
 
 __all__ = [
@@ -367,6 +369,47 @@ def check_memory(nbytes: int, name: str, what: str, like: Any = None) -> None:
     if available is not None and nbytes > available:
         raise ValueError(f"{name}: {what} takes {nbytes / 2**30:.1f} GiB, more than the "
                          f"{available / 2**30:.1f} GiB {where}")
+
+
+MEAN_TRIES_TERMS = 2**20
+"""How many of the last terms of :func:`least_mean_tries`' sum are added up one by one."""
+
+
+@functools.lru_cache(maxsize=64)
+def least_mean_tries(law: str, range_max: int, num_sampled: int) -> float:
+    """A lower bound on the mean number of draws a unique sample of ``num_sampled`` of
+    the ``range_max`` classes of law ``law`` (``'uniform'`` or ``'log_uniform'``) takes.
+
+    Once ``j`` distinct classes are drawn, the next new one takes ``1 / (1 - m)`` draws
+    on average, ``m`` the mass of those ``j``, at most that of the ``j`` likeliest
+    classes, ``M_j``: the mean is at least ``sum_{j < num_sampled} 1 / (1 - M_j)``
+    (the coupon collector's sum, exact for the uniform law). Its last
+    :data:`MEAN_TRIES_TERMS` terms are added up (the largest), each earlier one counts
+    1. O(1) where even ``num_sampled`` times the largest term is small."""
+    def term(j: np.ndarray) -> np.ndarray:  # 1 / (1 - M_j), j classes drawn
+        if law == "uniform":
+            return range_max / (range_max - j)
+        # M_j = log(j + 1) / log(V + 1): 1 - M_j = log((V + 1) / (j + 1)) / log(V + 1)
+        return math.log1p(range_max) / np.log1p((range_max - j) / (j + 1.0))
+
+    last = float(term(np.array([num_sampled - 1.0]))[0])
+    if num_sampled * last <= MAX_TRIES:  # the sum is below the limit anyway
+        return float(num_sampled)
+    tail = min(num_sampled, MEAN_TRIES_TERMS)
+    j = np.arange(num_sampled - tail, num_sampled, dtype=np.float64)
+    return float(np.sum(term(j))) + (num_sampled - tail)
+
+
+def check_mean_tries(law: str, range_max: int, num_sampled: int) -> None:
+    """Refuse a unique sample whose draws would, on average, run past ``MAX_TRIES``
+    (:func:`least_mean_tries`): minutes of drawing, then the error of too many draws
+    (TensorFlow aborts the process there)."""
+    least = least_mean_tries(law, range_max, num_sampled)
+    if least > MAX_TRIES:
+        raise ValueError(f"num_sampled: a unique sample of {num_sampled} of the {range_max} "
+                         f"classes of the {law} law takes on average at least {least:.3g} "
+                         f"draws, more than the {MAX_TRIES} allowed (TensorFlow aborts the "
+                         f"process there); lower num_sampled, or sample with unique=False")
 
 
 def check_range_of_ids(xp: Any, range_max: int, name: str = "range_max") -> None:

@@ -137,6 +137,8 @@ def _draw(xp: Any, law: Any, num_sampled: int, unique: bool, seed: int | None, r
             "call (for a loss: sampled_values drawn with one), or a seed")
     stream = backend.random_stream(xp, seed_bits(seed), rng, device)
     if unique:
+        if isinstance(law, (_Uniform, _LogUniform)):  # known from the sizes (also in a trace)
+            checks.check_mean_tries(law.narrow_law, law.range_max, num_sampled)
         native = backend.unique_draws(xp, law, num_sampled, stream, device)
         return native if native is not None else _unique_draws(xp, law, num_sampled, stream, device)
     return law.draw(stream, 0, num_sampled), num_sampled

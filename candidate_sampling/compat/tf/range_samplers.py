@@ -270,10 +270,14 @@ def _unique_draws(sampler: RangeSampler, stream: PhiloxStream,
 
 def check_drawable(sampler: RangeSampler, num_sampled: int, unique: bool) -> None:
     """Refuse a unique sample larger than the number of ids the sampler can draw
-    (TensorFlow would draw forever)."""
+    (TensorFlow would draw forever), or one whose mean number of draws passes the limit
+    (:func:`~candidate_sampling.core.checks.check_mean_tries`)."""
     if unique and num_sampled > sampler.reachable:
         raise ValueError(f"num_sampled: must be at most the {sampler.reachable} ids that can be "
                          f"drawn (of nonzero weight) when unique=True, got {num_sampled}")
+    law = {UniformSampler: "uniform", LogUniformSampler: "log_uniform"}.get(type(sampler))
+    if unique and law:  # draws that would run to the limit of draws first
+        checks.check_mean_tries(law, sampler.range, num_sampled)
 
 
 def sample_batch(sampler: RangeSampler, stream: PhiloxStream, num_sampled: int, unique: bool,
