@@ -659,10 +659,17 @@ def test_loss_from_rows_names_arguments_of_the_wrong_shape_or_dtype():
          r"^rows\.weights: dtype float32 differs from the float16 of inputs"),
         ((rows, inputs, labels[:, 0], values), ValueError,
          r"^labels: expected shape \[batch_size, num_true\], got shape"),
+        # rows of other labels (or candidates): the hits masked were other columns
+        ((rows, inputs, (labels + 1) % V, values), ValueError,
+         r"^rows: gathered for other ids than these labels and sampled candidates"),
+        ((rows, inputs, labels, (values[0][::-1], *values[1:])), ValueError,
+         r"^rows: gathered for other ids"),
     ]
     for args, error, message in cases:
         with pytest.raises(error, match=message):
             loss_from_rows(*args)
+    # under jax.jit the ids are not read
+    assert jax.jit(loss_from_rows)(rows, inputs, (labels + 1) % V, values).shape == (B,)
     want = cs.sampled_softmax_loss(weights, biases, labels, inputs, S, V, T, sampled_values=values)
     np.testing.assert_allclose(np.asarray(loss_from_rows(rows, inputs, labels, values)),
                                np.asarray(want), rtol=1e-6)

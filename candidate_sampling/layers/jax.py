@@ -185,8 +185,9 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
     ``remove_accidental_hits=None`` takes TensorFlow's default (True for
     ``'sampled_softmax'``, False for ``'nce'``). Differentiate with respect to
     ``rows.weights``/``rows.biases`` to get row gradients. The expected counts are
-    checked finite and > 0 where their values are at hand (not under ``jax.jit``); the
-    shapes and dtypes always."""
+    checked finite and > 0, and ``rows.ids`` to be those of ``labels`` and the sampled
+    candidates, where their values are at hand (not under ``jax.jit``); the shapes and
+    dtypes always."""
     if not isinstance(rows, TouchedRows):
         raise TypeError(f"rows: expected the TouchedRows of touched_rows, got "
                         f"{checks.described(rows)}")
@@ -213,6 +214,13 @@ def loss_from_rows(rows: TouchedRows, inputs: Any, labels: Any, sampled_values: 
                              f"{checks.described(part)}")
     checks.check_same_dtype([("inputs", inputs), ("rows.weights", rows.weights),
                              ("rows.biases", rows.biases)])
+    # the hits are masked by the labels' ids: rows of other ones would mask other columns
+    same = backend_for(jnp).read(lambda: bool(jnp.array_equal(
+        rows.ids, touched_ids(jnp, labels, sampled_values[0]).astype(rows.ids.dtype))))
+    if same is False:
+        raise ValueError("rows: gathered for other ids than these labels and sampled "
+                         "candidates (rows.ids must be touched_ids(labels, sampled), as "
+                         "touched_rows gathers them)")
     return _loss_from_rows(rows, inputs, labels, sampled_values, loss, remove_accidental_hits)
 
 
