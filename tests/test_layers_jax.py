@@ -583,7 +583,7 @@ def test_contrib_losses_inside_jit_without_values_name_sampled_values():
     for empty in ((), []):  # the rank loss draws for them as for None (named seed, rng)
         with pytest.raises(ValueError, match=r"^sampled_values: None inside a function that "
                                              r"JAX stages"):
-            jax.jit(lambda y: calls[1](y, empty))(labels)
+            jax.jit(lambda y, empty=empty: calls[1](y, empty))(labels)
 
 
 def test_learned_unigram_sampler_inside_jit_is_refused_by_name():
