@@ -251,13 +251,6 @@ class NumpyBackend(Backend):
         """Yes: NumPy makes a pass over ``[B, S]`` per operation, and reads cost nothing."""
         return True
 
-    def overflow_allowed(self):
-        """``np.errstate(over="ignore")``: no ``RuntimeWarning`` (an error under ``-W
-        error``) for the sums the unshifted softmax lets overflow and makes again."""
-        import numpy as np
-
-        return np.errstate(over="ignore")
-
     def stack_matmul_at(self, xp, top, a, b, row_scale=None):
         """The product written by BLAS into the rows under ``top`` of one new array (and
         scaled there): no second ``[S, D]`` array, no copy."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import operator
@@ -375,7 +374,6 @@ MEAN_TRIES_TERMS = 2**20
 """How many of the last terms of :func:`least_mean_tries`' sum are added up one by one."""
 
 
-@functools.lru_cache(maxsize=64)
 def least_mean_tries(law: str, range_max: int, num_sampled: int) -> float:
     """A lower bound on the mean number of draws a unique sample of ``num_sampled`` of
     the ``range_max`` classes of law ``law`` (``'uniform'`` or ``'log_uniform'``) takes.
@@ -383,21 +381,22 @@ def least_mean_tries(law: str, range_max: int, num_sampled: int) -> float:
     Once ``j`` distinct classes are drawn, the next new one takes ``1 / (1 - m)`` draws
     on average, ``m`` the mass of those ``j``, at most that of the ``j`` likeliest
     classes, ``M_j``: the mean is at least ``sum_{j < num_sampled} 1 / (1 - M_j)``
-    (the coupon collector's sum, exact for the uniform law). Its last
-    :data:`MEAN_TRIES_TERMS` terms are added up (the largest), each earlier one counts
-    1. O(1) where even ``num_sampled`` times the largest term is small."""
-    def term(j: np.ndarray) -> np.ndarray:  # 1 / (1 - M_j), j classes drawn
+    (the coupon collector's sum, exact for the uniform law). Where even ``num_sampled``
+    times its largest term stays within :data:`~candidate_sampling.backends.MAX_TRIES`
+    (every sample a training step takes) the bound is ``num_sampled``, from plain
+    Python arithmetic; otherwise the last :data:`MEAN_TRIES_TERMS` terms are added up
+    (the largest), each earlier one counting 1."""
+    def one_over_rest(j: Any, log1p: Any) -> Any:  # 1 / (1 - M_j), j classes drawn
         if law == "uniform":
             return range_max / (range_max - j)
         # M_j = log(j + 1) / log(V + 1): 1 - M_j = log((V + 1) / (j + 1)) / log(V + 1)
-        return math.log1p(range_max) / np.log1p((range_max - j) / (j + 1.0))
+        return math.log1p(range_max) / log1p((range_max - j) / (j + 1.0))
 
-    last = float(term(np.array([num_sampled - 1.0]))[0])
-    if num_sampled * last <= MAX_TRIES:  # the sum is below the limit anyway
+    if num_sampled * one_over_rest(num_sampled - 1.0, math.log1p) <= MAX_TRIES:
         return float(num_sampled)
     tail = min(num_sampled, MEAN_TRIES_TERMS)
     j = np.arange(num_sampled - tail, num_sampled, dtype=np.float64)
-    return float(np.sum(term(j))) + (num_sampled - tail)
+    return float(np.sum(one_over_rest(j, np.log1p))) + (num_sampled - tail)
 
 
 def check_mean_tries(law: str, range_max: int, num_sampled: int) -> None:
