@@ -512,6 +512,15 @@ def test_learned_counts_an_update_cannot_add_to_are_refused(dtype, count, limit)
     _, updated = cs.learned_unigram_step(fits, np.array([[0], [0]]), 1, 2, False, seed=0)
     assert updated.dtype == dtype and int(updated[0]) == int(fits[0]) + 2
 
+def test_learned_float16_counts_summing_past_its_range_are_drawn():
+    """float16 counts of 40 classes of 2000 sum to 80000, past float16's 65504: their
+    own sum was infinite, no class counted as drawable, and a unique sample of 3 was
+    refused as 'at most the 0 classes of nonzero count'. The sum is taken in the widest
+    float: the three are drawn."""
+    counts = np.full(40, 2000, np.float16)
+    values, _ = cs.learned_unigram_step(counts, np.array([[0], [1]]), 1, 3, True, seed=0)
+    assert len(set(values.sampled_candidates.tolist())) == 3
+
 def test_unigram_weights_a_draw_cannot_reach_are_refused_at_once(xp):
     """One weight of 2**70 beside weights of 1: a float64 running sum gives the others no
     share, so a unique sample of 3 could only run to the draw limit (100 s on NumPy,

@@ -523,19 +523,20 @@ def drawable(xp: Any, weights: Any, total: Any) -> Any:
 
 def learned_count_stats(xp: Any, counts: Any, true_classes: Any) -> Any:
     """``[min, max, number drawable, min over true_classes, sum]`` of a learned unigram
-    sampler's ``counts`` (on their device; :func:`drawable`; the sum in the widest float),
-    what :func:`check_learned_counts` reads."""
+    sampler's ``counts`` (on their device; :func:`drawable`), what
+    :func:`check_learned_counts` reads: in the widest float, the sum taken once, there
+    (a narrow dtype's own sum overflowed: float16 counts past 65504 in all)."""
     flat = xp.reshape(true_classes, (-1,))
     picked = xp.take(counts, xp.astype(flat, index_dtype(xp, flat)))
     backend = backend_for(xp)
     wide = backend.float64(xp)
     with backend.overflow_allowed():  # an infinite sum is refused
+        total = xp.sum(xp.astype(counts, wide))
         parts = [xp.min(counts), xp.max(counts),
-                 xp.sum(xp.astype(drawable(xp, counts, xp.sum(counts)), counts.dtype))]
-        parts.append(xp.min(picked) if int(picked.shape[0]) else xp.max(counts))
-        parts = [xp.astype(part, wide) for part in parts]
-        parts.append(xp.sum(xp.astype(counts, wide)))
-    return xp.stack(parts)
+                 xp.min(picked) if int(picked.shape[0]) else xp.max(counts)]
+        low, high, at_true = (xp.astype(part, wide) for part in parts)
+        reach = xp.sum(xp.astype(drawable(xp, counts, total), wide))
+    return xp.stack([low, high, reach, at_true, total])
 
 
 def learned_count_limit(xp: Any, dtype: Any) -> float:

@@ -517,8 +517,8 @@ class SampledOutputLoss(nn.Module):
         floats = [b for _, b in counts]
         learned = values is None and self.sampler == "learned_unigram"
         if learned:  # the counts the module's own draw takes, after the expected counts
-            floats.append(checks.learned_count_stats(array_namespace(labels),
-                                                     self.unigram_counts,
+            xp = array_namespace(labels)
+            floats.append(checks.learned_count_stats(xp, self.unigram_counts,
                                                      labels.clamp(0, self.num_classes - 1)))
         # float64 figures travel as their int64 bit patterns, so that one transfer carries all
         parts = [b.to(torch.int64) for _, b in ids]
@@ -534,8 +534,7 @@ class SampledOutputLoss(nn.Module):
         if learned:
             checks.check_learned_counts("unigram_counts", read[2 * len(counts):],
                                         self.num_sampled, self.unique,
-                                        checks.learned_count_limit(array_namespace(labels),
-                                                                   self.unigram_counts.dtype),
+                                        checks.learned_count_limit(xp, self.unigram_counts.dtype),
                                         labels.numel())
 
 

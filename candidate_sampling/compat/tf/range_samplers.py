@@ -113,30 +113,20 @@ class UnigramSampler:
         checks.check_memory(16 * range_max, "range_max",
                             "a learned unigram sampler over range_max classes")
         self.range = self.reachable = range_max
-        self._tree = CountTree(range_max)
-
-    @property
-    def counts(self) -> np.ndarray:
-        """The int64 count of each class."""
-        return self._tree.counts
-
-    @property
-    def total(self) -> int:
-        """The sum of the counts."""
-        return self._tree.total
+        self.tree = CountTree(range_max)
 
     def draw(self, stream: PhiloxStream, start: int, count: int) -> tuple[np.ndarray, int]:
-        rem, to_int = uniform_int_rule(self.total, 32)
+        rem, to_int = uniform_int_rule(self.tree.total, 32)
         _, words, end = parse_draws(stream, start, count, 0, 1, _accept_at_least(rem, 32))
-        return self._tree.find(to_int(words[:, 0]).astype(np.int64)), end
+        return self.tree.find(to_int(words[:, 0]).astype(np.int64)), end
 
     def probability(self, values: np.ndarray) -> np.ndarray:
-        return self.counts[values].astype(np.float32) / np.float32(self.total)
+        return self.tree.counts[values].astype(np.float32) / np.float32(self.tree.total)
 
     def update(self, values: np.ndarray) -> None:
         """Count the true classes of a call (at most up to a total of ``2**31 - 1``)."""
         values = np.asarray(values, dtype=np.int64).reshape(-1)
-        self._tree.add(values[:max(0, min(values.size, _KINT32MAX - self.total))])
+        self.tree.add(values[:max(0, min(values.size, _KINT32MAX - self.tree.total))])
 
 
 def _alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
